@@ -1,0 +1,27 @@
+"""chansim: simulate customer-service channel strategies and compare their
+cost, handle time, service level and CSAT with confidence intervals.
+
+>>> import chansim
+>>> scenario = chansim.load_scenario("scenarios/retail-us.yaml")
+>>> result = chansim.simulate(scenario, replications=2)
+>>> result.summary  # doctest: +SKIP
+"""
+
+from chansim.errors import ChansimError, InputError, Problem
+from chansim.experiment import RunResult, StrategyResult, simulate
+from chansim.metrics import KPI_KEYS
+from chansim.scenario import Scenario, load_scenario
+from chansim.version import __version__
+
+__all__ = [
+    "__version__",
+    "ChansimError",
+    "InputError",
+    "KPI_KEYS",
+    "Problem",
+    "RunResult",
+    "Scenario",
+    "StrategyResult",
+    "load_scenario",
+    "simulate",
+]

@@ -1,0 +1,5 @@
+"""``python -m chansim``."""
+
+from chansim.cli import main
+
+main()

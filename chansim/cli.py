@@ -1,0 +1,165 @@
+"""The ``chansim`` command: a thin shell over the library.
+
+Every command parses its options, calls one library function and prints.
+Bad input (a usage mistake, an unreadable or invalid scenario) ends with one
+clear message on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from chansim.errors import InputError, Problem
+from chansim.experiment import simulate
+from chansim.scenario import Scenario, load_scenario
+from chansim.scenario.paths import parse_assignment
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="Simulate customer-service channel strategies: cost, handle time, service level and CSAT, "
+    "side by side with confidence intervals.",
+)
+stdout = Console(soft_wrap=True)
+stderr = Console(stderr=True, soft_wrap=True)
+
+EXIT_OK, EXIT_REGRESSION, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)]
+SetOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--set", help="Override a scenario value: dotted.path=value (repeatable), "
+                 "e.g. agents.pools.digital.headcount=30."),
+]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _fail(error: InputError) -> None:
+    stderr.print(f"[bold red]error:[/] {error.render()}", highlight=False, markup=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _overrides(sets: list[str] | None, **typed: Any) -> dict[str, Any]:
+    pairs = dict(parse_assignment(text) for text in sets or [])
+    pairs.update({key: value for key, value in typed.items() if value is not None})
+    return pairs
+
+
+def _load(path: Path, overrides: dict[str, Any]) -> Scenario:
+    try:
+        return load_scenario(path, overrides)
+    except ValidationError as exc:  # a safety net: models should already report these as InputError
+        raise InputError(Problem("", str(exc)), source=str(path)) from None
+
+
+def _progress(quiet: bool):
+    """A rich progress bar on stderr when it is a terminal and not ``--quiet``."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total} runs"),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=stderr, transient=True,
+    )
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg,
+    strategy: Annotated[
+        Optional[list[str]], typer.Option("--strategy", "-s", help="Strategy to run (repeatable; default all).")
+    ] = None,
+    replications: Annotated[Optional[int], typer.Option(help="Replications per strategy.", min=1)] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Seed of every random stream.", min=0)] = None,
+    days: Annotated[Optional[float], typer.Option(help="Days to simulate.")] = None,
+    set_: SetOpt = None,
+    format_: FormatOpt = Format.table,
+    out: Annotated[
+        Optional[Path],
+        typer.Option("--out", help="Write summary.json/.csv, the resolved scenario and the event log (Parquet) here."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Simulate a scenario's strategies and print their KPIs with 95 % CIs."""
+    from chansim import report
+
+    try:
+        loaded = _load(scenario, _overrides(set_, seed=seed, days=days, replications=replications))
+        if out is not None:
+            report.check_out_dir(out)
+        bar = _progress(quiet)
+        if bar is None:
+            result = simulate(loaded, strategy, keep_log=out is not None)
+        else:
+            with bar:
+                task = bar.add_task("runs", total=None)
+                result = simulate(loaded, strategy, keep_log=out is not None,
+                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
+        if out is not None:
+            report.write_run_dir(result, out)
+    except InputError as exc:
+        _fail(exc)
+        return
+    if format_ is Format.json:
+        print(report.to_json(result))
+    elif format_ is Format.csv:
+        sys.stdout.write(report.to_csv(result))
+    else:
+        stdout.print(report.to_table(result))
+    if out is not None and not quiet:
+        stderr.print(f"wrote {out}", highlight=False)
+
+
+@app.command()
+def validate(
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario files to check.", show_default=False)],
+    set_: SetOpt = None,
+) -> None:
+    """Check scenario files and report every problem with its path; exit 2 if any is invalid."""
+    bad = 0
+    for path in scenarios:
+        try:
+            loaded = _load(path, _overrides(set_))
+        except InputError as exc:
+            bad += 1
+            stderr.print(f"[bold red]invalid:[/] {exc.render()}", highlight=False)
+            continue
+        names = ", ".join(loaded.strategy_names)
+        stdout.print(f"ok: {path} ({len(loaded.strategies)} strategies: {names})", highlight=False)
+    if bad:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files."""
+    print(json.dumps(Scenario.model_json_schema(), indent=2))
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        app()
+    except InputError as exc:  # pragma: no cover - commands catch their own
+        stderr.print(f"error: {exc.render()}", highlight=False)
+        sys.exit(EXIT_BAD_INPUT)

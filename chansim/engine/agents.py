@@ -1,0 +1,126 @@
+"""Agents at run time: slots, one unit of attention, shifts.
+
+A messaging agent holds up to ``concurrency`` conversations (slots) but writes
+one reply at a time (attention): the replies queue on the agent, so slowdown
+under concurrency emerges from the model. A call takes every slot of its agent.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from chansim.scenario.models import Pool
+
+__all__ = ["Agent", "AgentPool"]
+
+
+class Agent:
+    """One agent of a pool."""
+
+    __slots__ = ("pool", "index", "free", "busy", "tasks", "on_shift", "leaving")
+
+    def __init__(self, pool: "AgentPool", index: int):
+        self.pool = pool
+        self.index = index
+        self.free = pool.capacity  # free slots
+        self.busy = False  # attention in use
+        self.tasks: deque = deque()  # conversations waiting for this agent's reply
+        self.on_shift = False
+        self.leaving = False  # finishes what it holds, takes nothing new
+
+    @property
+    def idle(self) -> bool:
+        return self.free == self.pool.capacity
+
+
+class AgentPool:
+    """The agents of one pool and which of them can take work.
+
+    ``available[f]`` holds the on-shift agents with ``f`` free slots, in the
+    order they reached that state (so the longest-waiting agent is picked)."""
+
+    def __init__(self, index: int, spec: Pool, channel_codes: tuple[int, ...]):
+        self.index = index
+        self.spec = spec
+        self.name = spec.name
+        self.capacity = spec.concurrency
+        self.channel_codes = channel_codes
+        self.agents: list[Agent] = []
+        self.available: list[dict[Agent, None]] = [{} for _ in range(self.capacity + 1)]
+        self.rostered = 0  # on shift and not leaving
+
+    # ----------------------------------------------------------- availability
+    def pick(self, whole: bool) -> Agent | None:
+        """The agent to give new work: an idle one for a call (``whole``),
+        else the one with the most free slots."""
+        if whole:
+            bucket = self.available[self.capacity]
+            return next(iter(bucket)) if bucket else None
+        for free in range(self.capacity, 0, -1):
+            bucket = self.available[free]
+            if bucket:
+                return next(iter(bucket))
+        return None
+
+    def occupy(self, agent: Agent, slots: int) -> None:
+        if agent.on_shift and not agent.leaving:
+            del self.available[agent.free][agent]
+            self.available[agent.free - slots][agent] = None
+        agent.free -= slots
+
+    def release(self, agent: Agent, slots: int) -> None:
+        if agent.on_shift and not agent.leaving:
+            del self.available[agent.free][agent]
+            self.available[agent.free + slots][agent] = None
+        agent.free += slots
+
+    # ----------------------------------------------------------------- shifts
+    def set_staffed(self, target: int) -> list[Agent]:
+        """Bring the roster to ``target`` agents. Returns the agents that became
+        available (they may take queued work). Agents going off shift with work
+        in hand finish it first."""
+        joined: list[Agent] = []
+        if target > self.rostered:
+            for agent in self.agents:  # first keep those about to leave
+                if self.rostered == target:
+                    break
+                if agent.on_shift and agent.leaving:
+                    agent.leaving = False
+                    self.available[agent.free][agent] = None
+                    self.rostered += 1
+                    joined.append(agent)
+            for agent in self.agents:  # then call back agents off shift
+                if self.rostered == target:
+                    break
+                if not agent.on_shift:
+                    agent.on_shift = True
+                    self.available[agent.free][agent] = None
+                    self.rostered += 1
+                    joined.append(agent)
+            while self.rostered < target:
+                agent = Agent(self, len(self.agents))
+                self.agents.append(agent)
+                agent.on_shift = True
+                self.available[agent.free][agent] = None
+                self.rostered += 1
+                joined.append(agent)
+        elif target < self.rostered:
+            for free in range(self.capacity, -1, -1):  # idle agents leave first
+                for agent in list(self.available[free]):
+                    if self.rostered == target:
+                        return joined
+                    del self.available[free][agent]
+                    self.rostered -= 1
+                    if agent.idle:
+                        agent.on_shift = False
+                    else:
+                        agent.leaving = True
+        return joined
+
+    def finish_leaving(self, agent: Agent) -> bool:
+        """An agent flagged to leave goes off shift once it holds nothing."""
+        if agent.leaving and agent.idle and not agent.busy:
+            agent.leaving = False
+            agent.on_shift = False
+            return True
+        return False

@@ -1,0 +1,135 @@
+"""The event log: the engine's only output.
+
+Three columnar tables (pandas DataFrames):
+
+``contacts``  one row per contact (arrival to end, who served it, outcome)
+``messages``  one row per message (time, channel used, direction, sender, size)
+``staffing``  one row per pool per hour (agents on shift, busy attention)
+
+During a run the engine writes into preallocated numpy arrays and typed
+``array`` buffers; the DataFrames are made once at the end.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from chansim.channels import CHANNELS
+
+__all__ = ["EventLog", "ContactRecorder", "MessageRecorder", "AttentionRecorder", "OUTCOMES", "CONTACT_COLUMNS",
+           "MESSAGE_COLUMNS", "STAFFING_COLUMNS"]
+
+#: Every way a contact can end. ``unserved``: still waiting when the run ended
+#: (no agent on shift could ever take it).
+OUTCOMES = ("resolved", "unresolved", "abandoned", "contained", "deflected", "unserved")
+RESOLVED, UNRESOLVED, ABANDONED, CONTAINED, DEFLECTED, UNSERVED = range(len(OUTCOMES))
+
+CONTACT_COLUMNS = (
+    "replication", "strategy", "contact_id", "customer_id", "segment", "intent", "priority",
+    "preferred_channel", "original_channel", "channel", "bot_outcome", "arrival_t", "answer_t", "end_t",
+    "wait_s", "focus_s", "elapsed_s", "outcome", "pool", "agent", "transfers", "repeat_of",
+)
+MESSAGE_COLUMNS = (
+    "replication", "strategy", "t", "contact_id", "customer_id", "channel", "original_channel", "direction",
+    "sender", "category", "chars", "non_gsm", "media",
+)
+STAFFING_COLUMNS = (
+    "replication", "strategy", "pool", "interval_start_s", "interval_s", "hour_of_day", "staffed", "busy_s",
+)
+
+
+class ContactRecorder:
+    """Per-contact results, indexed by contact (arrival order)."""
+
+    def __init__(self, n: int):
+        self.answer_t = np.full(n, np.nan)
+        self.end_t = np.full(n, np.nan)
+        self.focus_s = np.zeros(n)
+        self.outcome = np.full(n, -1, dtype=np.int8)
+        self.pool = np.full(n, -1, dtype=np.int16)
+        self.agent = np.full(n, -1, dtype=np.int32)
+
+
+class MessageRecorder:
+    """Message times and their position in the plan's per-message arrays."""
+
+    def __init__(self) -> None:
+        self.t = array("d")
+        self.position = array("q")
+
+    def add(self, t: float, position: int) -> None:
+        self.t.append(t)
+        self.position.append(position)
+
+
+class AttentionRecorder:
+    """Spans of agent attention: pool, channel, start, end."""
+
+    def __init__(self) -> None:
+        self.pool = array("h")
+        self.channel = array("b")
+        self.start = array("d")
+        self.end = array("d")
+
+    def add(self, pool: int, channel: int, start: float, end: float) -> None:
+        self.pool.append(pool)
+        self.channel.append(channel)
+        self.start.append(start)
+        self.end.append(end)
+
+    def busy_by_hour(self, pools: int, hours: int) -> np.ndarray:
+        """Busy attention seconds per pool per hour, for hours [0, hours)."""
+        busy = np.zeros((pools, hours))
+        pool = np.frombuffer(self.pool, dtype=np.int16).astype(np.int64)
+        start = np.frombuffer(self.start, dtype=float)
+        end = np.frombuffer(self.end, dtype=float)
+        first = np.floor(start / 3600.0).astype(np.int64)
+        last = np.floor(end / 3600.0).astype(np.int64)
+        same = (first == last) & (first < hours)
+        np.add.at(busy, (pool[same], first[same]), end[same] - start[same])
+        for p, s, e, h0, h1 in zip(pool[~same], start[~same], end[~same], first[~same], last[~same]):
+            for h in range(int(h0), min(int(h1), hours - 1) + 1):
+                overlap = min(e, (h + 1) * 3600.0) - max(s, h * 3600.0)
+                if overlap > 0:
+                    busy[p, h] += overlap
+        return busy
+
+
+def _categorical(codes: np.ndarray, names: tuple[str, ...] | list[str]) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=list(names))
+
+
+@dataclass
+class EventLog:
+    """The three tables of one or more replications."""
+
+    contacts: pd.DataFrame
+    messages: pd.DataFrame
+    staffing: pd.DataFrame
+    meta: dict = field(default_factory=dict)
+
+    @classmethod
+    def concat(cls, logs: list["EventLog"]) -> "EventLog":
+        """Stack the logs of several replications/strategies."""
+        def stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+            frames = [f for f in frames if len(f)] or frames[:1]
+            out = pd.concat(frames, ignore_index=True)
+            for col in ("strategy",):
+                if col in out:
+                    out[col] = out[col].astype("category")
+            return out
+
+        return cls(
+            contacts=stack([log.contacts for log in logs]),
+            messages=stack([log.messages for log in logs]),
+            staffing=stack([log.staffing for log in logs]),
+            meta={},
+        )
+
+
+def channel_categorical(codes: np.ndarray) -> pd.Categorical:
+    return _categorical(codes, CHANNELS)

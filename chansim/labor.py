@@ -1,0 +1,44 @@
+"""Labor cost: paid hours × cost per hour, per pool and interval.
+
+Paid hours = staffed hours / (1 − shrinkage): the agents on shift are the
+share of paid time left after breaks, training and absence. Pure: staffing
+table and scenario in, one row per (replication, strategy, pool) out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from chansim.scenario.models import Scenario
+
+__all__ = ["labor_costs", "measured_share"]
+
+
+def measured_share(staffing: pd.DataFrame, warmup_s: float) -> np.ndarray:
+    """Share of each interval that lies after the warm-up (0..1)."""
+    start = staffing["interval_start_s"].to_numpy(dtype=float)
+    length = staffing["interval_s"].to_numpy(dtype=float)
+    return np.clip((start + length - warmup_s) / np.where(length > 0, length, 1.0), 0.0, 1.0)
+
+
+def labor_costs(staffing: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Staffed and paid hours and their cost per pool, after the warm-up."""
+    pools = {p.name: p for p in scenario.agents.pools}
+    share = measured_share(staffing, scenario.warmup_s)
+    staffed_h = staffing["staffed"].to_numpy(dtype=float) * staffing["interval_s"].to_numpy(dtype=float) * share / 3600
+    names = staffing["pool"].astype(str)
+    shrinkage = names.map(lambda n: pools[n].shrinkage if pools[n].shrinkage is not None else scenario.agents.shrinkage)
+    rate = names.map(lambda n: pools[n].cost_per_hour)
+    frame = pd.DataFrame(
+        {
+            "replication": staffing["replication"].to_numpy(),
+            "strategy": staffing["strategy"].astype(str).to_numpy(),
+            "pool": names.to_numpy(),
+            "staffed_hours": staffed_h,
+            "paid_hours": staffed_h / (1.0 - shrinkage.to_numpy(dtype=float)),
+            "busy_hours": staffing["busy_s"].to_numpy(dtype=float) * share / 3600,
+        }
+    )
+    frame["cost"] = frame["paid_hours"] * rate.to_numpy(dtype=float)
+    return frame.groupby(["replication", "strategy", "pool"], sort=False, as_index=False).sum()

@@ -1,0 +1,166 @@
+"""Presenting a run: a rich table, JSON, CSV, and the ``--out`` directory.
+
+Pure formatting; nothing here simulates or prices.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from rich.table import Table
+
+from chansim.errors import InputError, Problem
+from chansim.experiment import RunResult
+from chansim.metrics import KPI_KEYS
+
+__all__ = ["to_json", "to_csv", "to_table", "write_run_dir", "check_out_dir", "jsonable", "RUN_FILES"]
+
+#: Files in an ``--out`` directory.
+RUN_FILES = ("summary.json", "summary.csv", "scenario.yaml", "contacts.parquet", "messages.parquet",
+             "staffing.parquet", "costs.parquet")
+
+_COUNTS = {"contacts", "handled", "contained", "abandoned", "messages", "sms_segments"}
+_MONEY = {"cost_total", "cost_channel", "cost_labor", "cost_bot", "cost_per_contact", "cost_per_resolution"}
+_SHARES = {"service_level", "abandon_rate", "containment_rate", "fcr_rate", "occupancy", "csat_pct"}
+_SECONDS = {"aht_s", "asa_s", "ttr_s"}
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON types: numpy scalars become Python, NaN becomes null."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        value = float(value)
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def to_json(result: RunResult) -> str:
+    return json.dumps(jsonable(result.to_dict()), indent=2, allow_nan=False)
+
+
+def csv_rows(result: RunResult) -> list[dict[str, Any]]:
+    """Tidy rows: strategy, channel (``all`` overall), kpi, mean, ci95."""
+    rows = []
+    for s in result.strategies:
+        for key in KPI_KEYS:
+            rows.append({"strategy": s.name, "channel": "all", "kpi": key, "mean": s.kpis[key], "ci95": s.ci95[key]})
+        for channel, values in s.by_channel.items():
+            for key in KPI_KEYS:
+                rows.append({"strategy": s.name, "channel": channel, "kpi": key, "mean": values[key], "ci95": None})
+    return rows
+
+
+def to_csv(result: RunResult) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["strategy", "channel", "kpi", "mean", "ci95"], lineterminator="\n")
+    writer.writeheader()
+    for row in csv_rows(result):
+        writer.writerow({k: ("" if v is None else (repr(v) if isinstance(v, float) else v)) for k, v in jsonable(row).items()})
+    return buffer.getvalue()
+
+
+def format_value(key: str, value: float | None, currency: str = "") -> str:
+    """A KPI value for people: counts with separators, money with 2 decimals,
+    shares as percentages, times in seconds."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if key in _COUNTS:
+        return f"{value:,.0f}"
+    if key in _MONEY:
+        return f"{value:,.2f}" if abs(value) < 1000 else f"{value:,.0f}"
+    if key in _SHARES:
+        return f"{100 * value:.1f} %"
+    if key in _SECONDS:
+        return f"{value:,.1f} s"
+    return f"{value:.2f}"
+
+
+def _format_ci(key: str, ci: float | None, value: float | None = None) -> str:
+    if ci is None or ci == 0:
+        return ""
+    if key in _SHARES:
+        return f" ± {100 * ci:.1f}"
+    if key in _COUNTS or (key in _MONEY and max(ci, abs(value or 0)) >= 1000):
+        return f" ± {ci:,.0f}"
+    return f" ± {ci:,.2f}" if key in _MONEY else f" ± {ci:,.1f}"
+
+
+def to_table(result: RunResult) -> Table:
+    """KPIs as rows, strategies as columns, each value with its 95 % CI."""
+    s = result.scenario
+    table = Table(
+        title=f"{s.name}: {s.days:g} days × {result.replications} replications (seed {result.seed})",
+        caption=f"mean ± 95 % CI half-width over replications; money in {s.currency}; — = not measured",
+    )
+    table.add_column("KPI", style="bold")
+    for strategy in result.strategies:
+        table.add_column(strategy.name, justify="right")
+    for key in KPI_KEYS:
+        cells = [format_value(key, st.kpis[key]) + _format_ci(key, st.ci95[key], st.kpis[key]) for st in result.strategies]
+        table.add_row(key, *cells)
+    return table
+
+
+# ------------------------------------------------------------------ --out DIR
+def check_out_dir(out: Path) -> None:
+    """Refuse early (before simulating) an ``--out`` we could not write."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(Problem("--out", f"{out} exists and is not a directory"))
+    if out.is_dir() and any(out.iterdir()) and not (out / "summary.json").exists():
+        raise InputError(Problem("--out", f"{out} is not empty and is not a chansim result; refusing to overwrite it"))
+    parent = out.resolve().parent
+    if not parent.is_dir():
+        raise InputError(Problem("--out", f"{parent} does not exist"))
+    if not os.access(parent, os.W_OK):
+        raise InputError(Problem("--out", f"cannot write in {parent}"))
+
+
+def write_run_dir(result: RunResult, out: Path) -> Path:
+    """Write every result file into a temporary directory beside ``out`` and
+    rename it into place, so a crash never leaves a half-written result. An
+    earlier chansim result at ``out`` is replaced only once the new one is
+    complete."""
+    out = Path(out)
+    check_out_dir(out)
+    parent = out.resolve().parent
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
+    try:
+        (tmp / "summary.json").write_text(to_json(result) + "\n", encoding="utf-8")
+        (tmp / "summary.csv").write_text(to_csv(result), encoding="utf-8")
+        scenario = jsonable(result.scenario.to_dict())
+        (tmp / "scenario.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        log = result.log
+        if log is not None:
+            log.contacts.to_parquet(tmp / "contacts.parquet", index=False)
+            log.messages.to_parquet(tmp / "messages.parquet", index=False)
+            log.staffing.to_parquet(tmp / "staffing.parquet", index=False)
+        result.costs.to_parquet(tmp / "costs.parquet", index=False)
+        old = None
+        if out.exists():
+            old = parent / f".{out.name}.{os.getpid()}.old"
+            out.rename(old)
+        tmp.rename(out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

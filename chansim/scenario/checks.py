@@ -1,0 +1,154 @@
+"""Cross-field rules of a scenario, one small named function each.
+
+Each takes a validated :class:`~chansim.scenario.models.Scenario` and returns
+the problems it finds (empty when the rule holds), with the path in the file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Callable
+
+from chansim.channels import channel_kind
+from chansim.errors import Problem
+
+if TYPE_CHECKING:  # pragma: no cover
+    from chansim.scenario.models import Scenario
+
+__all__ = ["CHECKS", "run_checks"]
+
+SHARE_TOLERANCE = 1e-6
+
+
+def shares_sum_to_one(s: "Scenario") -> list[Problem]:
+    problems = []
+    for field in ("segments", "intents"):
+        total = sum(item.share for item in getattr(s.demand, field))
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            problems.append(Problem(f"demand.{field}", f"shares must sum to 1 (they sum to {total:.6g})"))
+    return problems
+
+
+def names_are_unique(s: "Scenario") -> list[Problem]:
+    problems = []
+    groups = {
+        "agents.pools": s.agents.pools,
+        "strategies": s.strategies,
+        "demand.segments": s.demand.segments,
+        "demand.intents": s.demand.intents,
+    }
+    for path, items in groups.items():
+        counts = Counter(item.name for item in items)
+        for index, item in enumerate(items):
+            if counts[item.name] > 1 and [i.name for i in items].index(item.name) != index:
+                problems.append(Problem(f"{path}[{index}].name", f"{item.name!r} is used twice; names must be unique"))
+    return problems
+
+
+def channels_are_defined(s: "Scenario") -> list[Problem]:
+    defined = set(s.channels)
+    problems = []
+
+    def need(path: str, channel: str) -> None:
+        if channel not in defined:
+            problems.append(
+                Problem(path, f"channel {channel!r} is not defined under 'channels' (defined: {', '.join(s.channels)})")
+            )
+
+    for i, seg in enumerate(s.demand.segments):
+        for j, ch in enumerate(seg.preference):
+            need(f"demand.segments[{i}].preference[{j}]", ch)
+    for i, strategy in enumerate(s.strategies):
+        for j, ch in enumerate(strategy.offer):
+            need(f"strategies[{i}].offer[{j}]", ch)
+    for i, pool in enumerate(s.agents.pools):
+        for j, ch in enumerate(pool.channels):
+            need(f"agents.pools[{i}].channels[{j}]", ch)
+    for ch in s.pricing.fees:
+        need(f"pricing.fees.{ch}", ch)
+    for name, channel in s.channels.items():
+        if channel.fallback is not None:
+            need(f"channels.{name}.fallback", channel.fallback)
+            if channel.fallback == name:
+                problems.append(Problem(f"channels.{name}.fallback", "a channel cannot fall back to itself"))
+    return problems
+
+
+def channel_settings_fit_kind(s: "Scenario") -> list[Problem]:
+    problems = []
+    for name, ch in s.channels.items():
+        kind = channel_kind(name)
+        if kind == "voice":
+            if ch.handle_time is None:
+                problems.append(Problem(f"channels.{name}.handle_time", "required for voice"))
+            for key in ("turns", "agent_time_per_turn", "customer_reply_delay", "park_after"):
+                if getattr(ch, key) is not None:
+                    problems.append(Problem(f"channels.{name}.{key}", "does not apply to voice (use handle_time)"))
+        else:
+            if ch.agent_time_per_turn is None:
+                problems.append(Problem(f"channels.{name}.agent_time_per_turn", f"required for {kind}"))
+            if ch.handle_time is not None:
+                problems.append(
+                    Problem(f"channels.{name}.handle_time", f"does not apply to {kind} (use agent_time_per_turn)")
+                )
+            multi_turn = ch.turns is not None and not (ch.turns.dist == "fixed" and ch.turns.value <= 1)
+            if multi_turn and ch.customer_reply_delay is None:
+                problems.append(
+                    Problem(f"channels.{name}.customer_reply_delay", "required when a conversation has several turns")
+                )
+        if kind == "email" and ch.patience is not None:
+            problems.append(Problem(f"channels.{name}.patience", "email is deferred work: customers do not abandon"))
+        if ch.reach < 1 and ch.fallback is None:
+            problems.append(Problem(f"channels.{name}.fallback", "required when reach < 1 (who serves the rest?)"))
+    return problems
+
+
+def offered_channels_are_served(s: "Scenario") -> list[Problem]:
+    served = {ch for pool in s.agents.pools for ch in pool.channels}
+    problems = []
+    for i, strategy in enumerate(s.strategies):
+        for j, ch in enumerate(strategy.offer):
+            if ch in s.channels and ch not in served:
+                problems.append(Problem(f"strategies[{i}].offer[{j}]", f"no agent pool serves {ch!r}"))
+            fallback = s.channels[ch].fallback if ch in s.channels else None
+            if fallback is not None and s.channels[ch].reach < 1 and fallback not in served:
+                problems.append(
+                    Problem(f"strategies[{i}].offer[{j}]", f"{ch!r} falls back to {fallback!r}, which no pool serves")
+                )
+    return problems
+
+
+def warmup_fits_horizon(s: "Scenario") -> list[Problem]:
+    if s.warmup_hours >= s.days * 24:
+        return [Problem("warmup_hours", f"must be shorter than the run ({s.days:g} days = {s.days * 24:g} hours)")]
+    return []
+
+
+def strategies_offer_distinct_channels(s: "Scenario") -> list[Problem]:
+    problems = []
+    for i, strategy in enumerate(s.strategies):
+        dup = [ch for ch, n in Counter(strategy.offer).items() if n > 1]
+        if dup:
+            problems.append(Problem(f"strategies[{i}].offer", f"{', '.join(dup)} offered twice"))
+    return problems
+
+
+CHECKS: tuple[Callable[["Scenario"], list[Problem]], ...] = (
+    shares_sum_to_one,
+    names_are_unique,
+    channels_are_defined,
+    channel_settings_fit_kind,
+    warmup_fits_horizon,
+    strategies_offer_distinct_channels,
+)
+
+
+#: Rules that only make sense once a strategy's ``set`` is applied.
+PER_STRATEGY: tuple[Callable[["Scenario"], list[Problem]], ...] = (offered_channels_are_served,)
+
+
+def run_checks(s: "Scenario", *, per_strategy: bool = False) -> list[Problem]:
+    """Every cross-field problem of ``s``; with ``per_strategy`` also the rules
+    that hold for a scenario resolved under one strategy."""
+    checks = CHECKS + PER_STRATEGY if per_strategy else CHECKS
+    return [problem for check in checks for problem in check(s)]

@@ -1,0 +1,357 @@
+"""The scenario file as frozen pydantic models.
+
+Each field is described once, with its unit; the JSON Schema (``chansim
+schema``) is generated from these descriptions. Units: times in seconds, money
+in the scenario's currency, rates per day unless the key says otherwise.
+Cross-field rules (shares sum to 1, every channel defined, ...) live in
+:mod:`chansim.scenario.checks`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import copy
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from chansim.channels import CHANNELS, ChannelName, channel_kind
+from chansim.distributions import Distribution
+from chansim.errors import InputError, Problem
+from chansim.scenario.checks import run_checks
+from chansim.scenario.paths import apply_overrides, join_path, line_of
+from chansim.scenario.problems import problems_from_validation_error
+
+__all__ = [
+    "CHANNELS",
+    "ChannelName",
+    "channel_kind",
+    "Segment",
+    "Intent",
+    "Demand",
+    "Channel",
+    "Fee",
+    "Pricing",
+    "Pool",
+    "Agents",
+    "Strategy",
+    "Scenario",
+    "validate_scenario",
+]
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Segment(_Model):
+    """A group of customers who rank channels the same way."""
+
+    name: str = Field(min_length=1, description="Segment name, unique")
+    share: float = Field(gt=0, le=1, description="Share of contacts from this segment (segments sum to 1)")
+    preference: tuple[ChannelName, ...] = Field(
+        min_length=1, description="Channels in the order this segment prefers them"
+    )
+
+
+class Intent(_Model):
+    """Why the customer gets in touch."""
+
+    name: str = Field(min_length=1, description="Intent name, unique")
+    share: float = Field(gt=0, le=1, description="Share of contacts with this intent (intents sum to 1)")
+    complexity: float = Field(1.0, gt=0, description="Multiplier on agent handle time and time per turn")
+    priority: int = Field(0, ge=0, description="Queue priority; higher is answered first (FIFO within a priority)")
+    bot_resolvable: float = Field(0.0, ge=0, le=1, description="Share a bot can resolve on its own (used by bots)")
+    value: float = Field(0.0, ge=0, description="Business value of the contact, in the scenario currency")
+
+
+def _default_intents() -> tuple[Intent, ...]:
+    return (Intent(name="general", share=1.0),)
+
+
+class Demand(_Model):
+    """How many contacts arrive, when, from whom and why."""
+
+    contacts_per_day: float = Field(
+        ge=0, description="Contacts arriving on an average day (the weekly profile is normalised to mean 1)"
+    )
+    intraday: tuple[float, ...] = Field(
+        (1.0,) * 24,
+        min_length=24,
+        max_length=24,
+        description="24 hourly weights, hour 0 = 00:00-01:00; normalised to sum 1 (default flat)",
+    )
+    weekly: tuple[float, ...] = Field(
+        (1.0,) * 7,
+        min_length=7,
+        max_length=7,
+        description="7 daily weights, Monday first; normalised to mean 1 (default flat)",
+    )
+    segments: tuple[Segment, ...] = Field(min_length=1, description="Customer segments")
+    intents: tuple[Intent, ...] = Field(default_factory=_default_intents, min_length=1, description="Contact intents")
+
+    @model_validator(mode="after")
+    def _profiles_positive(self) -> "Demand":
+        if any(w < 0 for w in self.intraday) or sum(self.intraday) <= 0:
+            raise ValueError("intraday weights must be ≥ 0 and not all 0")
+        if any(w < 0 for w in self.weekly) or sum(self.weekly) <= 0:
+            raise ValueError("weekly weights must be ≥ 0 and not all 0")
+        return self
+
+
+class Channel(_Model):
+    """How contacts behave on one channel."""
+
+    like: ChannelName | None = Field(
+        None, description="Copy every setting of this other channel, then apply the keys given here"
+    )
+    handle_time: Distribution | None = Field(None, description="Voice: agent time per call (talk + wrap), seconds")
+    patience: Distribution | None = Field(
+        None, description="Seconds a customer waits for an answer before abandoning; absent = waits indefinitely"
+    )
+    service_level_target_s: float | None = Field(
+        None, gt=0, description="Answer-time target for service level, seconds; absent = channel not in service level"
+    )
+    turns: Distribution | None = Field(
+        None, description="Messaging/email: customer message + agent reply pairs per conversation (default 1)"
+    )
+    agent_time_per_turn: Distribution | None = Field(
+        None, description="Messaging/email: agent attention to write one reply, seconds"
+    )
+    customer_reply_delay: Distribution | None = Field(
+        None, description="Messaging: seconds from an agent reply to the customer's next message"
+    )
+    park_after: float | None = Field(
+        None,
+        gt=0,
+        description="Messaging: the slot is released when the customer is silent longer than this, seconds",
+    )
+    chars: Distribution | None = Field(None, description="Characters per message (default fixed 100)")
+    non_gsm_share: float = Field(
+        0.0, ge=0, le=1, description="Share of messages with a character outside GSM-7 (emoji, some accents)"
+    )
+    media_share: float = Field(0.0, ge=0, le=1, description="Share of messages carrying media (image, card)")
+    reach: float = Field(1.0, ge=0, le=1, description="Share of customers who can receive this channel")
+    fallback: ChannelName | None = Field(
+        None, description="Channel used for customers out of reach (e.g. rcs → sms)"
+    )
+
+
+class Fee(_Model):
+    """A flat, negotiated channel fee; each part is optional."""
+
+    per_message: float = Field(0.0, ge=0, description="Per message, either direction")
+    per_segment: float = Field(0.0, ge=0, description="Per SMS segment, either direction")
+    per_minute: float = Field(0.0, ge=0, description="Per started second of a call, as a per-minute rate")
+    per_contact: float = Field(0.0, ge=0, description="Per contact on this channel")
+
+
+class Pricing(_Model):
+    """What channels cost."""
+
+    markup: float = Field(0.0, ge=0, description="Provider margin on channel fees (0.10 = 10 %)")
+    fees: dict[ChannelName, Fee] = Field(default_factory=dict, description="Flat channel fees by channel")
+
+
+class Pool(_Model):
+    """A group of agents with the same skills."""
+
+    name: str = Field(min_length=1, description="Pool name, unique")
+    channels: tuple[ChannelName, ...] = Field(min_length=1, description="Channels these agents handle")
+    headcount: int | None = Field(None, ge=0, description="Agents on shift at every hour (or use schedule)")
+    schedule: tuple[int, ...] | None = Field(
+        None,
+        min_length=24,
+        max_length=24,
+        description="Agents on shift for each hour of the day, hour 0 first (instead of headcount)",
+    )
+    concurrency: int = Field(1, ge=1, description="Conversations one agent holds at once (slots); voice uses all")
+    cost_per_hour: float = Field(0.0, ge=0, description="Fully loaded cost of one paid agent hour")
+    shrinkage: float | None = Field(
+        None, ge=0, lt=1, description="Share of paid time not on shift for this pool (default: agents.shrinkage)"
+    )
+
+    @model_validator(mode="after")
+    def _headcount_or_schedule(self) -> "Pool":
+        if (self.headcount is None) == (self.schedule is None):
+            raise ValueError("give exactly one of 'headcount' or 'schedule'")
+        if self.schedule is not None and any(v < 0 for v in self.schedule):
+            raise ValueError("schedule values must be ≥ 0")
+        return self
+
+    def staffed_at(self, hour_of_day: int) -> int:
+        """Agents on shift during ``hour_of_day`` (0-23)."""
+        return self.headcount if self.schedule is None else self.schedule[hour_of_day]  # type: ignore[return-value]
+
+
+class Agents(_Model):
+    """Staff."""
+
+    shrinkage: float = Field(
+        0.0, ge=0, lt=1, description="Share of paid time agents are not on shift (breaks, training, absence)"
+    )
+    pools: tuple[Pool, ...] = Field(min_length=1, description="Agent pools")
+
+
+class Strategy(_Model):
+    """A candidate way of serving customers."""
+
+    name: str = Field(min_length=1, description="Strategy name, unique")
+    description: str = Field("", description="What this strategy tries")
+    offer: tuple[ChannelName, ...] = Field(min_length=1, description="Channels offered to customers")
+    set: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Overrides of the scenario under this strategy, by dotted path "
+        "(pools and strategies by name: agents.pools.digital.headcount)",
+    )
+
+
+class Scenario(_Model):
+    """A whole scenario file."""
+
+    name: str = Field(min_length=1, description="Scenario name")
+    description: str = Field("", description="What this scenario models and where its numbers come from")
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 currency of every amount")
+    market: str = Field("US", pattern=r"^[A-Z]{2}$", description="ISO 3166 country of the customers")
+    start_date: dt.date = Field(
+        default_factory=dt.date.today, description="Calendar date of the first simulated day (default: today)"
+    )
+    days: float = Field(7, gt=0, le=366, description="Days simulated")
+    seed: int = Field(0, ge=0, description="Seed of every random stream")
+    replications: int = Field(5, ge=1, le=10_000, description="Independent replications per strategy")
+    warmup_hours: float = Field(
+        0.0, ge=0, description="Hours at the start that are simulated but left out of every KPI"
+    )
+    demand: Demand
+    channels: dict[ChannelName, Channel] = Field(min_length=1, description="Channel behaviour, by channel")
+    pricing: Pricing = Field(default_factory=Pricing, description="Channel prices")
+    agents: Agents
+    strategies: tuple[Strategy, ...] = Field(
+        (), description="Strategies compared; absent = one 'baseline' strategy offering every channel"
+    )
+    _resolved_cache: dict[str, "Scenario"] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _default_strategy(self) -> "Scenario":
+        if not self.strategies:
+            baseline = Strategy(name="baseline", offer=tuple(c for c in CHANNELS if c in self.channels))
+            object.__setattr__(self, "strategies", (baseline,))
+        return self
+
+    # ----------------------------------------------------------------- lookups
+    @property
+    def strategy_names(self) -> list[str]:
+        return [s.name for s in self.strategies]
+
+    def strategy(self, name: str) -> Strategy:
+        for s in self.strategies:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def pool(self, name: str) -> Pool:
+        for p in self.agents.pools:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    @property
+    def horizon_s(self) -> float:
+        """Length of the simulated period, seconds."""
+        return self.days * 86_400.0
+
+    @property
+    def warmup_s(self) -> float:
+        return self.warmup_hours * 3_600.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (JSON types), leaving out unset optional values."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+    def for_strategy(self, name: str) -> "Scenario":
+        """This scenario as it stands under strategy ``name``: its ``set``
+        applied, and only that strategy left (with an empty ``set``)."""
+        index = self.strategy_names.index(name) if name in self.strategy_names else None
+        if index is None:
+            raise InputError(Problem("strategies", f"no strategy named {name!r} (have: {', '.join(self.strategy_names)})"))
+        cached = self._resolved_cache
+        if name not in cached:
+            cached[name] = _resolve_strategy(self.model_dump(mode="json"), index)
+        return cached[name]
+
+    def with_overrides(self, overrides: dict[str, Any]) -> "Scenario":
+        """A new scenario with ``{"dotted.path": value}`` overrides applied and validated."""
+        data = self.model_dump(mode="json")
+        problems = apply_overrides(data, overrides, origin="overrides")
+        if problems:
+            raise InputError(problems)
+        return validate_scenario(data)
+
+
+# --------------------------------------------------------------- validation
+def _scenario_problems(
+    data: Any, lines: dict | None, prefix: str = "", strategy_index: int | None = None
+) -> tuple["Scenario | None", list[Problem]]:
+    """Validate one scenario dict: field rules, then cross-field checks.
+
+    With ``strategy_index`` the dict is a scenario resolved under that strategy
+    (its only strategy): problems of the strategy itself keep the strategy's
+    own path, others are prefixed with ``prefix``."""
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        return None, problems_from_validation_error(exc, lines=lines, prefix=prefix, root=Scenario)
+    problems = run_checks(scenario, per_strategy=strategy_index is not None)
+    if strategy_index is not None:
+        own = "strategies[0]"
+        problems = [
+            Problem(f"strategies[{strategy_index}]" + p.path[len(own):], p.message, p.line)
+            if p.path.startswith(own)
+            else Problem(f"{prefix}: {p.path}" if p.path else prefix, p.message, p.line)
+            for p in problems
+        ]
+    else:
+        problems = [Problem(p.path, p.message, line_of(lines, p.path) if p.line is None else p.line) for p in problems]
+    return scenario, problems
+
+
+def _resolve_strategy(base: dict[str, Any], index: int, lines: dict | None = None) -> "Scenario":
+    scenario, problems = _strategy_problems(base, index, lines)
+    if problems:
+        raise InputError(problems)
+    return scenario  # type: ignore[return-value]
+
+
+def _strategy_problems(base: dict[str, Any], index: int, lines: dict | None) -> tuple["Scenario | None", list[Problem]]:
+    strategy = dict(base["strategies"][index])
+    overrides = strategy.get("set") or {}
+    data = {k: v for k, v in base.items() if k != "strategies"}
+    data = copy.deepcopy(data)
+    where = ("strategies", index, "set")
+    problems = apply_overrides(data, overrides, origin=join_path(where))
+    if problems:
+        return None, [Problem(p.path, p.message, line_of(lines, where)) for p in problems]
+    strategy["set"] = {}
+    data["strategies"] = [strategy]
+    scenario, problems = _scenario_problems(
+        data, None, prefix=f"strategies[{index}] ({strategy.get('name')})", strategy_index=index
+    )
+    return scenario, problems
+
+
+def validate_scenario(data: Any, *, lines: dict | None = None, source: str | None = None) -> "Scenario":
+    """Build a :class:`Scenario` from plain data, reporting every problem at
+    once (field rules, cross-field checks, and each strategy's ``set``)."""
+    scenario, problems = _scenario_problems(data, lines)
+    if scenario is not None and not problems:
+        base = scenario.model_dump(mode="json")
+        cache = {}
+        for index, strategy in enumerate(scenario.strategies):
+            resolved, strategy_problems = _strategy_problems(base, index, lines)
+            problems += strategy_problems
+            if resolved is not None:
+                cache[strategy.name] = resolved
+        scenario._resolved_cache.update(cache)
+    if problems:
+        raise InputError(problems, source=source)
+    return scenario  # type: ignore[return-value]

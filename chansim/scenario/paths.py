@@ -1,0 +1,143 @@
+"""Dotted paths into scenario data: ``agents.pools.digital.headcount``.
+
+Lists of named things (pools, strategies, segments, intents) are addressed by
+name or by index (``agents.pools[1].headcount`` or ``agents.pools.1.headcount``).
+Used by ``--set key=value``, each strategy's ``set`` and
+``Scenario.with_overrides``. Works on plain data, before validation.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from chansim.errors import InputError, Problem
+
+__all__ = ["split_path", "join_path", "set_path", "apply_overrides", "parse_assignment", "line_of"]
+
+_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def split_path(path: str) -> tuple[str | int, ...]:
+    """``agents.pools[1].headcount`` → ``("agents", "pools", 1, "headcount")``."""
+    path = path.strip()
+    if not path or path.startswith(".") or path.endswith(".") or ".." in path:
+        raise ValueError(f"{path!r} is not a dotted path")
+    parts: list[str | int] = []
+    pos = 0
+    for match in _PART.finditer(path):
+        between = path[pos : match.start()]
+        if between not in ("", "."):
+            raise ValueError(f"{path!r} is not a dotted path")
+        parts.append(int(match.group(2)) if match.group(2) is not None else match.group(1))
+        pos = match.end()
+    if pos != len(path) or not parts:
+        raise ValueError(f"{path!r} is not a dotted path")
+    return tuple(parts)
+
+
+def join_path(parts: Iterable[str | int]) -> str:
+    """``("agents", "pools", 1, "headcount")`` → ``agents.pools[1].headcount``."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _child_in_list(items: list, key: str | int, where: str) -> int:
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        index = int(key)
+        if index >= len(items):
+            raise ValueError(f"{where} has {len(items)} items; there is no [{index}]")
+        return index
+    names = [item.get("name") for item in items if isinstance(item, Mapping)]
+    if key in names:
+        return names.index(key)
+    have = ", ".join(str(n) for n in names if n is not None) or "none"
+    raise ValueError(f"{where}: nothing named {key!r} (have: {have})")
+
+
+def set_path(data: dict[str, Any], path: str | tuple, value: Any) -> None:
+    """Set ``value`` at ``path`` inside ``data`` in place. Missing mapping keys
+    are created (validation later rejects keys that do not exist); a missing
+    named list item is an error."""
+    parts = split_path(path) if isinstance(path, str) else tuple(path)
+    node: Any = data
+    walked: list[str | int] = []
+    for i, key in enumerate(parts):
+        last = i == len(parts) - 1
+        where = join_path(walked) or "the scenario"
+        if isinstance(node, list):
+            index = _child_in_list(node, key, where)
+            walked.append(index)
+            if last:
+                node[index] = value
+            else:
+                node = node[index]
+        elif isinstance(node, dict):
+            if isinstance(key, int):
+                raise ValueError(f"{where} is a mapping, not a list: use a key, not [{key}]")
+            walked.append(key)
+            if last:
+                node[key] = value
+            else:
+                if node.get(key) is None:
+                    node[key] = {}
+                node = node[key]
+        else:
+            raise ValueError(f"{where} is a single value ({node!r}); it has no {key!r}")
+
+
+def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any], *, origin: str) -> list[Problem]:
+    """Apply every ``{path: value}`` in order; return the problems (empty if all applied)."""
+    problems = []
+    if not isinstance(overrides, Mapping):
+        return [Problem(origin, "must be a mapping of dotted paths to values")]
+    for path, value in overrides.items():
+        try:
+            set_path(data, str(path), value)
+        except ValueError as exc:
+            problems.append(Problem(f"{origin}[{path!r}]" if origin else str(path), str(exc)))
+    return problems
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """``agents.pools.digital.headcount=30`` → ``("agents.pools.digital.headcount", 30)``.
+
+    The value is read as YAML, so ``30`` is a number, ``[1, 2]`` a list and
+    ``true`` a boolean."""
+    if "=" not in text:
+        raise InputError(Problem("--set", f"{text!r} is not key=value"))
+    path, raw = text.split("=", 1)
+    try:
+        split_path(path)
+    except ValueError as exc:
+        raise InputError(Problem("--set", str(exc))) from None
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as exc:
+        raise InputError(Problem(f"--set {path}", f"value {raw!r} is not valid YAML ({exc})")) from None
+    return path.strip(), value
+
+
+def line_of(lines: Mapping[tuple, int] | None, path: str | tuple) -> int | None:
+    """The file line of ``path`` (or of its nearest parent) if known."""
+    if not lines:
+        return None
+    if isinstance(path, str):
+        try:
+            parts = split_path(path)
+        except ValueError:
+            return None
+    else:
+        parts = tuple(path)
+    while parts:
+        if parts in lines:
+            return lines[parts]
+        parts = parts[:-1]
+    return None
