@@ -98,6 +98,9 @@ def run(
         Optional[Path],
         typer.Option("--out", help="Write summary.json/.csv, the resolved scenario and the event log (Parquet) here."),
     ] = None,
+    workers: Annotated[
+        int, typer.Option(help="Processes running replications in parallel (0: one per core). Same numbers for any count.", min=0)
+    ] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Simulate a scenario's strategies and print their KPIs with 95 % CIs."""
@@ -109,11 +112,11 @@ def run(
             report.check_out_dir(out)
         bar = _progress(quiet)
         if bar is None:
-            result = simulate(loaded, strategy, keep_log=out is not None)
+            result = simulate(loaded, strategy, workers=workers, keep_log=out is not None)
         else:
             with bar:
                 task = bar.add_task("runs", total=None)
-                result = simulate(loaded, strategy, keep_log=out is not None,
+                result = simulate(loaded, strategy, workers=workers, keep_log=out is not None,
                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
         if out is not None:
             report.write_run_dir(result, out)

@@ -46,7 +46,9 @@ DIST_PARAMETERS: dict[str, tuple[str, ...]] = {
 class Distribution(BaseModel):
     """A distribution named by ``dist`` with the parameters that name needs."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # allow_inf_nan=False: ".inf" is no parameter (an infinite handle time or
+    # turn count would hang or overflow the engine; absent patience = waits forever)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     dist: DistName = Field(description="Distribution family: " + ", ".join(DIST_PARAMETERS))
     mean: float | None = Field(None, gt=0, description="Mean (exponential, lognormal, gamma, poisson)")
@@ -137,9 +139,10 @@ class Distribution(BaseModel):
             mu = math.log(self.mean) - sigma2 / 2.0  # type: ignore[arg-type]
             return rng.lognormal(mu, math.sqrt(sigma2), size)
         if d == "gamma":
-            if self.cv == 0:
+            cv2 = self.cv**2  # type: ignore[operator]
+            shape = 1.0 / cv2 if cv2 > 0 else math.inf  # a tiny cv underflows to 0
+            if math.isinf(shape):
                 return np.full(size, float(self.mean))
-            shape = 1.0 / self.cv**2  # type: ignore[operator]
             return rng.gamma(shape, self.mean / shape, size)  # type: ignore[operator]
         if d == "fixed":
             return np.full(size, float(self.value))  # type: ignore[arg-type]

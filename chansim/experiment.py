@@ -10,7 +10,9 @@ confidence interval.
 from __future__ import annotations
 
 import math
+import os
 import time
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -125,16 +127,42 @@ def _aggregate(name: str, per_rep: list[tuple[dict, dict, dict]]) -> StrategyRes
     return StrategyResult(name, kpi_mean, kpi_ci, by_channel, by_pool)
 
 
+def _replication(scenario: Scenario, name: str, r: int, keep_log: bool):
+    """Simulate and measure one replication of one strategy (runs in a worker)."""
+    resolved = scenario.for_strategy(name)
+    targets = {ch: spec.service_level_target_s for ch, spec in resolved.channels.items()
+               if spec.service_level_target_s is not None}
+    log = run_replication(scenario, name, r)
+    contacts, messages = measured_window(log.contacts, log.messages, resolved.warmup_s)
+    costs = channel_costs(contacts, messages, resolved.pricing)
+    labor = labor_costs(log.staffing, resolved)
+    measured = kpis(contacts, messages, labor, costs, targets=targets)
+    return measured, costs, labor, (log if keep_log else None)
+
+
+def _pool(workers: int, tasks: int):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=min(workers, tasks), mp_context=context)
+
+
 def simulate(
     scenario: Scenario,
     strategies: Sequence[str] | None = None,
     replications: int | None = None,
     *,
+    workers: int | None = None,
     keep_log: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     """Simulate every (chosen) strategy for every replication.
 
+    ``workers`` > 1 runs replications in that many processes (0: one per
+    core); the numbers are the same whatever the count, because each
+    replication's random streams depend only on the seed and its number.
     ``progress(done, total)`` is called after each replication."""
     started = time.perf_counter()
     names = list(strategies) if strategies else scenario.strategy_names
@@ -146,28 +174,37 @@ def simulate(
     reps = scenario.replications if replications is None else int(replications)
     if reps < 1:
         raise InputError(Problem("replications", "must be ≥ 1"))
-    total = len(names) * reps
-    done = 0
+    if workers is not None and workers < 0:
+        raise InputError(Problem("--workers", "must be ≥ 0"))
+    for name in names:
+        scenario.for_strategy(name)  # resolve (and cache) before any fork
+    tasks = [(name, r) for name in names for r in range(reps)]
+    count = (os.cpu_count() or 1) if workers == 0 else (workers or 1)
+    outputs: dict[tuple[str, int], tuple] = {}
+    if count <= 1 or len(tasks) <= 1:
+        for done, (name, r) in enumerate(tasks, start=1):
+            outputs[name, r] = _replication(scenario, name, r, keep_log)
+            if progress is not None:
+                progress(done, len(tasks))
+    else:
+        with _pool(count, len(tasks)) as pool:
+            futures = {pool.submit(_replication, scenario, name, r, keep_log): (name, r) for name, r in tasks}
+            for done, future in enumerate(as_completed(futures), start=1):
+                outputs[futures[future]] = future.result()
+                if progress is not None:
+                    progress(done, len(tasks))
+
     results, rows, logs, cost_frames, labor_frames = [], [], [], [], []
     for name in names:
-        resolved = scenario.for_strategy(name)
-        targets = {ch: spec.service_level_target_s for ch, spec in resolved.channels.items()
-                   if spec.service_level_target_s is not None}
         per_rep = []
         for r in range(reps):
-            log = run_replication(scenario, name, r)
-            contacts, messages = measured_window(log.contacts, log.messages, resolved.warmup_s)
-            costs = channel_costs(contacts, messages, resolved.pricing)
-            labor = labor_costs(log.staffing, resolved)
-            per_rep.append(kpis(contacts, messages, labor, costs, targets=targets))
-            rows.append({"strategy": name, "replication": r, **per_rep[-1][0]})
+            measured, costs, labor, log = outputs[name, r]
+            per_rep.append(measured)
+            rows.append({"strategy": name, "replication": r, **measured[0]})
             cost_frames.append(costs)
             labor_frames.append(labor)
-            if keep_log:
+            if log is not None:
                 logs.append(log)
-            done += 1
-            if progress is not None:
-                progress(done, total)
         results.append(_aggregate(name, per_rep))
     return RunResult(
         scenario=scenario,

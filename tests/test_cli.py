@@ -177,3 +177,10 @@ def test_every_command_is_in_the_readme():
     readme = (Path(__file__).parents[1] / "README.md").read_text()
     for command in ("run", "validate", "schema"):
         assert f"chansim {command}" in readme
+
+
+def test_workers_give_the_same_numbers():
+    one = json.loads(invoke("run", SMALL, "--format", "json", "-q", "--workers", "1").stdout)
+    two = json.loads(invoke("run", SMALL, "--format", "json", "-q", "--workers", "2").stdout)
+    one.pop("run_time_s"), two.pop("run_time_s")
+    assert one == two

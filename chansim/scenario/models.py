@@ -333,9 +333,15 @@ def _strategy_problems(base: dict[str, Any], index: int, lines: dict | None) -> 
         return None, [Problem(p.path, p.message, line_of(lines, where)) for p in problems]
     strategy["set"] = {}
     data["strategies"] = [strategy]
-    scenario, problems = _scenario_problems(
-        data, None, prefix=f"strategies[{index}] ({strategy.get('name')})", strategy_index=index
-    )
+    prefix = f"strategies[{index}] ({strategy.get('name')})"
+    scenario, problems = _scenario_problems(data, None, prefix=prefix, strategy_index=index)
+    # the resolved dict has no lines of its own: locate the strategy's own
+    # problems in the file, and the others at the strategy that caused them
+    problems = [
+        p if p.line is not None
+        else Problem(p.path, p.message, line_of(lines, ("strategies", index) if p.path.startswith(prefix) else p.path))
+        for p in problems
+    ]
     return scenario, problems
 
 
