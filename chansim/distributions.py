@@ -52,7 +52,7 @@ class Distribution(BaseModel):
 
     dist: DistName = Field(description="Distribution family: " + ", ".join(DIST_PARAMETERS))
     mean: float | None = Field(None, gt=0, description="Mean (exponential, lognormal, gamma, poisson)")
-    cv: float | None = Field(None, ge=0, description="Coefficient of variation, std/mean (lognormal, gamma)")
+    cv: float | None = Field(None, ge=0, le=100, description="Coefficient of variation, std/mean (lognormal, gamma)")
     value: float | None = Field(None, ge=0, description="The constant (fixed)")
     low: float | None = Field(None, ge=0, description="Lower bound (uniform)")
     high: float | None = Field(None, ge=0, description="Upper bound (uniform)")

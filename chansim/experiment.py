@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from chansim.billing.fees import channel_costs
+from chansim.billing.price import Pricer, check_scenario, cost_lines
 from chansim.engine import EventLog, run_replication
 from chansim.errors import InputError, Problem
 from chansim.labor import labor_costs
@@ -134,7 +134,8 @@ def _replication(scenario: Scenario, name: str, r: int, keep_log: bool):
                if spec.service_level_target_s is not None}
     log = run_replication(scenario, name, r)
     contacts, messages = measured_window(log.contacts, log.messages, resolved.warmup_s)
-    costs = channel_costs(contacts, messages, resolved.pricing)
+    pricer = Pricer.for_scenario(resolved)
+    costs = cost_lines(pricer.messages(messages), pricer.calls(contacts))
     labor = labor_costs(log.staffing, resolved)
     measured = kpis(contacts, messages, labor, costs, targets=targets)
     return measured, costs, labor, (log if keep_log else None)
@@ -178,6 +179,7 @@ def simulate(
         raise InputError(Problem("--workers", "must be ≥ 0"))
     for name in names:
         scenario.for_strategy(name)  # resolve (and cache) before any fork
+    check_scenario(scenario)  # every channel can be priced: fail before simulating
     tasks = [(name, r) for name in names for r in range(reps)]
     count = (os.cpu_count() or 1) if workers == 0 else (workers or 1)
     outputs: dict[tuple[str, int], tuple] = {}

@@ -1,8 +1,10 @@
 """Labor cost: paid hours × cost per hour, per pool and interval.
 
-Paid hours = staffed hours / (1 − shrinkage): the agents on shift are the
-share of paid time left after breaks, training and absence. Pure: staffing
-table and scenario in, one row per (replication, strategy, pool) out.
+Paid hours = staffed hours / (1 − shrinkage) + overtime hours: the agents on
+shift are the share of paid time left after breaks, training and absence, and
+an agent who finishes a conversation after its shift ended is paid for that
+time one for one. Pure: staffing table and scenario in, one row per
+(replication, strategy, pool) out.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ def labor_costs(staffing: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     pools = {p.name: p for p in scenario.agents.pools}
     share = measured_share(staffing, scenario.warmup_s)
     staffed_h = staffing["staffed"].to_numpy(dtype=float) * staffing["interval_s"].to_numpy(dtype=float) * share / 3600
+    overtime_h = (staffing["overtime_s"].to_numpy(dtype=float) if "overtime_s" in staffing else 0.0) * share / 3600
     names = staffing["pool"].astype(str)
     shrinkage = names.map(lambda n: pools[n].shrinkage if pools[n].shrinkage is not None else scenario.agents.shrinkage)
     rate = names.map(lambda n: pools[n].cost_per_hour)
@@ -36,7 +39,8 @@ def labor_costs(staffing: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
             "strategy": staffing["strategy"].astype(str).to_numpy(),
             "pool": names.to_numpy(),
             "staffed_hours": staffed_h,
-            "paid_hours": staffed_h / (1.0 - shrinkage.to_numpy(dtype=float)),
+            "overtime_hours": overtime_h,
+            "paid_hours": staffed_h / (1.0 - shrinkage.to_numpy(dtype=float)) + overtime_h,
             "busy_hours": staffing["busy_s"].to_numpy(dtype=float) * share / 3600,
         }
     )

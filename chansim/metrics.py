@@ -13,6 +13,7 @@ abandoned                contacts that hung up / left before an answer
 cost_total               cost_channel + cost_labor + cost_bot
 cost_channel             channel fees (telephony, messages), markup included
 cost_labor               paid hours × cost per hour; paid = staffed / (1 − shrinkage)
+                         + overtime
 cost_bot                 bot sessions × cost per session (0: no bot modelled)
 cost_per_contact         cost_total / contacts
 cost_per_resolution      cost_total / (resolved + contained contacts)
@@ -26,7 +27,8 @@ containment_rate         contained / contacts (null: no bot modelled)
 fcr_rate                 first contacts resolved without a repeat within 7 days
                          (null: repeat contacts not modelled)
 ttr_s                    mean time from arrival to resolution, resolved contacts
-occupancy                busy agent attention / staffed agent time
+occupancy                busy agent attention / agent time on the floor
+                         (staffed + overtime finishing work after a shift)
 csat, csat_pct           survey score 1–5 and share of 4–5 (null: no CSAT model)
 messages                 messages sent either way
 sms_segments             SMS segments of messages on the SMS channel
@@ -135,7 +137,7 @@ def kpis(
     channel that has one."""
     c, m, costs = contacts, messages, channel_costs
     labor_total = float(labor["cost"].sum())
-    staffed_h = float(labor["staffed_hours"].sum())
+    staffed_h = float(labor["staffed_hours"].sum() + labor["overtime_hours"].sum())
     overall = _contact_kpis(c, targets)
     overall = _finish(overall, float(costs["cost"].sum()), labor_total, 0.0, m)
     overall["occupancy"] = _ratio(float(labor["busy_hours"].sum()), staffed_h)
@@ -166,9 +168,10 @@ def kpis(
     by_pool = {
         row.pool: {
             "staffed_hours": row.staffed_hours,
+            "overtime_hours": row.overtime_hours,
             "paid_hours": row.paid_hours,
             "busy_hours": row.busy_hours,
-            "occupancy": _ratio(row.busy_hours, row.staffed_hours),
+            "occupancy": _ratio(row.busy_hours, row.staffed_hours + row.overtime_hours),
             "cost_labor": row.cost,
         }
         for row in labor.itertuples(index=False)

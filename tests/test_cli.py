@@ -175,8 +175,10 @@ def test_console_script_reports_bad_input_without_traceback(tmp_path):
 
 def test_every_command_is_in_the_readme():
     readme = (Path(__file__).parents[1] / "README.md").read_text()
-    for command in ("run", "validate", "schema"):
-        assert f"chansim {command}" in readme
+    commands = [c.name or c.callback.__name__ for c in app.registered_commands]
+    assert {"run", "validate", "schema", "segments", "ratecards", "reprice"} <= set(commands)
+    for command in commands:
+        assert f"chansim {command}" in readme, f"chansim {command} is not documented in README.md"
 
 
 def test_workers_give_the_same_numbers():

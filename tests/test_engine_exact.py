@@ -163,8 +163,11 @@ def test_agent_going_off_shift_finishes_its_call_first():
         [{"name": "v", "channels": ["voice"], "schedule": [1] + [0] * 23}],
         ["voice"],
     )
-    c, _, _ = run(data, [3500, 3650])
+    c, _, staffing = run(data, [3500, 3650])
     assert c.loc[0, "end_t"] == 3700
+    # 3600-3700: the agent works past its shift: 100 s of overtime in hour 1, busy all of it
+    assert staffing["overtime_s"].tolist()[:3] == [0, 100, 0]
+    assert staffing["busy_s"].tolist()[:2] == [100, 100]
     assert c.loc[1, "answer_t"] == 86400
     assert list(c["outcome"].astype(str)) == ["resolved", "resolved"]
 

@@ -17,7 +17,7 @@ __all__ = ["Agent", "AgentPool"]
 class Agent:
     """One agent of a pool."""
 
-    __slots__ = ("pool", "index", "free", "busy", "tasks", "on_shift", "leaving")
+    __slots__ = ("pool", "index", "free", "busy", "tasks", "on_shift", "leaving", "leave_t")
 
     def __init__(self, pool: "AgentPool", index: int):
         self.pool = pool
@@ -27,6 +27,7 @@ class Agent:
         self.tasks: deque = deque()  # conversations waiting for this agent's reply
         self.on_shift = False
         self.leaving = False  # finishes what it holds, takes nothing new
+        self.leave_t = 0.0  # when its shift ended while it still held work
 
     @property
     def idle(self) -> bool:
@@ -48,6 +49,7 @@ class AgentPool:
         self.agents: list[Agent] = []
         self.available: list[dict[Agent, None]] = [{} for _ in range(self.capacity + 1)]
         self.rostered = 0  # on shift and not leaving
+        self.overtime: list[tuple[float, float]] = []  # (start, end): work finished after a shift ended
 
     # ----------------------------------------------------------- availability
     def pick(self, whole: bool) -> Agent | None:
@@ -75,10 +77,10 @@ class AgentPool:
         agent.free += slots
 
     # ----------------------------------------------------------------- shifts
-    def set_staffed(self, target: int) -> list[Agent]:
-        """Bring the roster to ``target`` agents. Returns the agents that became
-        available (they may take queued work). Agents going off shift with work
-        in hand finish it first."""
+    def set_staffed(self, target: int, now: float) -> list[Agent]:
+        """Bring the roster to ``target`` agents at time ``now``. Returns the
+        agents that became available (they may take queued work). Agents going
+        off shift with work in hand finish it first, on overtime."""
         joined: list[Agent] = []
         if target > self.rostered:
             for agent in self.agents:  # first keep those about to leave
@@ -86,6 +88,7 @@ class AgentPool:
                     break
                 if agent.on_shift and agent.leaving:
                     agent.leaving = False
+                    self.overtime.append((agent.leave_t, now))
                     self.available[agent.free][agent] = None
                     self.rostered += 1
                     joined.append(agent)
@@ -115,12 +118,15 @@ class AgentPool:
                         agent.on_shift = False
                     else:
                         agent.leaving = True
+                        agent.leave_t = now
         return joined
 
-    def finish_leaving(self, agent: Agent) -> bool:
-        """An agent flagged to leave goes off shift once it holds nothing."""
+    def finish_leaving(self, agent: Agent, now: float) -> bool:
+        """An agent flagged to leave goes off shift once it holds nothing; the
+        time since its shift ended is overtime."""
         if agent.leaving and agent.idle and not agent.busy:
             agent.leaving = False
             agent.on_shift = False
+            self.overtime.append((agent.leave_t, now))
             return True
         return False

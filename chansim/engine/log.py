@@ -20,7 +20,7 @@ import pandas as pd
 
 from chansim.channels import CHANNELS
 
-__all__ = ["EventLog", "ContactRecorder", "MessageRecorder", "AttentionRecorder", "OUTCOMES", "CONTACT_COLUMNS",
+__all__ = ["EventLog", "ContactRecorder", "MessageRecorder", "SpanRecorder", "OUTCOMES", "CONTACT_COLUMNS",
            "MESSAGE_COLUMNS", "STAFFING_COLUMNS"]
 
 #: Every way a contact can end. ``unserved``: still waiting when the run ended
@@ -38,7 +38,8 @@ MESSAGE_COLUMNS = (
     "sender", "category", "chars", "non_gsm", "media",
 )
 STAFFING_COLUMNS = (
-    "replication", "strategy", "pool", "interval_start_s", "interval_s", "hour_of_day", "staffed", "busy_s",
+    "replication", "strategy", "pool", "interval_start_s", "interval_s", "hour_of_day", "staffed", "overtime_s",
+    "busy_s",
 )
 
 
@@ -66,8 +67,8 @@ class MessageRecorder:
         self.position.append(position)
 
 
-class AttentionRecorder:
-    """Spans of agent attention: pool, channel, start, end."""
+class SpanRecorder:
+    """Spans of time per pool (and channel): agent attention, or overtime."""
 
     def __init__(self) -> None:
         self.pool = array("h")
@@ -81,9 +82,11 @@ class AttentionRecorder:
         self.start.append(start)
         self.end.append(end)
 
-    def busy_by_hour(self, pools: int, hours: int) -> np.ndarray:
-        """Busy attention seconds per pool per hour, for hours [0, hours)."""
+    def by_hour(self, pools: int, hours: int) -> np.ndarray:
+        """Seconds of the spans per pool per hour, for hours [0, hours)."""
         busy = np.zeros((pools, hours))
+        if not len(self.start):
+            return busy
         pool = np.frombuffer(self.pool, dtype=np.int16).astype(np.int64)
         start = np.frombuffer(self.start, dtype=float)
         end = np.frombuffer(self.end, dtype=float)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from chansim.channels import CHANNELS
-from chansim.engine.log import OUTCOMES, EventLog, _categorical, channel_categorical
+from chansim.engine.log import OUTCOMES, EventLog, SpanRecorder, _categorical, channel_categorical
 from chansim.engine.plan import ContactPlan, build_plan
 from chansim.engine.simulation import Simulation
 from chansim.engine.streams import Streams
@@ -113,7 +113,12 @@ def _messages_table(plan: ContactPlan, sim: Simulation, strategy: str, replicati
 
 def _staffing_table(s: Scenario, sim: Simulation, strategy: str, replication: int) -> pd.DataFrame:
     hours = max(1, math.ceil(s.horizon_s / 3600.0 - 1e-9))
-    busy = sim.attention.busy_by_hour(len(sim.pools), hours)
+    busy = sim.attention.by_hour(len(sim.pools), hours)
+    overtime = SpanRecorder()
+    for pool in sim.pools:
+        for start, end in pool.overtime:
+            overtime.add(pool.index, -1, start, end)
+    extra = overtime.by_hour(len(sim.pools), hours)
     starts = np.arange(hours) * 3600.0
     lengths = np.minimum(3600.0, s.horizon_s - starts)
     frames = []
@@ -129,6 +134,7 @@ def _staffing_table(s: Scenario, sim: Simulation, strategy: str, replication: in
                     "interval_s": lengths,
                     "hour_of_day": (np.arange(hours) % 24).astype(np.int8),
                     "staffed": staffed,
+                    "overtime_s": extra[pool.index],
                     "busy_s": busy[pool.index],
                 }
             )

@@ -31,7 +31,8 @@ import math
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
+from simpy.core import NORMAL
+from simpy.events import Event, Timeout
 
 from chansim.channels import CHANNELS, channel_kind
 from chansim.engine.agents import Agent, AgentPool
@@ -40,7 +41,7 @@ from chansim.engine.log import (
     RESOLVED,
     UNRESOLVED,
     UNSERVED,
-    AttentionRecorder,
+    SpanRecorder,
     ContactRecorder,
     MessageRecorder,
 )
@@ -54,6 +55,28 @@ __all__ = ["Simulation", "MAX_DRAIN_S"]
 MAX_DRAIN_S = 7 * 86_400.0
 
 WAITING, ACTIVE, PARKED, DONE = range(4)
+
+
+class Clock(simpy.Environment):
+    """A SimPy environment that can also schedule at an absolute time.
+
+    A timeout fires at ``now + delay``, which in floating point can land one
+    step away from a planned time; arrivals are planned as absolute times, so
+    they are scheduled exactly there."""
+
+    def schedule_at(self, event: Event, when: float, priority: int = NORMAL) -> None:
+        heapq.heappush(self._queue, (when, priority, next(self._eid), event))
+
+
+class At(Event):
+    """An event that has happened, with ``value``, at the absolute time ``when``."""
+
+    def __init__(self, env: Clock, when: float, value):
+        self.env = env
+        self.callbacks = []
+        self._value = value
+        self._ok = True
+        env.schedule_at(self, when)
 
 
 class Conversation:
@@ -80,10 +103,10 @@ class Simulation:
     def __init__(self, scenario: Scenario, plan: ContactPlan):
         self.scenario = scenario
         self.plan = plan
-        self.env = simpy.Environment()
+        self.env = Clock()
         self.contacts = ContactRecorder(plan.size)
         self.messages = MessageRecorder()
-        self.attention = AttentionRecorder()
+        self.attention = SpanRecorder()
         self.horizon = scenario.horizon_s
         self.in_system = 0
         self._seq = 0
@@ -110,7 +133,7 @@ class Simulation:
         if any(p.spec.schedule is not None for p in self.pools):
             self._at(3600.0, self._on_hour, 1)
         if self.plan.size:
-            self._at(float(self.plan.arrival_t[0]), self._on_arrival, 0)
+            At(self.env, float(self.plan.arrival_t[0]), 0).callbacks.append(self._on_arrival)
         self.env.run(until=self.horizon + MAX_DRAIN_S)
         self._close_open_contacts()
 
@@ -123,7 +146,7 @@ class Simulation:
             self._at(3600.0, self._on_hour, hour + 1)
 
     def _staff(self, pool: AgentPool, target: int) -> None:
-        for agent in pool.set_staffed(target):
+        for agent in pool.set_staffed(target, self.env.now):
             self._dispatch(agent)
 
     # ---------------------------------------------------------------- arrivals
@@ -131,7 +154,7 @@ class Simulation:
         i = event.value
         plan = self.plan
         if i + 1 < plan.size:
-            self._at(float(plan.arrival_t[i + 1]) - self.env.now, self._on_arrival, i + 1)
+            At(self.env, float(plan.arrival_t[i + 1]), i + 1).callbacks.append(self._on_arrival)
         code = int(plan.channel[i])
         voice = channel_kind(CHANNELS[code]) == "voice"
         conv = Conversation(i, code, voice, int(plan.priority[i]), int(plan.turns[i]), int(plan.turn_offset[i]))
@@ -215,7 +238,7 @@ class Simulation:
 
     def _freed(self, agent: Agent) -> None:
         """Capacity came back to ``agent`` (a slot or a whole call)."""
-        if agent.pool.finish_leaving(agent):
+        if agent.pool.finish_leaving(agent, self.env.now):
             return
         self._dispatch(agent)
         self._work(agent)

@@ -24,9 +24,6 @@ __all__ = ["load_scenario", "read_yaml", "NOT_SUPPORTED_YET"]
 NOT_SUPPORTED_YET: dict[tuple[str, ...], str] = {
     ("bot",): "bots",
     ("csat",): "the CSAT model",
-    ("pricing", "rate_card"): "rate cards (use pricing.fees for flat negotiated fees)",
-    ("pricing", "date"): "dated rate cards",
-    ("pricing", "whatsapp_v3"): "dated rate cards",
     ("strategies", "*", "bot"): "bots",
     ("strategies", "*", "ivr_deflection"): "IVR deflection",
     ("strategies", "*", "campaigns"): "outbound campaigns",
@@ -97,7 +94,7 @@ def _unsupported(data: dict[str, Any], lines: dict[tuple, int]) -> list[Problem]
         for path, owner in found:
             owner.pop(path[-1], None)  # reported here; validation need not call it unknown
             problems.append(
-                Problem(join_path(path), f"not supported yet: {feature} are not simulated in this version of chansim",
+                Problem(join_path(path), f"not supported yet: this version of chansim does not simulate {feature}",
                         line_of(lines, path))
             )
     return problems
@@ -140,6 +137,15 @@ def _resolve_like(data: dict[str, Any], lines: dict[tuple, int]) -> list[Problem
     for name in list(channels):
         channels[name] = expand(name, ())
     return problems
+
+
+def _anchor_rate_card(data: dict[str, Any], folder: Path) -> None:
+    """A relative ``pricing.rate_card`` path is relative to the scenario file."""
+    pricing = data.get("pricing")
+    if isinstance(pricing, dict) and isinstance(pricing.get("rate_card"), str):
+        path = Path(pricing["rate_card"]).expanduser()
+        if not path.is_absolute():
+            pricing["rate_card"] = str((folder / path).resolve())
 
 
 def load_scenario(
@@ -186,6 +192,8 @@ def load_scenario(
     if pairs:
         problems += apply_overrides(data, dict(pairs), origin="--set")
     problems += _resolve_like(data, lines)
+    if label is not None:
+        _anchor_rate_card(data, Path(label).parent)
     problems += _unsupported(data, lines)
     try:
         scenario = validate_scenario(data, lines=lines, source=label)

@@ -147,10 +147,37 @@ class Fee(_Model):
 
 
 class Pricing(_Model):
-    """What channels cost."""
+    """What channels cost: dated rate cards, a markup, and flat fees that win
+    over the cards for the channels they name."""
 
+    rate_card: str | None = Field(
+        None,
+        description="A rate card file (.yaml) replacing built-in cards of the same id and adding the rest; "
+        "absent = the built-in cards",
+    )
+    date: dt.date | None = Field(None, description="Date that picks the cards in force (default: start_date)")
     markup: float = Field(0.0, ge=0, description="Provider margin on channel fees (0.10 = 10 %)")
-    fees: dict[ChannelName, Fee] = Field(default_factory=dict, description="Flat channel fees by channel")
+    whatsapp_v3: bool = Field(
+        False, description="Use the reported (unverified) WhatsApp pricing from 2026-10-01 when in force"
+    )
+    rcs_agent: Literal["conversational", "non_conversational"] = Field(
+        "non_conversational", description="RCS agent billing category (outside the US)"
+    )
+    voice_number: Literal["toll_free", "local"] = Field("toll_free", description="Number type customers call")
+    exchange_rates: dict[str, float] = Field(
+        default_factory=dict,
+        description="Scenario currency per unit of another currency, for cards in that currency (e.g. USD: 83.2)",
+    )
+    fees: dict[ChannelName, Fee] = Field(
+        default_factory=dict, description="Flat negotiated fees by channel; they replace the card for that channel"
+    )
+
+    @model_validator(mode="after")
+    def _rates_positive(self) -> "Pricing":
+        bad = [k for k, v in self.exchange_rates.items() if not v > 0]
+        if bad:
+            raise ValueError(f"exchange_rates must be > 0 ({', '.join(bad)})")
+        return self
 
 
 class Pool(_Model):

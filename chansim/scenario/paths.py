@@ -121,7 +121,8 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     try:
         value = yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError as exc:
-        raise InputError(Problem(f"--set {path}", f"value {raw!r} is not valid YAML ({exc})")) from None
+        why = getattr(exc, "problem", None) or str(exc)  # one line, not PyYAML's excerpt of "<unicode string>"
+        raise InputError(Problem(f"--set {path.strip()}", f"value {raw!r} is not valid YAML ({why})")) from None
     return path.strip(), value
 
 
