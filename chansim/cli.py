@@ -266,6 +266,16 @@ def reprice(
         table.add_row(escape(str(row.strategy)), row.channel, f"{row.before:,.2f}", f"{row.after:,.2f}",
                       f"{row.difference:+,.2f}")
     stdout.print(table)
+    changed = result.changed_channels()
+    if changed:
+        rules = Table(title="how the changed channels are priced (per run, all strategies)")
+        for column in ("", "channel", "card", "rule", "count", "cost"):
+            rules.add_column(column, justify="right" if column in ("count", "cost") else "left")
+        for which in ("before", "after"):
+            frame = result.rules(which)
+            for row in frame[frame["channel"].isin(changed)].itertuples(index=False):
+                rules.add_row(which, row.channel, escape(row.card), escape(row.rule), f"{row.count:,.0f}", f"{row.cost:,.2f}")
+        stdout.print(rules)
 
 
 def main() -> None:

@@ -33,8 +33,35 @@ class Repricing:
     lines_before: pd.DataFrame
     lines_after: pd.DataFrame
 
+    def rules(self, which: str) -> pd.DataFrame:
+        """Per run: how each channel was priced (card, rule, unit) with counts and cost."""
+        lines = self.lines_before if which == "before" else self.lines_after
+        if lines.empty:
+            return pd.DataFrame(columns=["channel", "card", "rule", "unit", "count", "units", "cost"])
+        runs = max(int(lines["replication"].nunique()), 1) * max(int(lines["strategy"].nunique()), 1)
+        table = lines.groupby(["channel", "card", "rule", "unit"], as_index=False)[["count", "units", "cost"]].sum()
+        table[["count", "units", "cost"]] = table[["count", "units", "cost"]] / runs
+        return table
+
+    def changed_channels(self) -> list[str]:
+        """Channels whose cards or rules differ between before and after."""
+        before, after = self.rules("before"), self.rules("after")
+        out = []
+        for channel in sorted(set(before["channel"]) | set(after["channel"])):
+            key = lambda t: set(zip(t["card"], t["rule"], t["unit"]))
+            if key(before[before["channel"] == channel]) != key(after[after["channel"] == channel]):
+                out.append(channel)
+        return out
+
     def to_dict(self) -> dict[str, Any]:
-        return {"before": self.before, "after": self.after, "rows": self.rows.to_dict(orient="records")}
+        return {
+            "before": self.before,
+            "after": self.after,
+            "rows": self.rows.to_dict(orient="records"),
+            "rules": {"before": self.rules("before").to_dict(orient="records"),
+                      "after": self.rules("after").to_dict(orient="records")},
+            "changed_channels": self.changed_channels(),
+        }
 
 
 def _read(run_dir: Path, name: str) -> pd.DataFrame:
