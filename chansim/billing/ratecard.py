@@ -19,7 +19,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from chansim.errors import InputError, Problem

@@ -30,7 +30,7 @@ def sms_segments(chars, non_gsm) -> np.ndarray:
     return np.where(chars <= single, 1, multi).astype(np.int64)
 
 
-def price_sms(messages, card) -> "pd.DataFrame":
+def price_sms(messages, card):
     """Price SMS/MMS messages under an ``sms`` card: per segment each way
     (plus carrier pass-through fees), MMS per message for ``media`` messages.
     Messages that fell back from RCS are ordinary SMS here."""

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pandas as pd
 
-from chansim.channels import CHANNELS
 from chansim.engine.log import OUTCOMES, EventLog, SpanRecorder, _categorical, channel_categorical
 from chansim.engine.plan import ContactPlan, build_plan
 from chansim.engine.simulation import Simulation

@@ -1,0 +1,29 @@
+"""The ``chansim`` command: a thin shell over the library.
+
+Every command parses its options, calls one library function and prints.
+Bad input (a usage mistake, an unreadable or invalid scenario) ends with one
+clear message on stderr and exit code 2, never a traceback. One module per
+group of commands registers them on the shared app.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from chansim.cli.common import EXIT_BAD_INPUT, app, stderr
+
+# Each import registers its commands on the app, in the order `chansim --help` lists them.
+from chansim.cli import run as _run  # noqa: E402,F401  isort: skip
+from chansim.cli import pricing as _pricing  # noqa: E402,F401  isort: skip
+from chansim.errors import InputError
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        app()
+    except InputError as exc:  # pragma: no cover - commands catch their own
+        stderr.print(f"error: {exc.render()}", highlight=False)
+        sys.exit(EXIT_BAD_INPUT)

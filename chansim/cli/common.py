@@ -1,0 +1,82 @@
+"""What every chansim command shares: the typer app, the consoles, the
+output-format option, and turning bad input into one message and exit 2."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markup import escape
+
+from chansim.errors import InputError, Problem
+from chansim.scenario import Scenario, load_scenario
+from chansim.scenario.paths import parse_assignment
+
+__all__ = ["app", "stdout", "stderr", "Format", "ScenarioArg", "SetOpt", "FormatOpt", "fail", "overrides", "load",
+           "progress_bar", "EXIT_OK", "EXIT_REGRESSION", "EXIT_BAD_INPUT"]
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="Simulate customer-service channel strategies: cost, handle time, service level and CSAT, "
+    "side by side with confidence intervals.",
+)
+# Piped output (files, CI logs) is not squeezed into 80 columns.
+stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+stderr = Console(stderr=True, soft_wrap=True)
+
+EXIT_OK, EXIT_REGRESSION, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)]
+SetOpt = Annotated[
+    Optional[list[str]],
+    typer.Option("--set", help="Override a scenario value: dotted.path=value (repeatable), "
+                 "e.g. agents.pools.digital.headcount=30."),
+]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def fail(error: InputError) -> None:
+    stderr.print(f"[bold red]error:[/] {escape(error.render())}", highlight=False, markup=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def overrides(sets: list[str] | None, **typed: Any) -> dict[str, Any]:
+    pairs = dict(parse_assignment(text) for text in sets or [])
+    pairs.update({key: value for key, value in typed.items() if value is not None})
+    return pairs
+
+
+def load(path: Path, overrides: dict[str, Any]) -> Scenario:
+    try:
+        return load_scenario(path, overrides)
+    except ValidationError as exc:  # a safety net: models should already report these as InputError
+        raise InputError(Problem("", str(exc)), source=str(path)) from None
+
+
+def progress_bar(quiet: bool):
+    """A rich progress bar on stderr when it is a terminal and not ``--quiet``."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total} runs"),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=stderr, transient=True,
+    )
+
+

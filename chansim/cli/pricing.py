@@ -1,0 +1,131 @@
+"""``chansim segments``, ``ratecards`` and ``reprice``: pricing from the shell."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+
+from chansim.cli.common import Format, FormatOpt, app, fail, stdout
+from chansim.errors import InputError
+
+
+@app.command()
+def segments(
+    text: Annotated[str, typer.Argument(help="The message text.", show_default=False)],
+    format_: Annotated[Format, typer.Option("--format", "-f", help="Output format (table or json).")] = Format.table,
+) -> None:
+    """How an SMS text is encoded and how many segments it takes (GSM 03.38)."""
+    from chansim.billing.gsm import analyse
+
+    info = analyse(text)
+    if format_ is Format.json:
+        print(json.dumps(info.to_dict(), ensure_ascii=False))
+        return
+    doc = info.to_dict()
+    stdout.print(
+        f"{doc['encoding']}: {doc['characters']} characters, {doc['units']} units, "
+        f"{doc['segments']} segment{'s' if doc['segments'] != 1 else ''} (up to {info.per_segment} units each)",
+        highlight=False,
+        markup=False,
+    )
+    if doc["non_gsm_chars"]:
+        stdout.print("outside GSM-7 (forces UCS-2): " + " ".join(repr(c) for c in doc["non_gsm_chars"]),
+                     highlight=False, markup=False)
+
+
+@app.command()
+def ratecards(
+    market: Annotated[Optional[str], typer.Option(help="Only cards for this market (ISO country, e.g. US).")] = None,
+    date: Annotated[Optional[str], typer.Option(help="Only cards in force on this date (YYYY-MM-DD).")] = None,
+    rate_card: Annotated[Optional[Path], typer.Option("--rate-card", help="Your own card file, added to the built-ins.")] = None,
+    whatsapp_v3: Annotated[bool, typer.Option("--whatsapp-v3", help="Include the opt-in (unverified) WhatsApp v3 card.")] = False,
+    format_: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """List rate cards (those in force with --date) with their sources and confidence."""
+    from chansim.billing.listing import list_cards
+
+    try:
+        cards = list_cards(market=market, date=date, rate_card=rate_card, whatsapp_v3=whatsapp_v3)
+    except InputError as exc:
+        fail(exc)
+        return
+    rows = [c.model_dump(mode="json", exclude_none=True) | {"lowest_confidence": c.lowest_confidence()} for c in cards]
+    if format_ is Format.json:
+        print(json.dumps({"cards": rows}, indent=2, ensure_ascii=False))
+        return
+    if format_ is Format.csv:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["id", "channel", "market", "model", "effective_from", "effective_to", "currency", "confidence",
+                         "source"])
+        for c in cards:
+            writer.writerow([c.id, c.channel, c.market, c.model, c.effective_from, c.effective_to or "", c.currency,
+                             c.lowest_confidence(), c.source])
+        return
+    from rich.table import Table
+
+    table = Table(title="rate cards" + (f" in force on {date}" if date else "") + (f" for {market}" if market else ""))
+    for column in ("card", "channel", "market", "model", "in force", "rates", "confidence", "source"):
+        table.add_column(column, overflow="fold")
+    for c in cards:
+        rates = ", ".join(f"{k} {c.rate(k):g}" for k in c.rates) or "—"
+        confidence = c.lowest_confidence()
+        shown = "[bold red]UNVERIFIED[/]" if confidence == "unverified" else confidence
+        table.add_row(escape(c.id), c.channel, c.market, c.model, c.period, escape(f"{c.currency} {rates}"), shown,
+                      escape(c.source))
+    stdout.print(table)
+
+
+@app.command()
+def reprice(
+    run_dir: Annotated[Path, typer.Argument(help="A directory written by chansim run --out.", show_default=False)],
+    date: Annotated[Optional[str], typer.Option(help="Price as of this date (YYYY-MM-DD).")] = None,
+    market: Annotated[Optional[str], typer.Option(help="Price for this market.")] = None,
+    rate_card: Annotated[Optional[Path], typer.Option("--rate-card", help="Your own card file.")] = None,
+    markup: Annotated[Optional[float], typer.Option(help="Provider markup (0.10 = 10 %).", min=0)] = None,
+    format_: FormatOpt = Format.table,
+) -> None:
+    """Re-bill a stored run's log under another date, market, card or markup, without simulating."""
+    from chansim.reprice import reprice_run
+
+    try:
+        result = reprice_run(run_dir, date=date, market=market, rate_card=rate_card, markup=markup)
+    except InputError as exc:
+        fail(exc)
+        return
+    if format_ is Format.json:
+        from chansim.report import jsonable
+
+        print(json.dumps(jsonable(result.to_dict()), indent=2))
+        return
+    if format_ is Format.csv:
+        sys.stdout.write(result.rows.to_csv(index=False))
+        return
+    from rich.table import Table
+
+    b, a = result.before, result.after
+    table = Table(
+        title=f"channel cost per run: {b['date']} {b['market']} markup {b['markup']:g} → {a['date']} {a['market']} markup {a['markup']:g}"
+    )
+    for column in ("strategy", "channel", "before", "after", "difference"):
+        table.add_column(column, justify="right" if column in ("before", "after", "difference") else "left")
+    for row in result.rows.itertuples(index=False):
+        table.add_row(escape(str(row.strategy)), row.channel, f"{row.before:,.2f}", f"{row.after:,.2f}",
+                      f"{row.difference:+,.2f}")
+    stdout.print(table)
+    changed = result.changed_channels()
+    if changed:
+        rules = Table(title="how the changed channels are priced (per run, all strategies)")
+        for column in ("", "channel", "card", "rule", "count", "cost"):
+            rules.add_column(column, justify="right" if column in ("count", "cost") else "left")
+        for which in ("before", "after"):
+            frame = result.rules(which)
+            for row in frame[frame["channel"].isin(changed)].itertuples(index=False):
+                rules.add_row(which, row.channel, escape(row.card), escape(row.rule), f"{row.count:,.0f}", f"{row.cost:,.2f}")
+        stdout.print(rules)
