@@ -21,7 +21,9 @@ import pandas as pd
 from scipy import stats
 
 from chansim.billing.price import Pricer, check_scenario, cost_lines
+from chansim.csat import survey
 from chansim.engine import EventLog, run_replication
+from chansim.engine.streams import Streams
 from chansim.errors import InputError, Problem
 from chansim.labor import labor_costs
 from chansim.metrics import KPI_KEYS, kpis, measured_window
@@ -137,7 +139,11 @@ def _replication(scenario: Scenario, name: str, r: int, keep_log: bool):
     pricer = Pricer.for_scenario(resolved)
     costs = cost_lines(pricer.messages(messages), pricer.calls(contacts))
     labor = labor_costs(log.staffing, resolved)
-    measured = kpis(contacts, messages, labor, costs, targets=targets)
+    bot = resolved.active_bot
+    answers = survey(contacts, resolved.csat, Streams(resolved.seed, r)("csat.survey"))
+    measured = kpis(contacts, messages, labor, costs, targets=targets,
+                    bot_cost_per_session=bot.cost_per_session if bot is not None else 0.0,
+                    fcr_window_s=resolved.repeats.fcr_window_days * 86_400.0, survey=answers)
     return measured, costs, labor, (log if keep_log else None)
 
 

@@ -8,28 +8,34 @@ KPI                      definition
 =======================  ===================================================
 contacts                 contacts that arrived (after the warm-up)
 handled                  contacts an agent answered and finished
-contained                contacts a bot resolved (null: no bot modelled)
+contained                contacts a bot resolved
 abandoned                contacts that hung up / left before an answer
 cost_total               cost_channel + cost_labor + cost_bot
 cost_channel             channel fees (telephony, messages), markup included
 cost_labor               paid hours × cost per hour; paid = staffed / (1 − shrinkage)
                          + overtime
-cost_bot                 bot sessions × cost per session (0: no bot modelled)
+cost_bot                 bot sessions × cost per session
 cost_per_contact         cost_total / contacts
 cost_per_resolution      cost_total / (resolved + contained contacts)
 aht_s                    mean agent attention (focus) time per handled contact
-asa_s                    mean wait of answered contacts, arrival to answer
-service_level            share of offered contacts (abandoned included) answered
-                         within their channel's service_level_target_s;
-                         channels without a target are left out
+asa_s                    mean wait of answered contacts, queue to answer
+service_level            share of contacts offered to agents (abandoned included)
+                         answered within their channel's service_level_target_s,
+                         the wait counted from joining the agents' queue (after
+                         the IVR or the bot); channels without a target are left
+                         out
 abandon_rate             abandoned / contacts
-containment_rate         contained / contacts (null: no bot modelled)
-fcr_rate                 first contacts resolved without a repeat within 7 days
-                         (null: repeat contacts not modelled)
-ttr_s                    mean time from arrival to resolution, resolved contacts
+containment_rate         contained / contacts
+fcr_rate                 issues resolved at the first attempt (by an agent or a
+                         bot, deflections included) with no repeat contact within
+                         the FCR window (7 days), over issues whose first attempt
+                         reached an agent or a bot
+ttr_s                    mean time from an issue's first contact to its final
+                         resolution, repeats included, over resolved issues
 occupancy                busy agent attention / agent time on the floor
                          (staffed + overtime finishing work after a shift)
-csat, csat_pct           survey score 1–5 and share of 4–5 (null: no CSAT model)
+csat, csat_pct           mean survey score (1–5) and share of 4–5 among the
+                         customers who answered the survey (see chansim.csat)
 messages                 messages sent either way
 sms_segments             SMS segments of messages on the SMS channel
 =======================  ===================================================
@@ -48,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from chansim.billing.sms import sms_segments
+from chansim.csat import csat_kpis
 
 __all__ = ["KPI_KEYS", "kpis", "measured_window", "per_row", "NOT_MODELLED"]
 
@@ -57,7 +64,7 @@ KPI_KEYS: tuple[str, ...] = (
     "containment_rate", "fcr_rate", "ttr_s", "occupancy", "csat", "csat_pct", "messages", "sms_segments",
 )
 #: KPIs the current model cannot measure: reported as null.
-NOT_MODELLED = ("contained", "containment_rate", "fcr_rate", "csat", "csat_pct")
+NOT_MODELLED: tuple[str, ...] = ()
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -75,27 +82,61 @@ def per_row(column: pd.Series, mapping: dict[str, float]) -> np.ndarray:
     return lookup[cat.cat.codes.to_numpy()]  # code -1 (missing) picks the trailing nan
 
 
-def _contact_kpis(c: pd.DataFrame, targets: dict[str, float]) -> dict[str, Any]:
+def _issue_kpis(c: pd.DataFrame, fcr_window_s: float) -> dict[str, Any]:
+    """FCR and time to resolution per issue (a first contact and everything
+    that followed from it: continuations on other channels and repeats)."""
+    if "root_id" not in c or not len(c):
+        return {"fcr_rate": None, "ttr_s": None}
+    keys = [k for k in ("replication", "strategy") if k in c] + ["root_id"]
+    outcome = c["outcome"].astype(str)
+    columns = [c[k].astype(str) if k == "strategy" else c[k] for k in keys]
+    issue, _ = pd.MultiIndex.from_arrays(columns).factorize()
+    frame = pd.DataFrame({
+        "key": issue,
+        "first": (c["attempt"] == 0).to_numpy() if "attempt" in c else np.ones(len(c), bool),
+        "reached": outcome.isin(["resolved", "unresolved", "contained"]).to_numpy(),
+        "solved": outcome.isin(["resolved", "contained"]).to_numpy(),
+        "arrival": c["arrival_t"].to_numpy(float),
+        "end": c["end_t"].to_numpy(float),
+    })
+    first = frame[frame["first"]]
+    start = first.groupby("key")["arrival"].min()
+    reached = first.groupby("key")["reached"].any()
+    solved_first = first.groupby("key")["solved"].any()
+    repeats = frame[~frame["first"]].copy()
+    repeats["since"] = repeats["arrival"] - repeats["key"].map(start)
+    repeated = repeats[repeats["since"] <= fcr_window_s].groupby("key").size().reindex(start.index, fill_value=0) > 0
+    fcr = (reached & solved_first & ~repeated).sum() / reached.sum() if reached.sum() else None
+    solved = frame[frame["solved"]]
+    resolution = solved.groupby("key")["end"].max()
+    ttr = (resolution - start.reindex(resolution.index)).dropna()
+    return {"fcr_rate": float(fcr) if fcr is not None else None, "ttr_s": float(ttr.mean()) if len(ttr) else None}
+
+
+def _contact_kpis(c: pd.DataFrame, targets: dict[str, float], fcr_window_s: float = 7 * 86_400.0) -> dict[str, Any]:
     outcome = c["outcome"]
     answered = c["answer_t"].notna().to_numpy()
     handled = answered & outcome.isin(["resolved", "unresolved"]).to_numpy()
     resolved = outcome.isin(["resolved", "contained"]).to_numpy()
     abandoned = (outcome == "abandoned").to_numpy()
+    contained = (outcome == "contained").to_numpy()
     wait = c["wait_s"].to_numpy(dtype=float)
     target = per_row(c["channel"], targets)
-    has_target = ~np.isnan(target)
+    offered = c["queued_t"].notna().to_numpy() if "queued_t" in c else np.ones(len(c), bool)
+    has_target = ~np.isnan(target) & offered
     in_time = answered & has_target & (np.nan_to_num(wait, nan=np.inf) <= np.nan_to_num(target, nan=-1.0))
     n = len(c)
-    ttr = (c["end_t"] - c["arrival_t"]).to_numpy(dtype=float)[(outcome == "resolved").to_numpy()]
     return {
         "contacts": n,
         "handled": int(handled.sum()),
+        "contained": int(contained.sum()),
         "abandoned": int(abandoned.sum()),
         "aht_s": _mean(c["focus_s"].to_numpy(dtype=float)[handled]),
         "asa_s": _mean(wait[answered]),
         "service_level": _ratio(in_time.sum(), has_target.sum()),
         "abandon_rate": _ratio(abandoned.sum(), n),
-        "ttr_s": _mean(ttr),
+        "containment_rate": _ratio(contained.sum(), n),
+        **_issue_kpis(c, fcr_window_s),
         "_resolved": int(resolved.sum()),
     }
 
@@ -127,6 +168,9 @@ def kpis(
     channel_costs: pd.DataFrame,
     *,
     targets: dict[str, float],
+    bot_cost_per_session: float = 0.0,
+    fcr_window_s: float = 7 * 86_400.0,
+    survey: pd.DataFrame | None = None,
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """KPIs of one replication of one strategy: overall, by channel, by pool.
 
@@ -138,8 +182,10 @@ def kpis(
     c, m, costs = contacts, messages, channel_costs
     labor_total = float(labor["cost"].sum())
     staffed_h = float(labor["staffed_hours"].sum() + labor["overtime_hours"].sum())
-    overall = _contact_kpis(c, targets)
-    overall = _finish(overall, float(costs["cost"].sum()), labor_total, 0.0, m)
+    sessions = (c["bot_outcome"] != "none").to_numpy() if "bot_outcome" in c else np.zeros(len(c), bool)
+    overall = _contact_kpis(c, targets, fcr_window_s)
+    overall = _finish(overall, float(costs["cost"].sum()), labor_total, float(sessions.sum()) * bot_cost_per_session, m)
+    overall.update(_csat(survey))
     overall["occupancy"] = _ratio(float(labor["busy_hours"].sum()), staffed_h)
 
     # labor split between channels by the attention each took in each pool
@@ -155,15 +201,18 @@ def kpis(
     messages_of = dict(iter(m.groupby("channel", observed=True))) if len(m) else {}
     for name, sub in c.groupby("channel", observed=True):
         name = str(name)
-        k = _contact_kpis(sub, targets)
+        k = _contact_kpis(sub, targets, fcr_window_s)
+        sub_sessions = (sub["bot_outcome"] != "none").to_numpy() if "bot_outcome" in sub else np.zeros(len(sub), bool)
         by_channel[name] = _finish(
             k,
             float(channel_cost.get(name, 0.0)),
             float(labor_by_channel.get(name, 0.0)),
-            0.0,
+            float(sub_sessions.sum()) * bot_cost_per_session,
             messages_of.get(name, m.iloc[:0]),
         )
         by_channel[name]["occupancy"] = None
+        if survey is not None:
+            by_channel[name].update(_csat(survey[(survey["channel"].astype(str) == name).to_numpy()]))
 
     by_pool = {
         row.pool: {
@@ -179,13 +228,21 @@ def kpis(
     return overall, by_channel, by_pool
 
 
+def _csat(survey: pd.DataFrame | None) -> dict[str, Any]:
+    if survey is None:
+        return {"csat": None, "csat_pct": None}
+    return csat_kpis(survey)
+
+
 def measured_window(contacts: pd.DataFrame, messages: pd.DataFrame, warmup_s: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Contacts that arrived after the warm-up, and their messages."""
+    """Contacts that arrived after the warm-up, and their messages (messages
+    outside any contact, such as campaign sends, by their own time)."""
     if warmup_s <= 0:
         return contacts, messages
     keep = contacts["arrival_t"].to_numpy(dtype=float) >= warmup_s
     c = contacts[keep]
     keys = ["replication", "strategy", "contact_id"]
     ids = pd.MultiIndex.from_frame(c[keys].astype({"strategy": str}))
-    m = messages[pd.MultiIndex.from_frame(messages[keys].astype({"strategy": str})).isin(ids)]
-    return c, m
+    mine = pd.MultiIndex.from_frame(messages[keys].astype({"strategy": str})).isin(ids)
+    loose = (messages["contact_id"].to_numpy() < 0) & (messages["t"].to_numpy(dtype=float) >= warmup_s)
+    return c, messages[mine | loose]

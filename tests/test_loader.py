@@ -20,7 +20,6 @@ from typer.testing import CliRunner
 from chansim.cli import app
 from chansim.errors import InputError, Problem
 from chansim.scenario import Scenario, load_scenario
-from chansim.scenario.loader import NOT_SUPPORTED_YET
 
 ROOT = Path(__file__).resolve().parent.parent
 MALFORMED_DIR = Path(__file__).resolve().parent / "malformed"
@@ -66,8 +65,8 @@ MALFORMED: dict[str, tuple[str, str, int | None]] = {
     "concurrency_zero.yaml": ("agents.pools[1].concurrency", "must be ≥ 1 (got 0)", 16),
     "headcount_and_schedule.yaml": ("agents.pools[0]", "give exactly one of 'headcount' or 'schedule'", 15),
     "python_tag.yaml": ("", "python/object/apply:os.system", 2),
-    "not_supported_bot.yaml": ("bot", "not supported yet", 17),
-    "not_supported_ivr_deflection.yaml": ("strategies[1].ivr_deflection", "not supported yet", 21),
+    "bot_on_voice.yaml": ("bot.channels[0]", "'voice' is not a messaging channel", 18),
+    "ivr_accept_above_one.yaml": ("strategies[1].ivr_deflection.accept", "must be ≤ 1", 21),
     "strategy_set_unknown_pool.yaml": (
         "strategies[1].set['agents.pools.nosuch.headcount']",
         "nothing named 'nosuch' (have: voice, digital)",
@@ -273,11 +272,11 @@ def test_several_problems_are_reported_at_once(tmp_path, base):
     data["demand"]["contacts_per_day"] = -5
     data["agents"]["pools"][1]["concurrency"] = 0
     data["agents"]["pools"][0]["headcont"] = 3
-    data["bot"] = {"channels": ["webchat"]}
+    data["bot"] = {"chanels": ["webchat"]}
     problems = _problems(data)
     paths = {p.path for p in problems}
     assert {"days", "demand.contacts_per_day", "agents.pools[1].concurrency", "agents.pools[0].headcont",
-            "bot"} <= paths
+            "bot.chanels"} <= paths
     file = _write(tmp_path, data)
     with pytest.raises(InputError) as info:
         load_scenario(file)
@@ -458,33 +457,26 @@ def test_like_chain_and_circle(base):
     assert any(p.path.endswith(".like") and "goes round in a circle" in p.message for p in problems)
 
 
-# ------------------------------------------------- keys not supported yet
+# ------------------------------------------ strategy feature blocks validated
 # Features not built yet. Refused, never silently ignored. (Features come off
 # this list as they are built: pricing.rate_card already has.)
-NOT_BUILT = [("bot",), ("csat",), ("strategies", "*", "bot"), ("strategies", "*", "ivr_deflection"),
-             ("strategies", "*", "campaigns")]
-
-
-def _put(data: dict, pattern: tuple, value) -> str:
-    """Put ``value`` at ``pattern`` (``*`` = the first strategy); return the path as reported."""
-    node = data
-    for key in pattern[:-1]:
-        node = node[0] if key == "*" else node.setdefault(key, {})
-    node[pattern[-1]] = value
-    return ".".join(pattern).replace("strategies.*.", "strategies[0].")
-
-
-@pytest.mark.parametrize("pattern", NOT_BUILT, ids=".".join)
-def test_features_not_built_are_listed(pattern):
-    assert pattern in NOT_SUPPORTED_YET
-
-
-@pytest.mark.parametrize("pattern", sorted(NOT_SUPPORTED_YET), ids=".".join)
-def test_not_supported_yet_keys_are_refused(base, pattern):
+@pytest.mark.parametrize(
+    "path, value, expected",
+    [
+        (("bot",), {"channels": ["webchat"], "cost_per_sesion": 0.1}, "bot.cost_per_sesion"),
+        (("csat",), {"base": {"voice": 6}}, "csat.base.voice"),
+        (("strategies", 0, "ivr_deflection"), {"to": "webchat", "offerd": 0.3}, "strategies[0].ivr_deflection.offerd"),
+        (("strategies", 0, "campaigns"), [{"channel": "webchat", "per_day": 10, "response_rate": 2, "intent": "x"}],
+         "strategies[0].campaigns[0].response_rate"),
+    ],
+)
+def test_strategy_feature_blocks_are_validated_like_the_rest(base, path, value, expected):
     data = copy.deepcopy(base)
-    expected_path = _put(data, pattern, {"anything": 1})
-    problems = _problems(data)
-    assert [(p.path, "not supported yet" in p.message) for p in problems] == [(expected_path, True)]
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    assert expected in {p.path for p in _problems(data)}
 
 
 def test_unknown_top_level_key_suggests_the_right_one(base):

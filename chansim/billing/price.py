@@ -255,11 +255,16 @@ def check_scenario(scenario) -> None:
     found: dict[tuple[str, str], list[str]] = {}
     for name in scenario.strategy_names:
         resolved = scenario.for_strategy(name)
-        channels = set(resolved.strategies[0].offer)
+        strategy = resolved.strategies[0]
+        channels = set(strategy.offer) | {c.channel for c in strategy.campaigns}
+        if strategy.ivr_deflection is not None:
+            channels |= {strategy.ivr_deflection.to, strategy.ivr_deflection.link_channel}
         for channel in list(channels):
             spec = resolved.channels.get(channel)
-            if spec is not None and spec.fallback and spec.reach < 1:
+            if spec is not None and spec.fallback:
                 channels.add(spec.fallback)
+            if spec is not None and spec.escalate_to_voice is not None:
+                channels.add("voice")
         try:
             Pricer.for_scenario(resolved).check(channels)
         except InputError as exc:

@@ -30,8 +30,9 @@ RESOLVED, UNRESOLVED, ABANDONED, CONTAINED, DEFLECTED, UNSERVED = range(len(OUTC
 
 CONTACT_COLUMNS = (
     "replication", "strategy", "contact_id", "customer_id", "segment", "intent", "priority",
-    "preferred_channel", "original_channel", "channel", "bot_outcome", "arrival_t", "answer_t", "end_t",
-    "wait_s", "focus_s", "elapsed_s", "outcome", "pool", "agent", "transfers", "repeat_of",
+    "preferred_channel", "original_channel", "channel", "bot_outcome", "context_lost", "arrival_t", "queued_t",
+    "answer_t", "end_t", "wait_s", "focus_s", "elapsed_s", "outcome", "pool", "agent", "transfers", "repeat_of",
+    "parent_id", "root_id", "attempt",
 )
 MESSAGE_COLUMNS = (
     "replication", "strategy", "t", "contact_id", "customer_id", "channel", "original_channel", "direction",
@@ -44,15 +45,30 @@ STAFFING_COLUMNS = (
 
 
 class ContactRecorder:
-    """Per-contact results, indexed by contact (arrival order)."""
+    """Per-contact results, indexed by contact id; grows with the contacts made
+    during the run."""
+
+    _FIELDS = {
+        "queued_t": (float, np.nan), "answer_t": (float, np.nan), "end_t": (float, np.nan), "focus_s": (float, 0.0),
+        "outcome": (np.int8, -1), "pool": (np.int16, -1), "agent": (np.int32, -1), "transfers": (np.int16, 0),
+        "bot": (np.int8, 0),  # 0 no bot, 1 with the bot, 2 contained, 3 escalated
+    }
 
     def __init__(self, n: int):
-        self.answer_t = np.full(n, np.nan)
-        self.end_t = np.full(n, np.nan)
-        self.focus_s = np.zeros(n)
-        self.outcome = np.full(n, -1, dtype=np.int8)
-        self.pool = np.full(n, -1, dtype=np.int16)
-        self.agent = np.full(n, -1, dtype=np.int32)
+        self._size = max(n, 16)
+        for name, (dtype, fill) in self._FIELDS.items():
+            setattr(self, name, np.full(self._size, fill, dtype=dtype))
+
+    def ensure(self, n: int) -> None:
+        if n <= self._size:
+            return
+        size = max(n, 2 * self._size)
+        for name, (dtype, fill) in self._FIELDS.items():
+            old = getattr(self, name)
+            new = np.full(size, fill, dtype=dtype)
+            new[: old.size] = old
+            setattr(self, name, new)
+        self._size = size
 
 
 class MessageRecorder:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from chansim.engine.log import OUTCOMES, EventLog, SpanRecorder, _categorical, channel_categorical
-from chansim.engine.plan import ContactPlan, build_plan
+from chansim.engine.plan import CHANNEL_CODE, ContactBook, build_plan
 from chansim.engine.simulation import Simulation
 from chansim.engine.streams import Streams
 from chansim.scenario.models import Scenario
@@ -35,79 +35,135 @@ def run_replication(
     ``arrivals`` (times in seconds) replaces the Poisson arrivals."""
     resolved = scenario.for_strategy(strategy)
     streams = Streams(resolved.seed, replication)
-    plan = build_plan(resolved, resolved.strategies[0].offer, streams, arrivals=arrivals)
-    sim = Simulation(resolved, plan)
+    book = build_plan(resolved, streams, arrivals=arrivals)
+    sim = Simulation(resolved, book)
     sim.run()
     return EventLog(
-        contacts=_contacts_table(resolved, plan, sim, strategy, replication),
-        messages=_messages_table(plan, sim, strategy, replication),
+        contacts=_contacts_table(resolved, book, sim, strategy, replication),
+        messages=_messages_table(resolved, book, sim, strategy, replication),
         staffing=_staffing_table(resolved, sim, strategy, replication),
         meta={"strategy": strategy, "replication": replication},
     )
 
 
-def _label(n: int, value) -> np.ndarray:
-    return np.full(n, value)
+def _links(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """Contact ids, with "none" (-1) as a missing value."""
+    return pd.arrays.IntegerArray(np.where(values >= 0, values, 0).astype(np.int64), values < 0)
 
 
-def _contacts_table(s: Scenario, plan: ContactPlan, sim: Simulation, strategy: str, replication: int) -> pd.DataFrame:
-    n = plan.size
+def _contacts_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: str, replication: int) -> pd.DataFrame:
+    n = book.size
     rec = sim.contacts
-    answered = ~np.isnan(rec.answer_t)
-    wait = np.where(answered, rec.answer_t, rec.end_t) - plan.arrival_t
+    rec.ensure(n)
+    answer, end, queued = rec.answer_t[:n], rec.end_t[:n], rec.queued_t[:n]
+    answered = ~np.isnan(answer)
+    wait = np.where(answered, answer, end) - queued
+    bot = rec.bot[:n]
+    bot_outcome = np.select([bot == 2, bot == 3], [1, 2], 0)
     ids = np.arange(n, dtype=np.int64)
     return pd.DataFrame(
         {
             "replication": np.full(n, replication, dtype=np.int32),
             "strategy": pd.Categorical([strategy] * n),
             "contact_id": ids,
-            "customer_id": ids.copy(),
-            "segment": _categorical(plan.segment, [x.name for x in s.demand.segments]),
-            "intent": _categorical(plan.intent, [x.name for x in s.demand.intents]),
-            "priority": plan.priority.astype(np.int16),
-            "preferred_channel": channel_categorical(plan.preferred),
-            "original_channel": channel_categorical(plan.original),
-            "channel": channel_categorical(plan.channel),
-            "bot_outcome": _categorical(np.zeros(n, dtype=np.int64), BOT_OUTCOMES),
-            "arrival_t": plan.arrival_t,
-            "answer_t": rec.answer_t,
-            "end_t": rec.end_t,
+            "customer_id": book.customer[:n].copy(),
+            "segment": _categorical(book.segment[:n], [x.name for x in s.demand.segments]),
+            "intent": _categorical(book.intent[:n], [x.name for x in s.demand.intents]),
+            "priority": book.priority[:n].astype(np.int16),
+            "preferred_channel": channel_categorical(book.preferred[:n]),
+            "original_channel": channel_categorical(book.original[:n]),
+            "channel": channel_categorical(book.channel[:n]),
+            "bot_outcome": _categorical(bot_outcome, BOT_OUTCOMES),
+            "context_lost": book.context_lost[:n].copy(),
+            "arrival_t": book.arrival_t[:n].copy(),
+            "queued_t": queued.copy(),
+            "answer_t": answer.copy(),
+            "end_t": end.copy(),
             "wait_s": wait,
-            "focus_s": rec.focus_s,
-            "elapsed_s": rec.end_t - rec.answer_t,
-            "outcome": _categorical(rec.outcome, OUTCOMES),
-            "pool": _categorical(rec.pool, [p.name for p in s.agents.pools]),
-            "agent": rec.agent,
-            "transfers": np.zeros(n, dtype=np.int16),
-            "repeat_of": pd.array([pd.NA] * n, dtype="Int64"),
+            "focus_s": rec.focus_s[:n].copy(),
+            "elapsed_s": end - answer,
+            "outcome": _categorical(rec.outcome[:n], OUTCOMES),
+            "pool": _categorical(rec.pool[:n], [p.name for p in s.agents.pools]),
+            "agent": rec.agent[:n].copy(),
+            "transfers": rec.transfers[:n].copy(),
+            "repeat_of": _links(book.repeat_of[:n]),
+            "parent_id": _links(book.parent[:n]),
+            "root_id": book.root[:n].copy(),
+            "attempt": book.attempt[:n].copy(),
         }
     )
 
 
-def _messages_table(plan: ContactPlan, sim: Simulation, strategy: str, replication: int) -> pd.DataFrame:
+def _messages_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: str, replication: int) -> pd.DataFrame:
     t = np.frombuffer(sim.messages.t, dtype=float).copy()
     position = np.frombuffer(sim.messages.position, dtype=np.int64).copy()
-    owner = np.repeat(np.arange(plan.size, dtype=np.int64), plan.turns)
-    contact = owner[position // 2] if position.size else np.empty(0, dtype=np.int64)
-    outbound = (position % 2).astype(np.int64)  # even: customer writes in; odd: agent replies out
-    m = t.size
+    n = book.size
+    turn = position // 2
+    # turns are stored contiguously per contact, in contact order: offsets never decrease
+    contact = np.searchsorted(book.turn_offset[:n], turn, side="right") - 1 if turn.size else np.empty(0, np.int64)
+    out = (position % 2).astype(bool)
+    by_bot = out & ((turn - book.turn_offset[contact]) < book.bot_turns[contact])
+    sender = np.where(out, np.where(by_bot, 2, 1), 0)
+    frame = {
+        "t": t,
+        "contact_id": contact,
+        "customer_id": book.customer[contact],
+        "channel": book.channel[contact].astype(np.int64),
+        "original_channel": book.original[contact].astype(np.int64),
+        "direction": out.astype(np.int64),
+        "sender": sender,
+        "category": np.zeros(t.size, dtype=np.int64),
+        "chars": book.message_data.chars[position].astype(np.int32),
+        "non_gsm": book.message_data.non_gsm[position],
+        "media": book.message_data.media[position],
+    }
+    extra = _system_messages(s, book, sim)
+    if extra is not None:
+        for key in frame:
+            frame[key] = np.concatenate([frame[key], extra[key].astype(frame[key].dtype)])
+        order = np.argsort(frame["t"], kind="stable")
+        frame = {key: value[order] for key, value in frame.items()}
+    m = frame["t"].size
     return pd.DataFrame(
         {
             "replication": np.full(m, replication, dtype=np.int32),
             "strategy": pd.Categorical([strategy] * m),
-            "t": t,
-            "contact_id": contact,
-            "customer_id": contact.copy(),
-            "channel": channel_categorical(plan.channel[contact]),
-            "original_channel": channel_categorical(plan.original[contact]),
-            "direction": _categorical(outbound, DIRECTIONS),
-            "sender": _categorical(outbound, SENDERS),
-            "category": _categorical(np.zeros(m, dtype=np.int64), CATEGORIES),
-            "chars": plan.msg_chars[position].astype(np.int32),
-            "non_gsm": plan.msg_non_gsm[position],
-            "media": plan.msg_media[position],
+            "t": frame["t"],
+            "contact_id": frame["contact_id"],
+            "customer_id": frame["customer_id"],
+            "channel": channel_categorical(frame["channel"]),
+            "original_channel": channel_categorical(frame["original_channel"]),
+            "direction": _categorical(frame["direction"], DIRECTIONS),
+            "sender": _categorical(frame["sender"], SENDERS),
+            "category": _categorical(frame["category"], CATEGORIES),
+            "chars": frame["chars"],
+            "non_gsm": frame["non_gsm"],
+            "media": frame["media"],
         }
     )
+
+
+def _system_messages(s: Scenario, book: ContactBook, sim: Simulation) -> dict | None:
+    """Campaign sends (no contact: contact_id -1) and IVR link messages."""
+    rows = {k: [] for k in ("t", "contact_id", "customer_id", "channel", "original_channel", "direction", "sender",
+                            "category", "chars", "non_gsm", "media")}
+    for t, contact, customer, code, category, chars, non_gsm, media in sim.system_messages:
+        for key, value in zip(rows, (t, contact, customer, code, code, 1, 3, CATEGORIES.index(category), chars,
+                                     non_gsm, media)):
+            rows[key].append(value)
+    parts = [{k: np.asarray(v) for k, v in rows.items()}] if sim.system_messages else []
+    for index, campaign, send_t, customers, delivered in getattr(book, "campaign_sends", []):
+        k = send_t.size
+        parts.append({
+            "t": send_t, "contact_id": np.full(k, -1), "customer_id": customers,
+            "channel": delivered.astype(np.int64), "original_channel": np.full(k, CHANNEL_CODE[campaign.channel]),
+            "direction": np.ones(k, dtype=np.int64), "sender": np.full(k, 3), "category":
+            np.full(k, CATEGORIES.index(campaign.category)), "chars": np.full(k, campaign.chars),
+            "non_gsm": np.full(k, campaign.non_gsm), "media": np.full(k, campaign.media),
+        })
+    if not parts:
+        return None
+    return {key: np.concatenate([np.asarray(p[key]) for p in parts]) for key in rows}
 
 
 def _staffing_table(s: Scenario, sim: Simulation, strategy: str, replication: int) -> pd.DataFrame:

@@ -1,27 +1,32 @@
 """The contact center as a SimPy model.
 
-Events are plain SimPy timeouts with a callback (no generator process per
-tiny step), so the engine stays small and fast. Same-time events run in the
-order they were scheduled (SimPy's event counter), so a run repeats exactly.
+Events are plain SimPy events with a callback (no generator process per tiny
+step), so the engine stays small and fast. Same-time events run in the order
+they were scheduled (SimPy's event counter), so a run repeats exactly.
 
-Flow of a contact:
+Journey of a contact:
 
-* **voice**: arrives, takes an idle agent of a pool that serves voice or
-  queues; abandons when its patience runs out before an answer; the call holds
-  the agent (every slot and its attention) for the handle time.
-* **messaging** (web chat, WhatsApp, SMS, RCS, ...): the customer's first
-  message arrives and the conversation waits for a slot (patience applies
-  until it is answered, i.e. gets a slot). Then, turn by turn, the agent
-  writes a reply (agent time per turn, on the agent's single attention, so
-  replies to several conversations queue) and the customer answers after a
-  reply delay. When the customer is silent longer than ``park_after`` the slot
-  is released and the conversation queues again when the customer writes.
-* **email**: like messaging, without patience (deferred work).
+* **voice**: with IVR deflection, the caller spends ``ivr_seconds`` in the IVR
+  and may take a messaging link (the call ends ``deflected``; the customer
+  continues as a new conversation). Otherwise the call takes an idle agent of a
+  pool that serves voice or queues, and abandons when patience runs out before
+  an answer; the call holds the agent (every slot and its attention).
+* **messaging** (web chat, WhatsApp, SMS, RCS, ...): on a bot channel the bot
+  answers first, turn by turn (no queue); it resolves the contact
+  (``contained``) or escalates it to the agents' queue, with or without the
+  context. With an agent, the conversation waits for a slot (patience applies
+  until answered), then the agent writes each reply on its single attention
+  (replies to several conversations queue) and the customer answers after a
+  reply delay. A customer silent longer than ``park_after`` releases the slot
+  and queues again when they write. A conversation may switch to a call.
+* **email**: like messaging, without patience.
 
-Queues are per channel, ordered by intent priority (higher first), then by the
-time the contact joined (FIFO). An agent who frees capacity takes the best head
-of the queues of its pool's channels; an arriving contact takes the agent with
-the most free slots in the first pool (in file order) that has one.
+A handled contact ends ``resolved`` or ``unresolved``; an unresolved one (and
+a share of abandoned ones) brings the customer back later as a repeat contact.
+Queues are per channel, by intent priority then FIFO. An agent who frees
+capacity takes the best head of the queues of its pool's channels; an arriving
+contact takes the agent with the most free slots in the first pool (in file
+order) that has one.
 """
 
 from __future__ import annotations
@@ -38,14 +43,16 @@ from chansim.channels import CHANNELS, channel_kind
 from chansim.engine.agents import Agent, AgentPool
 from chansim.engine.log import (
     ABANDONED,
+    CONTAINED,
+    DEFLECTED,
     RESOLVED,
     UNRESOLVED,
     UNSERVED,
-    SpanRecorder,
     ContactRecorder,
     MessageRecorder,
+    SpanRecorder,
 )
-from chansim.engine.plan import CHANNEL_CODE, ContactPlan
+from chansim.engine.plan import CHANNEL_CODE, NONE, ContactBook
 from chansim.scenario.models import Scenario
 
 __all__ = ["Simulation", "MAX_DRAIN_S"]
@@ -54,7 +61,9 @@ __all__ = ["Simulation", "MAX_DRAIN_S"]
 #: at most this long (s); contacts still open then are ``unserved``/``unresolved``.
 MAX_DRAIN_S = 7 * 86_400.0
 
-WAITING, ACTIVE, PARKED, DONE = range(4)
+WAITING, ACTIVE, PARKED, DONE, WITH_BOT = range(5)
+VOICE = CHANNEL_CODE["voice"]
+IS_VOICE = [channel_kind(name) == "voice" for name in CHANNELS]
 
 
 class Clock(simpy.Environment):
@@ -84,15 +93,15 @@ class Conversation:
 
     __slots__ = ("i", "code", "voice", "priority", "state", "agent", "turn", "turns", "offset", "answered")
 
-    def __init__(self, i: int, code: int, voice: bool, priority: int, turns: int, offset: int):
+    def __init__(self, i: int, code: int, priority: int, turns: int, offset: int):
         self.i = i
         self.code = code
-        self.voice = voice
+        self.voice = IS_VOICE[code]
         self.priority = priority
         self.state = WAITING
         self.agent: Agent | None = None
-        self.turn = 0
-        self.turns = turns
+        self.turn = 0  # index of the turn in progress (bot turns first)
+        self.turns = turns  # bot + agent turns
         self.offset = offset
         self.answered = False
 
@@ -100,16 +109,22 @@ class Conversation:
 class Simulation:
     """One replication of one strategy."""
 
-    def __init__(self, scenario: Scenario, plan: ContactPlan):
+    def __init__(self, scenario: Scenario, book: ContactBook):
         self.scenario = scenario
-        self.plan = plan
+        self.book = book
         self.env = Clock()
-        self.contacts = ContactRecorder(plan.size)
+        self.contacts = ContactRecorder(book.size)
         self.messages = MessageRecorder()
+        self.system_messages: list[tuple] = []  # (t, contact, customer, channel, category, chars, non_gsm, media)
         self.attention = SpanRecorder()
         self.horizon = scenario.horizon_s
         self.in_system = 0
         self._seq = 0
+        self.ivr = scenario.strategies[0].ivr_deflection
+        self.repeats = scenario.repeats
+        self.bot = scenario.active_bot
+        self._repeat_delay = np.empty(0)
+        self._repeat_delay_used = 0
         self.pools = [
             AgentPool(i, spec, tuple(CHANNEL_CODE[c] for c in spec.channels))
             for i, spec in enumerate(scenario.agents.pools)
@@ -119,9 +134,11 @@ class Simulation:
         }
         self.queues: dict[int, list] = {code: [] for code in range(len(CHANNELS))}
         self.park_after = [math.inf] * len(CHANNELS)
+        self.escalation = [None] * len(CHANNELS)
         for name, spec in scenario.channels.items():
             if spec.park_after is not None:
                 self.park_after[CHANNEL_CODE[name]] = spec.park_after
+            self.escalation[CHANNEL_CODE[name]] = spec.escalate_to_voice
 
     # ------------------------------------------------------------ scheduling
     def _at(self, delay: float, callback, value) -> None:
@@ -132,8 +149,10 @@ class Simulation:
             self._staff(pool, pool.spec.staffed_at(0))
         if any(p.spec.schedule is not None for p in self.pools):
             self._at(3600.0, self._on_hour, 1)
-        if self.plan.size:
-            At(self.env, float(self.plan.arrival_t[0]), 0).callbacks.append(self._on_arrival)
+        self._order = np.argsort(self.book.arrival_t[: self.book.size], kind="stable")
+        if self._order.size:
+            first = int(self._order[0])
+            At(self.env, float(self.book.arrival_t[first]), 0).callbacks.append(self._on_planned_arrival)
         self.env.run(until=self.horizon + MAX_DRAIN_S)
         self._close_open_contacts()
 
@@ -150,18 +169,41 @@ class Simulation:
             self._dispatch(agent)
 
     # ---------------------------------------------------------------- arrivals
-    def _on_arrival(self, event) -> None:
-        i = event.value
-        plan = self.plan
-        if i + 1 < plan.size:
-            At(self.env, float(plan.arrival_t[i + 1]), i + 1).callbacks.append(self._on_arrival)
-        code = int(plan.channel[i])
-        voice = channel_kind(CHANNELS[code]) == "voice"
-        conv = Conversation(i, code, voice, int(plan.priority[i]), int(plan.turns[i]), int(plan.turn_offset[i]))
+    def _on_planned_arrival(self, event) -> None:
+        k = event.value
+        if k + 1 < self._order.size:
+            nxt = int(self._order[k + 1])
+            At(self.env, float(self.book.arrival_t[nxt]), k + 1).callbacks.append(self._on_planned_arrival)
+        self._arrive(int(self._order[k]))
+
+    def _on_dynamic_arrival(self, event) -> None:
+        self._arrive(event.value)
+
+    def _arrive(self, i: int) -> None:
+        book = self.book
+        self.contacts.ensure(book.size)
+        code = int(book.channel[i])
+        conv = Conversation(i, code, int(book.priority[i]), int(book.bot_turns[i] + book.turns[i]),
+                            int(book.turn_offset[i]))
         self.in_system += 1
-        if not voice:
-            self.messages.add(self.env.now, 2 * conv.offset)  # the customer's first message
-        patience = plan.patience[i]
+        if conv.voice:
+            if self.ivr is not None and book.parent[i] < 0:
+                self._at(self.ivr.ivr_seconds, self._after_ivr, conv)
+            else:
+                self._queue_or_assign(conv)
+            return
+        self.messages.add(self.env.now, 2 * conv.offset)  # the customer's first message
+        if book.bot_turns[i] > 0:
+            conv.state = WITH_BOT
+            self.contacts.bot[i] = 1
+            self._at(float(book.turn_data.work_time[conv.offset]), self._on_bot_reply, conv)
+        else:
+            self._queue_or_assign(conv)
+
+    def _queue_or_assign(self, conv: Conversation) -> None:
+        """The contact joins the agents' queue now: patience starts."""
+        self.contacts.queued_t[conv.i] = self.env.now
+        patience = self.book.patience[conv.i]
         if patience < math.inf:
             self._at(float(patience), self._on_patience, conv)
         self._route(conv)
@@ -180,10 +222,62 @@ class Simulation:
     def _on_patience(self, event) -> None:
         conv = event.value
         if conv.state == WAITING and not conv.answered:
-            conv.state = DONE
-            self.contacts.end_t[conv.i] = self.env.now
-            self.contacts.outcome[conv.i] = ABANDONED
-            self.in_system -= 1
+            self._end(conv, ABANDONED)
+            if self.repeats.after_abandon > 0:
+                self._maybe_repeat(conv.i, self.repeats.after_abandon)
+
+    # --------------------------------------------------------------------- IVR
+    def _after_ivr(self, event) -> None:
+        conv = event.value
+        i = conv.i
+        if self.book.deflect[i] and (self.ivr.when == "always" or not self._agent_free(VOICE)):
+            self._deflect(conv)
+        else:
+            self._queue_or_assign(conv)
+
+    def _agent_free(self, code: int) -> bool:
+        return any(pool.pick(whole=IS_VOICE[code]) is not None for pool in self.pools_for[code])
+
+    def _deflect(self, conv: Conversation) -> None:
+        """The caller takes the messaging link: the call ends, a conversation starts."""
+        book, now, i = self.book, self.env.now, conv.i
+        link = CHANNEL_CODE[self.ivr.link_channel]
+        self._end(conv, DEFLECTED)
+        child = self._spawn(i, CHANNEL_CODE[self.ivr.to], stream="deflected", context_lost=False)
+        self.system_messages.append((now, int(child), int(book.customer[i]), link, "utility", self.ivr.link_chars,
+                                     False, False))
+
+    # --------------------------------------------------------------------- bot
+    def _on_bot_reply(self, event) -> None:
+        conv = event.value
+        book, i = self.book, conv.i
+        self.messages.add(self.env.now, 2 * (conv.offset + conv.turn) + 1)
+        delay = float(book.turn_data.reply_delay[conv.offset + conv.turn])
+        conv.turn += 1
+        if conv.turn < book.bot_turns[i]:
+            self._at(delay, self._on_bot_customer, conv)
+        elif book.bot_resolves[i]:
+            self.contacts.bot[i] = 2
+            self._end(conv, CONTAINED)
+        else:
+            self.contacts.bot[i] = 3
+            if not self.bot.keeps_context:
+                book.context_lost[i] = True
+                book.extra_time[i] = self.bot.lost_context_extra_s * self.book.intent_complexity[book.intent[i]]
+                book.unresolved_p[i] = min(1.0, book.unresolved_p[i] + self.bot.lost_context_unresolved)
+            self.contacts.transfers[i] += 1
+            self._at(delay, self._on_escalation_message, conv)
+
+    def _on_bot_customer(self, event) -> None:
+        conv = event.value
+        self.messages.add(self.env.now, 2 * (conv.offset + conv.turn))
+        self._at(float(self.book.turn_data.work_time[conv.offset + conv.turn]), self._on_bot_reply, conv)
+
+    def _on_escalation_message(self, event) -> None:
+        conv = event.value
+        self.messages.add(self.env.now, 2 * (conv.offset + conv.turn))
+        conv.state = WAITING
+        self._queue_or_assign(conv)
 
     # ----------------------------------------------------------------- agents
     def _assign(self, conv: Conversation, agent: Agent) -> None:
@@ -199,7 +293,7 @@ class Simulation:
         if conv.voice:
             pool.occupy(agent, pool.capacity)
             agent.busy = True
-            duration = float(self.plan.handle_time[conv.i])
+            duration = float(self.book.handle_time[conv.i] + self.book.extra_time[conv.i])
             self.contacts.focus_s[conv.i] += duration
             self.attention.add(pool.index, conv.code, now, now + duration)
             self._at(duration, self._on_call_end, conv)
@@ -250,7 +344,9 @@ class Simulation:
         conv = agent.tasks.popleft()
         agent.busy = True
         now = self.env.now
-        duration = float(self.plan.agent_time[conv.offset + conv.turn])
+        duration = float(self.book.turn_data.work_time[conv.offset + conv.turn])
+        if conv.turn == self.book.bot_turns[conv.i]:  # the agent's first reply: catch up on lost context
+            duration += float(self.book.extra_time[conv.i])
         self.contacts.focus_s[conv.i] += duration
         self.attention.add(agent.pool.index, conv.code, now, now + duration)
         self._at(duration, self._on_reply, conv)
@@ -259,7 +355,7 @@ class Simulation:
     def _on_call_end(self, event) -> None:
         conv = event.value
         agent = conv.agent
-        self._end(conv, RESOLVED)
+        self._finish(conv)
         agent.busy = False
         agent.pool.release(agent, agent.pool.capacity)
         self._freed(agent)
@@ -268,15 +364,21 @@ class Simulation:
         conv = event.value
         agent = conv.agent
         agent.busy = False
-        now = self.env.now
+        book, i = self.book, conv.i
         turn = conv.offset + conv.turn
-        self.messages.add(now, 2 * turn + 1)
-        if conv.turn + 1 >= conv.turns:
-            self._end(conv, RESOLVED)
+        self.messages.add(self.env.now, 2 * turn + 1)
+        human_turn = conv.turn - int(book.bot_turns[i])
+        if human_turn == book.escalate_turn[i]:
+            self._switch_to_voice(conv)
             agent.pool.release(agent, 1)
             self._freed(agent)
             return
-        delay = float(self.plan.reply_delay[turn])
+        if conv.turn + 1 >= conv.turns:
+            self._finish(conv)
+            agent.pool.release(agent, 1)
+            self._freed(agent)
+            return
+        delay = float(book.turn_data.reply_delay[turn])
         conv.turn += 1
         if delay > self.park_after[conv.code]:
             self._at(self.park_after[conv.code], self._on_park, conv)
@@ -300,14 +402,65 @@ class Simulation:
             conv.agent.tasks.append(conv)
             self._work(conv.agent)
 
+    def _switch_to_voice(self, conv: Conversation) -> None:
+        """The customer calls instead of going on writing: the chat ends, a call starts."""
+        escalation = self.escalation[conv.code]
+        self._end(conv, DEFLECTED)
+        child = self._spawn(conv.i, VOICE, stream="escalated", context_lost=not escalation.keeps_history)
+        if not escalation.keeps_history:
+            self.book.extra_time[child] = escalation.lost_context_extra_s * self.book.intent_complexity[self.book.intent[child]]
+
+    # ------------------------------------------------------------------- ends
+    def _finish(self, conv: Conversation) -> None:
+        """An agent finished the contact: resolved, or the customer will be back."""
+        i = conv.i
+        if self.book.unresolved_u[i] < self.book.unresolved_p[i]:
+            self._end(conv, UNRESOLVED)
+            self._maybe_repeat(i, 1.0)
+        else:
+            self._end(conv, RESOLVED)
+
     def _end(self, conv: Conversation, outcome: int) -> None:
         conv.state = DONE
         self.contacts.end_t[conv.i] = self.env.now
         self.contacts.outcome[conv.i] = outcome
         self.in_system -= 1
 
+    def _spawn(self, parent: int, code: int, *, stream: str, context_lost: bool) -> int:
+        """A continuation of contact ``parent`` on channel ``code``, starting now."""
+        book = self.book
+        ids = book.add(
+            np.array([self.env.now]), book.segment[[parent]], book.intent[[parent]], stream=stream,
+            customer=book.customer[[parent]], channel=np.array([code], dtype=np.int8), parent=np.array([parent]),
+            root=book.root[[parent]], context_lost=np.array([context_lost]), attempt=book.attempt[[parent]],
+        )
+        child = int(ids[0])
+        self.contacts.ensure(book.size)
+        self.contacts.transfers[child] = 1
+        self._arrive(child)
+        return child
+
+    def _maybe_repeat(self, i: int, share: float) -> None:
+        """The customer comes back after a delay (if within the run)."""
+        book = self.book
+        rng = book.streams("repeat.choice")
+        if share < 1 and rng.random() >= share:
+            return
+        when = self.env.now + float(self.repeats.delay.sample(book.streams("repeat.delay"), 1)[0])
+        if when >= self.horizon:
+            return
+        switch = np.array([book.channel[i] if rng.random() < self.repeats.switch_share else NONE], dtype=np.int64)
+        ids = book.add(
+            np.array([when]), book.segment[[i]], book.intent[[i]], stream="repeat", customer=book.customer[[i]],
+            repeat_of=np.array([i]), root=book.root[[i]], switch=switch, attempt=book.attempt[[i]] + 1,
+        )
+        self.contacts.ensure(book.size)
+        At(self.env, when, int(ids[0])).callbacks.append(self._on_dynamic_arrival)
+
     def _close_open_contacts(self) -> None:
-        open_ = self.contacts.outcome < 0
-        answered = ~np.isnan(self.contacts.answer_t)
-        self.contacts.outcome[open_ & answered] = UNRESOLVED
-        self.contacts.outcome[open_ & ~answered] = UNSERVED
+        self.contacts.ensure(self.book.size)
+        n = self.book.size
+        open_ = self.contacts.outcome[:n] < 0
+        answered = ~np.isnan(self.contacts.answer_t[:n])
+        self.contacts.outcome[:n][open_ & answered] = UNRESOLVED
+        self.contacts.outcome[:n][open_ & ~answered] = UNSERVED

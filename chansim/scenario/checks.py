@@ -98,8 +98,48 @@ def channel_settings_fit_kind(s: "Scenario") -> list[Problem]:
                 )
         if kind == "email" and ch.patience is not None:
             problems.append(Problem(f"channels.{name}.patience", "email is deferred work: customers do not abandon"))
-        if ch.reach < 1 and ch.fallback is None:
-            problems.append(Problem(f"channels.{name}.fallback", "required when reach < 1 (who serves the rest?)"))
+        if isinstance(ch.reach, dict):
+            segments = {seg.name for seg in s.demand.segments}
+            for key in ch.reach:
+                if key not in segments:
+                    problems.append(Problem(f"channels.{name}.reach.{key}", f"no segment named {key!r}"))
+        if ch.escalate_to_voice is not None:
+            if kind != "messaging":
+                problems.append(Problem(f"channels.{name}.escalate_to_voice", "only messaging conversations switch to voice"))
+            elif "voice" not in s.channels:
+                problems.append(Problem(f"channels.{name}.escalate_to_voice", "needs a 'voice' channel under 'channels'"))
+    return problems
+
+
+def strategy_features_fit(s: "Scenario") -> list[Problem]:
+    """Bots, IVR deflection and campaigns name channels, intents and segments that exist."""
+    problems = []
+    intents = {i.name for i in s.demand.intents}
+    segments = {seg.name for seg in s.demand.segments}
+
+    def channel(path: str, name: str, kind: str | None = None) -> None:
+        if name not in s.channels:
+            problems.append(Problem(path, f"channel {name!r} is not defined under 'channels'"))
+        elif kind is not None and channel_kind(name) != kind:
+            problems.append(Problem(path, f"{name!r} is not a {kind} channel"))
+
+    bots = [("bot", s.bot)] + [(f"strategies[{i}].bot", st.bot) for i, st in enumerate(s.strategies)]
+    for path, bot in bots:
+        if bot is not None:
+            for j, ch in enumerate(bot.channels):
+                channel(f"{path}.channels[{j}]", ch, "messaging")
+    for i, st in enumerate(s.strategies):
+        if st.ivr_deflection is not None:
+            channel(f"strategies[{i}].ivr_deflection.to", st.ivr_deflection.to, "messaging")
+            if "voice" not in st.offer:
+                problems.append(Problem(f"strategies[{i}].ivr_deflection", "the strategy does not offer voice"))
+        for j, c in enumerate(st.campaigns):
+            where = f"strategies[{i}].campaigns[{j}]"
+            channel(f"{where}.channel", c.channel, "messaging")
+            if c.intent not in intents:
+                problems.append(Problem(f"{where}.intent", f"no intent named {c.intent!r} (have: {', '.join(sorted(intents))})"))
+            if c.segment is not None and c.segment not in segments:
+                problems.append(Problem(f"{where}.segment", f"no segment named {c.segment!r}"))
     return problems
 
 
@@ -107,11 +147,22 @@ def offered_channels_are_served(s: "Scenario") -> list[Problem]:
     served = {ch for pool in s.agents.pools for ch in pool.channels}
     problems = []
     for i, strategy in enumerate(s.strategies):
+        needs = []
+        if strategy.ivr_deflection is not None:
+            needs.append((f"strategies[{i}].ivr_deflection.to", strategy.ivr_deflection.to))
+        needs += [(f"strategies[{i}].campaigns[{j}].channel", c.channel) for j, c in enumerate(strategy.campaigns)]
+        needs += [(f"channels.{name}.escalate_to_voice", "voice") for name, ch in s.channels.items()
+                  if ch.escalate_to_voice is not None and name in strategy.offer]
+        for path, ch in needs:
+            if ch in s.channels and ch not in served:
+                problems.append(Problem(path, f"no agent pool serves {ch!r}"))
         for j, ch in enumerate(strategy.offer):
             if ch in s.channels and ch not in served:
                 problems.append(Problem(f"strategies[{i}].offer[{j}]", f"no agent pool serves {ch!r}"))
-            fallback = s.channels[ch].fallback if ch in s.channels else None
-            if fallback is not None and s.channels[ch].reach < 1 and fallback not in served:
+            spec = s.channels.get(ch)
+            fallback = spec.fallback if spec is not None else None
+            partial = spec is not None and (isinstance(spec.reach, dict) or spec.reach < 1)
+            if fallback is not None and partial and fallback not in served:
                 problems.append(
                     Problem(f"strategies[{i}].offer[{j}]", f"{ch!r} falls back to {fallback!r}, which no pool serves")
                 )
@@ -140,6 +191,7 @@ CHECKS: tuple[Callable[["Scenario"], list[Problem]], ...] = (
     channel_settings_fit_kind,
     warmup_fits_horizon,
     strategies_offer_distinct_channels,
+    strategy_features_fit,
 )
 
 

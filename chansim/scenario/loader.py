@@ -17,18 +17,7 @@ from chansim.errors import InputError, Problem
 from chansim.scenario.models import Scenario, validate_scenario
 from chansim.scenario.paths import apply_overrides, join_path, line_of, parse_assignment
 
-__all__ = ["load_scenario", "read_yaml", "NOT_SUPPORTED_YET"]
-
-#: Keys that belong to the scenario shape but are not simulated yet. They are
-#: refused, never silently ignored.
-NOT_SUPPORTED_YET: dict[tuple[str, ...], str] = {
-    ("bot",): "bots",
-    ("csat",): "the CSAT model",
-    ("strategies", "*", "bot"): "bots",
-    ("strategies", "*", "ivr_deflection"): "IVR deflection",
-    ("strategies", "*", "campaigns"): "outbound campaigns",
-}
-
+__all__ = ["load_scenario", "read_yaml"]
 
 class _Loader(yaml.SafeLoader):
     """SafeLoader; the node tree is walked separately for lines and duplicates."""
@@ -74,30 +63,6 @@ def read_yaml(text: str) -> tuple[Any, dict[tuple, int], list[Problem]]:
     if root is not None:
         _walk(root, (), lines, problems)
     return data, lines, problems
-
-
-def _unsupported(data: dict[str, Any], lines: dict[tuple, int]) -> list[Problem]:
-    """Report (and drop) keys of features not simulated yet."""
-    problems = []
-    strategies = data.get("strategies")
-    for pattern, feature in NOT_SUPPORTED_YET.items():
-        if pattern[0] == "strategies":
-            if not isinstance(strategies, list):
-                continue
-            candidates = [(("strategies", i, pattern[2]), s) for i, s in enumerate(strategies) if isinstance(s, dict)]
-            found = [(p, s) for p, s in candidates if p[2] in s]
-        else:
-            node: Any = data
-            for key in pattern[:-1]:
-                node = node.get(key) if isinstance(node, Mapping) else None
-            found = [(pattern, node)] if isinstance(node, dict) and pattern[-1] in node else []
-        for path, owner in found:
-            owner.pop(path[-1], None)  # reported here; validation need not call it unknown
-            problems.append(
-                Problem(join_path(path), f"not supported yet: this version of chansim does not simulate {feature}",
-                        line_of(lines, path))
-            )
-    return problems
 
 
 def _resolve_like(data: dict[str, Any], lines: dict[tuple, int]) -> list[Problem]:
@@ -194,7 +159,6 @@ def load_scenario(
     problems += _resolve_like(data, lines)
     if label is not None:
         _anchor_rate_card(data, Path(label).parent)
-    problems += _unsupported(data, lines)
     try:
         scenario = validate_scenario(data, lines=lines, source=label)
     except InputError as exc:

@@ -17,6 +17,7 @@ import copy
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from chansim.channels import CHANNELS, ChannelName, channel_kind
+from chansim.csat import Csat
 from chansim.distributions import Distribution
 from chansim.errors import InputError, Problem
 from chansim.scenario.checks import run_checks
@@ -32,6 +33,11 @@ __all__ = [
     "Demand",
     "Channel",
     "Fee",
+    "Bot",
+    "IvrDeflection",
+    "Campaign",
+    "Repeats",
+    "Escalation",
     "Pricing",
     "Pool",
     "Agents",
@@ -63,6 +69,9 @@ class Intent(_Model):
     priority: int = Field(0, ge=0, description="Queue priority; higher is answered first (FIFO within a priority)")
     bot_resolvable: float = Field(0.0, ge=0, le=1, description="Share a bot can resolve on its own (used by bots)")
     value: float = Field(0.0, ge=0, description="Business value of the contact, in the scenario currency")
+    unresolved_share: float = Field(
+        0.0, ge=0, le=1, description="Share of contacts an agent handles without resolving (the customer comes back)"
+    )
 
 
 def _default_intents() -> tuple[Intent, ...]:
@@ -131,10 +140,125 @@ class Channel(_Model):
         0.0, ge=0, le=1, description="Share of messages with a character outside GSM-7 (emoji, some accents)"
     )
     media_share: float = Field(0.0, ge=0, le=1, description="Share of messages carrying media (image, card)")
-    reach: float = Field(1.0, ge=0, le=1, description="Share of customers who can receive this channel")
-    fallback: ChannelName | None = Field(
-        None, description="Channel used for customers out of reach (e.g. rcs → sms)"
+    reach: float | dict[str, float] = Field(
+        1.0,
+        description="Share of customers who can use this channel (0-1), or a share per segment name; "
+        "the rest get `fallback`, or else their next offered preference",
     )
+    fallback: ChannelName | None = Field(
+        None, description="Channel the provider delivers on for customers out of reach (e.g. rcs → sms)"
+    )
+    unresolved_share: float = Field(
+        0.0, ge=0, le=1, description="Extra share of contacts left unresolved on this channel (added to the intent's)"
+    )
+    escalate_to_voice: "Escalation | None" = Field(
+        None, description="Messaging: a share of conversations switches to a phone call mid-conversation"
+    )
+
+    def reach_for(self, segment: str) -> float:
+        if isinstance(self.reach, dict):
+            return self.reach.get(segment, 1.0)
+        return self.reach
+
+    @model_validator(mode="after")
+    def _reach_in_range(self) -> "Channel":
+        values = self.reach.values() if isinstance(self.reach, dict) else [self.reach]
+        if any(not 0 <= v <= 1 for v in values):
+            raise ValueError("reach must be between 0 and 1")
+        return self
+
+
+class Escalation(_Model):
+    """Customers who switch from messaging to a call mid-conversation."""
+
+    share: float = Field(ge=0, le=1, description="Share of conversations that switch to voice")
+    keeps_history: bool = Field(
+        False, description="The voice agent sees the conversation; otherwise context is lost"
+    )
+    lost_context_extra_s: float = Field(
+        60.0, ge=0, description="Extra agent time on the call (× intent complexity) when context is lost"
+    )
+
+
+class Bot(_Model):
+    """A bot that answers first on some channels and escalates what it cannot resolve."""
+
+    channels: tuple[ChannelName, ...] = Field((), description="Channels the bot answers first (empty: no bot)")
+    cost_per_session: float = Field(0.0, ge=0, description="Cost of one bot conversation, scenario currency")
+    keeps_context: bool = Field(True, description="Escalations reach the agent with the bot conversation")
+    turns: Distribution = Field(
+        default_factory=lambda: Distribution(dist="fixed", value=3),
+        description="Customer message + bot reply pairs before the bot resolves or escalates",
+    )
+    time_per_turn: Distribution = Field(
+        default_factory=lambda: Distribution(dist="fixed", value=2), description="Seconds for the bot to reply"
+    )
+    customer_reply_delay: Distribution | None = Field(
+        None, description="Seconds for the customer to answer the bot (default: the channel's reply delay)"
+    )
+    lost_context_extra_s: float = Field(
+        60.0, ge=0, description="Extra agent time (× intent complexity) when an escalation arrives without context"
+    )
+    lost_context_unresolved: float = Field(
+        0.05, ge=0, le=1, description="Extra unresolved share after an escalation without context"
+    )
+    skip_priority: int | None = Field(
+        None, description="Intents with at least this priority go straight to an agent (triage)"
+    )
+    skip_value: float | None = Field(
+        None, ge=0, description="Intents worth at least this much go straight to an agent (triage)"
+    )
+
+
+class IvrDeflection(_Model):
+    """Callers offered a messaging link instead of waiting on the phone."""
+
+    to: ChannelName = Field(description="Messaging channel the accepting callers continue on")
+    offered: float = Field(1.0, ge=0, le=1, description="Share of callers offered the link (default all)")
+    accept: float = Field(0.3, ge=0, le=1, description="Share of those offered who accept (default 0.3, assumption)")
+    ivr_seconds: float = Field(30.0, ge=0, description="Seconds in the IVR before the offer or the queue (default 30)")
+    when: Literal["always", "if_waiting"] = Field(
+        "always", description="Offer to every caller, or only when no agent is free"
+    )
+    link_channel: ChannelName = Field("sms", description="Channel of the message carrying the link (default sms)")
+    link_chars: int = Field(120, ge=1, description="Characters of the link message")
+
+
+class Campaign(_Model):
+    """Proactive notifications; responders become inbound conversations."""
+
+    channel: ChannelName = Field(description="Channel the notification is sent on")
+    category: Literal["utility", "marketing", "authentication"] = Field(
+        "utility", description="Template category (WhatsApp) / purpose"
+    )
+    per_day: float = Field(gt=0, description="Notifications sent per day")
+    at_hour: int = Field(10, ge=0, le=23, description="Hour of day the batch goes out (spread over that hour)")
+    chars: int = Field(160, ge=1, description="Characters per notification")
+    media: bool = Field(False, description="Rich media (RCS single / rich media, MMS on SMS)")
+    non_gsm: bool = Field(False, description="Contains a character outside GSM-7")
+    response_rate: float = Field(ge=0, le=1, description="Share of recipients who reply and start a conversation")
+    response_delay: Distribution = Field(
+        default_factory=lambda: Distribution(dist="exponential", mean=1800.0),
+        description="Seconds from the notification to the reply",
+    )
+    intent: str = Field(description="Intent the responders bring")
+    segment: str | None = Field(None, description="Segment of the recipients (default: drawn by segment share)")
+
+
+class Repeats(_Model):
+    """Customers whose issue is not resolved come back."""
+
+    delay: Distribution = Field(
+        default_factory=lambda: Distribution(dist="exponential", mean=86_400.0),
+        description="Seconds from the end of a contact to the customer's next attempt (default mean 1 day)",
+    )
+    after_abandon: float = Field(
+        0.0, ge=0, le=1, description="Share of customers who try again after abandoning (default 0: off)"
+    )
+    switch_share: float = Field(
+        0.3, ge=0, le=1, description="Share of returning customers who move to their next offered preference"
+    )
+    fcr_window_days: float = Field(7.0, gt=0, description="A repeat within this many days counts against FCR")
 
 
 class Fee(_Model):
@@ -226,6 +350,9 @@ class Strategy(_Model):
     name: str = Field(min_length=1, description="Strategy name, unique")
     description: str = Field("", description="What this strategy tries")
     offer: tuple[ChannelName, ...] = Field(min_length=1, description="Channels offered to customers")
+    bot: Bot | None = Field(None, description="Bot under this strategy (replaces the scenario's `bot`)")
+    ivr_deflection: IvrDeflection | None = Field(None, description="Offer callers a messaging link")
+    campaigns: tuple[Campaign, ...] = Field((), description="Outbound notifications")
     set: dict[str, Any] = Field(
         default_factory=dict,
         description="Overrides of the scenario under this strategy, by dotted path "
@@ -253,6 +380,12 @@ class Scenario(_Model):
     channels: dict[ChannelName, Channel] = Field(min_length=1, description="Channel behaviour, by channel")
     pricing: Pricing = Field(default_factory=Pricing, description="Channel prices")
     agents: Agents
+    bot: Bot | None = Field(None, description="Bot answering first on some channels (strategies may replace it)")
+    repeats: Repeats = Field(
+        default_factory=Repeats,
+        description="Returning customers: every unresolved contact, and `after_abandon` of abandoned ones",
+    )
+    csat: Csat = Field(default_factory=Csat, description="Customer satisfaction model (defaults: see chansim.csat)")
     strategies: tuple[Strategy, ...] = Field(
         (), description="Strategies compared; absent = one 'baseline' strategy offering every channel"
     )
@@ -281,6 +414,13 @@ class Scenario(_Model):
             if p.name == name:
                 return p
         raise KeyError(name)
+
+    @property
+    def active_bot(self) -> "Bot | None":
+        """The bot in force: the (single) strategy's own, else the scenario's."""
+        own = self.strategies[0].bot if len(self.strategies) == 1 else None
+        bot = own if own is not None else self.bot
+        return bot if bot is not None and bot.channels else None
 
     @property
     def horizon_s(self) -> float:
@@ -388,3 +528,6 @@ def validate_scenario(data: Any, *, lines: dict | None = None, source: str | Non
     if problems:
         raise InputError(problems, source=source)
     return scenario  # type: ignore[return-value]
+
+
+Channel.model_rebuild()
