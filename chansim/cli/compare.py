@@ -1,0 +1,221 @@
+"""``chansim compare``: strategies side by side, the best of each KPI marked,
+and which differences from the first strategy are real (paired over the same
+customers) rather than noise."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from chansim.cli.common import (
+    Format,
+    DaysOpt,
+    FormatOpt,
+    QuietOpt,
+    ReplicationsOpt,
+    ScenarioArg,
+    SeedOpt,
+    SetOpt,
+    WorkersOpt,
+    app,
+    fail,
+    load,
+    overrides,
+    simulate_with_progress,
+    stderr,
+    stdout,
+)
+from chansim.compare import NEUTRAL, best_by_kpi, direction, paired_differences
+from chansim.errors import InputError
+from chansim.experiment import RunResult
+from chansim.metrics import KPI_KEYS
+
+__all__ = ["compare", "comparison", "to_json", "to_csv", "to_table", "write_compare_dir", "COMPARE_FILES"]
+
+#: Files ``compare --out`` writes besides those of ``run --out`` (report.RUN_FILES).
+COMPARE_FILES = ("comparison.json", "comparison.csv") + tuple(
+    f"{name}.{ext}" for name in ("frontier", "cost_breakdown", "service_by_hour", "occupancy_by_pool")
+    for ext in ("png", "svg"))
+
+BEST, UP, DOWN = "★", "▲", "▼"
+
+
+# ---------------------------------------------------------------- documents
+def comparison(result: RunResult) -> dict[str, Any]:
+    """The ``comparison`` part of the JSON: baseline, paired differences, best per KPI."""
+    diffs = paired_differences(result)
+    baseline = result.strategies[0].name if result.strategies else None
+    records = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+               for row in diffs.to_dict(orient="records")]
+    return {"baseline": baseline, "differences": records, "best": best_by_kpi(result)}
+
+
+def _best_sets(result: RunResult) -> dict[str, set[str]]:
+    """Every strategy equal to the best one on each KPI (ties all count as best)."""
+    sets: dict[str, set[str]] = {}
+    for key, name in best_by_kpi(result).items():
+        value = result.strategy(name).kpis.get(key)
+        sets[key] = {st.name for st in result.strategies if st.kpis.get(key) == value}
+    return sets
+
+
+def to_json(result: RunResult) -> str:
+    """The ``run`` JSON document plus ``"comparison"``."""
+    from chansim.report import jsonable
+
+    doc = jsonable(result.to_dict())
+    doc["comparison"] = jsonable(comparison(result))
+    return json.dumps(doc, indent=2, allow_nan=False)
+
+
+CSV_FIELDS = ["strategy", "channel", "kpi", "mean", "ci95", "baseline", "diff", "diff_ci95", "p_value",
+              "significant", "best"]
+
+
+def to_csv(result: RunResult) -> str:
+    """Tidy rows: the ``run`` CSV rows (strategy, channel, kpi, mean, ci95)
+    and, on the overall rows (channel ``all``), the paired difference from the
+    baseline with its CI and p-value, whether it is significant, and whether
+    the strategy is the best on that KPI."""
+    from chansim.report import csv_rows, jsonable
+
+    diffs = paired_differences(result).set_index(["strategy", "kpi"]) if len(result.strategies) > 1 else None
+    best = _best_sets(result)
+    baseline = result.strategies[0].name if result.strategies else ""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for row in csv_rows(result):
+        row = dict(row)
+        if row["channel"] == "all":
+            row["baseline"] = baseline
+            row["best"] = row["strategy"] in best.get(row["kpi"], ())
+            if diffs is not None and (row["strategy"], row["kpi"]) in diffs.index:
+                d = diffs.loc[(row["strategy"], row["kpi"])]
+                row.update(diff=d["diff"], diff_ci95=d["ci95"], p_value=d["p_value"], significant=bool(d["significant"]))
+        clean = jsonable(row)
+        writer.writerow({k: ("" if v is None else (repr(v) if isinstance(v, float) else v)) for k, v in clean.items()})
+    return buffer.getvalue()
+
+
+def to_table(result: RunResult) -> Table:
+    """KPIs as rows, strategies as columns (mean ± 95 % CI); ★ marks the best
+    strategy of each KPI; ▲/▼ a significant paired difference from the first
+    strategy (green better, red worse)."""
+    from chansim.report import _format_ci, format_value
+
+    s = result.scenario
+    names = [st.name for st in result.strategies]
+    baseline = names[0] if names else ""
+    diffs = paired_differences(result) if len(names) > 1 else None
+    sig = {}
+    if diffs is not None:
+        for row in diffs.itertuples(index=False):
+            sig[row.strategy, row.kpi] = row
+    best = _best_sets(result)
+    days = "day" if s.days == 1 else "days"
+    table = Table(
+        title=Text(f"{s.name}: {len(names)} strategies compared with {baseline}, "
+                   f"{s.days:g} {days} × {result.replications} replications (seed {result.seed})"),
+        caption=Text(
+            f"mean ± 95 % CI half-width over replications; money in {s.currency}; — = not measured\n"
+            f"{BEST} best strategy on that KPI (lower is better for costs, times and abandon rate; higher for "
+            "service level, FCR, containment and CSAT; counts and occupancy are not ranked)\n"
+            f"{UP}/{DOWN} significantly higher/lower than {baseline} (paired t-test over the same customers, 95 %); "
+            "green = better, red = worse; no arrow = difference within the noise"),
+    )
+    table.add_column("KPI", style="bold")
+    for i, name in enumerate(names):
+        table.add_column(Text(name + (" (baseline)" if i == 0 and len(names) > 1 else "")), justify="right")
+    keys = list(KPI_KEYS) + [k for k in (result.strategies[0].kpis if result.strategies else {}) if k not in KPI_KEYS]
+    for key in keys:
+        cells = []
+        for st in result.strategies:
+            value = st.kpis.get(key)
+            cell = Text(format_value(key, value) + _format_ci(key, st.ci95.get(key), value))
+            if st.name in best.get(key, ()):
+                cell.stylize("bold")
+            row = sig.get((st.name, key))
+            if row is not None and bool(row.significant):
+                arrow = UP if row.diff > 0 else DOWN
+                way = direction(key)
+                color = "" if way == NEUTRAL else ("green" if row.better else "red")
+                cell.append(" " + arrow, style=color or None)
+            if st.name in best.get(key, ()):
+                cell.append(" " + BEST, style="bold yellow")
+            cells.append(cell)
+        table.add_row(key, *cells)
+    return table
+
+
+# ---------------------------------------------------------------- --out DIR
+def write_compare_dir(result: RunResult, out: Path) -> Path:
+    """Everything ``run --out`` writes, plus ``comparison.json`` (the printed
+    JSON), ``comparison.csv`` and the figures as PNG and SVG. Built in a
+    temporary directory beside ``out`` and renamed into place at the end, so a
+    crash never leaves a half-written result; an earlier chansim result at
+    ``out`` is replaced only once the new one is complete."""
+    from chansim import outdir, plots, report
+
+    with outdir.staged_dir(out, report.RUN_MARKER) as folder:
+        report.write_run_files(result, folder)
+        (folder / "comparison.json").write_text(to_json(result) + "\n", encoding="utf-8")
+        (folder / "comparison.csv").write_text(to_csv(result), encoding="utf-8")
+        plots.save_figures(result, folder)
+    return Path(out)
+
+
+# ---------------------------------------------------------------- command
+@app.command()
+def compare(
+    scenario: ScenarioArg,
+    strategy: Annotated[
+        Optional[list[str]],
+        typer.Option("--strategy", "-s", help="Strategy to compare (repeatable; default all). The first is the baseline."),
+    ] = None,
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    days: DaysOpt = None,
+    set_: SetOpt = None,
+    format_: FormatOpt = Format.table,
+    out: Annotated[
+        Optional[Path],
+        typer.Option("--out", help="Write what run --out writes, plus comparison.json/.csv and the figures "
+                     "(frontier, cost_breakdown, service_by_hour, occupancy_by_pool; PNG and SVG)."),
+    ] = None,
+    workers: WorkersOpt = 1,
+    quiet: QuietOpt = False,
+) -> None:
+    """Compare strategies: KPIs side by side with 95 % CIs, the best of each KPI
+    marked, and which differences from the first strategy are significant."""
+    from chansim import report
+
+    try:
+        loaded = load(scenario, overrides(set_, seed=seed, days=days, replications=replications))
+        if out is not None:
+            report.check_out_dir(out)
+        result = simulate_with_progress(loaded, strategy, workers=workers, keep_log=out is not None, quiet=quiet)
+        if out is not None:
+            write_compare_dir(result, out)
+    except InputError as exc:
+        fail(exc)
+        return
+    if format_ is Format.json:
+        print(to_json(result))
+    elif format_ is Format.csv:
+        sys.stdout.write(to_csv(result))
+    else:
+        stdout.print(to_table(result))
+    if len(result.strategies) < 2 and not quiet:
+        stderr.print("note: one strategy only; nothing to compare it with", highlight=False, markup=False)
+    if out is not None and not quiet:
+        stderr.print(f"wrote {out}", highlight=False, markup=False)
