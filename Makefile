@@ -15,7 +15,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/chansim run scenarios/retail-us.yaml --workers 2
+	$(BIN)/chansim compare scenarios/retail-us.yaml --replications 3 --workers 2
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q

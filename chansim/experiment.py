@@ -10,7 +10,6 @@ confidence interval.
 from __future__ import annotations
 
 import math
-import os
 import time
 from concurrent.futures import as_completed
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from chansim.engine.streams import Streams
 from chansim.errors import InputError, Problem
 from chansim.labor import labor_costs
 from chansim.metrics import KPI_KEYS, kpis, measured_window
+from chansim.parallel import process_pool, worker_count
 from chansim.scenario.models import Scenario
 from chansim.version import __version__
 
@@ -92,6 +92,27 @@ class RunResult:
         }
 
     @property
+    def plot(self):
+        """Figures for notebooks: ``result.plot.frontier()``, ``.cost_breakdown()``,
+        ``.service_by_hour()``, ``.occupancy_by_pool()`` (matplotlib Figures)."""
+        from chansim.plots import PlotAccessor  # matplotlib loads only when a figure is asked for
+
+        return PlotAccessor(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows a result as its KPI table: strategies as columns, mean ± CI."""
+        table = self.summary.copy()
+        table["value"] = [
+            "—" if m is None else (f"{m:,.4g}" + ("" if c is None else f" ± {c:,.2g}"))
+            for m, c in zip(table["mean"], table["ci95"])
+        ]
+        wide = table.pivot(index="kpi", columns="strategy", values="value")
+        wide = wide.reindex(index=list(KPI_KEYS), columns=[s.name for s in self.strategies])
+        head = (f"<p><b>{self.scenario.name}</b>: {self.replications} replications, seed {self.seed}; "
+                f"mean ± 95 % CI half-width</p>")
+        return head + wide.to_html(escape=True)
+
+    @property
     def summary(self) -> pd.DataFrame:
         """One row per strategy × KPI: mean and 95 % CI half-width."""
         rows = [
@@ -147,15 +168,6 @@ def _replication(scenario: Scenario, name: str, r: int, keep_log: bool):
     return measured, costs, labor, (log if keep_log else None)
 
 
-def _pool(workers: int, tasks: int):
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    return ProcessPoolExecutor(max_workers=min(workers, tasks), mp_context=context)
-
-
 def simulate(
     scenario: Scenario,
     strategies: Sequence[str] | None = None,
@@ -187,7 +199,7 @@ def simulate(
         scenario.for_strategy(name)  # resolve (and cache) before any fork
     check_scenario(scenario)  # every channel can be priced: fail before simulating
     tasks = [(name, r) for name in names for r in range(reps)]
-    count = (os.cpu_count() or 1) if workers == 0 else (workers or 1)
+    count = worker_count(workers)
     outputs: dict[tuple[str, int], tuple] = {}
     if count <= 1 or len(tasks) <= 1:
         for done, (name, r) in enumerate(tasks, start=1):
@@ -195,7 +207,7 @@ def simulate(
             if progress is not None:
                 progress(done, len(tasks))
     else:
-        with _pool(count, len(tasks)) as pool:
+        with process_pool(count, len(tasks)) as pool:
             futures = {pool.submit(_replication, scenario, name, r, keep_log): (name, r) for name, r in tasks}
             for done, future in enumerate(as_completed(futures), start=1):
                 outputs[futures[future]] = future.result()

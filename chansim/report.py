@@ -9,9 +9,6 @@ import csv
 import io
 import json
 import math
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +17,24 @@ import yaml
 from rich.markup import escape
 from rich.table import Table
 
-from chansim.errors import InputError, Problem
+from chansim import outdir
 from chansim.experiment import RunResult
 from chansim.metrics import KPI_KEYS
 
-__all__ = ["to_json", "to_csv", "to_table", "write_run_dir", "check_out_dir", "jsonable", "RUN_FILES"]
+__all__ = ["to_json", "to_csv", "to_table", "write_run_files", "write_run_dir", "check_out_dir", "jsonable", "RUN_FILES",
+           "RUN_MARKER"]
 
 #: Files in an ``--out`` directory.
 RUN_FILES = ("summary.json", "summary.csv", "scenario.yaml", "contacts.parquet", "messages.parquet",
              "staffing.parquet", "costs.parquet")
+#: The file that marks a directory as an earlier run result (safe to replace).
+RUN_MARKER = "summary.json"
 
 _COUNTS = {"contacts", "handled", "contained", "abandoned", "messages", "sms_segments"}
 _MONEY = {"cost_total", "cost_channel", "cost_labor", "cost_bot", "cost_per_contact", "cost_per_resolution"}
 _SHARES = {"service_level", "abandon_rate", "containment_rate", "fcr_rate", "occupancy", "csat_pct"}
 _SECONDS = {"aht_s", "asa_s", "ttr_s"}
+_SCORES = {"csat"}
 
 
 def jsonable(value: Any) -> Any:
@@ -90,6 +91,8 @@ def format_value(key: str, value: float | None, currency: str = "") -> str:
         return f"{100 * value:.1f} %"
     if key in _SECONDS:
         return f"{value:,.1f} s"
+    if key in _SCORES:
+        return f"{value:.2f} / 5"
     return f"{value:.2f}"
 
 
@@ -100,7 +103,7 @@ def _format_ci(key: str, ci: float | None, value: float | None = None) -> str:
         return f" ± {100 * ci:.1f}"
     if key in _COUNTS or (key in _MONEY and max(ci, abs(value or 0)) >= 1000):
         return f" ± {ci:,.0f}"
-    return f" ± {ci:,.2f}" if key in _MONEY else f" ± {ci:,.1f}"
+    return f" ± {ci:,.2f}" if key in _MONEY | _SCORES else f" ± {ci:,.1f}"
 
 
 def to_table(result: RunResult) -> Table:
@@ -122,46 +125,26 @@ def to_table(result: RunResult) -> Table:
 # ------------------------------------------------------------------ --out DIR
 def check_out_dir(out: Path) -> None:
     """Refuse early (before simulating) an ``--out`` we could not write."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(Problem("--out", f"{out} exists and is not a directory"))
-    if out.is_dir() and any(out.iterdir()) and not (out / "summary.json").exists():
-        raise InputError(Problem("--out", f"{out} is not empty and is not a chansim result; refusing to overwrite it"))
-    parent = out.resolve().parent
-    if not parent.is_dir():
-        raise InputError(Problem("--out", f"{parent} does not exist"))
-    if not os.access(parent, os.W_OK):
-        raise InputError(Problem("--out", f"cannot write in {parent}"))
+    outdir.check_out_dir(out, RUN_MARKER)
+
+
+def write_run_files(result: RunResult, folder: Path) -> None:
+    """Write every result file of a run into ``folder``."""
+    folder = Path(folder)
+    (folder / "summary.json").write_text(to_json(result) + "\n", encoding="utf-8")
+    (folder / "summary.csv").write_text(to_csv(result), encoding="utf-8")
+    scenario = jsonable(result.scenario.to_dict())
+    (folder / "scenario.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    log = result.log
+    if log is not None:
+        log.contacts.to_parquet(folder / "contacts.parquet", index=False)
+        log.messages.to_parquet(folder / "messages.parquet", index=False)
+        log.staffing.to_parquet(folder / "staffing.parquet", index=False)
+    result.costs.to_parquet(folder / "costs.parquet", index=False)
 
 
 def write_run_dir(result: RunResult, out: Path) -> Path:
-    """Write every result file into a temporary directory beside ``out`` and
-    rename it into place, so a crash never leaves a half-written result. An
-    earlier chansim result at ``out`` is replaced only once the new one is
-    complete."""
-    out = Path(out)
-    check_out_dir(out)
-    parent = out.resolve().parent
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
-    try:
-        (tmp / "summary.json").write_text(to_json(result) + "\n", encoding="utf-8")
-        (tmp / "summary.csv").write_text(to_csv(result), encoding="utf-8")
-        scenario = jsonable(result.scenario.to_dict())
-        (tmp / "scenario.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True), encoding="utf-8")
-        log = result.log
-        if log is not None:
-            log.contacts.to_parquet(tmp / "contacts.parquet", index=False)
-            log.messages.to_parquet(tmp / "messages.parquet", index=False)
-            log.staffing.to_parquet(tmp / "staffing.parquet", index=False)
-        result.costs.to_parquet(tmp / "costs.parquet", index=False)
-        old = None
-        if out.exists():
-            old = parent / f".{out.name}.{os.getpid()}.old"
-            out.rename(old)
-        tmp.rename(out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    """Write a run's files into ``out``, whole or not at all (see :mod:`chansim.outdir`)."""
+    with outdir.staged_dir(out, RUN_MARKER) as folder:
+        write_run_files(result, folder)
+    return Path(out)

@@ -489,12 +489,12 @@ def test_unknown_top_level_key_suggests_the_right_one(base):
 def test_shipped_retail_scenario_validates(runner):
     s = load_scenario(RETAIL)
     assert s.name == "retail-us"
-    assert s.strategy_names == ["today", "whatsapp-first", "lean-voice"]
+    assert s.strategy_names == ["today", "whatsapp-first", "rcs-proactive", "lean-voice"]
     assert s.for_strategy("whatsapp-first").pool("digital").concurrency == 6
     assert s.pool("digital").concurrency == 3
     result = runner.invoke(app, ["validate", str(RETAIL)])
     assert result.exit_code == 0, result.output
-    assert "ok: " in result.stdout and "3 strategies" in result.stdout
+    assert "ok: " in result.stdout and "4 strategies" in result.stdout
 
 
 def test_schema_is_json_with_demand(runner):

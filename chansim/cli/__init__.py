@@ -14,7 +14,11 @@ from chansim.cli.common import EXIT_BAD_INPUT, app, stderr
 
 # Each import registers its commands on the app, in the order `chansim --help` lists them.
 from chansim.cli import run as _run  # noqa: E402,F401  isort: skip
+from chansim.cli import compare as _compare  # noqa: E402,F401  isort: skip
 from chansim.cli import pricing as _pricing  # noqa: E402,F401  isort: skip
+from chansim.cli import erlang as _erlang  # noqa: E402,F401  isort: skip
+from chansim.cli import staff as _staff  # noqa: E402,F401  isort: skip
+from chansim.cli import sweep as _sweep  # noqa: E402,F401  isort: skip
 from chansim.errors import InputError
 
 __all__ = ["app", "main"]

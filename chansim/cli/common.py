@@ -17,8 +17,9 @@ from chansim.errors import InputError, Problem
 from chansim.scenario import Scenario, load_scenario
 from chansim.scenario.paths import parse_assignment
 
-__all__ = ["app", "stdout", "stderr", "Format", "ScenarioArg", "SetOpt", "FormatOpt", "fail", "overrides", "load",
-           "progress_bar", "EXIT_OK", "EXIT_REGRESSION", "EXIT_BAD_INPUT"]
+__all__ = ["app", "stdout", "stderr", "Format", "ScenarioArg", "SetOpt", "FormatOpt", "ReplicationsOpt", "SeedOpt",
+           "DaysOpt", "WorkersOpt", "QuietOpt", "fail", "overrides", "load", "progress_bar", "simulate_with_progress",
+           "EXIT_OK", "EXIT_REGRESSION", "EXIT_BAD_INPUT"]
 
 app = typer.Typer(
     add_completion=False,
@@ -48,6 +49,14 @@ SetOpt = Annotated[
                  "e.g. agents.pools.digital.headcount=30."),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+ReplicationsOpt = Annotated[Optional[int], typer.Option(help="Replications per strategy.", min=1)]
+SeedOpt = Annotated[Optional[int], typer.Option(help="Seed of every random stream.", min=0)]
+DaysOpt = Annotated[Optional[float], typer.Option(help="Days to simulate.")]
+WorkersOpt = Annotated[
+    int, typer.Option(help="Processes running replications in parallel (0: one per core). Same numbers for any count.",
+                      min=0)
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
 def fail(error: InputError) -> None:
@@ -66,6 +75,19 @@ def load(path: Path, overrides: dict[str, Any]) -> Scenario:
         return load_scenario(path, overrides)
     except ValidationError as exc:  # a safety net: models should already report these as InputError
         raise InputError(Problem("", str(exc)), source=str(path)) from None
+
+
+def simulate_with_progress(scenario: Scenario, strategies, *, workers: int, keep_log: bool, quiet: bool):
+    """``chansim.simulate`` with a progress bar on stderr (see :func:`progress_bar`)."""
+    from chansim.experiment import simulate
+
+    bar = progress_bar(quiet)
+    if bar is None:
+        return simulate(scenario, strategies, workers=workers, keep_log=keep_log)
+    with bar:
+        task = bar.add_task("runs", total=None)
+        return simulate(scenario, strategies, workers=workers, keep_log=keep_log,
+                        progress=lambda done, total: bar.update(task, completed=done, total=total))
 
 
 def progress_bar(quiet: bool):

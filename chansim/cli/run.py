@@ -13,19 +13,23 @@ from rich.markup import escape
 from chansim.cli.common import (
     EXIT_BAD_INPUT,
     Format,
+    DaysOpt,
     FormatOpt,
+    QuietOpt,
+    ReplicationsOpt,
     ScenarioArg,
+    SeedOpt,
     SetOpt,
+    WorkersOpt,
     app,
     fail,
     load,
     overrides,
-    progress_bar,
+    simulate_with_progress,
     stderr,
     stdout,
 )
 from chansim.errors import InputError
-from chansim.experiment import simulate
 from chansim.scenario import Scenario
 
 
@@ -35,19 +39,17 @@ def run(
     strategy: Annotated[
         Optional[list[str]], typer.Option("--strategy", "-s", help="Strategy to run (repeatable; default all).")
     ] = None,
-    replications: Annotated[Optional[int], typer.Option(help="Replications per strategy.", min=1)] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Seed of every random stream.", min=0)] = None,
-    days: Annotated[Optional[float], typer.Option(help="Days to simulate.")] = None,
+    replications: ReplicationsOpt = None,
+    seed: SeedOpt = None,
+    days: DaysOpt = None,
     set_: SetOpt = None,
     format_: FormatOpt = Format.table,
     out: Annotated[
         Optional[Path],
         typer.Option("--out", help="Write summary.json/.csv, the resolved scenario and the event log (Parquet) here."),
     ] = None,
-    workers: Annotated[
-        int, typer.Option(help="Processes running replications in parallel (0: one per core). Same numbers for any count.", min=0)
-    ] = 1,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    workers: WorkersOpt = 1,
+    quiet: QuietOpt = False,
 ) -> None:
     """Simulate a scenario's strategies and print their KPIs with 95 % CIs."""
     from chansim import report
@@ -56,14 +58,7 @@ def run(
         loaded = load(scenario, overrides(set_, seed=seed, days=days, replications=replications))
         if out is not None:
             report.check_out_dir(out)
-        bar = progress_bar(quiet)
-        if bar is None:
-            result = simulate(loaded, strategy, workers=workers, keep_log=out is not None)
-        else:
-            with bar:
-                task = bar.add_task("runs", total=None)
-                result = simulate(loaded, strategy, workers=workers, keep_log=out is not None,
-                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
+        result = simulate_with_progress(loaded, strategy, workers=workers, keep_log=out is not None, quiet=quiet)
         if out is not None:
             report.write_run_dir(result, out)
     except InputError as exc:

@@ -81,6 +81,7 @@ class ContactBook:
         self.offer = self.strategy.offer
         self.bot = scenario.active_bot
         self.contacts = _Columns(_CONTACT_FIELDS, capacity)
+        self._bind()
         self.turn_data = _Columns(_TURN_FIELDS, capacity * 8)
         self.message_data = _Columns(_MESSAGE_FIELDS, capacity * 16)
         demand = scenario.demand
@@ -103,11 +104,11 @@ class ContactBook:
     def size(self) -> int:
         return self.contacts.size
 
-    def __getattr__(self, name: str):  # contact columns read as arrays: book.arrival_t[i]
-        contacts = self.__dict__.get("contacts")
-        if contacts is not None and name in _CONTACT_FIELDS:
-            return getattr(contacts, name)
-        raise AttributeError(name)
+    def _bind(self) -> None:
+        """Expose each contact column as a plain attribute (book.arrival_t[i]);
+        rebound whenever the columns grow."""
+        for name in _CONTACT_FIELDS:
+            setattr(self, name, getattr(self.contacts, name))
 
     # ------------------------------------------------------------- choices
     def choose(self, segment: np.ndarray, skip: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -178,6 +179,7 @@ class ContactBook:
         s, rng = self.scenario, lambda name: self.streams(f"{stream}.{name}")
         n = arrival_t.size
         first = self.contacts.reserve(n)
+        self._bind()
         ids = np.arange(first, first + n, dtype=np.int64)
         c = self.contacts
         c.arrival_t[ids] = arrival_t
@@ -275,14 +277,13 @@ class ContactBook:
         chars = np.zeros(2 * turn_ids.size, dtype=np.int32)
         non_gsm = np.zeros(2 * turn_ids.size, dtype=bool)
         media = np.zeros(2 * turn_ids.size, dtype=bool)
+        present = set(actual[owner].tolist())
         for name in s.channels:
             code = CHANNEL_CODE[name]
-            if channel_kind(name) == "voice":
+            if code not in present or channel_kind(name) == "voice":
                 continue
             spec = s.channels[name]
             mine = actual[owner] == code
-            if not mine.any():
-                continue
             human = mine & ~is_bot
             bot = mine & is_bot
             m = int(human.sum())
@@ -343,6 +344,15 @@ def build_plan(scenario: Scenario, streams: Streams, *, arrivals: np.ndarray | N
     int_p = np.array([i.share for i in demand.intents])
     segment = streams("segments").choice(seg_p.size, size=t.size, p=seg_p / seg_p.sum()).astype(np.int16)
     intent = streams("intents").choice(int_p.size, size=t.size, p=int_p / int_p.sum()).astype(np.int16)
+
+    # proactive notifications make some inbound contacts unnecessary
+    keep = np.ones(t.size, dtype=bool)
+    intent_names = [i.name for i in demand.intents]
+    for index, campaign in enumerate(scenario.strategies[0].campaigns):
+        if campaign.prevents > 0:
+            u = streams(f"campaign{index}.prevents").random(t.size)
+            keep &= ~((intent == intent_names.index(campaign.intent)) & (u < campaign.prevents))
+    t, segment, intent = t[keep], segment[keep], intent[keep]
 
     sends = _campaign_sends(scenario, streams)
     book = ContactBook(scenario, streams, capacity=int(t.size * 1.2) + 64)

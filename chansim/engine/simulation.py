@@ -406,9 +406,9 @@ class Simulation:
         """The customer calls instead of going on writing: the chat ends, a call starts."""
         escalation = self.escalation[conv.code]
         self._end(conv, DEFLECTED)
-        child = self._spawn(conv.i, VOICE, stream="escalated", context_lost=not escalation.keeps_history)
-        if not escalation.keeps_history:
-            self.book.extra_time[child] = escalation.lost_context_extra_s * self.book.intent_complexity[self.book.intent[child]]
+        lost = not escalation.keeps_history
+        extra = escalation.lost_context_extra_s * self.book.intent_complexity[self.book.intent[conv.i]] if lost else 0.0
+        self._spawn(conv.i, VOICE, stream="escalated", context_lost=lost, extra_s=extra)
 
     # ------------------------------------------------------------------- ends
     def _finish(self, conv: Conversation) -> None:
@@ -426,8 +426,9 @@ class Simulation:
         self.contacts.outcome[conv.i] = outcome
         self.in_system -= 1
 
-    def _spawn(self, parent: int, code: int, *, stream: str, context_lost: bool) -> int:
-        """A continuation of contact ``parent`` on channel ``code``, starting now."""
+    def _spawn(self, parent: int, code: int, *, stream: str, context_lost: bool, extra_s: float = 0.0) -> int:
+        """A continuation of contact ``parent`` on channel ``code``, starting
+        now; ``extra_s`` of agent time to catch up on lost context."""
         book = self.book
         ids = book.add(
             np.array([self.env.now]), book.segment[[parent]], book.intent[[parent]], stream=stream,
@@ -435,6 +436,7 @@ class Simulation:
             root=book.root[[parent]], context_lost=np.array([context_lost]), attempt=book.attempt[[parent]],
         )
         child = int(ids[0])
+        book.extra_time[child] = extra_s
         self.contacts.ensure(book.size)
         self.contacts.transfers[child] = 1
         self._arrive(child)

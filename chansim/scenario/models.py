@@ -243,6 +243,11 @@ class Campaign(_Model):
     )
     intent: str = Field(description="Intent the responders bring")
     segment: str | None = Field(None, description="Segment of the recipients (default: drawn by segment share)")
+    prevents: float = Field(
+        0.0, ge=0, le=1,
+        description="Share of inbound contacts with this intent the notifications make unnecessary "
+        "(e.g. order updates prevent 'where is my order' contacts); default 0",
+    )
 
 
 class Repeats(_Model):
