@@ -30,7 +30,7 @@ from chansim.parallel import process_pool, worker_count
 from chansim.scenario.models import Scenario
 from chansim.version import __version__
 
-__all__ = ["simulate", "RunResult", "StrategyResult", "ci95_halfwidth"]
+__all__ = ["simulate", "kpi_options", "RunResult", "StrategyResult", "ci95_halfwidth"]
 
 
 def ci95_halfwidth(values: Sequence[float | None]) -> float | None:
@@ -150,21 +150,28 @@ def _aggregate(name: str, per_rep: list[tuple[dict, dict, dict]]) -> StrategyRes
     return StrategyResult(name, kpi_mean, kpi_ci, by_channel, by_pool)
 
 
+def kpi_options(resolved: Scenario, contacts: pd.DataFrame, replication: int) -> dict[str, Any]:
+    """What :func:`chansim.metrics.kpis` needs besides the log, for one
+    replication of a resolved scenario: service-level targets, bot cost, FCR
+    window, and the CSAT survey of ``contacts`` (its own random stream)."""
+    bot = resolved.active_bot
+    return {
+        "targets": resolved.service_level_targets,
+        "bot_cost_per_session": bot.cost_per_session if bot is not None else 0.0,
+        "fcr_window_s": resolved.repeats.fcr_window_days * 86_400.0,
+        "survey": survey(contacts, resolved.csat, Streams(resolved.seed, replication)("csat.survey")),
+    }
+
+
 def _replication(scenario: Scenario, name: str, r: int, keep_log: bool):
     """Simulate and measure one replication of one strategy (runs in a worker)."""
     resolved = scenario.for_strategy(name)
-    targets = {ch: spec.service_level_target_s for ch, spec in resolved.channels.items()
-               if spec.service_level_target_s is not None}
     log = run_replication(scenario, name, r)
     contacts, messages = measured_window(log.contacts, log.messages, resolved.warmup_s)
     pricer = Pricer.for_scenario(resolved)
     costs = cost_lines(pricer.messages(messages), pricer.calls(contacts))
     labor = labor_costs(log.staffing, resolved)
-    bot = resolved.active_bot
-    answers = survey(contacts, resolved.csat, Streams(resolved.seed, r)("csat.survey"))
-    measured = kpis(contacts, messages, labor, costs, targets=targets,
-                    bot_cost_per_session=bot.cost_per_session if bot is not None else 0.0,
-                    fcr_window_s=resolved.repeats.fcr_window_days * 86_400.0, survey=answers)
+    measured = kpis(contacts, messages, labor, costs, **kpi_options(resolved, contacts, r))
     return measured, costs, labor, (log if keep_log else None)
 
 

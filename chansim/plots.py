@@ -334,15 +334,14 @@ def cost_breakdown(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
 
 # ---------------------------------------------------------------- service by hour
 def _targets(result: "RunResult", name: str) -> dict[str, float]:
-    resolved = result.scenario.for_strategy(name)
-    return {ch: float(spec.service_level_target_s) for ch, spec in resolved.channels.items()
-            if spec.service_level_target_s is not None}
+    return result.scenario.for_strategy(name).service_level_targets
 
 
 def service_by_hour_table(result: "RunResult") -> pd.DataFrame:
     """Service level by hour of day of arrival, per strategy: contacts
-    answered within their channel's target over contacts offered on channels
-    with a target (abandoned included), pooled over days and replications.
+    answered within their channel's target over contacts offered to agents on
+    channels with a target (abandoned included), pooled over days and
+    replications.
     Columns: strategy, hour, offered, in_time, service_level, arrivals_per_day
     (every contact, any channel, per simulated day)."""
     cols = ["strategy", "hour", "offered", "in_time", "service_level", "arrivals_per_day"]
@@ -362,7 +361,10 @@ def service_by_hour_table(result: "RunResult") -> pd.DataFrame:
         targets = _targets(result, name)
         hour = ((c["arrival_t"].to_numpy(dtype=float) // 3600) % 24).astype(int)
         target = c["channel"].astype(str).map(targets).to_numpy(dtype=float)
-        has = ~np.isnan(target)
+        # offered = reached the agents' queue (not contained by a bot, not deflected in the IVR),
+        # as in the service_level KPI
+        queued = c["queued_t"].notna().to_numpy() if "queued_t" in c else np.ones(len(c), bool)
+        has = ~np.isnan(target) & queued
         wait = c["wait_s"].to_numpy(dtype=float)
         answered = c["answer_t"].notna().to_numpy()
         in_time = has & answered & (np.nan_to_num(wait, nan=np.inf) <= np.nan_to_num(target, nan=-1.0))

@@ -82,7 +82,7 @@ import pandas as pd
 from chansim.analytic import erlang_c_metrics, smallest_agents_for_service_level
 from chansim.channels import CHANNELS, channel_kind
 from chansim.errors import InputError, Problem
-from chansim.experiment import ci95_halfwidth, simulate
+from chansim.experiment import ci95_halfwidth, kpi_options, simulate
 from chansim.metrics import KPI_KEYS, NOT_MODELLED, kpis, measured_window, per_row
 from chansim.scenario.models import Scenario
 
@@ -258,33 +258,6 @@ def _summarise(per_rep: list[dict[str, Any]], keys: Sequence[str]) -> tuple[dict
     return means, cis
 
 
-def _sl_targets(resolved: Scenario) -> dict[str, float]:
-    return {ch: spec.service_level_target_s for ch, spec in resolved.channels.items()
-            if spec.service_level_target_s is not None}
-
-
-def _kpi_options(resolved: Scenario, contacts: pd.DataFrame, replication: int) -> dict[str, Any]:
-    """The keyword arguments ``simulate`` gives :func:`chansim.metrics.kpis`
-    for one replication (bot cost, FCR window, the CSAT survey), for the
-    options this version of ``kpis`` takes, so a pool's KPIs are measured as a
-    run measures them."""
-    import inspect
-
-    params = inspect.signature(kpis).parameters
-    options: dict[str, Any] = {"targets": _sl_targets(resolved)}
-    if "bot_cost_per_session" in params:
-        bot = getattr(resolved, "active_bot", None)
-        options["bot_cost_per_session"] = bot.cost_per_session if bot is not None else 0.0
-    if "fcr_window_s" in params and getattr(resolved, "repeats", None) is not None:
-        options["fcr_window_s"] = resolved.repeats.fcr_window_days * 86_400.0
-    if "survey" in params and getattr(resolved, "csat", None) is not None:
-        from chansim.csat import survey
-        from chansim.engine.streams import Streams
-
-        options["survey"] = survey(contacts, resolved.csat, Streams(resolved.seed, replication)("csat.survey"))
-    return options
-
-
 def pool_kpis(result, pool: str, channels: Sequence[str]) -> list[dict[str, Any]]:
     """Per replication, every KPI of the contacts on ``channels`` combined, for
     a run of one strategy (``simulate(..., keep_log=True)``).
@@ -306,7 +279,7 @@ def pool_kpis(result, pool: str, channels: Sequence[str]) -> list[dict[str, Any]
         m = messages[messages["replication"].to_numpy() == r]
         cost = costs[costs["replication"].to_numpy() == r] if len(costs) else costs
         lab = labor[labor["replication"].to_numpy() == r]
-        options = _kpi_options(resolved, c, r)
+        options = kpi_options(resolved, c, r)
         _, by_channel, by_pool = kpis(c, m, lab, cost, **options)
         mine = c["channel"].astype(str).isin(channels).to_numpy()
         m_mine = m["channel"].astype(str).isin(channels).to_numpy() if len(m) else np.zeros(0, dtype=bool)
@@ -377,7 +350,7 @@ def _hourly_kpis(result, channels: Sequence[str], keys: Sequence[str]) -> dict[s
     reps = result.replications
     hour = (np.floor(c["arrival_t"].to_numpy(dtype=float) / 3600.0).astype(np.int64)) % 24
     group = c["replication"].to_numpy().astype(np.int64) * 24 + hour
-    values = contact_kpis_by_group(c, group, reps * 24, _sl_targets(resolved))
+    values = contact_kpis_by_group(c, group, reps * 24, resolved.service_level_targets)
     out = {}
     for key in keys:
         table = values[key].reshape(reps, 24)

@@ -38,7 +38,7 @@ import math
 import pytest
 
 import chansim
-from chansim.analytic import erlang_c, erlang_c_metrics
+from chansim.analytic import erlang_a, erlang_c, erlang_c_metrics
 
 pytestmark = pytest.mark.slow
 
@@ -57,7 +57,9 @@ CANONICAL = {
     13: (0.285, 17.1, 0.796, 0.769),
     14: (0.174, 7.8, 0.888, 0.714),
     15: (0.102, 3.7, 0.942, 0.667),
+    16: (0.057, 1.7, 0.971, 0.625),
 }
+PATIENCE = 300.0  # s, the Erlang A case: exponential patience, N = 14
 
 
 def _scenario(channel: str, spec: dict, pool: dict) -> chansim.Scenario:
@@ -194,3 +196,72 @@ def test_concurrency_anchor_matches_erlang_c_with_n_times_k_servers(agents, slot
     # and it is not the N-agent queue (that would be overloaded: A = 10 ≥ N)
     assert not erlang_c_metrics(agents, RATE, AHT, TARGET).steady_state
     assert math.isfinite(sim.kpis["asa_s"]) and sim.kpis["asa_s"] < 60
+
+
+# ------------------------------------------------------------------ Erlang A
+def patient_voice_scenario(agents: int, patience: float) -> chansim.Scenario:
+    """M/M/N+M: the canonical case with exponential patience (callers abandon)."""
+    return _scenario(
+        "voice",
+        {"handle_time": {"dist": "exponential", "mean": AHT},
+         "patience": {"dist": "exponential", "mean": patience}, "service_level_target_s": TARGET},
+        {"headcount": agents},
+    )
+
+
+def test_erlang_a_abandonment_and_waits_match_the_birth_death_chain():
+    """Patience 300 s at N = 14: abandonment, ASA of answered calls and service
+    level (answered within 20 s over all calls, abandoned included) within the
+    replications' 95 % CI of chansim.analytic.erlang_a."""
+    sim = _run(patient_voice_scenario(14, PATIENCE))
+    theory = erlang_a(14, RATE, AHT, PATIENCE)
+    assert theory.steady_state
+    checks = {
+        "abandon_rate": theory.abandon_rate,
+        "asa_s": theory.asa_answered_s,  # the KPI averages answered contacts only
+        "service_level": theory.service_level(TARGET),
+    }
+    for key, expected in checks.items():
+        mean, half = sim.kpis[key], sim.ci95[key]
+        assert half is not None and half > 0
+        assert abs(mean - expected) <= half, f"Erlang A {key}: {mean:.5f} ± {half:.5f} vs {expected:.5f}"
+    assert sim.kpis["abandoned"] > 0
+    # the abandonment is really the patience's doing: Erlang C (no patience) says nobody leaves,
+    # and half the patience would double it or more
+    shorter = erlang_a(14, RATE, AHT, PATIENCE / 2)
+    assert abs(sim.kpis["abandon_rate"] - shorter.abandon_rate) > 3 * sim.ci95["abandon_rate"]
+
+
+def _ciw_abandon_rate(agents: int, patience: float, seed: int) -> float:
+    """The same M/M/N+M queue in Ciw, an independent simulator: share of callers
+    arriving after the warm-up who renege."""
+    import ciw
+
+    network = ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(RATE)],
+        service_distributions=[ciw.dists.Exponential(1 / AHT)],
+        number_of_servers=[agents],
+        reneging_time_distributions=[ciw.dists.Exponential(1 / patience)],
+    )
+    ciw.seed(seed)  # Ciw keeps its random state globally; chansim does not
+    simulation = ciw.Simulation(network)
+    simulation.simulate_until_max_time(DAYS * 86_400)
+    records = [r for r in simulation.get_all_records() if r.arrival_date >= WARMUP_H * 3600]
+    reneged = sum(1 for r in records if r.record_type == "renege")
+    return reneged / len(records)
+
+
+def test_abandonment_agrees_with_ciw():
+    """Cross-check with Ciw (installed with the dev extra): the two simulators'
+    abandonment rates agree within their combined 95 % CIs."""
+    import numpy as np
+    from scipy import stats
+
+    sim = _run(patient_voice_scenario(14, PATIENCE))
+    ciw_rates = np.array([_ciw_abandon_rate(14, PATIENCE, seed) for seed in range(REPS)])
+    ciw_half = stats.t.ppf(0.975, REPS - 1) * ciw_rates.std(ddof=1) / math.sqrt(REPS)
+    combined = math.hypot(sim.ci95["abandon_rate"], ciw_half)
+    assert abs(sim.kpis["abandon_rate"] - ciw_rates.mean()) <= combined, (
+        f"chansim {sim.kpis['abandon_rate']:.5f} ± {sim.ci95['abandon_rate']:.5f} vs "
+        f"Ciw {ciw_rates.mean():.5f} ± {ciw_half:.5f}"
+    )

@@ -421,6 +421,12 @@ class Scenario(_Model):
         raise KeyError(name)
 
     @property
+    def service_level_targets(self) -> dict[str, float]:
+        """The answer-time target (s) of each channel that has one."""
+        return {ch: float(spec.service_level_target_s) for ch, spec in self.channels.items()
+                if spec.service_level_target_s is not None}
+
+    @property
     def active_bot(self) -> "Bot | None":
         """The bot in force: the (single) strategy's own, else the scenario's."""
         own = self.strategies[0].bot if len(self.strategies) == 1 else None
