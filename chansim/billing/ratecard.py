@@ -68,6 +68,10 @@ MODEL_RATES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Other names of a market: the cards say UK, ISO 3166 says GB.
+MARKET_ALIASES = {"GB": "UK"}
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -191,12 +195,14 @@ class CardBook:
         self.opt_in = set(opt_in)
 
     def candidates(self, channel: str, market: str) -> list[RateCard]:
+        market = MARKET_ALIASES.get(market, market)
         return [c for c in self.cards if c.channel == channel and c.market in (market, "*")]
 
     def find(self, channel: str, market: str, day: dt.date) -> RateCard:
         """The card in force for ``channel`` in ``market`` on ``day``: the
         market's own card before a ``*`` card, then the latest start.
         Opt-in cards are used only when opted in."""
+        market = MARKET_ALIASES.get(market, market)
         options = [c for c in self.candidates(channel, market) if c.opt_in is None or c.opt_in in self.opt_in]
         retired = [c for c in options if c.model == "retired" and c.retired_on is not None and day > c.retired_on]
         if retired:
