@@ -24,7 +24,7 @@ check: $(STAMP)
 	$(BIN)/chansim check --workers 2
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/mmc.py
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

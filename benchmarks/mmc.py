@@ -16,8 +16,6 @@ import time
 import numpy as np
 import simpy
 
-import chansim
-
 AGENTS = 20
 AHT = 180.0
 
@@ -49,6 +47,8 @@ def bare_simpy(contacts: int, rate_per_s: float, seed: int) -> float:
 
 
 def chansim_mmc(contacts: int, rate_per_s: float, seed: int) -> tuple[float, int]:
+    import chansim  # imported here so the bare SimPy model runs without it (benchmarks/run.py measures memory)
+
     per_day = rate_per_s * 86_400
     scenario = chansim.load_scenario(
         {

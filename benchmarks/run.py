@@ -110,34 +110,13 @@ def _chansim_mmc(contacts: int) -> dict:
 
 
 def _simpy_mmc(contacts: int) -> dict:
-    """The textbook SimPy model: a Resource of 20 and one process per customer."""
-    import numpy as np
+    """The textbook SimPy model of benchmarks/mmc.py: a Resource of 20 and one process per customer."""
     import simpy
+    from mmc import bare_simpy  # benchmarks/ is on the path when this script runs
 
     import_rss = _peak_rss_mb()
     t0 = time.perf_counter()
-    rng = np.random.default_rng(SEED)
-    gaps = rng.exponential(1 / RATE, contacts)
-    service = rng.exponential(AHT, contacts)
-    env = simpy.Environment()
-    agents = simpy.Resource(env, capacity=AGENTS)
-    waits = np.empty(contacts)
-
-    def customer(i: int):
-        arrived = env.now
-        with agents.request() as request:
-            yield request
-            waits[i] = env.now - arrived
-            yield env.timeout(service[i])
-
-    def source():
-        for i in range(contacts):
-            yield env.timeout(gaps[i])
-            env.process(customer(i))
-
-    env.process(source())
-    env.run()
-    asa = float(waits.mean())
+    asa = bare_simpy(contacts, RATE, SEED)
     seconds = time.perf_counter() - t0
     return {"contacts": contacts, "seconds": seconds, "asa_s": asa, "import_rss_mb": import_rss,
             "version": simpy.__version__}
@@ -207,7 +186,8 @@ def measure(model: str, contacts: int, days: float, workers: int) -> dict:
         out = _replications(days, workers)
     else:
         raise SystemExit(f"unknown model {model!r} (have: {', '.join(MODELS)})")
-    out["peak_rss_mb"] = _peak_rss_mb()
+    if model != "replications":  # with workers, the memory is in the worker processes, not counted here
+        out["peak_rss_mb"] = _peak_rss_mb()
     return out
 
 
@@ -340,8 +320,8 @@ def main() -> None:
     print()
     print(f"(a) M/M/{AGENTS}, rho = {RHO}, AHT {AHT:.0f} s exponential, {contacts:,} contacts "
           f"(Erlang C ASA {asa_theory:.1f} s)")
-    head = f"{'model':<34}{'contacts':>11}{'seconds':>9}{'contacts/s':>12}{'peak RSS MB':>13}{'import MB':>11}{'ASA s':>8}"
-    print(head)
+    print(f"{'model':<34}{'contacts':>11}{'seconds':>9}{'contacts/s':>12}{'peak RSS MB':>13}"
+          f"{'import MB':>11}{'ASA s':>8}")
     labels = {"chansim": "chansim (scenario → sim → KPIs)", "simpy": "bare SimPy (Resource + process)",
               "ciw": "Ciw (create_network + simulate)"}
     for key, m in mmc.items():

@@ -88,9 +88,14 @@ def _issue_kpis(c: pd.DataFrame, fcr_window_s: float) -> dict[str, Any]:
     if "root_id" not in c or not len(c):
         return {"fcr_rate": None, "ttr_s": None}
     keys = [k for k in ("replication", "strategy") if k in c] + ["root_id"]
-    outcome = c["outcome"].astype(str)
-    columns = [c[k].astype(str) if k == "strategy" else c[k] for k in keys]
-    issue, _ = pd.MultiIndex.from_arrays(columns).factorize()
+    outcome = c["outcome"]
+    # one integer per (strategy, replication, root contact): no tuples per row
+    issue = np.asarray(c["root_id"], dtype=np.int64)
+    width = int(issue.max()) + 1 if len(issue) else 1
+    for k in keys[:-1]:
+        codes, uniques = pd.factorize(c[k])
+        issue = codes.astype(np.int64) * width + issue
+        width *= max(len(uniques), 1)
     frame = pd.DataFrame({
         "key": issue,
         "first": (c["attempt"] == 0).to_numpy() if "attempt" in c else np.ones(len(c), bool),
