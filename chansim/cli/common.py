@@ -19,6 +19,7 @@ from chansim.scenario.paths import parse_assignment
 
 __all__ = ["app", "stdout", "stderr", "Format", "ScenarioArg", "SetOpt", "FormatOpt", "ReplicationsOpt", "SeedOpt",
            "DaysOpt", "WorkersOpt", "QuietOpt", "fail", "overrides", "load", "progress_bar", "simulate_with_progress",
+           "with_progress",
            "EXIT_OK", "EXIT_REGRESSION", "EXIT_BAD_INPUT"]
 
 app = typer.Typer(
@@ -77,17 +78,22 @@ def load(path: Path, overrides: dict[str, Any]) -> Scenario:
         raise InputError(Problem("", str(exc)), source=str(path)) from None
 
 
-def simulate_with_progress(scenario: Scenario, strategies, *, workers: int, keep_log: bool, quiet: bool):
-    """``chansim.simulate`` with a progress bar on stderr (see :func:`progress_bar`)."""
-    from chansim.experiment import simulate
-
+def with_progress(work, *args, quiet: bool, label: str = "runs", **kwargs):
+    """Call ``work(*args, **kwargs)`` with a progress bar on stderr fed by its
+    ``progress(done, total)`` callback (see :func:`progress_bar`)."""
     bar = progress_bar(quiet)
     if bar is None:
-        return simulate(scenario, strategies, workers=workers, keep_log=keep_log)
+        return work(*args, **kwargs)
     with bar:
-        task = bar.add_task("runs", total=None)
-        return simulate(scenario, strategies, workers=workers, keep_log=keep_log,
-                        progress=lambda done, total: bar.update(task, completed=done, total=total))
+        task = bar.add_task(label, total=None)
+        return work(*args, progress=lambda done, total: bar.update(task, completed=done, total=total), **kwargs)
+
+
+def simulate_with_progress(scenario: Scenario, strategies, *, workers: int, keep_log: bool, quiet: bool):
+    """``chansim.simulate`` with a progress bar on stderr."""
+    from chansim.experiment import simulate
+
+    return with_progress(simulate, scenario, strategies, workers=workers, keep_log=keep_log, quiet=quiet)
 
 
 def progress_bar(quiet: bool):

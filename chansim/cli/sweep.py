@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from chansim.cli.common import Format, FormatOpt, ScenarioArg, app, fail, load, progress_bar, stderr, stdout
+from chansim.cli.common import Format, FormatOpt, ScenarioArg, app, fail, load, stderr, stdout, with_progress
 from chansim.errors import InputError, Problem
 from chansim.metrics import KPI_KEYS
 
@@ -52,14 +52,8 @@ def sweep(
         loaded = load(scenario, {})
         if out is not None:
             check_sweep_dir(out)
-        bar = progress_bar(quiet)
-        if bar is None:
-            frame = run_sweep(loaded, axes, strategies=strategy, replications=replications, workers=workers)
-        else:
-            with bar:
-                task = bar.add_task("points", total=None)
-                frame = run_sweep(loaded, axes, strategies=strategy, replications=replications, workers=workers,
-                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
+        frame = with_progress(run_sweep, loaded, axes, strategies=strategy, replications=replications,
+                              workers=workers, quiet=quiet, label="points")
         if out is not None:
             write_sweep_dir(frame, out, kpi, title=f"{loaded.name}: {kpi}", currency=loaded.currency)
     except InputError as exc:
