@@ -9,8 +9,12 @@ resolution draws) are drawn for every customer on every channel, so customer
 *i* keeps them even when a strategy moves them to another channel.
 
 Contacts that only exist because of what happened in the run (a customer
-coming back, a caller taking a messaging link, a chat switching to a call) are
-added one at a time by :meth:`ContactBook.add` from streams of their own.
+coming back, a caller taking a messaging link, a chat switching to a call)
+draw from streams of their own, only what their channel needs, in contact
+order: a customer coming back gets an id when the repeat is decided
+(:meth:`ContactBook.reserve`) and their draws shortly before they arrive,
+together with every other return decided by then (:meth:`ContactBook.draw`),
+which gives the same numbers as drawing for each in turn.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ _CONTACT_FIELDS = {
     "unresolved_p": float, "escalate_turn": np.int64, "deflect": bool, "ivr_u": float, "parent": np.int64,
     "repeat_of": np.int64, "root": np.int64, "attempt": np.int16, "context_lost": bool, "extra_time": float,
 }
-_TURN_FIELDS = {"work_time": float, "reply_delay": float}
+_TURN_FIELDS = {"work_time": float, "reply_delay": float, "contact": np.int64}
 _MESSAGE_FIELDS = {"chars": np.int32, "non_gsm": bool, "media": bool}
 
 
@@ -171,12 +175,30 @@ class ContactBook:
         context_lost: np.ndarray | None = None,
         switch: np.ndarray | None = None,
         attempt: np.ndarray | None = None,
+        common: bool = True,
     ) -> np.ndarray:
         """Add contacts and draw everything they need from streams named
-        ``stream.*``. ``channel`` forces the channel (no choice, no reach);
-        ``switch`` (a channel code per contact, or -1) makes those customers
-        take their next offered preference after it. Returns the new ids."""
-        s, rng = self.scenario, lambda name: self.streams(f"{stream}.{name}")
+        ``stream.*`` (:meth:`reserve` then :meth:`draw`). Returns the new ids."""
+        ids = self.reserve(arrival_t, segment, intent, customer=customer, parent=parent, repeat_of=repeat_of,
+                           root=root, context_lost=context_lost, attempt=attempt)
+        self.draw(ids, stream=stream, channel=channel, switch=switch, common=common)
+        return ids
+
+    def reserve(
+        self,
+        arrival_t: np.ndarray,
+        segment: np.ndarray,
+        intent: np.ndarray,
+        *,
+        customer: np.ndarray | None = None,
+        parent: np.ndarray | None = None,
+        repeat_of: np.ndarray | None = None,
+        root: np.ndarray | None = None,
+        context_lost: np.ndarray | None = None,
+        attempt: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Give new contacts their ids, arrival, who and why; nothing random
+        yet (see :meth:`draw`). Returns the new ids."""
         n = arrival_t.size
         first = self.contacts.reserve(n)
         self._bind()
@@ -192,6 +214,33 @@ class ContactBook:
         c.attempt[ids] = 0 if attempt is None else attempt
         c.context_lost[ids] = False if context_lost is None else context_lost
         c.priority[ids] = self._priority[intent]
+        return ids
+
+    def draw(
+        self,
+        ids: np.ndarray,
+        *,
+        stream: str,
+        channel: np.ndarray | None = None,
+        switch: np.ndarray | None = None,
+        common: bool = True,
+    ) -> None:
+        """Choose the channel of reserved contacts ``ids`` and draw everything
+        they need from streams named ``stream.*``. ``channel`` forces the
+        channel (no choice, no reach); ``switch`` (a channel code per contact,
+        or -1) makes those customers take their next offered preference after
+        it.
+
+        ``common`` (common random numbers, for planned contacts): every
+        per-channel quantity is drawn for every contact, so a customer keeps
+        their draws whichever channel a strategy gives them. Without it (for
+        contacts made during the run) only what a contact's channel needs is
+        drawn, in contact order, so drawing for a batch of contacts gives the
+        same numbers as drawing for each of them in turn."""
+        s, rng = self.scenario, lambda name: self.streams(f"{stream}.{name}")
+        n = ids.size
+        c = self.contacts
+        segment, intent = c.segment[ids], c.intent[ids]
         complexity = self.intent_complexity[intent]
 
         if channel is None:
@@ -207,6 +256,12 @@ class ContactBook:
             chosen = actual = np.asarray(channel, dtype=np.int8)
         c.preferred[ids], c.original[ids], c.channel[ids] = preferred, chosen, actual
 
+        def sample(dist, name: str, mask: np.ndarray) -> np.ndarray:
+            return dist.sample(rng(name), n)[mask] if common else dist.sample(rng(name), int(mask.sum()))
+
+        def uniform(name: str, mask: np.ndarray) -> np.ndarray:
+            return rng(name).random(n)[mask] if common else rng(name).random(int(mask.sum()))
+
         patience = np.full(n, np.inf)
         handle = np.full(n, np.nan)
         turns = np.zeros(n, dtype=np.int64)
@@ -218,27 +273,27 @@ class ContactBook:
             mask = actual == CHANNEL_CODE[name]
             unresolved_p[mask] += spec.unresolved_share
             if spec.patience is not None:
-                patience[mask] = spec.patience.sample(rng(f"{name}.patience"), n)[mask]
+                patience[mask] = sample(spec.patience, f"{name}.patience", mask)
             if channel_kind(name) == "voice":
-                handle[mask] = spec.handle_time.sample(rng(f"{name}.handle_time"), n)[mask] * complexity[mask]
+                handle[mask] = sample(spec.handle_time, f"{name}.handle_time", mask) * complexity[mask]
                 continue
-            drawn = spec.turns.sample(rng(f"{name}.turns"), n)[mask] if spec.turns is not None else np.ones(mask.sum())
+            drawn = sample(spec.turns, f"{name}.turns", mask) if spec.turns is not None else np.ones(mask.sum())
             turns[mask] = np.maximum(np.rint(drawn), 1).astype(np.int64)
             if spec.escalate_to_voice is not None:
-                go = rng(f"{name}.escalate").random(n)[mask] < spec.escalate_to_voice.share
-                after = np.floor(rng(f"{name}.escalate_turn").random(n)[mask] * turns[mask]).astype(np.int64)
+                go = uniform(f"{name}.escalate", mask) < spec.escalate_to_voice.share
+                after = np.floor(uniform(f"{name}.escalate_turn", mask) * turns[mask]).astype(np.int64)
                 escalate[mask] = np.where(go, np.minimum(after, turns[mask] - 1), NONE)
         c.patience[ids], c.handle_time[ids], c.turns[ids], c.escalate_turn[ids] = patience, handle, turns, escalate
         c.unresolved_p[ids] = np.minimum(unresolved_p, 1.0)
         c.unresolved_u[ids] = rng("unresolved").random(n)
         c.extra_time[ids] = 0.0
 
+        parent = c.parent[ids]
         bot_turns = np.zeros(n, dtype=np.int64)
         resolves = np.zeros(n, dtype=bool)
         if self.bot is not None:
             on_bot = np.isin(actual, [CHANNEL_CODE[ch] for ch in self.bot.channels]) & ~self._skip_bot[intent]
-            if parent is not None:
-                on_bot &= np.asarray(parent) < 0  # a continuation goes straight to an agent
+            on_bot &= parent < 0  # a continuation goes straight to an agent
             drawn = np.maximum(np.rint(self.bot.turns.sample(rng("bot.turns"), n)), 1).astype(np.int64)
             bot_turns = np.where(on_bot, drawn, 0)
             resolves = on_bot & (rng("bot.resolves").random(n) < self._resolvable[intent])
@@ -251,13 +306,11 @@ class ContactBook:
             c.deflect[ids] = (actual == CHANNEL_CODE["voice"]) & (u_offer < ivr.offered) & (u_accept < ivr.accept)
         else:
             c.deflect[ids] = False
-        if parent is not None:
-            c.deflect[ids] &= np.asarray(parent) < 0  # only first calls are offered the link
+        c.deflect[ids] &= parent < 0  # only first calls are offered the link
 
-        self._draw_turns(ids, actual, bot_turns, turns, complexity, rng)
-        return ids
+        self._draw_turns(ids, actual, bot_turns, turns, complexity, rng, common)
 
-    def _draw_turns(self, ids, actual, bot_turns, turns, complexity, rng) -> None:
+    def _draw_turns(self, ids, actual, bot_turns, turns, complexity, rng, common: bool) -> None:
         """Per turn: work time (bot reply or agent attention × complexity) and
         the customer's reply delay; per message: size, non-GSM, media."""
         s = self.scenario
@@ -267,6 +320,7 @@ class ContactBook:
         self.contacts.turn_offset[ids] = offsets
         if not total_turns.sum():
             return
+        self.turn_data.contact[first_turn:first_turn + int(total_turns.sum())] = np.repeat(ids, total_turns)
         owner = np.repeat(np.arange(ids.size), total_turns)
         k = np.arange(total_turns.sum()) - np.repeat(offsets - first_turn, total_turns)
         is_bot = k < bot_turns[owner]
@@ -292,7 +346,8 @@ class ContactBook:
                 delay[human] = spec.customer_reply_delay.sample(rng(f"{name}.reply_delay"), m)
             if bot.any():
                 b = int(bot.sum())
-                work[bot] = self.bot.time_per_turn.sample(rng("bot.time"), b)
+                if common:
+                    work[bot] = self.bot.time_per_turn.sample(rng("bot.time"), b)
                 bot_delay = self.bot.customer_reply_delay or spec.customer_reply_delay
                 if bot_delay is not None:
                     delay[bot] = bot_delay.sample(rng(f"{name}.bot_reply_delay"), b)
@@ -301,6 +356,8 @@ class ContactBook:
             chars[msg] = DEFAULT_CHARS if spec.chars is None else np.maximum(np.rint(spec.chars.sample(rng(f"{name}.chars"), size)), 1)
             non_gsm[msg] = rng(f"{name}.non_gsm").random(size) < spec.non_gsm_share
             media[msg] = rng(f"{name}.media").random(size) < spec.media_share
+        if not common and is_bot.any():  # one stream for every channel's bot turns: draw them in turn order
+            work[is_bot] = self.bot.time_per_turn.sample(rng("bot.time"), int(is_bot.sum()))
         self.turn_data.work_time[turn_ids] = work
         self.turn_data.reply_delay[turn_ids] = delay
         span = slice(first_message, first_message + chars.size)

@@ -97,10 +97,8 @@ def _contacts_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: s
 def _messages_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: str, replication: int) -> pd.DataFrame:
     t = np.frombuffer(sim.messages.t, dtype=float).copy()
     position = np.frombuffer(sim.messages.position, dtype=np.int64).copy()
-    n = book.size
     turn = position // 2
-    # turns are stored contiguously per contact, in contact order: offsets never decrease
-    contact = np.searchsorted(book.turn_offset[:n], turn, side="right") - 1 if turn.size else np.empty(0, np.int64)
+    contact = book.turn_data.contact[turn]  # a contact's turns are contiguous, from its turn_offset
     out = (position % 2).astype(bool)
     by_bot = out & ((turn - book.turn_offset[contact]) < book.bot_turns[contact])
     sender = np.where(out, np.where(by_bot, 2, 1), 0)

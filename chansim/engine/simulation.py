@@ -33,11 +33,12 @@ from __future__ import annotations
 
 import heapq
 import math
+from heapq import heappop, heappush
 
 import numpy as np
 import simpy
 from simpy.core import NORMAL
-from simpy.events import Event, Timeout
+from simpy.events import Event
 
 from chansim.channels import CHANNELS, channel_kind
 from chansim.engine.agents import Agent, AgentPool
@@ -66,34 +67,57 @@ VOICE = CHANNEL_CODE["voice"]
 IS_VOICE = [channel_kind(name) == "voice" for name in CHANNELS]
 
 
-class Clock(simpy.Environment):
-    """A SimPy environment that can also schedule at an absolute time.
+class Call(Event):
+    """A SimPy event that is already triggered with ``value`` and has one
+    callback: the engine's unit of work, scheduled by :meth:`Clock.call_at`."""
 
-    A timeout fires at ``now + delay``, which in floating point can land one
-    step away from a planned time; arrivals are planned as absolute times, so
-    they are scheduled exactly there."""
-
-    def schedule_at(self, event: Event, when: float, priority: int = NORMAL) -> None:
-        heapq.heappush(self._queue, (when, priority, next(self._eid), event))
-
-
-class At(Event):
-    """An event that has happened, with ``value``, at the absolute time ``when``."""
-
-    def __init__(self, env: Clock, when: float, value):
+    def __init__(self, env: "Clock", callback, value):
         self.env = env
-        self.callbacks = []
+        self.callbacks = [callback]
         self._value = value
         self._ok = True
-        env.schedule_at(self, when)
+
+
+class Clock(simpy.Environment):
+    """A SimPy environment with two fast paths for the engine.
+
+    * :meth:`call_at` schedules a callback at an absolute time. A timeout fires
+      at ``now + delay``, which in floating point can land one step away from a
+      planned time; arrivals are planned as absolute times, so they are
+      scheduled exactly there.
+    * :meth:`run_until` is ``Environment.run(until)`` without a method call
+      and a ``try`` per event: the same queue, the same order (time, priority,
+      then scheduling order), the same handling of failed events."""
+
+    def call_at(self, when: float, callback, value) -> None:
+        heappush(self._queue, (when, NORMAL, next(self._eid), Call(self, callback, value)))
+
+    def call_in(self, delay: float, callback, value) -> None:
+        heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), Call(self, callback, value)))
+
+    def run_until(self, until: float) -> None:
+        """Process every event before ``until``; then the clock reads ``until``."""
+        if until <= self._now:
+            raise ValueError(f"until ({until}) must be greater than the current simulation time")
+        next(self._eid)  # the place SimPy's own stop event takes in the order
+        queue = self._queue
+        while queue and queue[0][0] < until:
+            self._now, _, _, event = heappop(queue)
+            callbacks, event.callbacks = event.callbacks, None
+            for callback in callbacks:
+                callback(event)
+            if not event._ok and not hasattr(event, "_defused"):
+                raise event._value
+        self._now = until
 
 
 class Conversation:
     """Run-time state of one contact."""
 
-    __slots__ = ("i", "code", "voice", "priority", "state", "agent", "turn", "turns", "offset", "answered")
+    __slots__ = ("i", "code", "voice", "priority", "state", "agent", "turn", "turns", "bot_turns", "escalate_at",
+                 "offset", "answered", "work", "delay")
 
-    def __init__(self, i: int, code: int, priority: int, turns: int, offset: int):
+    def __init__(self, i: int, code: int, priority: int, bot_turns: int, turns: int, escalate_turn: int, offset: int):
         self.i = i
         self.code = code
         self.voice = IS_VOICE[code]
@@ -101,9 +125,13 @@ class Conversation:
         self.state = WAITING
         self.agent: Agent | None = None
         self.turn = 0  # index of the turn in progress (bot turns first)
-        self.turns = turns  # bot + agent turns
-        self.offset = offset
+        self.bot_turns = bot_turns
+        self.turns = bot_turns + turns  # bot + agent turns
+        self.escalate_at = bot_turns + escalate_turn if escalate_turn >= 0 else -1  # turn after which they call
+        self.offset = offset  # first turn in the plan's per-turn arrays
         self.answered = False
+        self.work: list[float] | tuple = ()  # per turn: the bot's or the agent's work time (s)
+        self.delay: list[float] | tuple = ()  # per turn: the customer's reply delay after it (s)
 
 
 class Simulation:
@@ -123,8 +151,9 @@ class Simulation:
         self.ivr = scenario.strategies[0].ivr_deflection
         self.repeats = scenario.repeats
         self.bot = scenario.active_bot
-        self._repeat_delay = np.empty(0)
-        self._repeat_delay_used = 0
+        self._pending: list[int] = []  # returns with an id but no draws yet (ascending)
+        self._pending_switch: list[int] = []
+        self._at = self.env.call_in  # schedule ``callback(event)`` in ``delay`` s, with ``event._value``
         self.pools = [
             AgentPool(i, spec, tuple(CHANNEL_CODE[c] for c in spec.channels))
             for i, spec in enumerate(scenario.agents.pools)
@@ -141,9 +170,6 @@ class Simulation:
             self.escalation[CHANNEL_CODE[name]] = spec.escalate_to_voice
 
     # ------------------------------------------------------------ scheduling
-    def _at(self, delay: float, callback, value) -> None:
-        Timeout(self.env, delay, value).callbacks.append(callback)
-
     def run(self) -> None:
         for pool in self.pools:
             self._staff(pool, pool.spec.staffed_at(0))
@@ -152,12 +178,12 @@ class Simulation:
         self._order = np.argsort(self.book.arrival_t[: self.book.size], kind="stable")
         if self._order.size:
             first = int(self._order[0])
-            At(self.env, float(self.book.arrival_t[first]), 0).callbacks.append(self._on_planned_arrival)
-        self.env.run(until=self.horizon + MAX_DRAIN_S)
+            self.env.call_at(float(self.book.arrival_t[first]), self._on_planned_arrival, 0)
+        self.env.run_until(self.horizon + MAX_DRAIN_S)
         self._close_open_contacts()
 
     def _on_hour(self, event) -> None:
-        hour = event.value
+        hour = event._value
         for pool in self.pools:
             if pool.spec.schedule is not None:
                 self._staff(pool, pool.spec.schedule[hour % 24])
@@ -165,26 +191,23 @@ class Simulation:
             self._at(3600.0, self._on_hour, hour + 1)
 
     def _staff(self, pool: AgentPool, target: int) -> None:
-        for agent in pool.set_staffed(target, self.env.now):
+        for agent in pool.set_staffed(target, self.env._now):
             self._dispatch(agent)
 
     # ---------------------------------------------------------------- arrivals
     def _on_planned_arrival(self, event) -> None:
-        k = event.value
+        k = event._value
         if k + 1 < self._order.size:
             nxt = int(self._order[k + 1])
-            At(self.env, float(self.book.arrival_t[nxt]), k + 1).callbacks.append(self._on_planned_arrival)
+            self.env.call_at(float(self.book.arrival_t[nxt]), self._on_planned_arrival, k + 1)
         self._arrive(int(self._order[k]))
-
-    def _on_dynamic_arrival(self, event) -> None:
-        self._arrive(event.value)
 
     def _arrive(self, i: int) -> None:
         book = self.book
         self.contacts.ensure(book.size)
         code = int(book.channel[i])
-        conv = Conversation(i, code, int(book.priority[i]), int(book.bot_turns[i] + book.turns[i]),
-                            int(book.turn_offset[i]))
+        conv = Conversation(i, code, int(book.priority[i]), int(book.bot_turns[i]), int(book.turns[i]),
+                            int(book.escalate_turn[i]), int(book.turn_offset[i]))
         self.in_system += 1
         if conv.voice:
             if self.ivr is not None and book.parent[i] < 0:
@@ -192,17 +215,20 @@ class Simulation:
             else:
                 self._queue_or_assign(conv)
             return
-        self.messages.add(self.env.now, 2 * conv.offset)  # the customer's first message
-        if book.bot_turns[i] > 0:
+        turns = slice(conv.offset, conv.offset + conv.turns)
+        conv.work = book.turn_data.work_time[turns].tolist()
+        conv.delay = book.turn_data.reply_delay[turns].tolist()
+        self.messages.add(self.env._now, 2 * conv.offset)  # the customer's first message
+        if conv.bot_turns > 0:
             conv.state = WITH_BOT
             self.contacts.bot[i] = 1
-            self._at(float(book.turn_data.work_time[conv.offset]), self._on_bot_reply, conv)
+            self._at(conv.work[0], self._on_bot_reply, conv)
         else:
             self._queue_or_assign(conv)
 
     def _queue_or_assign(self, conv: Conversation) -> None:
         """The contact joins the agents' queue now: patience starts."""
-        self.contacts.queued_t[conv.i] = self.env.now
+        self.contacts.queued_t[conv.i] = self.env._now
         patience = self.book.patience[conv.i]
         if patience < math.inf:
             self._at(float(patience), self._on_patience, conv)
@@ -220,7 +246,7 @@ class Simulation:
         heapq.heappush(self.queues[conv.code], (-conv.priority, self._seq, conv))
 
     def _on_patience(self, event) -> None:
-        conv = event.value
+        conv = event._value
         if conv.state == WAITING and not conv.answered:
             self._end(conv, ABANDONED)
             if self.repeats.after_abandon > 0:
@@ -228,7 +254,7 @@ class Simulation:
 
     # --------------------------------------------------------------------- IVR
     def _after_ivr(self, event) -> None:
-        conv = event.value
+        conv = event._value
         i = conv.i
         if self.book.deflect[i] and (self.ivr.when == "always" or not self._agent_free(VOICE)):
             self._deflect(conv)
@@ -240,7 +266,7 @@ class Simulation:
 
     def _deflect(self, conv: Conversation) -> None:
         """The caller takes the messaging link: the call ends, a conversation starts."""
-        book, now, i = self.book, self.env.now, conv.i
+        book, now, i = self.book, self.env._now, conv.i
         link = CHANNEL_CODE[self.ivr.link_channel]
         self._end(conv, DEFLECTED)
         child = self._spawn(i, CHANNEL_CODE[self.ivr.to], stream="deflected", context_lost=False)
@@ -249,12 +275,12 @@ class Simulation:
 
     # --------------------------------------------------------------------- bot
     def _on_bot_reply(self, event) -> None:
-        conv = event.value
+        conv = event._value
         book, i = self.book, conv.i
-        self.messages.add(self.env.now, 2 * (conv.offset + conv.turn) + 1)
-        delay = float(book.turn_data.reply_delay[conv.offset + conv.turn])
+        self.messages.add(self.env._now, 2 * (conv.offset + conv.turn) + 1)
+        delay = conv.delay[conv.turn]
         conv.turn += 1
-        if conv.turn < book.bot_turns[i]:
+        if conv.turn < conv.bot_turns:
             self._at(delay, self._on_bot_customer, conv)
         elif book.bot_resolves[i]:
             self.contacts.bot[i] = 2
@@ -269,20 +295,20 @@ class Simulation:
             self._at(delay, self._on_escalation_message, conv)
 
     def _on_bot_customer(self, event) -> None:
-        conv = event.value
-        self.messages.add(self.env.now, 2 * (conv.offset + conv.turn))
-        self._at(float(self.book.turn_data.work_time[conv.offset + conv.turn]), self._on_bot_reply, conv)
+        conv = event._value
+        self.messages.add(self.env._now, 2 * (conv.offset + conv.turn))
+        self._at(conv.work[conv.turn], self._on_bot_reply, conv)
 
     def _on_escalation_message(self, event) -> None:
-        conv = event.value
-        self.messages.add(self.env.now, 2 * (conv.offset + conv.turn))
+        conv = event._value
+        self.messages.add(self.env._now, 2 * (conv.offset + conv.turn))
         conv.state = WAITING
         self._queue_or_assign(conv)
 
     # ----------------------------------------------------------------- agents
     def _assign(self, conv: Conversation, agent: Agent) -> None:
         pool = agent.pool
-        now = self.env.now
+        now = self.env._now
         conv.state = ACTIVE
         conv.agent = agent
         if not conv.answered:
@@ -332,7 +358,7 @@ class Simulation:
 
     def _freed(self, agent: Agent) -> None:
         """Capacity came back to ``agent`` (a slot or a whole call)."""
-        if agent.pool.finish_leaving(agent, self.env.now):
+        if agent.pool.finish_leaving(agent, self.env._now):
             return
         self._dispatch(agent)
         self._work(agent)
@@ -343,9 +369,9 @@ class Simulation:
             return
         conv = agent.tasks.popleft()
         agent.busy = True
-        now = self.env.now
-        duration = float(self.book.turn_data.work_time[conv.offset + conv.turn])
-        if conv.turn == self.book.bot_turns[conv.i]:  # the agent's first reply: catch up on lost context
+        now = self.env._now
+        duration = conv.work[conv.turn]
+        if conv.turn == conv.bot_turns:  # the agent's first reply: catch up on lost context
             duration += float(self.book.extra_time[conv.i])
         self.contacts.focus_s[conv.i] += duration
         self.attention.add(agent.pool.index, conv.code, now, now + duration)
@@ -353,7 +379,7 @@ class Simulation:
 
     # ------------------------------------------------------------ conversation
     def _on_call_end(self, event) -> None:
-        conv = event.value
+        conv = event._value
         agent = conv.agent
         self._finish(conv)
         agent.busy = False
@@ -361,14 +387,13 @@ class Simulation:
         self._freed(agent)
 
     def _on_reply(self, event) -> None:
-        conv = event.value
+        conv = event._value
         agent = conv.agent
         agent.busy = False
         book, i = self.book, conv.i
         turn = conv.offset + conv.turn
-        self.messages.add(self.env.now, 2 * turn + 1)
-        human_turn = conv.turn - int(book.bot_turns[i])
-        if human_turn == book.escalate_turn[i]:
+        self.messages.add(self.env._now, 2 * turn + 1)
+        if conv.turn == conv.escalate_at:
             self._switch_to_voice(conv)
             agent.pool.release(agent, 1)
             self._freed(agent)
@@ -378,15 +403,16 @@ class Simulation:
             agent.pool.release(agent, 1)
             self._freed(agent)
             return
-        delay = float(book.turn_data.reply_delay[turn])
+        delay = conv.delay[conv.turn]
         conv.turn += 1
         if delay > self.park_after[conv.code]:
             self._at(self.park_after[conv.code], self._on_park, conv)
         self._at(delay, self._on_customer_message, conv)
-        self._work(agent)
+        if agent.tasks:
+            self._work(agent)
 
     def _on_park(self, event) -> None:
-        conv = event.value
+        conv = event._value
         agent = conv.agent
         conv.state = PARKED
         conv.agent = None
@@ -394,13 +420,14 @@ class Simulation:
         self._freed(agent)
 
     def _on_customer_message(self, event) -> None:
-        conv = event.value
-        self.messages.add(self.env.now, 2 * (conv.offset + conv.turn))
+        conv = event._value
+        self.messages.add(self.env._now, 2 * (conv.offset + conv.turn))
         if conv.state == PARKED:
             self._route(conv)  # queues again for a slot; patience no longer applies
         else:
             conv.agent.tasks.append(conv)
-            self._work(conv.agent)
+            if not conv.agent.busy:
+                self._work(conv.agent)
 
     def _switch_to_voice(self, conv: Conversation) -> None:
         """The customer calls instead of going on writing: the chat ends, a call starts."""
@@ -422,7 +449,7 @@ class Simulation:
 
     def _end(self, conv: Conversation, outcome: int) -> None:
         conv.state = DONE
-        self.contacts.end_t[conv.i] = self.env.now
+        self.contacts.end_t[conv.i] = self.env._now
         self.contacts.outcome[conv.i] = outcome
         self.in_system -= 1
 
@@ -431,9 +458,10 @@ class Simulation:
         now; ``extra_s`` of agent time to catch up on lost context."""
         book = self.book
         ids = book.add(
-            np.array([self.env.now]), book.segment[[parent]], book.intent[[parent]], stream=stream,
+            np.array([self.env._now]), book.segment[[parent]], book.intent[[parent]], stream=stream,
             customer=book.customer[[parent]], channel=np.array([code], dtype=np.int8), parent=np.array([parent]),
             root=book.root[[parent]], context_lost=np.array([context_lost]), attempt=book.attempt[[parent]],
+            common=False,
         )
         child = int(ids[0])
         book.extra_time[child] = extra_s
@@ -443,23 +471,43 @@ class Simulation:
         return child
 
     def _maybe_repeat(self, i: int, share: float) -> None:
-        """The customer comes back after a delay (if within the run)."""
+        """The customer comes back after a delay (if within the run). The
+        return gets its id now and its draws when the first pending return
+        arrives (see :meth:`_draw_pending`)."""
         book = self.book
         rng = book.streams("repeat.choice")
         if share < 1 and rng.random() >= share:
             return
-        when = self.env.now + float(self.repeats.delay.sample(book.streams("repeat.delay"), 1)[0])
+        when = self.env._now + float(self.repeats.delay.sample(book.streams("repeat.delay"), 1)[0])
         if when >= self.horizon:
             return
-        switch = np.array([book.channel[i] if rng.random() < self.repeats.switch_share else NONE], dtype=np.int64)
-        ids = book.add(
-            np.array([when]), book.segment[[i]], book.intent[[i]], stream="repeat", customer=book.customer[[i]],
-            repeat_of=np.array([i]), root=book.root[[i]], switch=switch, attempt=book.attempt[[i]] + 1,
+        switch = int(book.channel[i]) if rng.random() < self.repeats.switch_share else NONE
+        ids = book.reserve(
+            np.array([when]), book.segment[[i]], book.intent[[i]], customer=book.customer[[i]],
+            repeat_of=np.array([i]), root=book.root[[i]], attempt=book.attempt[[i]] + 1,
         )
+        new = int(ids[0])
+        self._pending.append(new)
+        self._pending_switch.append(switch)
         self.contacts.ensure(book.size)
-        At(self.env, when, int(ids[0])).callbacks.append(self._on_dynamic_arrival)
+        self.env.call_at(when, self._on_return, new)
+
+    def _on_return(self, event) -> None:
+        i = event._value
+        if self._pending and i >= self._pending[0]:
+            self._draw_pending()
+        self._arrive(i)
+
+    def _draw_pending(self) -> None:
+        """Draw for every return decided so far, in one batch."""
+        self.book.draw(np.array(self._pending, dtype=np.int64), stream="repeat",
+                       switch=np.array(self._pending_switch, dtype=np.int64), common=False)
+        self._pending.clear()
+        self._pending_switch.clear()
 
     def _close_open_contacts(self) -> None:
+        if self._pending:
+            self._draw_pending()
         self.contacts.ensure(self.book.size)
         n = self.book.size
         open_ = self.contacts.outcome[:n] < 0
