@@ -2,4 +2,5 @@
 
 from chansim.cli import main
 
-main()
+if __name__ == "__main__":  # not again in worker processes that import this module (spawn)
+    main()

@@ -43,6 +43,8 @@ import math
 import os
 import tempfile
 import time
+from concurrent.futures import Executor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -683,9 +685,16 @@ def check(
     overrides: Mapping[str, Any] | None = None,
     update: bool = False,
     workers: int | None = None,
+    executor: str | Executor = "processes",
+    scheduler: str | None = None,
 ) -> CheckReport:
-    """``chansim check`` from Python: ``check(["scenarios/retail-us.yaml"]).passed``."""
+    """``chansim check`` from Python: ``check(["scenarios/retail-us.yaml"]).passed``.
+    ``workers``, ``executor`` and ``scheduler`` are those of
+    :func:`chansim.simulate`; the executor is opened once for every scenario."""
     from chansim.experiment import simulate
+    from chansim.parallel import opener
 
-    plans = plan(paths, baselines=baselines, overrides=overrides, update=update)
-    return run_plans(plans, lambda s: simulate(s, workers=workers, keep_log=False), update=update)
+    with ExitStack() as stack:
+        pool = opener(stack, workers, executor, scheduler)
+        plans = plan(paths, baselines=baselines, overrides=overrides, update=update)
+        return run_plans(plans, lambda s: simulate(s, executor=pool(), log="none"), update=update)

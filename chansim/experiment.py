@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import time
-from concurrent.futures import as_completed
+from concurrent.futures import Executor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -26,11 +27,18 @@ from chansim.engine.streams import Streams
 from chansim.errors import InputError, Problem
 from chansim.labor import labor_costs
 from chansim.metrics import KPI_KEYS, kpis, measured_window
-from chansim.parallel import process_pool, worker_count
+from chansim.parallel import capacity, check_executor, executor as open_executor, ordered_results
 from chansim.scenario.models import Scenario
 from chansim.version import __version__
 
-__all__ = ["simulate", "kpi_options", "RunResult", "StrategyResult", "ci95_halfwidth"]
+__all__ = ["simulate", "kpi_options", "RunResult", "StrategyResult", "ci95_halfwidth", "LOG_LEVELS", "LOG_TABLES",
+           "log_level"]
+
+#: How much of the event log a run keeps: every table; contacts and staffing
+#: (no messages); none (KPIs and cost lines only).
+LOG_LEVELS = ("messages", "contacts", "none")
+#: The event-log tables each level keeps.
+LOG_TABLES = {"messages": ("contacts", "messages", "staffing"), "contacts": ("contacts", "staffing"), "none": ()}
 
 
 def ci95_halfwidth(values: Sequence[float | None]) -> float | None:
@@ -76,6 +84,7 @@ class RunResult:
     run_time_s: float = 0.0
     version: str = __version__
     extra: dict[str, Any] = field(default_factory=dict)
+    log_level: str = "messages"  # which log tables were kept (LOG_LEVELS), in ``log`` or streamed to ``on_log``
 
     def strategy(self, name: str) -> StrategyResult:
         return next(s for s in self.strategies if s.name == name)
@@ -163,7 +172,30 @@ def kpi_options(resolved: Scenario, contacts: pd.DataFrame, replication: int) ->
     }
 
 
-def _replication(scenario: Scenario, name: str, r: int, keep_log: bool):
+def log_level(log: str | None = None, keep_log: bool | None = None) -> str:
+    """The log level of ``simulate(log=..., keep_log=...)``: ``keep_log`` is the
+    older spelling (True: ``"messages"``, False: ``"none"``); neither: ``"messages"``."""
+    if log is not None and log not in LOG_LEVELS:
+        raise InputError(Problem("--log", f"{log!r} is not a log level (choose from {', '.join(LOG_LEVELS)})"))
+    if keep_log is None:
+        return log or "messages"
+    implied = "messages" if keep_log else "none"
+    if log is not None and log != implied:
+        raise InputError(Problem("--log", f"log={log!r} contradicts keep_log={keep_log!r}; give only log="))
+    return implied
+
+
+def _kept_log(log: EventLog, keep: bool | str) -> EventLog | None:
+    """What a replication sends back of its log (``keep``: a log level or a bool)."""
+    level = keep if isinstance(keep, str) else ("messages" if keep else "none")
+    if level == "none":
+        return None
+    if level == "contacts":
+        return EventLog(log.contacts, log.messages.iloc[:0].copy(), log.staffing, log.meta)
+    return log
+
+
+def _replication(scenario: Scenario, name: str, r: int, keep_log: bool | str):
     """Simulate and measure one replication of one strategy (runs in a worker)."""
     resolved = scenario.for_strategy(name)
     log = run_replication(scenario, name, r)
@@ -172,7 +204,7 @@ def _replication(scenario: Scenario, name: str, r: int, keep_log: bool):
     costs = cost_lines(pricer.messages(messages), pricer.calls(contacts))
     labor = labor_costs(log.staffing, resolved)
     measured = kpis(contacts, messages, labor, costs, **kpi_options(resolved, contacts, r))
-    return measured, costs, labor, (log if keep_log else None)
+    return measured, costs, labor, _kept_log(log, keep_log)
 
 
 def simulate(
@@ -181,16 +213,35 @@ def simulate(
     replications: int | None = None,
     *,
     workers: int | None = None,
-    keep_log: bool = True,
+    executor: str | Executor = "processes",
+    scheduler: str | None = None,
+    log: str | None = None,
+    keep_log: bool | None = None,
+    on_log: Callable[[str, int, EventLog], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     """Simulate every (chosen) strategy for every replication.
 
     ``workers`` > 1 runs replications in that many processes (0: one per
-    core); the numbers are the same whatever the count, because each
-    replication's random streams depend only on the seed and its number.
-    ``progress(done, total)`` is called after each replication."""
+    core); ``executor`` picks where: ``"processes"`` (a local process pool),
+    ``"dask"`` (the Dask cluster whose scheduler is at ``scheduler``),
+    ``"dask-local"`` (a Dask cluster of ``workers`` processes started for the
+    run), or an open :class:`concurrent.futures.Executor` (see
+    :func:`chansim.parallel.executor`), used as is. The numbers are the same
+    whatever the executor and the count, because each replication's random
+    streams depend only on the seed and its number.
+
+    ``log`` says how much of the event log to keep (:data:`LOG_LEVELS`):
+    ``"messages"`` every table, ``"contacts"`` contacts and staffing (no
+    messages), ``"none"`` nothing (KPIs and cost lines only); workers drop the
+    rest before sending a replication back. ``keep_log`` is the older
+    spelling (True: ``"messages"``, False: ``"none"``). With ``on_log``, each
+    replication's kept log is handed to ``on_log(strategy, replication, log)``
+    in task order (strategy, then replication), whatever order they finish
+    in, and not kept: ``RunResult.log`` is then None. ``progress(done,
+    total)`` is called after each replication."""
     started = time.perf_counter()
+    level = log_level(log, keep_log)
     names = list(strategies) if strategies else scenario.strategy_names
     unknown = [n for n in names if n not in scenario.strategy_names]
     if unknown:
@@ -200,38 +251,41 @@ def simulate(
     reps = scenario.replications if replications is None else int(replications)
     if reps < 1:
         raise InputError(Problem("replications", "must be ≥ 1"))
-    if workers is not None and workers < 0:
-        raise InputError(Problem("--workers", "must be ≥ 0"))
+    if isinstance(executor, Executor):
+        if workers is not None and workers < 0:
+            raise InputError(Problem("--workers", "must be ≥ 0"))
+    else:
+        check_executor(executor, scheduler, workers)
     for name in names:
         scenario.for_strategy(name)  # resolve (and cache) before any fork
     check_scenario(scenario)  # every channel can be priced: fail before simulating
-    tasks = [(name, r) for name in names for r in range(reps)]
-    count = worker_count(workers)
+    keys = [(name, r) for name in names for r in range(reps)]
+    tasks = [(scenario, name, r, level) for name, r in keys]
     outputs: dict[tuple[str, int], tuple] = {}
-    if count <= 1 or len(tasks) <= 1:
-        for done, (name, r) in enumerate(tasks, start=1):
-            outputs[name, r] = _replication(scenario, name, r, keep_log)
-            if progress is not None:
-                progress(done, len(tasks))
-    else:
-        with process_pool(count, len(tasks)) as pool:
-            futures = {pool.submit(_replication, scenario, name, r, keep_log): (name, r) for name, r in tasks}
-            for done, future in enumerate(as_completed(futures), start=1):
-                outputs[futures[future]] = future.result()
-                if progress is not None:
-                    progress(done, len(tasks))
+    opened = (nullcontext(executor) if isinstance(executor, Executor)
+              else open_executor(workers, executor, scheduler, tasks=len(tasks)))
+    with opened as pool:
+        streaming = on_log is not None and level != "none"
+        # streamed logs wait in memory only until the earlier ones are handed on: bound how many
+        window = 2 * capacity(pool) + 1 if streaming else None
+        results_in_order = ordered_results(pool, _replication, tasks, window=window, progress=progress)
+        for (name, r), (measured, costs, labor, replication_log) in zip(keys, results_in_order):
+            if streaming and replication_log is not None:
+                on_log(name, r, replication_log)
+                replication_log = None
+            outputs[name, r] = (measured, costs, labor, replication_log)
 
     results, rows, logs, cost_frames, labor_frames = [], [], [], [], []
     for name in names:
         per_rep = []
         for r in range(reps):
-            measured, costs, labor, log = outputs[name, r]
+            measured, costs, labor, replication_log = outputs[name, r]
             per_rep.append(measured)
             rows.append({"strategy": name, "replication": r, **measured[0]})
             cost_frames.append(costs)
             labor_frames.append(labor)
-            if log is not None:
-                logs.append(log)
+            if replication_log is not None:
+                logs.append(replication_log)
         results.append(_aggregate(name, per_rep))
     return RunResult(
         scenario=scenario,
@@ -240,6 +294,7 @@ def simulate(
         strategies=results,
         replication_kpis=pd.DataFrame(rows),
         log=EventLog.concat(logs) if logs else None,
+        log_level=level,
         costs=pd.concat(cost_frames, ignore_index=True) if cost_frames else pd.DataFrame(),
         labor=pd.concat(labor_frames, ignore_index=True) if labor_frames else pd.DataFrame(),
         run_time_s=time.perf_counter() - started,

@@ -1,17 +1,40 @@
-"""Process pools for independent runs (replications, sweep points).
+"""Where independent runs (replications, sweep points) execute: in this
+process, a local process pool, or a Dask cluster.
 
 Work is split by task, never by worker, and every task's random streams come
 from the scenario seed and the task's own numbers, so the results do not
-depend on how many processes run them.
+depend on how many processes (or machines) run them, nor on which executor.
+
+* ``executor(workers, kind, scheduler)`` opens a
+  :class:`concurrent.futures.Executor`: ``"processes"`` (a process pool of
+  ``workers`` processes; one worker means this process), ``"dask"`` (a
+  ``distributed.Client`` connected to the scheduler at ``scheduler``) or
+  ``"dask-local"`` (a ``distributed.LocalCluster`` of ``workers`` processes,
+  0 or None: one per core, started for the block and closed after).
+* ``ordered_results(pool, fn, tasks)`` submits every task through one code
+  path whatever the executor and yields the results in task order, calling
+  ``progress(done, total)`` as each task finishes.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from contextlib import ExitStack, contextmanager
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
-__all__ = ["process_pool", "worker_count"]
+from chansim.errors import InputError, Problem
+
+__all__ = ["EXECUTORS", "SerialExecutor", "check_executor", "executor", "opener", "ordered_results", "capacity",
+           "process_pool", "worker_count", "DASK_CONNECT_TIMEOUT_S"]
+
+#: The kinds of executor ``executor()`` opens.
+EXECUTORS = ("processes", "dask", "dask-local")
+#: Seconds to wait for a Dask scheduler to answer before giving up.
+DASK_CONNECT_TIMEOUT_S = 5.0
+_DASK_MISSING = ("--executor", "the dask executors need Dask: install chansim[dask] "
+                 "(pip install 'chansim[dask]')")
 
 
 def worker_count(workers: int | None) -> int:
@@ -27,3 +50,188 @@ def process_pool(workers: int, tasks: int) -> ProcessPoolExecutor:
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     return ProcessPoolExecutor(max_workers=max(1, min(workers, tasks)), mp_context=context)
+
+
+class SerialExecutor(Executor):
+    """Runs each task in this process when it is submitted (one worker)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever reads the future
+            future.set_exception(exc)
+        return future
+
+
+def check_executor(kind: str, scheduler: str | None, workers: int | None = None) -> None:
+    """Refuse (before anything runs) an unknown executor, a ``scheduler``
+    without ``kind="dask"``, ``"dask"`` without a scheduler or with a
+    malformed address, a dask executor without Dask installed, or
+    ``workers`` < 0."""
+    if kind not in EXECUTORS:
+        raise InputError(Problem("--executor", f"{kind!r} is not an executor (choose from {', '.join(EXECUTORS)})"))
+    if workers is not None and workers < 0:
+        raise InputError(Problem("--workers", "must be ≥ 0"))
+    if scheduler is not None and kind != "dask":
+        raise InputError(Problem("--scheduler", f"only goes with --executor dask (the executor is {kind})"))
+    if kind == "dask" and not scheduler:
+        raise InputError(Problem("--scheduler", "--executor dask needs --scheduler ADDRESS of a running Dask "
+                                 "scheduler (or use --executor dask-local for a cluster on this machine)"))
+    if kind != "processes":
+        distributed = _distributed()
+        if scheduler is not None:
+            _check_address(distributed, scheduler)
+
+
+def _check_address(distributed, address: str) -> None:
+    """A Dask address's scheme and host:port, without connecting or resolving names."""
+    from distributed.comm.registry import get_backend
+
+    try:
+        scheme, location = distributed.comm.parse_address(address)
+        get_backend(scheme)
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            distributed.comm.parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise InputError(Problem("--scheduler", f"{address!r} is not a Dask scheduler address "
+                                 f"(tcp://HOST:PORT): {_first_line(exc)}")) from None
+
+
+def _distributed():
+    try:
+        import distributed
+    except ImportError:
+        raise InputError(Problem(*_DASK_MISSING)) from None
+    return distributed
+
+
+@contextmanager
+def executor(workers: int | None = None, kind: str = "processes", scheduler: str | None = None, *,
+             tasks: int | None = None) -> Iterator[Executor]:
+    """An open executor of ``kind`` for the block (see the module docstring).
+
+    ``tasks``, when known, caps the size of a process pool; with one worker
+    (or one task) ``"processes"`` runs everything in this process. Raises
+    :class:`InputError` for bad options, a missing Dask install or a
+    scheduler that does not answer within :data:`DASK_CONNECT_TIMEOUT_S`."""
+    check_executor(kind, scheduler, workers)
+    if kind == "processes":
+        count = min(worker_count(workers), tasks if tasks is not None else worker_count(workers))
+        if count <= 1:
+            yield SerialExecutor()
+            return
+        with process_pool(count, count) as pool:
+            yield pool
+        return
+    distributed = _distributed()
+    if kind == "dask":
+        try:
+            distributed.comm.resolve_address(scheduler)  # a malformed address fails here, before any connection
+            client = distributed.Client(scheduler, timeout=DASK_CONNECT_TIMEOUT_S, set_as_default=False)
+        except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, ValueError for a bad address...
+            raise InputError(Problem("--scheduler", f"cannot reach a Dask scheduler at {scheduler!r}: "
+                                     f"{_first_line(exc)}")) from None
+        try:
+            yield client.get_executor(pure=False)
+        finally:
+            client.close()
+        return
+    n = worker_count(workers) if workers else (os.cpu_count() or 1)
+    try:
+        cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0")
+    except Exception as exc:  # noqa: BLE001 - no free port, no process start...
+        raise InputError(Problem("--executor", f"could not start a local Dask cluster: {_first_line(exc)}")) from None
+    try:
+        client = distributed.Client(cluster, set_as_default=False)
+        try:
+            yield client.get_executor(pure=False)
+        finally:
+            client.close()
+    finally:
+        cluster.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def opener(stack: ExitStack, workers: int | None = None, kind: str | Executor = "processes",
+           scheduler: str | None = None) -> Callable[[int | None], Executor]:
+    """For work made of several runs (a staffing search, a check of several
+    scenarios): checks the options now and returns ``get(tasks)``, which opens
+    the executor on its first call (closed with ``stack``) and returns that
+    same one after. An already open :class:`Executor` is returned as is."""
+    if isinstance(kind, Executor):
+        if workers is not None and workers < 0:
+            raise InputError(Problem("--workers", "must be ≥ 0"))
+        return lambda tasks=None: kind
+    check_executor(kind, scheduler, workers)
+    opened: list[Executor] = []
+
+    def get(tasks: int | None = None) -> Executor:
+        if not opened:
+            opened.append(stack.enter_context(executor(workers, kind, scheduler, tasks=tasks)))
+        return opened[0]
+
+    return get
+
+
+def capacity(pool: Executor) -> int:
+    """How many tasks ``pool`` runs at once (to bound how many are in flight)."""
+    if isinstance(pool, SerialExecutor):
+        return 1
+    if isinstance(pool, ProcessPoolExecutor):
+        return max(1, getattr(pool, "_max_workers", os.cpu_count() or 1))
+    client = getattr(pool, "_client", None)  # a Dask ClientExecutor
+    if client is not None:
+        try:
+            workers = client.scheduler_info()["workers"].values()
+            return max(1, sum(int(w.get("nthreads", 1)) for w in workers))
+        except Exception:  # noqa: BLE001 - only a sizing hint
+            pass
+    return os.cpu_count() or 1
+
+
+def ordered_results(
+    pool: Executor,
+    fn: Callable[..., Any],
+    tasks: Sequence[tuple] | Iterable[tuple],
+    *,
+    window: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[Any]:
+    """Run ``fn(*task)`` for every task on ``pool``; yield the results in task
+    order, whatever order they finish in.
+
+    ``window`` bounds the tasks submitted but not yet yielded (running, or
+    finished early and waiting for an earlier one), so at most that many
+    results are held at once; None submits everything at once.
+    ``progress(done, total)`` is called as each task finishes."""
+    tasks = list(tasks)
+    total = len(tasks)
+    limit = total if window is None else max(1, window)
+    if isinstance(pool, SerialExecutor):
+        limit = 1  # it runs a task as it is submitted: one at a time, so progress is reported as it goes
+    pending: dict[Future, int] = {}
+    ready: dict[int, Any] = {}
+    submitted = yielded = done = 0
+    try:
+        while yielded < total:
+            while submitted < total and len(pending) + len(ready) < limit:
+                pending[pool.submit(fn, *tasks[submitted])] = submitted
+                submitted += 1
+            if yielded not in ready:
+                finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+                for future in sorted(finished, key=pending.__getitem__):
+                    ready[pending.pop(future)] = future.result()
+                    done += 1
+                    if progress is not None:
+                        progress(done, total)
+            while yielded in ready:
+                yield ready.pop(yielded)
+                yielded += 1
+    finally:
+        for future in pending:
+            future.cancel()

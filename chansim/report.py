@@ -10,7 +10,7 @@ import io
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import yaml
@@ -18,13 +18,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from chansim import outdir
-from chansim.experiment import RunResult
+from chansim.experiment import LOG_TABLES, RunResult, log_level, simulate
 from chansim.metrics import KPI_KEYS
 
-__all__ = ["to_json", "to_csv", "to_table", "write_run_files", "write_run_dir", "check_out_dir", "jsonable", "RUN_FILES",
-           "RUN_MARKER"]
+__all__ = ["to_json", "to_csv", "to_table", "write_run_files", "write_run_dir", "simulate_to_dir", "check_out_dir",
+           "jsonable", "RUN_FILES", "RUN_MARKER"]
 
-#: Files in an ``--out`` directory.
+#: Files in an ``--out`` directory (the event-log tables only those its log level keeps).
 RUN_FILES = ("summary.json", "summary.csv", "scenario.yaml", "contacts.parquet", "messages.parquet",
              "staffing.parquet", "costs.parquet")
 #: The file that marks a directory as an earlier run result (safe to replace).
@@ -129,7 +129,9 @@ def check_out_dir(out: Path) -> None:
 
 
 def write_run_files(result: RunResult, folder: Path) -> None:
-    """Write every result file of a run into ``folder``."""
+    """Write every result file of a run into ``folder``: the event-log tables
+    of its log level from ``result.log`` (when the log was streamed there
+    instead, ``result.log`` is None and they are already written)."""
     folder = Path(folder)
     (folder / "summary.json").write_text(to_json(result) + "\n", encoding="utf-8")
     (folder / "summary.csv").write_text(to_csv(result), encoding="utf-8")
@@ -137,9 +139,8 @@ def write_run_files(result: RunResult, folder: Path) -> None:
     (folder / "scenario.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True), encoding="utf-8")
     log = result.log
     if log is not None:
-        log.contacts.to_parquet(folder / "contacts.parquet", index=False)
-        log.messages.to_parquet(folder / "messages.parquet", index=False)
-        log.staffing.to_parquet(folder / "staffing.parquet", index=False)
+        for name in LOG_TABLES[result.log_level]:
+            getattr(log, name).to_parquet(folder / f"{name}.parquet", index=False)
     result.costs.to_parquet(folder / "costs.parquet", index=False)
 
 
@@ -148,3 +149,22 @@ def write_run_dir(result: RunResult, out: Path) -> Path:
     with outdir.staged_dir(out, RUN_MARKER) as folder:
         write_run_files(result, folder)
     return Path(out)
+
+
+def simulate_to_dir(scenario, out: Path, strategies: Sequence[str] | None = None, *, log: str = "messages",
+                    **options: Any) -> RunResult:
+    """``chansim run --out``: simulate (``options`` as :func:`chansim.simulate`)
+    and write the run's files into ``out``, whole or not at all. The event-log
+    tables of ``log`` are streamed to Parquet as each replication finishes
+    (:class:`chansim.logfiles.ParquetLog`), so the log is never in memory
+    whole: the result's ``log`` is None."""
+    from chansim.logfiles import ParquetLog
+
+    level = log_level(log)
+    check_out_dir(out)
+    names = list(strategies) if strategies else scenario.strategy_names
+    with outdir.staged_dir(out, RUN_MARKER) as folder:
+        with ParquetLog(folder, level, names) as sink:
+            result = simulate(scenario, strategies, log=level, on_log=sink, **options)
+        write_run_files(result, folder)
+    return result

@@ -67,6 +67,9 @@ class Repricing:
 def _read(run_dir: Path, name: str) -> pd.DataFrame:
     path = run_dir / name
     if not path.exists():
+        if (run_dir / "summary.json").exists():  # a run written with --log contacts or --log none
+            raise InputError(Problem("RUN_DIR", f"{run_dir} has no {name}: the run was written without its "
+                                     "messages (--log contacts or none); run it again with --log messages"))
         raise InputError(Problem("RUN_DIR", f"{run_dir} has no {name}; is it a chansim run --out directory?"))
     return pd.read_parquet(path)
 

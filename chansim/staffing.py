@@ -73,6 +73,8 @@ from __future__ import annotations
 
 import math
 import re
+from concurrent.futures import Executor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -84,6 +86,7 @@ from chansim.channels import CHANNELS, channel_kind
 from chansim.errors import InputError, Problem
 from chansim.experiment import ci95_halfwidth, kpi_options, simulate
 from chansim.metrics import KPI_KEYS, NOT_MODELLED, kpis, measured_window, per_row
+from chansim.parallel import opener
 from chansim.scenario.models import Scenario
 
 __all__ = [
@@ -459,13 +462,14 @@ class _Evaluator:
     """Simulates staffings (each once) and measures the searched pools."""
 
     def __init__(self, resolved: Scenario, strategy: str, pools: dict[str, tuple[str, ...]],
-                 replications: int, workers: int | None, per_hour: bool, hourly_keys: Sequence[str],
+                 replications: int, pool_for: Callable[[int], Executor], per_hour: bool, hourly_keys: Sequence[str],
                  progress: Callable[[int, str], None] | None):
         self.resolved = resolved
         self.strategy = strategy
         self.pools = pools
         self.replications = replications
-        self.workers = workers
+        self.pool_for = pool_for  # opens the executor on the first simulation, kept for the whole search
+        self.pool: Executor | None = None
         self.per_hour = per_hour
         self.hourly_keys = list(hourly_keys)
         self.progress = progress
@@ -485,7 +489,9 @@ class _Evaluator:
                 overrides[f"agents.pools.{pool}.headcount"] = int(value)
                 overrides[f"agents.pools.{pool}.schedule"] = None
         scenario = self.resolved.with_overrides(overrides)
-        result = simulate(scenario, [self.strategy], self.replications, workers=self.workers, keep_log=True)
+        if self.pool is None:
+            self.pool = self.pool_for(self.replications)
+        result = simulate(scenario, [self.strategy], self.replications, executor=self.pool, log="messages")
         self.count += 1
         measured: dict[str, Any] = {}
         for pool, channels in self.pools.items():
@@ -610,6 +616,8 @@ def find_staffing(
     per_hour: bool = False,
     replications: int | None = None,
     workers: int | None = None,
+    executor: str | Executor = "processes",
+    scheduler: str | None = None,
     progress: Callable[[int, str], None] | None = None,
 ) -> StaffingResult:
     """The smallest headcount (or per-hour ``schedule``) of each pool in
@@ -621,7 +629,18 @@ def find_staffing(
     then the candidate staffing. ``progress(evaluations, staffing)`` is called
     after each simulation. Raises :class:`InputError` for an unknown pool or
     strategy, a bad target, fewer than 2 replications, or targets no staffing
-    within reach meets."""
+    within reach meets. ``workers``, ``executor`` and ``scheduler`` are
+    those of :func:`chansim.simulate`; the executor is opened once for the
+    whole search."""
+    with ExitStack() as stack:
+        pool_for = opener(stack, workers, executor, scheduler)
+        return _find_staffing(scenario, pools, targets, strategy=strategy, per_hour=per_hour,
+                              replications=replications, pool_for=pool_for, progress=progress)
+
+
+def _find_staffing(scenario: Scenario, pools: Sequence[str], targets: Sequence[Target | str], *, strategy: str | None,
+                   per_hour: bool, replications: int | None, pool_for: Callable[[int], Executor],
+                   progress: Callable[[int, str], None] | None) -> StaffingResult:
     parsed = [parse_target(t) for t in targets]
     if not parsed:
         raise InputError(Problem("--target", "give at least one target, e.g. service_level>=0.8"))
@@ -659,7 +678,7 @@ def find_staffing(
         if rates[n].sum() <= 0:
             raise InputError(Problem("--pool", f"pool {n!r} serves {', '.join(channels[n])}, which get no contacts "
                                      f"under strategy {strategy!r}: nothing to staff"))
-    evaluate = _Evaluator(resolved, strategy, channels, reps, workers, per_hour,
+    evaluate = _Evaluator(resolved, strategy, channels, reps, pool_for, per_hour,
                           sorted({t.kpi for t in parsed}), progress)
 
     state: dict[str, int | tuple[int, ...]] = {}

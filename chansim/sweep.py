@@ -14,8 +14,9 @@ every KPI followed by its 95 % CI half-width as ``<kpi>_ci95``.
   customers (common random numbers): differences between points come from the
   swept values, not from noise, and a point whose values equal the scenario's
   gives exactly the numbers of ``chansim run``.
-* ``workers`` > 1 simulates points in that many processes (0: one per core).
-  The numbers and the row order do not depend on it.
+* ``workers`` > 1 simulates points in that many processes (0: one per core);
+  ``executor`` and ``scheduler`` run them on a Dask cluster instead (as in
+  :func:`chansim.simulate`). The numbers and the row order depend on neither.
 
 Axis values from the command line (:func:`parse_axis`):
 ``key=v1,v2,...`` (each value read as YAML; commas inside ``[...]``/``{...}``
@@ -29,7 +30,8 @@ import itertools
 import json
 import math
 import re
-from concurrent.futures import as_completed
+from concurrent.futures import Executor
+from contextlib import nullcontext
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -41,7 +43,7 @@ from chansim import outdir
 from chansim.errors import InputError, Problem
 from chansim.experiment import simulate
 from chansim.metrics import KPI_KEYS
-from chansim.parallel import process_pool, worker_count
+from chansim.parallel import check_executor, executor as open_executor, ordered_results
 from chansim.scenario.models import Scenario
 from chansim.scenario.paths import join_path, split_path
 
@@ -177,10 +179,14 @@ def _with_staffing_counterpart(point: dict[str, Any]) -> dict[str, Any]:
     return overrides
 
 
-def _point_rows(scenario: Scenario, point: dict[str, Any], strategies: list[str], replications: int | None,
-                workers: int | None = None) -> list[dict[str, Any]]:
-    """Simulate one grid point; its rows (runs in a worker process)."""
-    result = simulate(scenario, strategies, replications, workers=workers, keep_log=False)
+def _point_rows(scenario: Scenario, point: dict[str, Any], strategies: list[str],
+                replications: int | None) -> list[dict[str, Any]]:
+    """Simulate one grid point, its replications one after the other; its rows (runs in a worker)."""
+    return _rows(simulate(scenario, strategies, replications, log="none"), point)
+
+
+def _rows(result, point: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per strategy of a simulated point: the point's values, ``strategy``, KPIs and CIs."""
     rows = []
     for s in result.strategies:
         row: dict[str, Any] = dict(point)
@@ -199,6 +205,8 @@ def sweep(
     strategies: Sequence[str] | None = None,
     replications: int | None = None,
     workers: int | None = None,
+    executor: str | Executor = "processes",
+    scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Simulate every combination of ``axes`` (``{dotted.path: [values]}``).
@@ -207,7 +215,9 @@ def sweep(
     order): the swept keys, ``strategy``, and every KPI with ``<kpi>_ci95``.
     Every point is validated before anything is simulated; a bad value raises
     :class:`InputError` naming the point. ``progress(done, total)`` is called
-    after each point."""
+    after each point. ``workers``, ``executor`` and ``scheduler`` are those
+    of :func:`chansim.simulate` (a single point runs its replications in
+    parallel instead)."""
     if not axes:
         raise InputError(Problem("--set", "give at least one key to sweep: --set key=v1,v2,..."))
     for key, values in axes.items():
@@ -227,7 +237,9 @@ def sweep(
                           for n in unknown])
     if replications is not None and int(replications) < 1:
         raise InputError(Problem("--replications", "must be ≥ 1"))
-    if workers is not None and workers < 0:
+    if not isinstance(executor, Executor):
+        check_executor(executor, scheduler, workers)
+    elif workers is not None and workers < 0:
         raise InputError(Problem("--workers", "must be ≥ 0"))
 
     scenarios = []
@@ -241,23 +253,19 @@ def sweep(
             raise exc.with_source(f"sweep point {shown}") from None
         scenarios.append(point_scenario)
 
-    count = worker_count(workers)
-    outputs: dict[int, list[dict[str, Any]]] = {}
-    if count <= 1 or len(points) == 1:
-        inner = count if len(points) == 1 else None  # one point: parallel replications instead
-        for i, (point, point_scenario) in enumerate(zip(points, scenarios)):
-            outputs[i] = _point_rows(point_scenario, point, names, replications, inner)
-            if progress is not None:
-                progress(i + 1, len(points))
+    if len(points) == 1:  # one point: its replications run in parallel instead
+        result = simulate(scenarios[0], names, replications, workers=workers, executor=executor,
+                          scheduler=scheduler, log="none")
+        rows = _rows(result, points[0])
+        if progress is not None:
+            progress(1, 1)
     else:
-        with process_pool(count, len(points)) as pool:
-            futures = {pool.submit(_point_rows, s, p, names, replications): i
-                       for i, (p, s) in enumerate(zip(points, scenarios))}
-            for done, future in enumerate(as_completed(futures), start=1):
-                outputs[futures[future]] = future.result()
-                if progress is not None:
-                    progress(done, len(points))
-    rows = [row for i in range(len(points)) for row in outputs[i]]
+        tasks = [(s, p, names, replications) for p, s in zip(points, scenarios)]
+        opened = (nullcontext(executor) if isinstance(executor, Executor)
+                  else open_executor(workers, executor, scheduler, tasks=len(tasks)))
+        with opened as pool:
+            rows = [row for point_rows in ordered_results(pool, _point_rows, tasks, progress=progress)
+                    for row in point_rows]
     columns = list(axes) + ["strategy"] + kpi_columns()
     frame = pd.DataFrame(rows, columns=columns)
     return frame

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import ExitStack
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -17,7 +18,10 @@ from chansim.check import CheckReport, change_text, number_text, tolerance_text,
 from chansim.cli.common import (
     EXIT_OK,
     EXIT_REGRESSION,
+    ExecutorKind,
+    ExecutorOpt,
     QuietOpt,
+    SchedulerOpt,
     SetOpt,
     WorkersOpt,
     app,
@@ -28,6 +32,7 @@ from chansim.cli.common import (
     stdout,
 )
 from chansim.errors import InputError, Problem
+from chansim.parallel import opener
 
 __all__ = ["check", "to_table"]
 
@@ -125,6 +130,8 @@ def check(
     format_: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.table,
     all_rows: Annotated[bool, typer.Option("--all", help="List every KPI, not only those that moved.")] = False,
     workers: WorkersOpt = 1,
+    executor: ExecutorOpt = ExecutorKind.processes,
+    scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Re-run scenarios with their fixed seeds and compare every KPI with the stored baselines:
@@ -134,12 +141,14 @@ def check(
             raise InputError(Problem("--junit", "reports a check; --update writes baselines (use one or the other)"))
         if junit is not None:
             _check_junit_target(junit)
-        plans = plan(scenarios, baselines=baselines, overrides=overrides(set_), update=update)
-        report = run_plans(
-            plans,
-            lambda s: simulate_with_progress(s, None, workers=workers, keep_log=False, quiet=quiet),
-            update=update,
-        )
+        with ExitStack() as stack:
+            pool = opener(stack, workers, executor.value, scheduler)  # opened once, for every scenario
+            plans = plan(scenarios, baselines=baselines, overrides=overrides(set_), update=update)
+            report = run_plans(
+                plans,
+                lambda s: simulate_with_progress(s, None, executor=pool(), log="none", quiet=quiet),
+                update=update,
+            )
         if junit is not None:
             write_text_atomic(junit, report.to_junit())
     except InputError as exc:

@@ -17,9 +17,9 @@ from chansim.errors import InputError, Problem
 from chansim.scenario import Scenario, load_scenario
 from chansim.scenario.paths import parse_assignment
 
-__all__ = ["app", "stdout", "stderr", "Format", "ScenarioArg", "SetOpt", "FormatOpt", "ReplicationsOpt", "SeedOpt",
-           "DaysOpt", "WorkersOpt", "QuietOpt", "fail", "overrides", "load", "progress_bar", "simulate_with_progress",
-           "with_progress",
+__all__ = ["app", "stdout", "stderr", "Format", "ExecutorKind", "LogLevel", "ScenarioArg", "SetOpt", "FormatOpt",
+           "ReplicationsOpt", "SeedOpt", "DaysOpt", "WorkersOpt", "ExecutorOpt", "SchedulerOpt", "QuietOpt", "fail",
+           "overrides", "load", "progress_bar", "simulate_with_progress", "with_progress",
            "EXIT_OK", "EXIT_REGRESSION", "EXIT_BAD_INPUT"]
 
 app = typer.Typer(
@@ -43,6 +43,22 @@ class Format(str, Enum):
     csv = "csv"
 
 
+class ExecutorKind(str, Enum):
+    """Where runs execute (chansim.parallel.EXECUTORS)."""
+
+    processes = "processes"
+    dask = "dask"
+    dask_local = "dask-local"
+
+
+class LogLevel(str, Enum):
+    """How much of the event log ``--out`` writes (chansim.experiment.LOG_LEVELS)."""
+
+    messages = "messages"
+    contacts = "contacts"
+    none = "none"
+
+
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario file (YAML).", show_default=False)]
 SetOpt = Annotated[
     Optional[list[str]],
@@ -54,8 +70,19 @@ ReplicationsOpt = Annotated[Optional[int], typer.Option(help="Replications per s
 SeedOpt = Annotated[Optional[int], typer.Option(help="Seed of every random stream.", min=0)]
 DaysOpt = Annotated[Optional[float], typer.Option(help="Days to simulate.")]
 WorkersOpt = Annotated[
-    int, typer.Option(help="Processes running replications in parallel (0: one per core). Same numbers for any count.",
-                      min=0)
+    int, typer.Option(help="Processes running replications in parallel (0: one per core; with --executor dask-local, "
+                      "the Dask workers to start). Same numbers for any count.", min=0)
+]
+ExecutorOpt = Annotated[
+    ExecutorKind,
+    typer.Option("--executor", help="Where runs execute: processes (a local pool of --workers processes), dask (the "
+                 "Dask cluster at --scheduler), dask-local (a Dask cluster of --workers processes started for this "
+                 "command). Same numbers with any; the dask ones need chansim[dask]."),
+]
+SchedulerOpt = Annotated[
+    Optional[str],
+    typer.Option("--scheduler", metavar="ADDRESS", help="Address of a running Dask scheduler, e.g. "
+                 "tcp://10.0.0.5:8786 (only with --executor dask)."),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
@@ -89,11 +116,11 @@ def with_progress(work, *args, quiet: bool, label: str = "runs", **kwargs):
         return work(*args, progress=lambda done, total: bar.update(task, completed=done, total=total), **kwargs)
 
 
-def simulate_with_progress(scenario: Scenario, strategies, *, workers: int, keep_log: bool, quiet: bool):
-    """``chansim.simulate`` with a progress bar on stderr."""
+def simulate_with_progress(scenario: Scenario, strategies, *, quiet: bool, **options: Any):
+    """``chansim.simulate(scenario, strategies, **options)`` with a progress bar on stderr."""
     from chansim.experiment import simulate
 
-    return with_progress(simulate, scenario, strategies, workers=workers, keep_log=keep_log, quiet=quiet)
+    return with_progress(simulate, scenario, strategies, quiet=quiet, **options)
 
 
 def progress_bar(quiet: bool):

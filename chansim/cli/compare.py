@@ -19,10 +19,13 @@ from rich.text import Text
 from chansim.cli.common import (
     Format,
     DaysOpt,
+    ExecutorKind,
+    ExecutorOpt,
     FormatOpt,
     QuietOpt,
     ReplicationsOpt,
     ScenarioArg,
+    SchedulerOpt,
     SeedOpt,
     SetOpt,
     WorkersOpt,
@@ -193,6 +196,8 @@ def compare(
                      "(frontier, cost_breakdown, service_by_hour, occupancy_by_pool; PNG and SVG)."),
     ] = None,
     workers: WorkersOpt = 1,
+    executor: ExecutorOpt = ExecutorKind.processes,
+    scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Compare strategies: KPIs side by side with 95 % CIs, the best of each KPI
@@ -203,7 +208,8 @@ def compare(
         loaded = load(scenario, overrides(set_, seed=seed, days=days, replications=replications))
         if out is not None:
             report.check_out_dir(out)
-        result = simulate_with_progress(loaded, strategy, workers=workers, keep_log=out is not None, quiet=quiet)
+        result = simulate_with_progress(loaded, strategy, workers=workers, executor=executor.value, scheduler=scheduler,
+                                        log="messages" if out is not None else "none", quiet=quiet)
         if out is not None:
             write_compare_dir(result, out)
     except InputError as exc:

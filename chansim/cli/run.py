@@ -14,10 +14,14 @@ from chansim.cli.common import (
     EXIT_BAD_INPUT,
     Format,
     DaysOpt,
+    ExecutorKind,
+    ExecutorOpt,
     FormatOpt,
+    LogLevel,
     QuietOpt,
     ReplicationsOpt,
     ScenarioArg,
+    SchedulerOpt,
     SeedOpt,
     SetOpt,
     WorkersOpt,
@@ -28,6 +32,7 @@ from chansim.cli.common import (
     simulate_with_progress,
     stderr,
     stdout,
+    with_progress,
 )
 from chansim.errors import InputError
 from chansim.scenario import Scenario
@@ -48,19 +53,28 @@ def run(
         Optional[Path],
         typer.Option("--out", help="Write summary.json/.csv, the resolved scenario and the event log (Parquet) here."),
     ] = None,
+    log: Annotated[
+        LogLevel,
+        typer.Option("--log", help="How much of the event log --out writes: messages (every table), contacts "
+                     "(contacts and staffing, no messages), none (summaries and costs only). Streamed to Parquet as "
+                     "replications finish; ignored without --out."),
+    ] = LogLevel.messages,
     workers: WorkersOpt = 1,
+    executor: ExecutorOpt = ExecutorKind.processes,
+    scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Simulate a scenario's strategies and print their KPIs with 95 % CIs."""
     from chansim import report
 
+    options = {"workers": workers, "executor": executor.value, "scheduler": scheduler}
     try:
         loaded = load(scenario, overrides(set_, seed=seed, days=days, replications=replications))
-        if out is not None:
+        if out is None:
+            result = simulate_with_progress(loaded, strategy, log="none", quiet=quiet, **options)
+        else:
             report.check_out_dir(out)
-        result = simulate_with_progress(loaded, strategy, workers=workers, keep_log=out is not None, quiet=quiet)
-        if out is not None:
-            report.write_run_dir(result, out)
+            result = with_progress(report.simulate_to_dir, loaded, out, strategy, log=log.value, quiet=quiet, **options)
     except InputError as exc:
         fail(exc)
         return

@@ -11,7 +11,19 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from chansim.cli.common import ScenarioArg, SetOpt, app, fail, load, overrides, stderr, stdout
+from chansim.cli.common import (
+    ExecutorKind,
+    ExecutorOpt,
+    ScenarioArg,
+    SchedulerOpt,
+    SetOpt,
+    app,
+    fail,
+    load,
+    overrides,
+    stderr,
+    stdout,
+)
 from chansim.errors import InputError
 
 
@@ -39,8 +51,11 @@ def staff(
     ] = None,
     replications: Annotated[Optional[int], typer.Option(help="Replications per evaluation (≥ 2).", min=1)] = None,
     workers: Annotated[
-        int, typer.Option(help="Processes running replications in parallel (0: one per core). Same numbers for any count.", min=0)
+        int, typer.Option(help="Processes running replications in parallel (0: one per core; with --executor dask-local, "
+                          "the Dask workers to start). Same numbers for any count.", min=0)
     ] = 1,
+    executor: ExecutorOpt = ExecutorKind.processes,
+    scheduler: SchedulerOpt = None,
     set_: SetOpt = None,
     format_: Annotated[StaffFormat, typer.Option("--format", "-f", help="Output format.")] = StaffFormat.table,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
@@ -68,7 +83,8 @@ def staff(
                 status.update(f"evaluation {done}: {escape(staffing)}")
 
         result = find_staffing(loaded, pool, targets, strategy=strategy, per_hour=per_hour,
-                               replications=replications, workers=workers, progress=progress)
+                               replications=replications, workers=workers, executor=executor.value,
+                               scheduler=scheduler, progress=progress)
     except InputError as exc:
         if status is not None:
             status.stop()

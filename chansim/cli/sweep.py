@@ -10,7 +10,20 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from chansim.cli.common import Format, FormatOpt, ScenarioArg, app, fail, load, stderr, stdout, with_progress
+from chansim.cli.common import (
+    ExecutorKind,
+    ExecutorOpt,
+    Format,
+    FormatOpt,
+    ScenarioArg,
+    SchedulerOpt,
+    app,
+    fail,
+    load,
+    stderr,
+    stdout,
+    with_progress,
+)
 from chansim.errors import InputError, Problem
 from chansim.metrics import KPI_KEYS
 
@@ -32,8 +45,11 @@ def sweep(
     ] = None,
     replications: Annotated[Optional[int], typer.Option(help="Replications per strategy and point.", min=1)] = None,
     workers: Annotated[
-        int, typer.Option(help="Processes simulating grid points in parallel (0: one per core). Same numbers for any count.", min=0)
+        int, typer.Option(help="Processes simulating grid points in parallel (0: one per core; with --executor "
+                          "dask-local, the Dask workers to start). Same numbers for any count.", min=0)
     ] = 1,
+    executor: ExecutorOpt = ExecutorKind.processes,
+    scheduler: SchedulerOpt = None,
     format_: FormatOpt = Format.table,
     out: Annotated[
         Optional[Path], typer.Option("--out", help="Write sweep.csv, sweep.json and a figure (sweep.png, sweep.svg) here.")
@@ -53,7 +69,8 @@ def sweep(
         if out is not None:
             check_sweep_dir(out)
         frame = with_progress(run_sweep, loaded, axes, strategies=strategy, replications=replications,
-                              workers=workers, quiet=quiet, label="points")
+                              workers=workers, executor=executor.value, scheduler=scheduler, quiet=quiet,
+                              label="points")
         if out is not None:
             write_sweep_dir(frame, out, kpi, title=f"{loaded.name}: {kpi}", currency=loaded.currency)
     except InputError as exc:
