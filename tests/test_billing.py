@@ -324,7 +324,7 @@ def test_no_message_is_charged_negative_and_billable_means_positive(rows, channe
               currency="USD", exchange_rates={"INR": 0.012})
     assert (p["cost"] >= 0).all()
     assert ((p["cost"] > 0) == p["billable"]).all()
-    assert p["rule"].map(lambda r: isinstance(r, str) and len(r) > 0).all()
+    assert p["rule"].astype(object).map(lambda r: isinstance(r, str) and len(r) > 0).all()
 
 
 # ------------------------------------------------------------------------ CLI

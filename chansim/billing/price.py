@@ -36,6 +36,14 @@ PRICE_COLUMNS = ("billable", "units", "unit", "cost", "rule", "card")
 COST_LINE_COLUMNS = ("replication", "strategy", "channel", "rule", "card", "unit", "count", "units", "cost")
 
 
+#: Price columns that hold a few distinct texts: kept as categories (one code per row).
+LABEL_COLUMNS = ("unit", "rule", "card")
+
+
+def _as_labels(column: pd.Series) -> pd.Categorical:
+    return column.array if isinstance(column.dtype, pd.CategoricalDtype) else pd.Categorical(column)
+
+
 def _as_date(value: dt.date | str) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -183,7 +191,7 @@ class Pricer:
             {c: pd.Series(dtype=float if c in ("units", "cost") else object) for c in PRICE_COLUMNS}, index=messages.index)
         out = messages.copy()
         for column in PRICE_COLUMNS:
-            out[column] = priced[column].to_numpy()
+            out[column] = _as_labels(priced[column]) if column in LABEL_COLUMNS else priced[column].to_numpy()
         out["billable"] = out["billable"].astype(bool)
         return out
 
@@ -202,7 +210,10 @@ class Pricer:
             priced = pd.DataFrame({c: [] for c in PRICE_COLUMNS}, index=calls.index)
         out = calls.copy()
         for column in PRICE_COLUMNS:
-            out[column] = priced[column].to_numpy() if len(calls) else pd.Series(dtype=object)
+            if not len(calls):
+                out[column] = pd.Series(dtype=object)
+            else:
+                out[column] = _as_labels(priced[column]) if column in LABEL_COLUMNS else priced[column].to_numpy()
         return out
 
 
@@ -221,30 +232,35 @@ def price(
 
     Returns it with ``billable``, ``units``, ``unit`` (segment / message /
     conversation / minute), ``cost`` and ``rule`` (why), plus ``card`` (the id
-    of the rate card used). ``settings``: ``whatsapp_v3``, ``rcs_agent``,
+    of the rate card used); ``unit``, ``rule`` and ``card`` are categorical. ``settings``: ``whatsapp_v3``, ``rcs_agent``,
     ``currency``, ``exchange_rates``, ``fees``."""
     return Pricer.create(market=market, date=date, rate_card=rate_card, markup=markup, **settings).messages(messages)
 
 
 def cost_lines(*priced: pd.DataFrame) -> pd.DataFrame:
     """Sum priced messages and calls into one line per (replication, strategy,
-    channel, rule, card, unit): ``count`` rows, ``units`` and ``cost``."""
+    channel, rule, card, unit): ``count`` rows, ``units`` and ``cost``, sorted
+    by those keys."""
     keys = ["replication", "strategy", "channel", "rule", "card", "unit"]
-    frames = []
+    partial = []
     for frame in priced:
         if not len(frame):
             continue
-        part = frame[[k for k in keys if k in frame] + ["units", "cost"]].copy()
+        present = [k for k in keys if k in frame]
+        part = frame[present + ["units", "cost"]].assign(count=1)
+        # grouped on the labels as they are (categories: one code per row), then named
+        sums = part.groupby(present, sort=False, observed=True, as_index=False)[["count", "units", "cost"]].sum()
         for key in ("strategy", "channel", "rule", "card", "unit"):
-            if key in part:
-                part[key] = part[key].astype(str)
-        part["count"] = 1
-        frames.append(part)
-    if not frames:
+            if key in sums:
+                sums[key] = sums[key].astype(str)
+        partial.append(sums)
+    if not partial:
         return pd.DataFrame({c: pd.Series(dtype=float if c in ("units", "cost") else object) for c in COST_LINE_COLUMNS})
-    stacked = pd.concat(frames, ignore_index=True)
-    present = [k for k in keys if k in stacked]
-    lines = stacked.groupby(present, sort=True, as_index=False)[["count", "units", "cost"]].sum()
+    lines = pd.concat(partial, ignore_index=True)
+    present = [k for k in keys if k in lines]
+    if lines.duplicated(present).any():  # the same line in two tables
+        lines = lines.groupby(present, sort=False, as_index=False)[["count", "units", "cost"]].sum()
+    lines = lines.sort_values(present, kind="stable", ignore_index=True)
     return lines[[c for c in COST_LINE_COLUMNS if c in lines]]
 
 
