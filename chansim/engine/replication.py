@@ -46,6 +46,11 @@ def run_replication(
     )
 
 
+def _constant(value: str, n: int) -> pd.Categorical:
+    """``value`` on every one of ``n`` rows, stored once."""
+    return pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=[value])
+
+
 def _links(values: np.ndarray) -> pd.arrays.IntegerArray:
     """Contact ids, with "none" (-1) as a missing value."""
     return pd.arrays.IntegerArray(np.where(values >= 0, values, 0).astype(np.int64), values < 0)
@@ -64,9 +69,9 @@ def _contacts_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: s
     return pd.DataFrame(
         {
             "replication": np.full(n, replication, dtype=np.int32),
-            "strategy": pd.Categorical([strategy] * n),
+            "strategy": _constant(strategy, n),
             "contact_id": ids,
-            "customer_id": book.customer[:n].copy(),
+            "customer_id": book.customer[:n],
             "segment": _categorical(book.segment[:n], [x.name for x in s.demand.segments]),
             "intent": _categorical(book.intent[:n], [x.name for x in s.demand.intents]),
             "priority": book.priority[:n].astype(np.int16),
@@ -74,22 +79,22 @@ def _contacts_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: s
             "original_channel": channel_categorical(book.original[:n]),
             "channel": channel_categorical(book.channel[:n]),
             "bot_outcome": _categorical(bot_outcome, BOT_OUTCOMES),
-            "context_lost": book.context_lost[:n].copy(),
-            "arrival_t": book.arrival_t[:n].copy(),
-            "queued_t": queued.copy(),
-            "answer_t": answer.copy(),
-            "end_t": end.copy(),
+            "context_lost": book.context_lost[:n],
+            "arrival_t": book.arrival_t[:n],
+            "queued_t": queued,
+            "answer_t": answer,
+            "end_t": end,
             "wait_s": wait,
-            "focus_s": rec.focus_s[:n].copy(),
+            "focus_s": rec.focus_s[:n],
             "elapsed_s": end - answer,
             "outcome": _categorical(rec.outcome[:n], OUTCOMES),
             "pool": _categorical(rec.pool[:n], [p.name for p in s.agents.pools]),
-            "agent": rec.agent[:n].copy(),
-            "transfers": rec.transfers[:n].copy(),
+            "agent": rec.agent[:n],
+            "transfers": rec.transfers[:n],
             "repeat_of": _links(book.repeat_of[:n]),
             "parent_id": _links(book.parent[:n]),
-            "root_id": book.root[:n].copy(),
-            "attempt": book.attempt[:n].copy(),
+            "root_id": book.root[:n],
+            "attempt": book.attempt[:n],
         }
     )
 
@@ -125,7 +130,7 @@ def _messages_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: s
     return pd.DataFrame(
         {
             "replication": np.full(m, replication, dtype=np.int32),
-            "strategy": pd.Categorical([strategy] * m),
+            "strategy": _constant(strategy, m),
             "t": frame["t"],
             "contact_id": frame["contact_id"],
             "customer_id": frame["customer_id"],
@@ -181,7 +186,7 @@ def _staffing_table(s: Scenario, sim: Simulation, strategy: str, replication: in
             pd.DataFrame(
                 {
                     "replication": np.full(hours, replication, dtype=np.int32),
-                    "strategy": pd.Categorical([strategy] * hours),
+                    "strategy": _constant(strategy, hours),
                     "pool": pd.Categorical([pool.name] * hours, categories=[p.name for p in s.agents.pools]),
                     "interval_start_s": starts,
                     "interval_s": lengths,
