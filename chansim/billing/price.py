@@ -189,7 +189,7 @@ class Pricer:
                 parts.append(self._flat(frame, name, False) if name in self.fees else self._by_card(frame, name))
         priced = pd.concat(parts).reindex(messages.index) if parts else pd.DataFrame(
             {c: pd.Series(dtype=float if c in ("units", "cost") else object) for c in PRICE_COLUMNS}, index=messages.index)
-        out = messages.copy()
+        out = messages.copy(deep=False)  # copy-on-write: ``messages`` is left as it is
         for column in PRICE_COLUMNS:
             out[column] = _as_labels(priced[column]) if column in LABEL_COLUMNS else priced[column].to_numpy()
         out["billable"] = out["billable"].astype(bool)
@@ -197,7 +197,9 @@ class Pricer:
 
     def calls(self, contacts: pd.DataFrame) -> pd.DataFrame:
         """Voice contacts with the price columns added."""
-        calls = contacts[np.asarray(contacts["channel"] == "voice")]
+        voice = np.asarray(contacts["channel"] == "voice")
+        # copy-on-write: a shallow copy takes new columns without touching ``contacts``
+        calls = contacts.copy(deep=False) if voice.all() else contacts[voice]
         if "voice" in self.fees:
             priced = self._flat(calls, "voice", True)
         elif len(calls):
@@ -208,7 +210,7 @@ class Pricer:
             priced = priced.drop(columns="rate")
         else:
             priced = pd.DataFrame({c: [] for c in PRICE_COLUMNS}, index=calls.index)
-        out = calls.copy()
+        out = calls
         for column in PRICE_COLUMNS:
             if not len(calls):
                 out[column] = pd.Series(dtype=object)
