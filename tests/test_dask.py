@@ -135,3 +135,18 @@ def test_without_dask_installed_the_message_says_what_to_install(monkeypatch, sm
         chansim.simulate(small, executor="dask-local")
     result = runner.invoke(app, ["run", SMALL, "-q", "--executor", "dask-local"])
     assert result.exit_code == 2 and "install chansim[dask]" in result.stderr
+
+
+def test_staff_and_check_on_dask_equal_one_process(cluster, small, tmp_path):
+    from chansim.check import check
+    from chansim.staffing import find_staffing
+
+    address = cluster.scheduler_address
+    on_dask = find_staffing(small, ["phones"], ["service_level>=0.7"], executor="dask", scheduler=address)
+    alone = find_staffing(small, ["phones"], ["service_level>=0.7"])
+    assert on_dask.pools["phones"] == alone.pools["phones"] and on_dask.evaluations == alone.evaluations
+    scenario = tmp_path / "small.yaml"
+    scenario.write_text(Path(SMALL).read_text().replace("days: 0.5", "days: 0.25").replace("replications: 3",
+                                                                                       "replications: 2"))
+    check([scenario], baselines=tmp_path, update=True)
+    assert check([scenario], baselines=tmp_path, executor="dask", scheduler=address).passed
