@@ -127,7 +127,7 @@ def executor(workers: int | None = None, kind: str = "processes", scheduler: str
     distributed = _distributed()
     if kind == "dask":
         try:
-            distributed.comm.resolve_address(scheduler)  # a malformed address fails here, before any connection
+            distributed.comm.resolve_address(scheduler)  # an unknown host fails here, before any connection
             client = distributed.Client(scheduler, timeout=DASK_CONNECT_TIMEOUT_S, set_as_default=False)
         except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, ValueError for a bad address...
             raise InputError(Problem("--scheduler", f"cannot reach a Dask scheduler at {scheduler!r}: "
