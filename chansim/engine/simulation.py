@@ -63,6 +63,7 @@ __all__ = ["Simulation", "MAX_DRAIN_S"]
 MAX_DRAIN_S = 7 * 86_400.0
 
 WAITING, ACTIVE, PARKED, DONE, WITH_BOT = range(5)
+ARRIVAL_CHUNK = 4096  # planned arrivals read from the plan at a time
 VOICE = CHANNEL_CODE["voice"]
 IS_VOICE = [channel_kind(name) == "voice" for name in CHANNELS]
 
@@ -175,10 +176,10 @@ class Simulation:
             self._staff(pool, pool.spec.staffed_at(0))
         if any(p.spec.schedule is not None for p in self.pools):
             self._at(3600.0, self._on_hour, 1)
-        self._order = np.argsort(self.book.arrival_t[: self.book.size], kind="stable")
-        if self._order.size:
-            first = int(self._order[0])
-            self.env.call_at(float(self.book.arrival_t[first]), self._on_planned_arrival, 0)
+        self._planned = self._planned_arrivals()
+        first = next(self._planned, None)
+        if first is not None:
+            self.env.call_at(first[0], self._on_planned_arrival, first[1])
         self.env.run_until(self.horizon + MAX_DRAIN_S)
         self._close_open_contacts()
 
@@ -195,22 +196,28 @@ class Simulation:
             self._dispatch(agent)
 
     # ---------------------------------------------------------------- arrivals
+    def _planned_arrivals(self):
+        """(time, contact) of every planned contact in arrival order, read from
+        the plan a chunk at a time (one pending arrival event at a time)."""
+        order = np.argsort(self.book.arrival_t[: self.book.size], kind="stable")
+        for start in range(0, order.size, ARRIVAL_CHUNK):
+            ids = order[start:start + ARRIVAL_CHUNK]
+            yield from zip(self.book.arrival_t[ids].tolist(), ids.tolist())
+
     def _on_planned_arrival(self, event) -> None:
-        k = event._value
-        if k + 1 < self._order.size:
-            nxt = int(self._order[k + 1])
-            self.env.call_at(float(self.book.arrival_t[nxt]), self._on_planned_arrival, k + 1)
-        self._arrive(int(self._order[k]))
+        nxt = next(self._planned, None)
+        if nxt is not None:
+            self.env.call_at(nxt[0], self._on_planned_arrival, nxt[1])
+        self._arrive(event._value)
 
     def _arrive(self, i: int) -> None:
         book = self.book
-        self.contacts.ensure(book.size)
-        code = int(book.channel[i])
-        conv = Conversation(i, code, int(book.priority[i]), int(book.bot_turns[i]), int(book.turns[i]),
-                            int(book.escalate_turn[i]), int(book.turn_offset[i]))
+        code = book.channel.item(i)
+        conv = Conversation(i, code, book.priority.item(i), book.bot_turns.item(i), book.turns.item(i),
+                            book.escalate_turn.item(i), book.turn_offset.item(i))
         self.in_system += 1
         if conv.voice:
-            if self.ivr is not None and book.parent[i] < 0:
+            if self.ivr is not None and book.parent.item(i) < 0:
                 self._at(self.ivr.ivr_seconds, self._after_ivr, conv)
             else:
                 self._queue_or_assign(conv)
@@ -229,9 +236,9 @@ class Simulation:
     def _queue_or_assign(self, conv: Conversation) -> None:
         """The contact joins the agents' queue now: patience starts."""
         self.contacts.queued_t[conv.i] = self.env._now
-        patience = self.book.patience[conv.i]
+        patience = self.book.patience.item(conv.i)
         if patience < math.inf:
-            self._at(float(patience), self._on_patience, conv)
+            self._at(patience, self._on_patience, conv)
         self._route(conv)
 
     def _route(self, conv: Conversation) -> None:
@@ -319,7 +326,7 @@ class Simulation:
         if conv.voice:
             pool.occupy(agent, pool.capacity)
             agent.busy = True
-            duration = float(self.book.handle_time[conv.i] + self.book.extra_time[conv.i])
+            duration = self.book.handle_time.item(conv.i) + self.book.extra_time.item(conv.i)
             self.contacts.focus_s[conv.i] += duration
             self.attention.add(pool.index, conv.code, now, now + duration)
             self._at(duration, self._on_call_end, conv)
@@ -441,7 +448,7 @@ class Simulation:
     def _finish(self, conv: Conversation) -> None:
         """An agent finished the contact: resolved, or the customer will be back."""
         i = conv.i
-        if self.book.unresolved_u[i] < self.book.unresolved_p[i]:
+        if self.book.unresolved_u.item(i) < self.book.unresolved_p.item(i):
             self._end(conv, UNRESOLVED)
             self._maybe_repeat(i, 1.0)
         else:
