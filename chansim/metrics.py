@@ -96,26 +96,40 @@ def _issue_kpis(c: pd.DataFrame, fcr_window_s: float) -> dict[str, Any]:
         codes, uniques = pd.factorize(c[k])
         issue = codes.astype(np.int64) * width + issue
         width *= max(len(uniques), 1)
-    frame = pd.DataFrame({
-        "key": issue,
-        "first": (c["attempt"] == 0).to_numpy() if "attempt" in c else np.ones(len(c), bool),
-        "reached": outcome.isin(["resolved", "unresolved", "contained"]).to_numpy(),
-        "solved": outcome.isin(["resolved", "contained"]).to_numpy(),
-        "arrival": c["arrival_t"].to_numpy(float),
-        "end": c["end_t"].to_numpy(float),
-    })
-    first = frame[frame["first"]]
-    start = first.groupby("key")["arrival"].min()
-    reached = first.groupby("key")["reached"].any()
-    solved_first = first.groupby("key")["solved"].any()
-    repeats = frame[~frame["first"]].copy()
-    repeats["since"] = repeats["arrival"] - repeats["key"].map(start)
-    repeated = repeats[repeats["since"] <= fcr_window_s].groupby("key").size().reindex(start.index, fill_value=0) > 0
-    fcr = (reached & solved_first & ~repeated).sum() / reached.sum() if reached.sum() else None
-    solved = frame[frame["solved"]]
-    resolution = solved.groupby("key")["end"].max()
-    ttr = (resolution - start.reindex(resolution.index)).dropna()
-    return {"fcr_rate": float(fcr) if fcr is not None else None, "ttr_s": float(ttr.mean()) if len(ttr) else None}
+    if width > 4 * len(issue) + 1024:  # sparse keys: number the issues densely, in the same order
+        _, issue = np.unique(issue, return_inverse=True)
+        width = int(issue.max()) + 1
+    first = (c["attempt"] == 0).to_numpy() if "attempt" in c else np.ones(len(c), bool)
+    reached = outcome.isin(["resolved", "unresolved", "contained"]).to_numpy()
+    solved = outcome.isin(["resolved", "contained"]).to_numpy()
+    arrival = c["arrival_t"].to_numpy(float)
+    end = c["end_t"].to_numpy(float)
+
+    def flag(rows: np.ndarray) -> np.ndarray:
+        out = np.zeros(width, dtype=bool)
+        out[issue[rows]] = True
+        return out
+
+    # per issue: when its first contact came, whether it was reached and solved then
+    opened = flag(first)
+    start = np.full(width, np.inf)
+    np.minimum.at(start, issue[first], arrival[first])
+    reached_first = flag(first & reached)
+    solved_first = flag(first & solved)
+    # ... whether the customer came back within the FCR window
+    again = ~first
+    back = issue[again]
+    since = arrival[again] - start[back]
+    repeated = np.zeros(width, dtype=bool)
+    repeated[back[opened[back] & (since <= fcr_window_s)]] = True
+    counted = int((opened & reached_first).sum())
+    fcr = int((opened & reached_first & solved_first & ~repeated).sum()) / counted if counted else None
+    # ... and when its last solving contact ended
+    resolution = np.full(width, -np.inf)
+    np.fmax.at(resolution, issue[solved], end[solved])
+    done = opened & np.isfinite(resolution)
+    ttr = resolution[done] - start[done]
+    return {"fcr_rate": float(fcr) if fcr is not None else None, "ttr_s": float(ttr.sum() / ttr.size) if ttr.size else None}
 
 
 def _contact_kpis(c: pd.DataFrame, targets: dict[str, float], fcr_window_s: float = 7 * 86_400.0) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from chansim.billing.labels import LABEL_COLUMNS, as_labels, constant
 from chansim.billing.platform import price_per_message
 from chansim.billing.ratecard import CardBook, RateCard, card_book
 from chansim.billing.rcs import price_rcs
@@ -34,14 +35,6 @@ __all__ = ["Pricer", "price", "cost_lines", "check_scenario", "PRICE_COLUMNS", "
 
 PRICE_COLUMNS = ("billable", "units", "unit", "cost", "rule", "card")
 COST_LINE_COLUMNS = ("replication", "strategy", "channel", "rule", "card", "unit", "count", "units", "cost")
-
-
-#: Price columns that hold a few distinct texts: kept as categories (one code per row).
-LABEL_COLUMNS = ("unit", "rule", "card")
-
-
-def _as_labels(column: pd.Series) -> pd.Categorical:
-    return column.array if isinstance(column.dtype, pd.CategoricalDtype) else pd.Categorical(column)
 
 
 def _as_date(value: dt.date | str) -> dt.date:
@@ -152,9 +145,10 @@ class Pricer:
             cost = fee.per_message + fee.per_segment * segments + np.where(first, fee.per_contact, 0.0)
             unit = "message"
         cost = np.asarray(cost, dtype=float) * (1.0 + self.markup)
+        n = len(frame)
         return pd.DataFrame(
-            {"billable": cost > 0, "units": units, "unit": unit, "cost": cost,
-             "rule": f"{channel}: flat fee (pricing.fees)", "card": "pricing.fees"},
+            {"billable": cost > 0, "units": units, "unit": constant(unit, n), "cost": cost,
+             "rule": constant(f"{channel}: flat fee (pricing.fees)", n), "card": constant("pricing.fees", n)},
             index=frame.index,
         )
 
@@ -176,7 +170,7 @@ class Pricer:
         else:
             raise InputError(Problem("pricing", f"a {card.model} card cannot price {channel} messages"))
         priced["cost"] = priced["units"].to_numpy(float) * priced["rate"].to_numpy(float) * self.factor(card)
-        priced["card"] = card.id
+        priced["card"] = constant(card.id, len(priced))
         return priced.drop(columns="rate")
 
     def messages(self, messages: pd.DataFrame) -> pd.DataFrame:
@@ -191,7 +185,7 @@ class Pricer:
             {c: pd.Series(dtype=float if c in ("units", "cost") else object) for c in PRICE_COLUMNS}, index=messages.index)
         out = messages.copy(deep=False)  # copy-on-write: ``messages`` is left as it is
         for column in PRICE_COLUMNS:
-            out[column] = _as_labels(priced[column]) if column in LABEL_COLUMNS else priced[column].to_numpy()
+            out[column] = as_labels(priced[column]) if column in LABEL_COLUMNS else priced[column].to_numpy()
         out["billable"] = out["billable"].astype(bool)
         return out
 
@@ -206,7 +200,7 @@ class Pricer:
             card = self.card("voice")
             priced = price_calls(calls, card, number=self.voice_number)
             priced["cost"] = priced["units"].to_numpy(float) * priced["rate"].to_numpy(float) * self.factor(card)
-            priced["card"] = card.id
+            priced["card"] = constant(card.id, len(priced))
             priced = priced.drop(columns="rate")
         else:
             priced = pd.DataFrame({c: [] for c in PRICE_COLUMNS}, index=calls.index)
@@ -215,7 +209,7 @@ class Pricer:
             if not len(calls):
                 out[column] = pd.Series(dtype=object)
             else:
-                out[column] = _as_labels(priced[column]) if column in LABEL_COLUMNS else priced[column].to_numpy()
+                out[column] = as_labels(priced[column]) if column in LABEL_COLUMNS else priced[column].to_numpy()
         return out
 
 

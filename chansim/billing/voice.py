@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from chansim.billing.labels import constant
 from chansim.billing.ratecard import RateCard
 
 __all__ = ["price_calls", "NUMBER_TYPES"]
@@ -34,7 +35,9 @@ def price_calls(calls: pd.DataFrame, card: RateCard, *, number: str = "toll_free
     rate = telephony + card.rate("platform_minute")
     label = number.replace("_", "-")
     rule = f"voice: inbound {label} {how} + platform fee"
+    n = len(calls)
     return pd.DataFrame(
-        {"billable": (minutes > 0) & (rate > 0), "units": minutes, "unit": "minute", "rate": rate, "rule": rule},
+        {"billable": (minutes > 0) & (rate > 0), "units": minutes, "unit": constant("minute", n), "rate": rate,
+         "rule": constant(rule, n)},
         index=calls.index,
     )
