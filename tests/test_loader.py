@@ -48,7 +48,7 @@ strategies:
 # file → (path the error must name, fragment of its message, line or None).
 # An empty path means the problem is about the file as a whole.
 MALFORMED: dict[str, tuple[str, str, int | None]] = {
-    "yaml_syntax_error.yaml": ("", "YAML error: mapping values are not allowed here", 3),
+    "yaml_syntax_error.yaml": ("", "YAML error: mapping values are not allowed", 3),
     "days_wrong_type.yaml": ("days", "must be a number (got 'seven')", 3),
     "negative_rate.yaml": ("demand.contacts_per_day", "must be ≥ 0", 5),
     "shares_not_one.yaml": ("demand.segments", "shares must sum to 1 (they sum to 0.9)", 6),

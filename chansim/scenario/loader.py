@@ -19,7 +19,7 @@ from chansim.scenario.paths import apply_overrides, join_path, line_of, parse_as
 
 __all__ = ["load_scenario", "read_yaml"]
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser where PyYAML has it
     """SafeLoader; the node tree is walked separately for lines and duplicates."""
 
 
@@ -48,8 +48,12 @@ def read_yaml(text: str) -> tuple[Any, dict[tuple, int], list[Problem]]:
     """Parse YAML text safely. Returns the data, a map of path → line, and the
     keys given twice. A syntax error or a Python tag raises InputError."""
     try:
-        root = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()  # parsed once: the nodes give the lines, then the data
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or "malformed YAML"
