@@ -177,8 +177,7 @@ class Pricer:
         """The messages table with the price columns added."""
         parts = []
         if len(messages):
-            channel = messages["channel"].astype(str)
-            for name, frame in messages.groupby(channel, sort=True, observed=True):
+            for name, frame in messages.groupby("channel", sort=True, observed=True):  # each channel on its own
                 name = str(name)
                 parts.append(self._flat(frame, name, False) if name in self.fees else self._by_card(frame, name))
         priced = pd.concat(parts).reindex(messages.index) if parts else pd.DataFrame(

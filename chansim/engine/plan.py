@@ -201,7 +201,8 @@ class ContactBook:
         yet (see :meth:`draw`). Returns the new ids."""
         n = arrival_t.size
         first = self.contacts.reserve(n)
-        self._bind()
+        if self.arrival_t is not self.contacts.arrival_t:  # the columns grew
+            self._bind()
         ids = np.arange(first, first + n, dtype=np.int64)
         c = self.contacts
         c.arrival_t[ids] = arrival_t
