@@ -365,10 +365,11 @@ class Simulation:
 
     def _freed(self, agent: Agent) -> None:
         """Capacity came back to ``agent`` (a slot or a whole call)."""
-        if agent.pool.finish_leaving(agent, self.env._now):
+        if agent.leaving and agent.pool.finish_leaving(agent, self.env._now):
             return
         self._dispatch(agent)
-        self._work(agent)
+        if agent.tasks and not agent.busy:
+            self._work(agent)
 
     def _work(self, agent: Agent) -> None:
         """Start the agent's next reply if its attention is free."""
