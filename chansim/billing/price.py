@@ -23,7 +23,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from chansim.billing.labels import LABEL_COLUMNS, as_labels, constant
+from chansim.billing.labels import LABEL_COLUMNS, as_labels, constant, stitch
 from chansim.billing.platform import price_per_message
 from chansim.billing.ratecard import CardBook, RateCard, card_book
 from chansim.billing.rcs import price_rcs
@@ -174,18 +174,27 @@ class Pricer:
         return priced.drop(columns="rate")
 
     def messages(self, messages: pd.DataFrame) -> pd.DataFrame:
-        """The messages table with the price columns added."""
-        parts = []
-        if len(messages):
-            for name, frame in messages.groupby("channel", sort=True, observed=True):  # each channel on its own
-                name = str(name)
-                parts.append(self._flat(frame, name, False) if name in self.fees else self._by_card(frame, name))
-        priced = pd.concat(parts).reindex(messages.index) if parts else pd.DataFrame(
-            {c: pd.Series(dtype=float if c in ("units", "cost") else object) for c in PRICE_COLUMNS}, index=messages.index)
+        """The messages table with the price columns added (a message on no
+        channel is not billable and has no price)."""
+        n = len(messages)
+        billable = np.zeros(n, dtype=bool)
+        units = np.full(n, np.nan)
+        cost = np.full(n, np.nan)
+        labels: dict[str, list] = {column: [] for column in LABEL_COLUMNS}
+        if n:
+            by_channel = messages.groupby("channel", sort=True, observed=True).indices
+            for name, rows in by_channel.items():  # each channel on its own
+                name, frame = str(name), messages.iloc[rows]
+                priced = self._flat(frame, name, False) if name in self.fees else self._by_card(frame, name)
+                billable[rows] = priced["billable"].to_numpy(dtype=bool)
+                units[rows] = priced["units"].to_numpy(dtype=float)
+                cost[rows] = priced["cost"].to_numpy(dtype=float)
+                for column in LABEL_COLUMNS:
+                    labels[column].append((rows, as_labels(priced[column])))
         out = messages.copy(deep=False)  # copy-on-write: ``messages`` is left as it is
+        columns = {"billable": billable, "units": units, "cost": cost}
         for column in PRICE_COLUMNS:
-            out[column] = as_labels(priced[column]) if column in LABEL_COLUMNS else priced[column].to_numpy()
-        out["billable"] = out["billable"].astype(bool)
+            out[column] = columns[column] if column in columns else stitch(labels[column], n)
         return out
 
     def calls(self, contacts: pd.DataFrame) -> pd.DataFrame:
