@@ -9,8 +9,12 @@ to a JSON file.
     and against Ciw (if installed): contacts/s and peak RSS of each.
 (b) scenarios/retail-us.yaml, its first strategy, one week, one replication:
     contacts/s, messages/s and peak RSS.
-(c) four replications of retail-us's first strategy (one week; two days with
+(c) ten replications of retail-us's first strategy (one week; two days with
     --quick) on 1 and on 2 worker processes: wall time and speed-up.
+
+Each measurement is repeated (three rounds; one with --quick), the rounds
+interleaved so that a slow spell of a shared machine hits every model, and the
+median run is reported; every run's time is kept in the JSON file.
 
 Every measurement runs in a fresh Python process (this script started again
 with ``--model NAME``), so each model's peak RSS is its own: the high-water
@@ -50,7 +54,8 @@ AHT = 180.0
 RHO = 0.9
 RATE = RHO * AGENTS / AHT  # arrivals per second
 SEED = 1
-REPLICATIONS = 4
+REPLICATIONS = 10  # a planner's usual count
+FULL_ROUNDS = 3  # each measurement repeated, interleaved; the median is reported
 
 FULL_CONTACTS = 1_000_000
 QUICK_CONTACTS = 100_000
@@ -207,6 +212,15 @@ def run_child(model: str, *, contacts: int = QUICK_CONTACTS, days: float = 7.0, 
     return json.loads(line[len(MARK):])
 
 
+def median_of(runs: list[dict]) -> dict:
+    """The run with the median time (the lower middle one of an even count),
+    with every run's seconds under ``samples_s``."""
+    ordered = sorted(runs, key=lambda run: run["seconds"])
+    middle = dict(ordered[(len(ordered) - 1) // 2])
+    middle["samples_s"] = [run["seconds"] for run in runs]
+    return middle
+
+
 def erlang_c_asa(servers: int, rate: float, aht: float) -> float:
     """Mean wait in M/M/c (Erlang C), for a sanity check of the three models."""
     a = rate * aht
@@ -253,6 +267,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true",
                         help=f"{QUICK_CONTACTS:,} M/M/20 contacts, {QUICK_REPLICATION_DAYS:g}-day replications")
     parser.add_argument("--json", type=Path, default=HERE / "results.json", help="where to write the results")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help=f"times each measurement is repeated (default {FULL_ROUNDS}, 1 with --quick); "
+                        "the rounds are interleaved and the median is reported")
     parser.add_argument("--model", choices=MODELS, help=argparse.SUPPRESS)
     parser.add_argument("--contacts", type=int, default=QUICK_CONTACTS, help=argparse.SUPPRESS)
     parser.add_argument("--days", type=float, default=7.0, help=argparse.SUPPRESS)
@@ -266,18 +283,25 @@ def main() -> None:
 
     contacts = QUICK_CONTACTS if args.quick else FULL_CONTACTS
     rep_days = QUICK_REPLICATION_DAYS if args.quick else FULL_REPLICATION_DAYS
+    rounds = args.rounds or (1 if args.quick else FULL_ROUNDS)
     info = machine()
-    print(f"chansim benchmarks ({'quick' if args.quick else 'full'}), {info['date']}")
+    print(f"chansim benchmarks ({'quick' if args.quick else 'full'}), {info['date']}; "
+          f"{rounds} round(s), medians reported")
     print(f"machine: {info['platform']}, {info['cpu_count']} CPUs, {info['python']}, "
           f"load average {' '.join(f'{x:.2f}' for x in info['load_average_start'])}")
     print("versions: " + ", ".join(f"{k} {v}" for k, v in info["versions"].items() if v))
     print(file=sys.stderr)
 
+    have_ciw = importlib.util.find_spec("ciw") is not None
+
     # (a) M/M/20
-    mmc: dict[str, dict | None] = {}
-    mmc["chansim"] = run_child("chansim-mmc", contacts=contacts)
-    mmc["simpy"] = run_child("simpy-mmc", contacts=contacts)
-    mmc["ciw"] = run_child("ciw-mmc", contacts=contacts) if importlib.util.find_spec("ciw") else None
+    samples: dict[str, list[dict]] = {"chansim": [], "simpy": [], "ciw": []}
+    for _ in range(rounds):  # interleaved, so that a slow spell of a shared machine hits every model
+        samples["chansim"].append(run_child("chansim-mmc", contacts=contacts))
+        samples["simpy"].append(run_child("simpy-mmc", contacts=contacts))
+        if have_ciw:
+            samples["ciw"].append(run_child("ciw-mmc", contacts=contacts))
+    mmc: dict[str, dict | None] = {name: median_of(runs) if runs else None for name, runs in samples.items()}
     for m in mmc.values():
         if m is not None:
             m["contacts_per_s"] = m["contacts"] / m["seconds"]
@@ -293,14 +317,15 @@ def main() -> None:
     }
 
     # (b) retail-us, one strategy, one week, one replication
-    retail = run_child("retail-us", days=7.0)
+    retail = median_of([run_child("retail-us", days=7.0) for _ in range(rounds)])
     retail["contacts_per_s"] = retail["contacts"] / retail["seconds"]
     retail["messages_per_s"] = retail["messages"] / retail["seconds"]
 
     # (c) replications on 1 and 2 workers
-    reps = {n: run_child("replications", days=rep_days, workers=n) for n in (1, 2)}
+    pairs = [{n: run_child("replications", days=rep_days, workers=n) for n in (1, 2)} for _ in range(rounds)]
+    reps = {n: median_of([pair[n] for pair in pairs]) for n in (1, 2)}
     speedup = reps[1]["seconds"] / reps[2]["seconds"]
-    same = reps[1]["kpis"] == reps[2]["kpis"]
+    same = all(pair[1]["kpis"] == pair[2]["kpis"] == pairs[0][1]["kpis"] for pair in pairs)
 
     info["load_average_end"] = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
     measured = {
@@ -359,6 +384,7 @@ def main() -> None:
     doc = {
         "machine": info,
         "quick": args.quick,
+        "rounds": rounds,
         "mmc": {"agents": AGENTS, "rho": RHO, "aht_s": AHT, "contacts": contacts, "erlang_c_asa_s": asa_theory,
                 "models": mmc, "ratios": ratios},
         "retail_us": retail,
