@@ -202,8 +202,9 @@ def kpis(
     labor_total = float(labor["cost"].sum())
     staffed_h = float(labor["staffed_hours"].sum() + labor["overtime_hours"].sum())
     sessions = (c["bot_outcome"] != "none").to_numpy() if "bot_outcome" in c else np.zeros(len(c), bool)
-    overall = _contact_kpis(c, targets, fcr_window_s)
-    overall = _finish(overall, float(costs["cost"].sum()), labor_total, float(sessions.sum()) * bot_cost_per_session, m)
+    whole = _contact_kpis(c, targets, fcr_window_s)
+    overall = _finish(dict(whole), float(costs["cost"].sum()), labor_total, float(sessions.sum()) * bot_cost_per_session,
+                      m)
     overall.update(_csat(survey))
     overall["occupancy"] = _ratio(float(labor["busy_hours"].sum()), staffed_h)
 
@@ -218,9 +219,11 @@ def kpis(
 
     by_channel = {}
     messages_of = dict(iter(m.groupby("channel", observed=True))) if len(m) else {}
-    for name, sub in c.groupby("channel", observed=True):
+    # one channel: its contacts are all the contacts (no copy, no second pass)
+    one = len(c) > 0 and c["channel"].nunique() == 1
+    for name, sub in [(c["channel"].iloc[0], c)] if one else c.groupby("channel", observed=True):
         name = str(name)
-        k = _contact_kpis(sub, targets, fcr_window_s)
+        k = dict(whole) if sub is c else _contact_kpis(sub, targets, fcr_window_s)
         sub_sessions = (sub["bot_outcome"] != "none").to_numpy() if "bot_outcome" in sub else np.zeros(len(sub), bool)
         by_channel[name] = _finish(
             k,
@@ -231,7 +234,7 @@ def kpis(
         )
         by_channel[name]["occupancy"] = None
         if survey is not None:
-            by_channel[name].update(_csat(survey[(survey["channel"].astype(str) == name).to_numpy()]))
+            by_channel[name].update(_csat(survey[(survey["channel"] == name).to_numpy()]))
 
     by_pool = {
         row.pool: {

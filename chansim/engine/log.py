@@ -110,11 +110,14 @@ class SpanRecorder:
         last = np.floor(end / 3600.0).astype(np.int64)
         same = (first == last) & (first < hours)
         np.add.at(busy, (pool[same], first[same]), end[same] - start[same])
-        for p, s, e, h0, h1 in zip(pool[~same], start[~same], end[~same], first[~same], last[~same]):
-            for h in range(int(h0), min(int(h1), hours - 1) + 1):
-                overlap = min(e, (h + 1) * 3600.0) - max(s, h * 3600.0)
-                if overlap > 0:
-                    busy[p, h] += overlap
+        # spans over several hours: one piece per hour, added span by span, hour by hour
+        across = np.flatnonzero(~same)
+        pieces = np.clip(np.minimum(last[across], hours - 1) - first[across] + 1, 0, None)
+        span = np.repeat(across, pieces)
+        hour = first[span] + (np.arange(span.size) - np.repeat(np.cumsum(pieces) - pieces, pieces))
+        overlap = np.minimum(end[span], (hour + 1) * 3600.0) - np.maximum(start[span], hour * 3600.0)
+        keep = overlap > 0
+        np.add.at(busy, (pool[span[keep]], hour[keep]), overlap[keep])
         return busy
 
 
