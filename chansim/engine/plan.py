@@ -38,8 +38,8 @@ NONE = -1
 _CONTACT_FIELDS = {
     "arrival_t": float, "customer": np.int64, "segment": np.int16, "intent": np.int16, "preferred": np.int8,
     "original": np.int8, "channel": np.int8, "priority": np.int32, "patience": float, "handle_time": float,
-    "turns": np.int64, "bot_turns": np.int64, "turn_offset": np.int64, "bot_resolves": bool, "unresolved_u": float,
-    "unresolved_p": float, "escalate_turn": np.int64, "deflect": bool, "ivr_u": float, "parent": np.int64,
+    "turns": np.int32, "bot_turns": np.int32, "turn_offset": np.int64, "bot_resolves": bool, "unresolved_u": float,
+    "unresolved_p": float, "escalate_turn": np.int32, "deflect": bool, "parent": np.int64,
     "repeat_of": np.int64, "root": np.int64, "attempt": np.int16, "context_lost": bool, "extra_time": float,
 }
 _TURN_FIELDS = {"work_time": float, "reply_delay": float, "contact": np.int64}
@@ -301,9 +301,9 @@ class ContactBook:
         c.bot_turns[ids], c.bot_resolves[ids] = bot_turns, resolves
 
         ivr = self.strategy.ivr_deflection
-        u_offer = rng("ivr.offered").random(n)
-        u_accept = rng("ivr.accept").random(n)
-        if ivr is not None:
+        if ivr is not None:  # (streams of their own: drawing them or not changes no other draw)
+            u_offer = rng("ivr.offered").random(n)
+            u_accept = rng("ivr.accept").random(n)
             c.deflect[ids] = (actual == CHANNEL_CODE["voice"]) & (u_offer < ivr.offered) & (u_accept < ivr.accept)
         else:
             c.deflect[ids] = False
