@@ -150,3 +150,16 @@ def test_staff_and_check_on_dask_equal_one_process(cluster, small, tmp_path):
                                                                                        "replications: 2"))
     check([scenario], baselines=tmp_path, update=True)
     assert check([scenario], baselines=tmp_path, executor="dask", scheduler=address).passed
+
+
+def test_a_local_dask_cluster_has_one_worker_per_core_unless_told():
+    import os
+
+    from chansim.parallel import capacity
+
+    with executor(None, "dask-local") as pool:
+        assert capacity(pool) == (os.cpu_count() or 1)
+    with executor(1, "dask-local") as pool:
+        assert capacity(pool) == 1
+    with executor(None, "processes") as pool:
+        assert isinstance(pool, SerialExecutor)

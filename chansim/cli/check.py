@@ -129,7 +129,7 @@ def check(
     set_: SetOpt = None,
     format_: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.table,
     all_rows: Annotated[bool, typer.Option("--all", help="List every KPI, not only those that moved.")] = False,
-    workers: WorkersOpt = 1,
+    workers: WorkersOpt = None,
     executor: ExecutorOpt = ExecutorKind.processes,
     scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,

@@ -70,8 +70,10 @@ ReplicationsOpt = Annotated[Optional[int], typer.Option(help="Replications per s
 SeedOpt = Annotated[Optional[int], typer.Option(help="Seed of every random stream.", min=0)]
 DaysOpt = Annotated[Optional[float], typer.Option(help="Days to simulate.")]
 WorkersOpt = Annotated[
-    int, typer.Option(help="Processes running replications in parallel (0: one per core; with --executor dask-local, "
-                      "the Dask workers to start). Same numbers for any count.", min=0)
+    Optional[int],
+    typer.Option(help="Processes running replications in parallel (default 1; 0: one per core); with --executor "
+                 "dask-local, the Dask workers to start (default: one per core). Same numbers for any count.",
+                 min=0, show_default=False),
 ]
 ExecutorOpt = Annotated[
     ExecutorKind,

@@ -195,7 +195,7 @@ def compare(
         typer.Option("--out", help="Write what run --out writes, plus comparison.json/.csv and the figures "
                      "(frontier, cost_breakdown, service_by_hour, occupancy_by_pool; PNG and SVG)."),
     ] = None,
-    workers: WorkersOpt = 1,
+    workers: WorkersOpt = None,
     executor: ExecutorOpt = ExecutorKind.processes,
     scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,

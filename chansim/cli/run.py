@@ -59,7 +59,7 @@ def run(
                      "(contacts and staffing, no messages), none (summaries and costs only). Streamed to Parquet as "
                      "replications finish; ignored without --out."),
     ] = LogLevel.messages,
-    workers: WorkersOpt = 1,
+    workers: WorkersOpt = None,
     executor: ExecutorOpt = ExecutorKind.processes,
     scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,

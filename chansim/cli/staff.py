@@ -51,9 +51,11 @@ def staff(
     ] = None,
     replications: Annotated[Optional[int], typer.Option(help="Replications per evaluation (≥ 2).", min=1)] = None,
     workers: Annotated[
-        int, typer.Option(help="Processes running replications in parallel (0: one per core; with --executor dask-local, "
-                          "the Dask workers to start). Same numbers for any count.", min=0)
-    ] = 1,
+        Optional[int],
+        typer.Option(help="Processes simulating replications in parallel (default 1; 0: one per core); with --executor "
+                     "dask-local, the Dask workers to start (default: one per core). Same numbers for any count.",
+                     min=0, show_default=False),
+    ] = None,
     executor: ExecutorOpt = ExecutorKind.processes,
     scheduler: SchedulerOpt = None,
     set_: SetOpt = None,

@@ -45,9 +45,11 @@ def sweep(
     ] = None,
     replications: Annotated[Optional[int], typer.Option(help="Replications per strategy and point.", min=1)] = None,
     workers: Annotated[
-        int, typer.Option(help="Processes simulating grid points in parallel (0: one per core; with --executor "
-                          "dask-local, the Dask workers to start). Same numbers for any count.", min=0)
-    ] = 1,
+        Optional[int],
+        typer.Option(help="Processes simulating grid points in parallel (default 1; 0: one per core); with --executor "
+                     "dask-local, the Dask workers to start (default: one per core). Same numbers for any count.",
+                     min=0, show_default=False),
+    ] = None,
     executor: ExecutorOpt = ExecutorKind.processes,
     scheduler: SchedulerOpt = None,
     format_: FormatOpt = Format.table,
