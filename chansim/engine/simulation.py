@@ -398,7 +398,6 @@ class Simulation:
         conv = event._value
         agent = conv.agent
         agent.busy = False
-        book, i = self.book, conv.i
         turn = conv.offset + conv.turn
         self.messages.add(self.env._now, 2 * turn + 1)
         if conv.turn == conv.escalate_at:
