@@ -12,7 +12,8 @@ Contacts that only exist because of what happened in the run (a customer
 coming back, a caller taking a messaging link, a chat switching to a call)
 draw from streams of their own, only what their channel needs, in contact
 order: a customer coming back gets an id when the repeat is decided
-(:meth:`ContactBook.reserve`) and their draws shortly before they arrive,
+(:meth:`ContactBook.new_id`) and their description and draws shortly before
+they arrive,
 together with every other return decided by then (:meth:`ContactBook.draw`),
 which gives the same numbers as drawing for each in turn.
 """
@@ -199,11 +200,35 @@ class ContactBook:
     ) -> np.ndarray:
         """Give new contacts their ids, arrival, who and why; nothing random
         yet (see :meth:`draw`). Returns the new ids."""
-        n = arrival_t.size
+        first = self.new_id(arrival_t.size)
+        ids = np.arange(first, first + arrival_t.size, dtype=np.int64)
+        self.describe(ids, arrival_t, segment, intent, customer=customer, parent=parent, repeat_of=repeat_of,
+                      root=root, context_lost=context_lost, attempt=attempt)
+        return ids
+
+    def new_id(self, n: int = 1) -> int:
+        """Rows for ``n`` new contacts, described later (:meth:`describe`);
+        returns the first id."""
         first = self.contacts.reserve(n)
         if self.arrival_t is not self.contacts.arrival_t:  # the columns grew
             self._bind()
-        ids = np.arange(first, first + n, dtype=np.int64)
+        return first
+
+    def describe(
+        self,
+        ids: np.ndarray,
+        arrival_t: np.ndarray,
+        segment: np.ndarray,
+        intent: np.ndarray,
+        *,
+        customer: np.ndarray | None = None,
+        parent: np.ndarray | None = None,
+        repeat_of: np.ndarray | None = None,
+        root: np.ndarray | None = None,
+        context_lost: np.ndarray | None = None,
+        attempt: np.ndarray | None = None,
+    ) -> None:
+        """The arrival, who and why of contacts ``ids``."""
         c = self.contacts
         c.arrival_t[ids] = arrival_t
         c.segment[ids] = segment
@@ -215,7 +240,6 @@ class ContactBook:
         c.attempt[ids] = 0 if attempt is None else attempt
         c.context_lost[ids] = False if context_lost is None else context_lost
         c.priority[ids] = self._priority[intent]
-        return ids
 
     def draw(
         self,

@@ -54,6 +54,7 @@ from chansim.engine.log import (
     SpanRecorder,
 )
 from chansim.engine.plan import CHANNEL_CODE, NONE, ContactBook
+from chansim.engine.streams import Drawn
 from chansim.scenario.models import Scenario
 
 __all__ = ["Simulation", "MAX_DRAIN_S"]
@@ -152,8 +153,9 @@ class Simulation:
         self.ivr = scenario.strategies[0].ivr_deflection
         self.repeats = scenario.repeats
         self.bot = scenario.active_bot
-        self._pending: list[int] = []  # returns with an id but no draws yet (ascending)
-        self._pending_switch: list[int] = []
+        self._pending: list[tuple] = []  # returns with an id only: (id, repeat of, when, switch), ids ascending
+        self._repeat_u = Drawn(book.streams("repeat.choice").random)
+        self._repeat_delay = Drawn(lambda k: self.repeats.delay.sample(book.streams("repeat.delay"), k))
         self._at = self.env.call_in  # schedule ``callback(event)`` in ``delay`` s, with ``event._value``
         self.pools = [
             AgentPool(i, spec, tuple(CHANNEL_CODE[c] for c in spec.channels))
@@ -479,38 +481,34 @@ class Simulation:
 
     def _maybe_repeat(self, i: int, share: float) -> None:
         """The customer comes back after a delay (if within the run). The
-        return gets its id now and its draws when the first pending return
-        arrives (see :meth:`_draw_pending`)."""
-        book = self.book
-        rng = book.streams("repeat.choice")
-        if share < 1 and rng.random() >= share:
+        return gets its id now, its description and draws when the first
+        pending return arrives (see :meth:`_draw_pending`)."""
+        if share < 1 and self._repeat_u() >= share:
             return
-        when = self.env._now + float(self.repeats.delay.sample(book.streams("repeat.delay"), 1)[0])
+        when = self.env._now + self._repeat_delay()
         if when >= self.horizon:
             return
-        switch = int(book.channel[i]) if rng.random() < self.repeats.switch_share else NONE
-        ids = book.reserve(
-            np.array([when]), book.segment[[i]], book.intent[[i]], customer=book.customer[[i]],
-            repeat_of=np.array([i]), root=book.root[[i]], attempt=book.attempt[[i]] + 1,
-        )
-        new = int(ids[0])
-        self._pending.append(new)
-        self._pending_switch.append(switch)
-        self.contacts.ensure(book.size)
+        switch = self.book.channel.item(i) if self._repeat_u() < self.repeats.switch_share else NONE
+        new = self.book.new_id()
+        self._pending.append((new, i, when, switch))
+        self.contacts.ensure(self.book.size)
         self.env.call_at(when, self._on_return, new)
 
     def _on_return(self, event) -> None:
         i = event._value
-        if self._pending and i >= self._pending[0]:
+        if self._pending and i >= self._pending[0][0]:
             self._draw_pending()
         self._arrive(i)
 
     def _draw_pending(self) -> None:
-        """Draw for every return decided so far, in one batch."""
-        self.book.draw(np.array(self._pending, dtype=np.int64), stream="repeat",
-                       switch=np.array(self._pending_switch, dtype=np.int64), common=False)
+        """Describe and draw every return decided so far, in one batch."""
+        book = self.book
+        new, parent, when, switch = (np.array(column) for column in zip(*self._pending))
+        book.describe(new, when.astype(float), book.segment[parent], book.intent[parent],
+                      customer=book.customer[parent], repeat_of=parent, root=book.root[parent],
+                      attempt=book.attempt[parent] + 1)
+        book.draw(new, stream="repeat", switch=switch.astype(np.int64), common=False)
         self._pending.clear()
-        self._pending_switch.clear()
 
     def _close_open_contacts(self) -> None:
         if self._pending:
