@@ -67,3 +67,26 @@ def test_batch_draws_equal_one_at_a_time(path, overrides):
         assert _per_contact(batch, ids) == _per_contact(single, ids_single), name
         talking = ids[batch.turns[ids] + batch.bot_turns[ids] > 0]
         assert talking.size and (batch.turn_data.contact[batch.turn_offset[talking]] == talking).all()
+
+
+@pytest.mark.parametrize("spec", [
+    {"dist": "exponential", "mean": 86_400},
+    {"dist": "lognormal", "mean": 300, "cv": 0.8},
+    {"dist": "gamma", "mean": 120, "cv": 1.7},
+    {"dist": "gamma", "mean": 120, "cv": 0.3},
+    {"dist": "uniform", "low": 5, "high": 50},
+    {"dist": "poisson", "mean": 4},
+    {"dist": "empirical", "values": [1, 2, 8], "weights": [3, 1, 1]},
+    {"dist": "fixed", "value": 7},
+])
+def test_values_drawn_a_block_at_a_time_equal_single_draws(spec):
+    from chansim.distributions import Distribution
+    from chansim.engine.streams import Drawn
+
+    dist = Distribution(**spec)
+    first, second = np.random.Generator(np.random.PCG64(5)), np.random.Generator(np.random.PCG64(5))
+    blocks = Drawn(lambda k: dist.sample(first, k), block=16)
+    assert [blocks() for _ in range(50)] == [float(dist.sample(second, 1)[0]) for _ in range(50)]
+    uniform_a, uniform_b = np.random.Generator(np.random.PCG64(9)), np.random.Generator(np.random.PCG64(9))
+    u = Drawn(uniform_a.random, block=16)
+    assert [u() for _ in range(40)] == [uniform_b.random() for _ in range(40)]
