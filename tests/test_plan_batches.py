@@ -90,3 +90,26 @@ def test_values_drawn_a_block_at_a_time_equal_single_draws(spec):
     uniform_a, uniform_b = np.random.Generator(np.random.PCG64(9)), np.random.Generator(np.random.PCG64(9))
     u = Drawn(uniform_a.random, block=16)
     assert [u() for _ in range(40)] == [uniform_b.random() for _ in range(40)]
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_a_finished_simulation_is_freed_at_once(path):
+    """No reference cycle keeps a simulation (and its plan) alive after its run:
+    the plan's arrays are the largest thing in memory while KPIs are computed."""
+    import gc
+    import weakref
+
+    from chansim.engine.simulation import Simulation
+
+    scenario = load_scenario(path, {"days": 0.5})
+    resolved = scenario.for_strategy(scenario.strategy_names[-1])
+    book = build_plan(resolved, Streams(resolved.seed, 0))
+    sim = Simulation(resolved, book)
+    sim.run()
+    gone, plan_gone = weakref.ref(sim), weakref.ref(book)
+    gc.disable()
+    try:
+        del sim, book
+        assert gone() is None and plan_gone() is None
+    finally:
+        gc.enable()

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from functools import partial
 from heapq import heappop, heappush
 
 import numpy as np
@@ -155,7 +156,8 @@ class Simulation:
         self.bot = scenario.active_bot
         self._pending: list[tuple] = []  # returns with an id only: (id, repeat of, when, switch), ids ascending
         self._repeat_u = Drawn(book.streams("repeat.choice").random)
-        self._repeat_delay = Drawn(lambda k: self.repeats.delay.sample(book.streams("repeat.delay"), k))
+        # (no reference back to the simulation: it is freed as soon as its log is made)
+        self._repeat_delay = Drawn(partial(self.repeats.delay.sample, book.streams("repeat.delay")))
         self._at = self.env.call_in  # schedule ``callback(event)`` in ``delay`` s, with ``event._value``
         self.pools = [
             AgentPool(i, spec, tuple(CHANNEL_CODE[c] for c in spec.channels))
@@ -183,6 +185,7 @@ class Simulation:
         if first is not None:
             self.env.call_at(first[0], self._on_planned_arrival, first[1])
         self.env.run_until(self.horizon + MAX_DRAIN_S)
+        self.env._queue.clear()  # nothing runs after the end (and no timer keeps the simulation alive)
         self._close_open_contacts()
 
     def _on_hour(self, event) -> None:
