@@ -18,7 +18,8 @@ from chansim.scenario import Scenario, load_scenario
 from chansim.scenario.paths import parse_assignment
 
 __all__ = ["app", "stdout", "stderr", "Format", "ExecutorKind", "LogLevel", "ScenarioArg", "SetOpt", "FormatOpt",
-           "ReplicationsOpt", "SeedOpt", "DaysOpt", "WorkersOpt", "ExecutorOpt", "SchedulerOpt", "QuietOpt", "fail",
+           "ReplicationsOpt", "SeedOpt", "DaysOpt", "WorkersOpt", "workers_option",
+           "ExecutorOpt", "SchedulerOpt", "QuietOpt", "fail",
            "overrides", "load", "progress_bar", "simulate_with_progress", "with_progress",
            "EXIT_OK", "EXIT_REGRESSION", "EXIT_BAD_INPUT"]
 
@@ -69,12 +70,17 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format
 ReplicationsOpt = Annotated[Optional[int], typer.Option(help="Replications per strategy.", min=1)]
 SeedOpt = Annotated[Optional[int], typer.Option(help="Seed of every random stream.", min=0)]
 DaysOpt = Annotated[Optional[float], typer.Option(help="Days to simulate.")]
-WorkersOpt = Annotated[
-    Optional[int],
-    typer.Option(help="Processes running replications in parallel (default 1; 0: one per core); with --executor "
-                 "dask-local, the Dask workers to start (default: one per core). Same numbers for any count.",
-                 min=0, show_default=False),
-]
+def workers_option(what: str = "replications"):
+    """The ``--workers`` option, for commands whose parallel units are ``what``."""
+    return Annotated[
+        Optional[int],
+        typer.Option(help=f"Processes simulating {what} in parallel (default 1; 0: one per core); with --executor "
+                     "dask-local, the Dask workers to start (default: one per core). Same numbers for any count.",
+                     min=0, show_default=False),
+    ]
+
+
+WorkersOpt = workers_option()
 ExecutorOpt = Annotated[
     ExecutorKind,
     typer.Option("--executor", help="Where runs execute: processes (a local pool of --workers processes), dask (the "

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from chansim.cli.common import (
+    WorkersOpt,
     ExecutorKind,
     ExecutorOpt,
     ScenarioArg,
@@ -50,12 +51,7 @@ def staff(
         Optional[str], typer.Option("--strategy", "-s", help="Strategy to staff (default: the first).")
     ] = None,
     replications: Annotated[Optional[int], typer.Option(help="Replications per evaluation (≥ 2).", min=1)] = None,
-    workers: Annotated[
-        Optional[int],
-        typer.Option(help="Processes simulating replications in parallel (default 1; 0: one per core); with --executor "
-                     "dask-local, the Dask workers to start (default: one per core). Same numbers for any count.",
-                     min=0, show_default=False),
-    ] = None,
+    workers: WorkersOpt = None,
     executor: ExecutorOpt = ExecutorKind.processes,
     scheduler: SchedulerOpt = None,
     set_: SetOpt = None,

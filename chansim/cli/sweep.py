@@ -23,6 +23,7 @@ from chansim.cli.common import (
     stderr,
     stdout,
     with_progress,
+    workers_option,
 )
 from chansim.errors import InputError, Problem
 from chansim.metrics import KPI_KEYS
@@ -44,12 +45,7 @@ def sweep(
         Optional[list[str]], typer.Option("--strategy", "-s", help="Strategy to run (repeatable; default all).")
     ] = None,
     replications: Annotated[Optional[int], typer.Option(help="Replications per strategy and point.", min=1)] = None,
-    workers: Annotated[
-        Optional[int],
-        typer.Option(help="Processes simulating grid points in parallel (default 1; 0: one per core); with --executor "
-                     "dask-local, the Dask workers to start (default: one per core). Same numbers for any count.",
-                     min=0, show_default=False),
-    ] = None,
+    workers: workers_option("grid points") = None,
     executor: ExecutorOpt = ExecutorKind.processes,
     scheduler: SchedulerOpt = None,
     format_: FormatOpt = Format.table,
