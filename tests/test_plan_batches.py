@@ -19,8 +19,10 @@ COLUMNS = ("preferred", "original", "channel", "patience", "handle_time", "turns
 def _returns(book, rng, k):
     """k customers coming back: ids reserved in order, some switching channel."""
     parents = rng.integers(0, book.size, k)
-    ids = book.reserve(
-        np.sort(rng.uniform(0, 3600, k)), book.segment[parents], book.intent[parents],
+    first = book.new_id(k)
+    ids = np.arange(first, first + k, dtype=np.int64)
+    book.describe(
+        ids, np.sort(rng.uniform(0, 3600, k)), book.segment[parents], book.intent[parents],
         customer=book.customer[parents], repeat_of=parents, root=book.root[parents], attempt=book.attempt[parents] + 1,
     )
     switch = np.where(rng.random(k) < 0.3, book.channel[parents].astype(np.int64), -1)

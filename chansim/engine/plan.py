@@ -179,31 +179,13 @@ class ContactBook:
         common: bool = True,
     ) -> np.ndarray:
         """Add contacts and draw everything they need from streams named
-        ``stream.*`` (:meth:`reserve` then :meth:`draw`). Returns the new ids."""
-        ids = self.reserve(arrival_t, segment, intent, customer=customer, parent=parent, repeat_of=repeat_of,
-                           root=root, context_lost=context_lost, attempt=attempt)
-        self.draw(ids, stream=stream, channel=channel, switch=switch, common=common)
-        return ids
-
-    def reserve(
-        self,
-        arrival_t: np.ndarray,
-        segment: np.ndarray,
-        intent: np.ndarray,
-        *,
-        customer: np.ndarray | None = None,
-        parent: np.ndarray | None = None,
-        repeat_of: np.ndarray | None = None,
-        root: np.ndarray | None = None,
-        context_lost: np.ndarray | None = None,
-        attempt: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Give new contacts their ids, arrival, who and why; nothing random
-        yet (see :meth:`draw`). Returns the new ids."""
+        ``stream.*`` (:meth:`new_id`, :meth:`describe`, then :meth:`draw`).
+        Returns the new ids."""
         first = self.new_id(arrival_t.size)
         ids = np.arange(first, first + arrival_t.size, dtype=np.int64)
         self.describe(ids, arrival_t, segment, intent, customer=customer, parent=parent, repeat_of=repeat_of,
                       root=root, context_lost=context_lost, attempt=attempt)
+        self.draw(ids, stream=stream, channel=channel, switch=switch, common=common)
         return ids
 
     def new_id(self, n: int = 1) -> int:
@@ -228,7 +210,8 @@ class ContactBook:
         context_lost: np.ndarray | None = None,
         attempt: np.ndarray | None = None,
     ) -> None:
-        """The arrival, who and why of contacts ``ids``."""
+        """The arrival, who and why of contacts ``ids``; nothing random yet
+        (see :meth:`draw`)."""
         c = self.contacts
         c.arrival_t[ids] = arrival_t
         c.segment[ids] = segment
@@ -250,7 +233,7 @@ class ContactBook:
         switch: np.ndarray | None = None,
         common: bool = True,
     ) -> None:
-        """Choose the channel of reserved contacts ``ids`` and draw everything
+        """Choose the channel of described contacts ``ids`` and draw everything
         they need from streams named ``stream.*``. ``channel`` forces the
         channel (no choice, no reach); ``switch`` (a channel code per contact,
         or -1) makes those customers take their next offered preference after
