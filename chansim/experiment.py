@@ -25,6 +25,7 @@ from chansim.csat import survey
 from chansim.engine import EventLog, run_replication
 from chansim.engine.streams import Streams
 from chansim.errors import InputError, Problem
+from chansim.kpis.address import BREAKDOWNS, lookup
 from chansim.labor import labor_costs
 from chansim.metrics import KPI_KEYS, kpis, measured_window
 from chansim.parallel import capacity, check_executor, executor as open_executor, ordered_results
@@ -39,6 +40,10 @@ __all__ = ["simulate", "kpi_options", "RunResult", "StrategyResult", "ci95_halfw
 LOG_LEVELS = ("messages", "contacts", "none")
 #: The event-log tables each level keeps.
 LOG_TABLES = {"messages": ("contacts", "messages", "staffing"), "contacts": ("contacts", "staffing"), "none": ()}
+
+
+#: The breakdown keys of a strategy's result, in order.
+BREAKDOWN_KEYS = tuple(BREAKDOWNS.values())
 
 
 def ci95_halfwidth(values: Sequence[float | None]) -> float | None:
@@ -63,10 +68,23 @@ class StrategyResult:
     ci95: dict[str, float | None]
     by_channel: dict[str, dict[str, float | None]]
     by_pool: dict[str, dict[str, float | None]]
+    by_segment: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    by_intent: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    by_market: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    #: ci95 of each breakdown: ``{"by_channel": {member: {kpi: half-width}}, ...}``
+    breakdown_ci95: dict[str, dict[str, dict[str, float | None]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "kpis": self.kpis, "ci95": self.ci95, "by_channel": self.by_channel,
-                "by_pool": self.by_pool}
+        out: dict[str, Any] = {"name": self.name, "kpis": self.kpis, "ci95": self.ci95}
+        for key in BREAKDOWN_KEYS:
+            out[key] = getattr(self, key)
+            out[f"{key}_ci95"] = self.breakdown_ci95.get(key, {})
+        return out
+
+    def value(self, address: str) -> tuple[float | None, float | None]:
+        """``(mean, ci95)`` of a KPI or a breakdown (``voice.service_level``,
+        ``pool.digital.occupancy``, ``segment.seniors.cost_per_issue``)."""
+        return lookup(self, address)
 
 
 @dataclass
