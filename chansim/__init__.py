@@ -9,7 +9,7 @@ cost, handle time, service level and CSAT with confidence intervals.
 
 from chansim.errors import ChansimError, InputError, Problem
 from chansim.experiment import RunResult, StrategyResult, simulate
-from chansim.metrics import KPI_KEYS
+from chansim.kpis.table import KPI_KEYS
 from chansim.scenario import Scenario, load_scenario
 from chansim.version import __version__
 

@@ -51,7 +51,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from xml.etree import ElementTree as ET
 
 from chansim.errors import InputError, Problem
-from chansim.metrics import KPI_KEYS
+from chansim.kpis.table import GROUP_OF, KPI_GROUPS, KPI_KEYS, KPIS, MODEL_KPIS, SIMULATION_KPIS
 from chansim.scenario import Scenario, load_scenario
 from chansim.version import __version__
 
@@ -64,20 +64,9 @@ __all__ = [
 
 BASELINE_FORMAT = "chansim-baseline/1"
 
-#: KPI groups: one JUnit test case per scenario × strategy × group.
-KPI_GROUPS: dict[str, tuple[str, ...]] = {
-    "cost": ("cost_total", "cost_channel", "cost_labor", "cost_bot", "cost_per_contact", "cost_per_resolution"),
-    "volume": ("contacts", "handled", "contained", "abandoned", "messages", "sms_segments"),
-    "service": ("aht_s", "asa_s", "service_level", "abandon_rate", "occupancy", "ttr_s"),
-    "quality": ("containment_rate", "fcr_rate", "csat", "csat_pct"),
-}
+#: KPI groups (one JUnit test case per scenario × strategy × group), model and
+#: simulation KPIs: from the KPI table.
 _KPI_ORDER = {kpi: i for i, kpi in enumerate(KPI_KEYS)}
-GROUP_OF = {kpi: group for group, kpis in KPI_GROUPS.items() for kpi in kpis}
-
-#: KPIs priced or scored from the simulated log by pure functions.
-MODEL_KPIS: tuple[str, ...] = KPI_GROUPS["cost"] + ("sms_segments", "csat", "csat_pct")
-#: KPIs of the simulation itself: if all match exactly, the log is the same.
-SIMULATION_KPIS: tuple[str, ...] = tuple(k for k in KPI_KEYS if k not in MODEL_KPIS)
 
 
 @dataclass(frozen=True)
@@ -110,21 +99,12 @@ class Tolerance:
 EXACT = Tolerance(rel=1e-9, abs=1e-9, exact=True)
 
 _CI = 3.0  # × the baseline's own 95 % CI half-width
-_COUNT = Tolerance(rel=0.03, abs=1.0, ci=_CI)  # contacts, messages, segments: 3 % or one unit
-_MONEY = Tolerance(rel=0.03, abs=0.01, ci=_CI)  # 3 % or one cent
-_TIME = Tolerance(rel=0.03, abs=1.0, ci=_CI)  # 3 % or one second
-_SHARE = Tolerance(abs=0.01, ci=_CI)  # one percentage point
-_SCORE = Tolerance(abs=0.05, ci=_CI)  # 0.05 on the 1-5 CSAT scale
 
-#: The band of each KPI when the simulation moved (see the module docstring).
+#: The band of each KPI when the simulation moved (see the module docstring):
+#: the KPI table's ``(rel, abs)`` and 3 × the baseline's ci95.
 DEFAULT_TOLERANCES: dict[str, Tolerance] = {
-    **{k: _COUNT for k in ("contacts", "handled", "contained", "abandoned", "messages", "sms_segments")},
-    **{k: _MONEY for k in KPI_GROUPS["cost"]},
-    **{k: _TIME for k in ("aht_s", "asa_s", "ttr_s")},
-    **{k: _SHARE for k in ("service_level", "abandon_rate", "containment_rate", "fcr_rate", "occupancy", "csat_pct")},
-    "csat": _SCORE,
+    k.key: Tolerance(rel=k.tolerance[0], abs=k.tolerance[1], ci=_CI) for k in KPIS
 }
-assert set(DEFAULT_TOLERANCES) == set(KPI_KEYS) == set(GROUP_OF), "every KPI needs a group and a tolerance"
 
 
 # ------------------------------------------------------------------ identity
@@ -378,7 +358,7 @@ def _tolerance_for(kpi: str, same_simulation: bool, custom: Mapping[str, Toleran
         return custom[kpi]
     if same_simulation and kpi in MODEL_KPIS:
         return EXACT
-    return DEFAULT_TOLERANCES.get(kpi, _COUNT)
+    return DEFAULT_TOLERANCES.get(kpi, Tolerance(rel=0.03, abs=1.0, ci=_CI))
 
 
 def compare(strategies: Sequence[Any], baseline: Mapping[str, Any]) -> list[StrategyCheck]:

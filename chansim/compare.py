@@ -9,23 +9,12 @@ strategy sees the same customers (common random numbers). So the fair test of
 looks at the differences: the customer-to-customer noise cancels and a real
 effect shows with few replications.
 
-Direction of each KPI (:data:`DIRECTION`), used to pick the best strategy:
-
-=====================================================  =========  ==============================
-KPIs                                                   direction  why
-=====================================================  =========  ==============================
-cost_total, cost_channel, cost_labor, cost_bot,        lower      money
-cost_per_contact, cost_per_resolution
-aht_s, asa_s, ttr_s                                    lower      customers' and agents' time
-abandon_rate                                           lower      customers lost
-service_level, fcr_rate, containment_rate,             higher     service and satisfaction
-csat, csat_pct
-contacts, handled, contained, abandoned, messages,     neutral    counts follow volume and
-sms_segments, occupancy                                           channel mix; their cost and
-                                                                  rate KPIs carry the judgement;
-                                                                  occupancy is a trade-off (idle
-                                                                  money vs. burnt-out agents)
-=====================================================  =========  ==============================
+Each KPI's direction (lower / higher is better, or unranked) is declared in
+the KPI table (:mod:`chansim.kpis.table`): money, time and abandonment lower;
+service, resolution, containment and satisfaction higher; counts and
+occupancy unranked (counts follow volume and channel mix, and their cost and
+rate KPIs carry the judgement; occupancy is a trade-off between idle money and
+burnt-out agents).
 
 A KPI not in the table (a key added later) is neutral.
 """
@@ -39,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import stdtr, stdtrit  # Student t: lighter than scipy.stats
 
-from chansim.metrics import KPI_KEYS
+from chansim.kpis.table import DIRECTION as TABLE_DIRECTION, HIGHER, KPI_KEYS, LOWER, NEUTRAL
 
 __all__ = [
     "DIRECTION",
@@ -53,15 +42,8 @@ __all__ = [
     "DIFFERENCE_COLUMNS",
 ]
 
-LOWER, NEUTRAL, HIGHER = -1, 0, 1
-
 #: +1: higher is better; -1: lower is better; 0: neither (no "best").
-DIRECTION: dict[str, int] = {
-    **{k: LOWER for k in ("cost_total", "cost_channel", "cost_labor", "cost_bot", "cost_per_contact",
-                          "cost_per_resolution", "aht_s", "asa_s", "ttr_s", "abandon_rate")},
-    **{k: HIGHER for k in ("service_level", "fcr_rate", "containment_rate", "csat", "csat_pct")},
-    **{k: NEUTRAL for k in ("contacts", "handled", "contained", "abandoned", "messages", "sms_segments", "occupancy")},
-}
+DIRECTION: dict[str, int] = dict(TABLE_DIRECTION)
 
 #: Columns of :func:`paired_differences`.
 DIFFERENCE_COLUMNS = [

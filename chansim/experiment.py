@@ -27,7 +27,8 @@ from chansim.engine.streams import Streams
 from chansim.errors import InputError, Problem
 from chansim.kpis.address import BREAKDOWNS, lookup
 from chansim.labor import labor_costs
-from chansim.metrics import KPI_KEYS, kpis, measured_window
+from chansim.kpis.metrics import kpis, measured_window
+from chansim.kpis.table import KPI_KEYS
 from chansim.parallel import capacity, check_executor, executor as open_executor, ordered_results
 from chansim.scenario.models import Scenario
 from chansim.version import __version__
@@ -162,31 +163,42 @@ class RunResult:
         return self.log.staffing if self.log is not None else pd.DataFrame()
 
 
-def _aggregate(name: str, per_rep: list[tuple[dict, dict, dict]]) -> StrategyResult:
-    overall = [r[0] for r in per_rep]
+def _aggregate(name: str, per_rep: list) -> StrategyResult:
+    """Means over the replications, with the 95 % CI half-width of each KPI,
+    overall and in every breakdown."""
+    overall = [r.overall for r in per_rep]
     kpi_mean = {k: _mean([o[k] for o in overall]) for k in KPI_KEYS}
     kpi_ci = {k: ci95_halfwidth([o[k] for o in overall]) for k in KPI_KEYS}
-    by_channel: dict[str, dict[str, float | None]] = {}
-    for channel in sorted({ch for r in per_rep for ch in r[1]}):
-        rows = [r[1][channel] for r in per_rep if channel in r[1]]
-        by_channel[channel] = {k: _mean([row[k] for row in rows]) for k in KPI_KEYS}
-    by_pool: dict[str, dict[str, float | None]] = {}
-    for pool in [p for p in per_rep[0][2]]:
-        rows = [r[2][pool] for r in per_rep if pool in r[2]]
-        by_pool[pool] = {k: _mean([row[k] for row in rows]) for k in rows[0]}
-    return StrategyResult(name, kpi_mean, kpi_ci, by_channel, by_pool)
+    tables: dict[str, dict] = {}
+    cis: dict[str, dict] = {}
+    for key in BREAKDOWN_KEYS:
+        members = [m for r in per_rep for m in r.breakdowns.get(key, {})]
+        if key == "by_channel":
+            members = sorted(members)
+        tables[key], cis[key] = {}, {}
+        for member in dict.fromkeys(members):
+            rows = [r.breakdowns[key][member] for r in per_rep if member in r.breakdowns.get(key, {})]
+            names = list(dict.fromkeys(k for row in rows for k in row))
+            tables[key][member] = {k: _mean([row.get(k) for row in rows]) for k in names}
+            cis[key][member] = {k: ci95_halfwidth([row.get(k) for row in rows]) for k in names}
+    return StrategyResult(name, kpi_mean, kpi_ci, tables["by_channel"], tables["by_pool"], tables["by_segment"],
+                          tables["by_intent"], tables["by_market"], cis)
 
 
 def kpi_options(resolved: Scenario, contacts: pd.DataFrame, replication: int) -> dict[str, Any]:
-    """What :func:`chansim.metrics.kpis` needs besides the log, for one
+    """What :func:`chansim.kpis.metrics.kpis` needs besides the log, for one
     replication of a resolved scenario: service-level targets, bot cost, FCR
-    window, and the CSAT survey of ``contacts`` (its own random stream)."""
+    window, the CSAT survey of ``contacts`` (its own random stream), each
+    segment's market, hours per FTE and the measured hours."""
     bot = resolved.active_bot
     return {
         "targets": resolved.service_level_targets,
         "bot_cost_per_session": bot.cost_per_session if bot is not None else 0.0,
         "fcr_window_s": resolved.repeats.fcr_window_days * 86_400.0,
         "survey": survey(contacts, resolved.csat, Streams(resolved.seed, replication)("csat.survey")),
+        "markets": {seg.name: str(getattr(seg, "market", None) or resolved.market) for seg in resolved.demand.segments},
+        "hours_per_fte": float(getattr(resolved.agents, "hours_per_fte", None) or 40.0),
+        "period_h": max(resolved.horizon_s - resolved.warmup_s, 0.0) / 3600.0,
     }
 
 
@@ -299,7 +311,7 @@ def simulate(
         for r in range(reps):
             measured, costs, labor, replication_log = outputs[name, r]
             per_rep.append(measured)
-            rows.append({"strategy": name, "replication": r, **measured[0]})
+            rows.append({"strategy": name, "replication": r, **measured.overall})
             cost_frames.append(costs)
             labor_frames.append(labor)
             if replication_log is not None:

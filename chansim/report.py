@@ -19,7 +19,7 @@ from rich.table import Table
 
 from chansim import outdir
 from chansim.experiment import LOG_TABLES, RunResult, log_level, simulate
-from chansim.metrics import KPI_KEYS
+from chansim.kpis.table import KPI_KEYS
 
 __all__ = ["to_json", "to_csv", "to_table", "write_run_files", "write_run_dir", "simulate_to_dir", "check_out_dir",
            "jsonable", "RUN_FILES", "RUN_MARKER"]

@@ -17,7 +17,7 @@ import pandas as pd
 
 from chansim.billing.price import Pricer, cost_lines
 from chansim.errors import InputError, Problem
-from chansim.metrics import measured_window
+from chansim.kpis.metrics import measured_window
 from chansim.scenario import load_scenario
 
 __all__ = ["reprice_run", "Repricing"]

@@ -85,7 +85,10 @@ from chansim.analytic import erlang_c_metrics, smallest_agents_for_service_level
 from chansim.channels import CHANNELS, channel_kind
 from chansim.errors import InputError, Problem
 from chansim.experiment import ci95_halfwidth, kpi_options, simulate
-from chansim.metrics import KPI_KEYS, NOT_MODELLED, kpis, measured_window, per_row
+from chansim.kpis.metrics import kpis, kpis_by_group, measured_window, per_row
+from chansim.kpis.table import KPI_KEYS
+
+NOT_MODELLED: tuple[str, ...] = ()
 from chansim.parallel import opener
 from chansim.scenario.models import Scenario
 
@@ -111,7 +114,7 @@ CONVENTION = (
 TARGET_KPIS: tuple[str, ...] = tuple(k for k in KPI_KEYS if k not in NOT_MODELLED)
 #: KPIs a per-hour target may name (those of contacts; costs and occupancy have no arrival hour).
 HOURLY_KPIS: tuple[str, ...] = ("contacts", "handled", "abandoned", "aht_s", "asa_s", "service_level",
-                                "abandon_rate")
+                                "abandon_rate", "frt_s", "slot_wait_s", "response_time_s", "response_sl")
 #: Rounds of coordinate descent for pools that share channels.
 MAX_ROUNDS = 5
 #: Rounds of "add one agent to every failing hour" before giving up (per hour mode).
@@ -283,7 +286,8 @@ def pool_kpis(result, pool: str, channels: Sequence[str]) -> list[dict[str, Any]
         cost = costs[costs["replication"].to_numpy() == r] if len(costs) else costs
         lab = labor[labor["replication"].to_numpy() == r]
         options = kpi_options(resolved, c, r)
-        _, by_channel, by_pool = kpis(c, m, lab, cost, **options)
+        measured = kpis(c, m, lab, cost, **options)
+        by_channel, by_pool = measured.by_channel, measured.by_pool
         mine = c["channel"].astype(str).isin(channels).to_numpy()
         m_mine = m["channel"].astype(str).isin(channels).to_numpy() if len(m) else np.zeros(0, dtype=bool)
         cost_mine = cost[cost["channel"].astype(str).isin(channels).to_numpy()] if len(cost) else cost
@@ -292,7 +296,7 @@ def pool_kpis(result, pool: str, channels: Sequence[str]) -> list[dict[str, Any]
         else:
             if options.get("survey") is not None:
                 options["survey"] = options["survey"][mine]
-            overall, _, _ = kpis(c[mine], m[m_mine], lab, cost_mine, **options)
+            overall = kpis(c[mine], m[m_mine], lab, cost_mine, **options).overall
         labor_cost = float(sum((by_channel.get(ch) or {}).get("cost_labor") or 0.0 for ch in channels))
         resolved_n = int(c[mine]["outcome"].isin(["resolved", "contained"]).sum())
         total = float(overall["cost_channel"] or 0.0) + labor_cost + float(overall["cost_bot"] or 0.0)
@@ -308,52 +312,22 @@ def pool_kpis(result, pool: str, channels: Sequence[str]) -> list[dict[str, Any]
 
 
 def contact_kpis_by_group(contacts: pd.DataFrame, group: np.ndarray, groups: int,
-                          targets: dict[str, float]) -> dict[str, np.ndarray]:
+                          targets: dict[str, float], messages: pd.DataFrame | None = None) -> dict[str, np.ndarray]:
     """The contact KPIs of :data:`HOURLY_KPIS` for each group ``0..groups-1``
-    (vectorised; metrics.py definitions). Undefined values are nan."""
-    c = contacts
-    g = np.asarray(group, dtype=np.int64)
-    outcome = c["outcome"].astype(str).to_numpy()
-    answered = c["answer_t"].notna().to_numpy()
-    handled = answered & np.isin(outcome, ["resolved", "unresolved"])
-    abandoned = outcome == "abandoned"
-    wait = c["wait_s"].to_numpy(dtype=float)
-    focus = c["focus_s"].to_numpy(dtype=float)
-    target = per_row(c["channel"], targets) if len(c) else np.zeros(0)
-    offered = c["queued_t"].notna().to_numpy() if "queued_t" in c else np.ones(len(c), dtype=bool)
-    has_target = ~np.isnan(target) & offered
-    in_time = answered & has_target & (np.nan_to_num(wait, nan=np.inf) <= np.nan_to_num(target, nan=-1.0))
-
-    def count(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        w = mask.astype(float) if weights is None else np.where(mask, weights, 0.0)
-        return np.bincount(g, weights=w, minlength=groups)[:groups]
-
-    def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-
-    n = count(np.ones(len(c), dtype=bool))
-    return {
-        "contacts": n,
-        "handled": count(handled),
-        "abandoned": count(abandoned),
-        "aht_s": ratio(count(handled, focus), count(handled)),
-        "asa_s": ratio(count(answered, wait), count(answered)),
-        "service_level": ratio(count(in_time), count(has_target)),
-        "abandon_rate": ratio(count(abandoned), n),
-    }
+    (the KPI table's functions, counted by leg). Undefined values are nan."""
+    return kpis_by_group(contacts, messages, group, groups, HOURLY_KPIS, targets=targets)
 
 
 def _hourly_kpis(result, channels: Sequence[str], keys: Sequence[str]) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per hour of day: (mean, ci95, replications with data) of each KPI in ``keys``."""
     (strategy,) = [s.name for s in result.strategies]
     resolved = result.scenario.for_strategy(strategy)
-    contacts, _ = measured_window(result.log.contacts, result.log.messages, resolved.warmup_s)
+    contacts, messages = measured_window(result.log.contacts, result.log.messages, resolved.warmup_s)
     c = contacts[contacts["channel"].astype(str).isin(list(channels)).to_numpy()]
     reps = result.replications
     hour = (np.floor(c["arrival_t"].to_numpy(dtype=float) / 3600.0).astype(np.int64)) % 24
     group = c["replication"].to_numpy().astype(np.int64) * 24 + hour
-    values = contact_kpis_by_group(c, group, reps * 24, resolved.service_level_targets)
+    values = contact_kpis_by_group(c, group, reps * 24, resolved.service_level_targets, messages)
     out = {}
     for key in keys:
         table = values[key].reshape(reps, 24)

@@ -42,7 +42,7 @@ import yaml
 from chansim import outdir
 from chansim.errors import InputError, Problem
 from chansim.experiment import simulate
-from chansim.metrics import KPI_KEYS
+from chansim.kpis.table import KPI_KEYS
 from chansim.parallel import check_executor, executor as open_executor, ordered_results
 from chansim.scenario.models import Scenario
 from chansim.scenario.paths import join_path, split_path

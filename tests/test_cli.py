@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chansim.cli import app
-from chansim.metrics import KPI_KEYS
+from chansim.kpis.table import KPI_KEYS
 from chansim.report import RUN_FILES
 
 SMALL = str(Path(__file__).parent / "data" / "small.yaml")

@@ -297,10 +297,18 @@ def test_nobody_waits_with_unlimited_agents_poisson(data):
     k = result.strategies[0].kpis
     assert k["abandoned"] == 0
     if len(c):
-        assert abs(k["asa_s"]) <= EPS
-        if c["channel"].astype(str).isin([ch for ch, s in scenario.channels.items()
-                                          if s.service_level_target_s is not None]).any():
-            assert k["service_level"] == 1.0
+        # nobody waits for an agent: calls are answered at once, chats get a slot at once and
+        # their first reply takes exactly the agent's writing time
+        assert k["slot_wait_s"] is None or abs(k["slot_wait_s"]) <= EPS
+        voice = result.strategies[0].by_channel.get("voice")
+        if voice is not None:
+            assert abs(voice["asa_s"]) <= EPS and voice["service_level"] in (None, 1.0)
+        chats = c[c["channel"].astype(str) != "voice"]
+        if len(chats):
+            m = result.log.messages
+            first = m[(m["sender"] == "agent").to_numpy()].groupby("contact_id")["t"].min()
+            frt = first.reindex(chats["contact_id"]).to_numpy() - chats["queued_t"].to_numpy()
+            assert k["frt_s"] == pytest.approx(float(np.nanmean(frt)))
 
 
 # -------------------------------------------------------------------- costs

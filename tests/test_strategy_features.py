@@ -231,10 +231,15 @@ def test_whatsapp_reach_per_segment_moves_customers_to_their_next_preference():
 
 
 # ------------------------------------------------------------------ repeats
-def test_no_unresolved_contacts_means_fcr_is_one():
+def test_no_unresolved_contacts_means_fcr_is_the_share_not_abandoned():
     result = simulate(base(), replications=2)
-    assert kpi(result, "today", "fcr_rate") == 1.0
-    assert (result.contacts["attempt"] == 0).all()
+    c = result.contacts
+    assert (c["attempt"] == 0).all()
+    # every issue is one contact: resolved first time unless it was abandoned (FCR counts all issues)
+    first = c[c["parent_id"].isna()]
+    per_rep = first.groupby("replication")["outcome"].apply(lambda o: o.isin(["resolved", "contained"]).mean())
+    assert kpi(result, "today", "fcr_rate") == pytest.approx(per_rep.mean())
+    assert (first["outcome"] != "unresolved").all()
 
 
 def test_unresolved_contacts_come_back_as_the_same_customer():

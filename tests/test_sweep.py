@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 import chansim
 from chansim.cli import app
 from chansim.errors import InputError
-from chansim.metrics import KPI_KEYS
+from chansim.kpis.table import KPI_KEYS
 from chansim.sweep import SWEEP_FILES, grid, kpi_columns, parse_axes, parse_axis, sweep
 
 SMALL = str(Path(__file__).parent / "data" / "small.yaml")

@@ -40,7 +40,7 @@ from chansim.cli.common import (
 from chansim.compare import NEUTRAL, best_by_kpi, direction, paired_differences
 from chansim.errors import InputError
 from chansim.experiment import RunResult
-from chansim.metrics import KPI_KEYS
+from chansim.kpis.table import KPI_KEYS
 
 __all__ = ["compare", "comparison", "to_json", "to_csv", "to_table", "write_compare_dir", "COMPARE_FILES"]
 

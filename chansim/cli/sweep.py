@@ -26,7 +26,7 @@ from chansim.cli.common import (
     workers_option,
 )
 from chansim.errors import InputError, Problem
-from chansim.metrics import KPI_KEYS
+from chansim.kpis.table import KPI_KEYS
 
 #: KPIs the table shows besides the chosen one.
 _TABLE_KPIS = ("service_level", "asa_s", "abandon_rate", "occupancy", "cost_per_contact")

@@ -6,13 +6,16 @@ the ★ directions of ``compare``, report formats, the ``check`` groups and
 tolerances, the vocabulary of ``sweep --kpi`` / ``staff --target`` /
 ``optimize`` and the generated KPI reference all derive from this table.
 
-Adding a KPI is one :class:`KPI` entry here plus its measuring function.
+Adding a KPI is one :class:`KPI` entry here plus its measuring function in
+:mod:`chansim.kpis.measures`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Callable, Literal
+
+from chansim.kpis import measures
 
 __all__ = [
     "KPI", "KPIS", "KPI_KEYS", "BY_KEY", "Kind", "LOWER", "NEUTRAL", "HIGHER", "DIRECTION", "KPI_GROUPS", "GROUP_OF",
@@ -35,6 +38,9 @@ class KPI:
     labor, CSAT) rather than measured from the simulation itself.
     ``tolerance``: the default ``check`` band when the simulation moved,
     ``(rel, abs)``, plus 3 × the baseline's ci95.
+    ``measure``: the function that measures it over a
+    :class:`~chansim.kpis.sample.Sample`; by default the function of
+    :mod:`chansim.kpis.measures` named like the key.
     """
 
     key: str
@@ -44,6 +50,11 @@ class KPI:
     tolerance: tuple[float, float]
     description: str
     model: bool = False
+    measure: Callable[[Any], Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.measure is None:
+            object.__setattr__(self, "measure", getattr(measures, self.key))
 
     @property
     def sign(self) -> int:

@@ -1,0 +1,214 @@
+"""KPIs of one replication: every KPI of the table, overall and by channel,
+pool, segment, intent and market.
+
+Pure functions over the event log and the cost lines priced from it.
+Contacts that arrived during the warm-up are left out, with their messages
+and costs; so is the staffed time of the warm-up (:func:`measured_window`).
+
+How costs are shared out in the breakdowns:
+
+* channel fees belong to the channel (and segment and market) of the message
+  or call they price, exactly, where the cost lines carry those columns;
+* labor of a pool is shared between channels, segments, intents and markets
+  by the agent attention (focus time) each took in that pool; idle time is
+  shared in the same proportion;
+* bot fees follow the contacts that had a bot session;
+* a pool's row has its own labor only (its channel fees belong to no pool).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from chansim.kpis.sample import LogArrays, Sample
+from chansim.kpis.table import KPIS
+
+__all__ = ["kpis", "Measured", "measured_window", "per_row", "POOL_FIGURES"]
+
+#: Hours a pool's row carries besides its KPIs.
+POOL_FIGURES = ("staffed_hours", "overtime_hours", "paid_hours", "busy_hours")
+
+
+@dataclass
+class Measured:
+    """One replication's KPIs: ``overall`` and ``breakdowns`` (``"by_channel"``,
+    ``"by_pool"``, ``"by_segment"``, ``"by_intent"``, ``"by_market"``: member →
+    KPIs). A new breakdown is one more key."""
+
+    overall: dict[str, Any]
+    breakdowns: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def by_channel(self) -> dict[str, dict[str, Any]]:
+        return self.breakdowns.get("by_channel", {})
+
+    @property
+    def by_pool(self) -> dict[str, dict[str, Any]]:
+        return self.breakdowns.get("by_pool", {})
+
+
+def per_row(column: pd.Series, mapping: dict[str, float]) -> np.ndarray:
+    """``mapping[value]`` for each row of a (categorical) column; nan where absent."""
+    cat = column.astype("category") if not isinstance(column.dtype, pd.CategoricalDtype) else column
+    lookup = np.array([mapping.get(str(name), np.nan) for name in cat.cat.categories] + [np.nan], dtype=float)
+    return lookup[cat.cat.codes.to_numpy()]  # code -1 (missing) picks the trailing nan
+
+
+def _measure(sample: Sample) -> dict[str, Any]:
+    return {k.key: k.measure(sample) for k in KPIS}
+
+
+def _labels(frame: pd.DataFrame, column: str) -> np.ndarray:
+    return frame[column].astype(str).to_numpy() if column in frame else np.full(len(frame), "", dtype=object)
+
+
+def _cost_by(costs: pd.DataFrame, column: str) -> dict[str, float] | None:
+    """Channel fees per value of ``column`` of the cost lines (None: not carried)."""
+    if column not in costs:
+        return None
+    if not len(costs):
+        return {}
+    return {str(k): float(v) for k, v in costs.groupby(column, observed=True)["cost"].sum().items()}
+
+
+def _labor_shares(log: LogArrays, labels: np.ndarray, labor: pd.DataFrame, pools: np.ndarray) -> dict[str, float]:
+    """Each label's part of the labor cost, shared within each pool by attention."""
+    cost = labor.groupby("pool", sort=False)["cost"].sum() if len(labor) else pd.Series(dtype=float)
+    frame = pd.DataFrame({"pool": pools, "label": labels, "focus": np.nan_to_num(log.focus)})
+    frame = frame[frame["pool"] != "nan"]
+    focus = frame.groupby(["pool", "label"], sort=False)["focus"].sum()
+    out: dict[str, float] = {}
+    if not len(focus):
+        return out
+    total = focus.groupby(level=0).transform("sum")
+    share = (focus / total.where(total > 0)).fillna(0.0)
+    for (pool, label), part in share.items():
+        out[label] = out.get(label, 0.0) + part * float(cost.get(pool, 0.0))
+    return out
+
+
+def kpis(
+    contacts: pd.DataFrame,
+    messages: pd.DataFrame,
+    labor: pd.DataFrame,
+    channel_costs: pd.DataFrame,
+    *,
+    targets: dict[str, float],
+    bot_cost_per_session: float = 0.0,
+    fcr_window_s: float = 7 * 86_400.0,
+    survey: pd.DataFrame | None = None,
+    markets: dict[str, str] | None = None,
+    hours_per_fte: float = 40.0,
+    period_h: float | None = None,
+) -> Measured:
+    """KPIs of one replication of one strategy.
+
+    ``contacts`` and ``messages`` are the measured window (see
+    :func:`measured_window`); ``labor`` is :func:`chansim.labor.labor_costs`
+    (net of the warm-up); ``channel_costs`` the cost lines priced from those
+    contacts and messages; ``targets`` the service-level target (s) of each
+    channel that has one; ``markets`` the market of each segment (for the
+    market breakdown); ``period_h`` the measured hours (for FTE)."""
+    log = LogArrays(contacts, messages, targets=targets, fcr_window_s=fcr_window_s, survey=survey)
+    costs = channel_costs
+    n = log.n
+    every = np.ones(n, bool)
+    all_messages = np.ones(len(messages), bool)
+    common = {"hours_per_fte": hours_per_fte, "period_h": period_h or 0.0}
+    sessions = log.bot_session
+    overall = _measure(Sample(log, every, False, float(costs["cost"].sum()) if len(costs) else 0.0,
+                              float(labor["cost"].sum()) if len(labor) else 0.0,
+                              float(sessions.sum()) * bot_cost_per_session, all_messages, labor, **common))
+
+    pools = _labels(contacts, "pool")
+    message_rows = log.message_rows
+    in_row = message_rows >= 0
+    breakdowns: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def messages_of(rows: np.ndarray) -> np.ndarray:
+        mask = np.zeros(len(messages), bool)
+        mask[in_row] = rows[message_rows[in_row]]
+        return mask
+
+    # by channel: each leg on its own channel; campaign sends on theirs
+    channels = _labels(contacts, "channel")
+    m_channel = _labels(messages, "channel")
+    fees = _cost_by(costs, "channel") or {}
+    labor_of = _labor_shares(log, channels, labor, pools)
+    by_channel = {}
+    for name in dict.fromkeys(channels.tolist()):
+        rows = channels == name
+        by_channel[name] = _measure(Sample(log, rows, True, fees.get(name, 0.0), labor_of.get(name, 0.0),
+                                           float(sessions[rows].sum()) * bot_cost_per_session,
+                                           m_channel == name, None, **common))
+    breakdowns["by_channel"] = by_channel
+
+    # by pool: the legs it served, its own hours and labor
+    by_pool = {}
+    for row in labor.itertuples(index=False):
+        name = str(row.pool)
+        rows = pools == name
+        own = labor[labor["pool"].astype(str) == name]
+        k = _measure(Sample(log, rows, True, None, float(own["cost"].sum()), None, messages_of(rows), own, **common))
+        k.update({f: float(own[f].sum()) for f in POOL_FIGURES if f in own})
+        by_pool[name] = k
+    breakdowns["by_pool"] = by_pool
+
+    # by segment, intent, market: whole contacts; labor shared by attention
+    segments = _labels(contacts, "segment")
+    groups = {"by_segment": ("segment", segments), "by_intent": ("intent", _labels(contacts, "intent"))}
+    if markets:
+        groups["by_market"] = ("market", np.array([markets.get(s, "") for s in segments], dtype=object))
+    for key, (column, labels) in groups.items():
+        fees = _cost_by(costs, column)
+        labor_of = _labor_shares(log, labels, labor, pools)
+        table = {}
+        for name in dict.fromkeys(labels.tolist()):
+            rows = labels == name
+            table[name] = _measure(Sample(log, rows, False, None if fees is None else fees.get(name, 0.0),
+                                          labor_of.get(name, 0.0), float(sessions[rows].sum()) * bot_cost_per_session,
+                                          messages_of(rows), None, **common))
+        breakdowns[key] = table
+    return Measured(overall, breakdowns)
+
+
+def measured_window(contacts: pd.DataFrame, messages: pd.DataFrame, warmup_s: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Contacts that arrived after the warm-up, and their messages (messages
+    outside any contact, such as campaign sends, by their own time)."""
+    if warmup_s <= 0:
+        return contacts, messages
+    keep = contacts["arrival_t"].to_numpy(dtype=float) >= warmup_s
+    c = contacts[keep]
+    keys = ["replication", "strategy", "contact_id"]
+    ids = pd.MultiIndex.from_frame(c[keys].astype({"strategy": str}))
+    mine = pd.MultiIndex.from_frame(messages[keys].astype({"strategy": str})).isin(ids)
+    loose = (messages["contact_id"].to_numpy() < 0) & (messages["t"].to_numpy(dtype=float) >= warmup_s)
+    return c, messages[mine | loose]
+
+
+
+def kpis_by_group(contacts: pd.DataFrame, messages: pd.DataFrame | None, group: np.ndarray, groups: int,
+                  keys: tuple[str, ...] | list[str], *, targets: dict[str, float],
+                  fcr_window_s: float = 7 * 86_400.0) -> dict[str, np.ndarray]:
+    """Contact KPIs (``keys``, measured without costs or labor) for each group
+    ``0..groups-1`` of the legs of ``contacts`` (e.g. the hour each arrived),
+    counted by leg, with the same functions as :func:`kpis`. nan where a KPI
+    has nothing to measure."""
+    m = messages if messages is not None else pd.DataFrame({"t": [], "contact_id": [], "sender": [], "channel": []})
+    log = LogArrays(contacts, m, targets=targets, fcr_window_s=fcr_window_s)
+    g = np.asarray(group, dtype=np.int64)
+    measure = {k.key: k.measure for k in KPIS if k.key in keys}
+    out = {key: np.full(groups, np.nan) for key in keys}
+    no_messages = np.zeros(len(m), bool)
+    for index in np.unique(g):
+        if not 0 <= index < groups:
+            continue
+        sample = Sample(log, g == index, True, None, None, None, no_messages)
+        for key, fn in measure.items():
+            value = fn(sample)
+            out[key][index] = np.nan if value is None else value
+    return out

@@ -1,0 +1,284 @@
+"""What the KPIs are measured on: one replication's event log as arrays.
+
+:class:`LogArrays` turns the contacts and messages tables of one measured
+window into numpy arrays once (a row is a *leg*: a contact, or a continuation
+of it on another channel). :class:`Sample` is a part of it (the whole log, one
+channel, one pool, one segment, ...) that the KPI functions of
+:mod:`chansim.kpis.measures` read; it carries the costs that belong to it.
+
+Two ways of counting, one per kind of breakdown:
+
+* **by contact** (overall, segment, intent, market): a customer-initiated
+  attempt counts once, with the outcome of its last leg (a deflected call
+  whose SMS continuation was resolved is one resolved contact);
+* **by leg** (channel, pool): each leg counts on its own channel and pool with
+  its own outcome (a deflected call is a voice contact ending ``deflected``,
+  and its continuation an SMS contact).
+
+Queue measures (answer, wait, service level, first response, slot wait,
+handle time) are per leg in both: each leg queues on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from chansim.billing.sms import sms_segments
+from chansim.channels import channel_kind
+
+__all__ = ["LogArrays", "Sample"]
+
+_REACHED = ("resolved", "unresolved", "contained")
+_SOLVED = ("resolved", "contained")
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Integer codes (-1 missing) and the names they stand for."""
+    cat = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
+    return cat.cat.codes.to_numpy().astype(np.int64), [str(x) for x in cat.cat.categories]
+
+
+def _isin(codes: np.ndarray, names: list[str], wanted: tuple[str, ...]) -> np.ndarray:
+    hit = np.array([n in wanted for n in names] + [False], dtype=bool)
+    return hit[codes]
+
+
+class LogArrays:
+    """Per-leg and per-message arrays of one replication's measured window."""
+
+    def __init__(self, contacts: pd.DataFrame, messages: pd.DataFrame, *, targets: dict[str, float],
+                 fcr_window_s: float, survey: pd.DataFrame | None = None):
+        c = contacts
+        self.n = n = len(c)
+        self.channel, self.channel_names = _codes(c["channel"])
+        self.outcome_code, self.outcome_names = _codes(c["outcome"])
+        ids = c["contact_id"].to_numpy(np.int64) if n else np.zeros(0, np.int64)
+        self.position = np.full(int(ids.max()) + 1 if n else 1, -1, dtype=np.int64)
+        self.position[ids] = np.arange(n)
+        parent = c["parent_id"].to_numpy(dtype=float, na_value=np.nan) if "parent_id" in c else np.full(n, np.nan)
+        self.leg = ~np.isnan(parent)
+        self.top = ~self.leg
+        # the contact each leg belongs to (a chain of continuations climbs to its first leg)
+        up = np.arange(n)
+        known = self.leg & (np.nan_to_num(parent, nan=-1) < self.position.size)
+        up[known] = self.position[parent[known].astype(np.int64)]
+        up[up < 0] = np.flatnonzero(up < 0)  # a parent before the warm-up: the leg stands for its contact
+        while True:
+            nxt = up[up]
+            if np.array_equal(nxt, up):
+                break
+            up = nxt
+        self.contact_of = up
+        self.top |= up == np.arange(n)
+        # the contact's final outcome: that of its last leg (continuations come later, with larger ids)
+        last = np.arange(n)
+        np.maximum.at(last, up, np.arange(n))
+        self.final_code = self.outcome_code.copy()
+        self.final_code[self.top] = self.outcome_code[last[self.top]]
+        self.voice = np.array([channel_kind(name) == "voice" for name in self.channel_names] + [False])[self.channel]
+        self.queued = c["queued_t"].to_numpy(dtype=float) if "queued_t" in c else c["arrival_t"].to_numpy(float)
+        self.slot_t = c["answer_t"].to_numpy(dtype=float)
+        self.arrival = c["arrival_t"].to_numpy(dtype=float)
+        self.end = c["end_t"].to_numpy(dtype=float)
+        self.focus = c["focus_s"].to_numpy(dtype=float)
+        self.target = np.array([targets.get(name, np.nan) for name in self.channel_names] + [np.nan])[self.channel]
+        self.bot_session = ((c["bot_outcome"] != "none").to_numpy() if "bot_outcome" in c else np.zeros(n, bool))
+        self.root = c["root_id"].to_numpy(np.int64) if "root_id" in c else ids
+        self.attempt = c["attempt"].to_numpy() if "attempt" in c else np.zeros(n)
+        self.fcr_window_s = fcr_window_s
+        self.survey = survey
+        self._messages = messages
+        self._contacts = c
+
+    # ----------------------------------------------------------- outcomes
+    def own(self, *names: str) -> np.ndarray:
+        return _isin(self.outcome_code, self.outcome_names, names)
+
+    def final(self, *names: str) -> np.ndarray:
+        return _isin(self.final_code, self.outcome_names, names)
+
+    # -------------------------------------------------------------- replies
+    @cached_property
+    def _message_arrays(self) -> dict[str, np.ndarray]:
+        m = self._messages
+        if not len(m):
+            z = np.zeros(0)
+            return {"row": z.astype(np.int64), "t": z, "sender": z.astype(np.int64), "customer": z.astype(bool)}
+        contact = m["contact_id"].to_numpy(np.int64)
+        inside = (contact >= 0) & (contact < self.position.size)
+        row = np.full(contact.size, -1, dtype=np.int64)
+        row[inside] = self.position[contact[inside]]
+        sender, names = _codes(m["sender"])
+        return {"row": row, "t": m["t"].to_numpy(dtype=float), "sender": sender, "names": names}
+
+    @cached_property
+    def first_reply(self) -> np.ndarray:
+        """Per leg: when the first agent reply was sent (nan: none). The engine's
+        ``first_reply_t`` where the log has it, else from the messages."""
+        if "first_reply_t" in self._contacts:
+            return self._contacts["first_reply_t"].to_numpy(dtype=float)
+        a = self._message_arrays
+        out = np.full(self.n, np.inf)
+        if a["row"].size:
+            agent = (a["sender"] == a["names"].index("agent")) if "agent" in a["names"] else np.zeros(a["row"].size, bool)
+            agent &= a["row"] >= 0
+            np.minimum.at(out, a["row"][agent], a["t"][agent])
+        out[~np.isfinite(out)] = np.nan
+        return out
+
+    @cached_property
+    def answer(self) -> np.ndarray:
+        """Per leg: when an agent answered: the call picked up (voice), the
+        first agent reply (messaging, email)."""
+        return np.where(self.voice, self.slot_t, self.first_reply)
+
+    @cached_property
+    def offered(self) -> np.ndarray:
+        """Legs that joined the agents' queue."""
+        return ~np.isnan(self.queued)
+
+    @cached_property
+    def wait(self) -> np.ndarray:
+        """Queue to answer (s) of answered legs; nan otherwise."""
+        return self.answer - self.queued
+
+    @cached_property
+    def in_time(self) -> np.ndarray:
+        return self.offered & ~np.isnan(self.target) & (np.nan_to_num(self.wait, nan=np.inf) <= np.nan_to_num(self.target, nan=-1))
+
+    @cached_property
+    def customer_messages(self) -> dict[str, np.ndarray]:
+        """Each customer message written to agents: its leg, the time to the
+        agent's next reply (nan: never answered) and whether that was within
+        the channel's target."""
+        a = self._message_arrays
+        empty = {"row": np.zeros(0, np.int64), "response": np.zeros(0), "in_time": np.zeros(0, bool),
+                 "has_target": np.zeros(0, bool)}
+        if not a["row"].size or "customer" not in a["names"]:
+            return empty
+        names = a["names"]
+        row, t, sender = a["row"], a["t"], a["sender"]
+        keep = row >= 0
+        order = np.flatnonzero(keep)
+        order = order[np.argsort(row[order], kind="stable")]  # by leg, in time order within it
+        row, t, sender = row[order], t[order], sender[order]
+        customer = sender == names.index("customer")
+        reply = np.zeros(row.size, bool)
+        for who in ("agent", "bot"):
+            if who in names:
+                reply |= sender == names.index(who)
+        idx = np.arange(row.size)
+        nxt = np.where(reply, idx, row.size)
+        nxt = np.minimum.accumulate(nxt[::-1])[::-1]
+        has_next = nxt < row.size
+        nxt_c = np.minimum(nxt, max(row.size - 1, 0))
+        same = has_next & (row[nxt_c] == row)
+        by_agent = same & ("agent" in names) & (sender[nxt_c] == (names.index("agent") if "agent" in names else -1))
+        start = np.maximum(t, self.queued[row])
+        waiting = ~same & (t >= np.nan_to_num(self.queued[row], nan=np.inf)) & ~self.voice[row]
+        counted = customer & (by_agent | waiting)
+        response = np.where(by_agent, t[nxt_c] - start, np.nan)[counted]
+        r = row[counted]
+        target = self.target[r]
+        return {"row": r, "response": response, "has_target": ~np.isnan(target),
+                "in_time": ~np.isnan(target) & (np.nan_to_num(response, nan=np.inf) <= np.nan_to_num(target, nan=-1))}
+
+    @cached_property
+    def message_rows(self) -> np.ndarray:
+        """Per message: its leg (-1 for messages outside any contact, e.g. campaign sends)."""
+        return self._message_arrays["row"]
+
+    @cached_property
+    def message_channel(self) -> tuple[np.ndarray, list[str]]:
+        return _codes(self._messages["channel"]) if len(self._messages) else (np.zeros(0, np.int64), [])
+
+    @cached_property
+    def message_segments(self) -> np.ndarray:
+        """SMS segments of each message (0 off the SMS channel)."""
+        m = self._messages
+        if not len(m):
+            return np.zeros(0, np.int64)
+        codes, names = self.message_channel
+        sms = codes == (names.index("sms") if "sms" in names else -2)
+        out = np.zeros(len(m), np.int64)
+        if sms.any():
+            out[sms] = sms_segments(m["chars"].to_numpy()[sms], m["non_gsm"].to_numpy()[sms])
+        return out
+
+    # --------------------------------------------------------------- issues
+    @cached_property
+    def issues(self) -> dict[str, np.ndarray]:
+        """Per leg that opens an issue (the first contact, not a leg): whether
+        the issue was resolved at that contact with no repeat within the FCR
+        window, and the time to its final resolution (nan: never resolved)."""
+        opener = self.top & (self.attempt == 0)
+        if not self.n:
+            return {"opener": opener, "fcr": np.zeros(0, bool), "ttr": np.zeros(0)}
+        _, issue = np.unique(self.root, return_inverse=True)
+        k = int(issue.max()) + 1
+        start = np.full(k, np.inf)
+        np.minimum.at(start, issue[opener], self.arrival[opener])
+        solved_first = np.zeros(k, bool)
+        solved_first[issue[opener & self.final(*_SOLVED)]] = True
+        again = self.top & (self.attempt > 0)
+        since = self.arrival[again] - start[issue[again]]
+        repeated = np.zeros(k, bool)
+        repeated[issue[again][since <= self.fcr_window_s]] = True
+        solved = self.own(*_SOLVED)
+        resolution = np.full(k, -np.inf)
+        np.fmax.at(resolution, issue[solved], self.end[solved])
+        ttr = np.where(np.isfinite(resolution), resolution - start, np.nan)
+        return {"opener": opener, "fcr": (solved_first & ~repeated)[issue], "ttr": ttr[issue]}
+
+    def scores(self) -> tuple[np.ndarray, np.ndarray]:
+        """Survey: per leg, answered or not, and the score (nan if none)."""
+        s = self.survey
+        if s is None:
+            return np.zeros(self.n, bool), np.full(self.n, np.nan)
+        responded = s["responded"].to_numpy(dtype=bool)
+        score = s["score"].to_numpy(dtype=float, na_value=np.nan)
+        return responded & ~np.isnan(score), score
+
+
+@dataclass
+class Sample:
+    """A part of one replication's log and its costs, for the KPI functions.
+
+    ``rows`` selects legs; ``by_leg`` says how contacts are counted (see the
+    module docstring); ``cost_*`` are the costs that belong to the part (None
+    where they cannot be attributed to it); ``labor`` the pool rows (hours)
+    that belong to it, for occupancy, slot utilisation and FTE."""
+
+    log: LogArrays
+    rows: np.ndarray
+    by_leg: bool
+    cost_channel: float | None
+    cost_labor: float | None
+    cost_bot: float | None
+    messages: np.ndarray  # mask over the messages table
+    labor: pd.DataFrame | None = None
+    hours_per_fte: float = 40.0
+    period_h: float = 168.0
+    extra: dict = field(default_factory=dict)
+
+    @cached_property
+    def counted(self) -> np.ndarray:
+        """The legs that count as contacts here."""
+        return self.rows if self.by_leg else self.rows & self.log.top
+
+    def outcome(self, *names: str) -> np.ndarray:
+        return self.counted & (self.log.own(*names) if self.by_leg else self.log.final(*names))
+
+    @cached_property
+    def handled(self) -> np.ndarray:
+        """Legs an agent answered and finished."""
+        return self.rows & ~np.isnan(self.log.slot_t) & self.log.own("resolved", "unresolved")
+
+    @cached_property
+    def replies(self) -> dict[str, np.ndarray]:
+        cm = self.log.customer_messages
+        return {k: v[self.rows[cm["row"]]] for k, v in cm.items()}
