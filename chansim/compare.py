@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import stdtr, stdtrit  # Student t: lighter than scipy.stats
 
+from chansim.kpis.address import kpi_of, lookup
 from chansim.kpis.table import DIRECTION as TABLE_DIRECTION, HIGHER, KPI_KEYS, LOWER, NEUTRAL
 
 __all__ = [
@@ -53,15 +54,17 @@ DIFFERENCE_COLUMNS = [
 
 
 def direction(kpi: str) -> int:
-    """+1 higher is better, -1 lower is better, 0 neutral (also for unknown KPIs)."""
-    return DIRECTION.get(kpi, NEUTRAL)
+    """+1 higher is better, -1 lower is better, 0 neutral (also for unknown
+    KPIs); a breakdown address (``voice.service_level``) has its KPI's."""
+    return DIRECTION.get(kpi, DIRECTION.get(kpi_of(kpi), NEUTRAL))
 
 
 def _kpi_columns(frame: pd.DataFrame) -> list[str]:
-    """The KPI columns of a replication table, in KPI_KEYS order, then any new ones."""
+    """The overall KPI columns of a replication table, in KPI_KEYS order, then
+    any new ones (breakdown columns, whose names hold a dot, are left out)."""
     known = [k for k in KPI_KEYS if k in frame.columns]
     extra = [c for c in frame.columns if c not in known and c not in ("strategy", "replication")
-             and not c.startswith("_")]
+             and not c.startswith("_") and "." not in c]
     return known + extra
 
 
@@ -108,7 +111,7 @@ def _paired(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
     return out
 
 
-def paired_differences(result: Any, baseline: str | None = None) -> pd.DataFrame:
+def paired_differences(result: Any, baseline: str | None = None, keys: Sequence[str] | None = None) -> pd.DataFrame:
     """Paired differences of every KPI between each strategy and a baseline.
 
     For each strategy other than ``baseline`` (default: the first) and each KPI:
@@ -124,6 +127,9 @@ def paired_differences(result: Any, baseline: str | None = None) -> pd.DataFrame
     pair gives a difference but no interval; identical values give
     ``diff = 0``, ``ci95 = 0``, ``p_value = 1``, not significant; a constant
     non-zero difference is significant with ``p_value = 0``.
+
+    ``keys``: the KPIs or breakdown addresses to compare (default: every
+    overall KPI). An address the run did not measure gives ``n = 0``.
     """
     frame = result.replication_kpis
     names = _strategy_names(result)
@@ -132,7 +138,7 @@ def paired_differences(result: Any, baseline: str | None = None) -> pd.DataFrame
     base = names[0] if baseline is None else baseline
     if base not in names:
         raise ValueError(f"no strategy named {base!r} (have: {', '.join(names)})")
-    keys = _kpi_columns(frame)
+    keys = _kpi_columns(frame) if keys is None else list(keys)
     by = {name: sub.set_index("replication") for name, sub in frame.groupby(frame["strategy"].astype(str), sort=False)}
     rows = []
     for name in names:
@@ -141,7 +147,7 @@ def paired_differences(result: Any, baseline: str | None = None) -> pd.DataFrame
         a_frame, b_frame = by.get(base), by.get(name)
         reps = a_frame.index.intersection(b_frame.index) if a_frame is not None and b_frame is not None else []
         for key in keys:
-            if len(reps):
+            if len(reps) and key in frame.columns:
                 a = _numeric(a_frame.loc[reps, key]).to_numpy()
                 b = _numeric(b_frame.loc[reps, key]).to_numpy()
                 ok = ~(np.isnan(a) | np.isnan(b))
@@ -156,7 +162,11 @@ def paired_differences(result: Any, baseline: str | None = None) -> pd.DataFrame
     return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
 
 
-def best_by_kpi(result: Any) -> dict[str, str]:
+def _value(strategy: Any, key: str) -> float | None:
+    return strategy.kpis.get(key) if "." not in key else lookup(strategy, key)[0]
+
+
+def best_by_kpi(result: Any, keys: Sequence[str] | None = None) -> dict[str, str]:
     """The strategy with the best mean of each KPI that has a direction.
 
     Lower is better for costs and times and the abandon rate; higher for
@@ -166,12 +176,13 @@ def best_by_kpi(result: Any) -> dict[str, str]:
     best). A tie for best goes to the first strategy listed."""
     best: dict[str, str] = {}
     strategies = list(result.strategies)
-    keys = list(dict.fromkeys([k for s in strategies for k in s.kpis]))
+    if keys is None:
+        keys = list(dict.fromkeys([k for s in strategies for k in s.kpis]))
     for key in keys:
         way = direction(key)
         if way == NEUTRAL:
             continue
-        values = [(s.name, s.kpis.get(key)) for s in strategies]
+        values = [(s.name, _value(s, key)) for s in strategies]
         values = [(n, float(v)) for n, v in values if v is not None and not math.isnan(float(v))]
         if len({v for _, v in values}) < 2:  # nothing measured, one strategy, or all equal
             continue

@@ -450,11 +450,46 @@ def cli_reference() -> str:
     return "\n".join(out)
 
 
+# ------------------------------------------------------------------ KPIs
+def kpi_reference() -> str:
+    """The Markdown of ``docs/reference/kpis.md``: the KPI table."""
+    from chansim.kpis import address
+    from chansim.kpis.table import KPIS
+
+    out = [
+        "# KPI reference",
+        "",
+        "Generated from `chansim/kpis/table.py` by `python -m chansim.docgen`; do not edit by hand.",
+        "",
+        "Every KPI, in the order of the tables, JSON and CSV. *Direction* is what `compare` ranks (★) and what "
+        "`optimize` may use as an objective; *check group* and *tolerance* are those of `chansim check` when the "
+        "simulation moved (plus 3 × the baseline's 95 % CI half-width); a *model* KPI is priced or scored from the "
+        "log by a pure function, so it must match its baseline exactly while the simulation itself is unchanged.",
+        "",
+        "| KPI | kind | direction | check group | tolerance (rel, abs) | model | definition |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for k in KPIS:
+        rel, abs_ = k.tolerance
+        out.append(f"| `{k.key}` | {k.kind} | {k.direction} | {k.group} | {rel:g}, {abs_:g} | "
+                   f"{'yes' if k.model else ''} | {_cell(k.description)} |")
+    from chansim.kpis import metrics, sample
+
+    def verbatim(module: Any) -> str:
+        return _md(inspect.getdoc(module) or "")
+
+    out += ["", "## Breakdowns", "", verbatim(address), "",
+            "## How breakdowns count contacts", "", verbatim(sample), "",
+            "## How breakdowns share costs", "", verbatim(metrics), ""]
+    return "\n".join(out)
+
+
 # ------------------------------------------------------------------ writing
 #: Page (relative to the docs directory) → function returning its text.
 PAGES = {
     "reference/scenario.md": scenario_reference,
     "reference/cli.md": cli_reference,
+    "reference/kpis.md": kpi_reference,
 }
 
 

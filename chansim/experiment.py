@@ -25,7 +25,7 @@ from chansim.csat import survey
 from chansim.engine import EventLog, run_replication
 from chansim.engine.streams import Streams
 from chansim.errors import InputError, Problem
-from chansim.kpis.address import BREAKDOWNS, lookup
+from chansim.kpis.address import BREAKDOWNS, flatten, lookup
 from chansim.labor import labor_costs
 from chansim.kpis.metrics import kpis, measured_window
 from chansim.kpis.table import KPI_KEYS
@@ -311,7 +311,7 @@ def simulate(
         for r in range(reps):
             measured, costs, labor, replication_log = outputs[name, r]
             per_rep.append(measured)
-            rows.append({"strategy": name, "replication": r, **measured.overall})
+            rows.append({"strategy": name, "replication": r, **measured.overall, **flatten(measured.breakdowns)})
             cost_frames.append(costs)
             labor_frames.append(labor)
             if replication_log is not None:

@@ -19,7 +19,8 @@ from rich.table import Table
 
 from chansim import outdir
 from chansim.experiment import LOG_TABLES, RunResult, log_level, simulate
-from chansim.kpis.table import KPI_KEYS
+from chansim.kpis.address import breakdown_table
+from chansim.kpis.table import KPI_KEYS, kind_of
 
 __all__ = ["to_json", "to_csv", "to_table", "write_run_files", "write_run_dir", "simulate_to_dir", "check_out_dir",
            "jsonable", "RUN_FILES", "RUN_MARKER"]
@@ -29,12 +30,6 @@ RUN_FILES = ("summary.json", "summary.csv", "scenario.yaml", "contacts.parquet",
              "staffing.parquet", "costs.parquet")
 #: The file that marks a directory as an earlier run result (safe to replace).
 RUN_MARKER = "summary.json"
-
-_COUNTS = {"contacts", "handled", "contained", "abandoned", "messages", "sms_segments"}
-_MONEY = {"cost_total", "cost_channel", "cost_labor", "cost_bot", "cost_per_contact", "cost_per_resolution"}
-_SHARES = {"service_level", "abandon_rate", "containment_rate", "fcr_rate", "occupancy", "csat_pct"}
-_SECONDS = {"aht_s", "asa_s", "ttr_s"}
-_SCORES = {"csat"}
 
 
 def jsonable(value: Any) -> Any:
@@ -57,21 +52,25 @@ def to_json(result: RunResult) -> str:
     return json.dumps(jsonable(result.to_dict()), indent=2, allow_nan=False)
 
 
+CSV_COLUMNS = ["strategy", "channel", "kpi", "mean", "ci95", "address"]
+
+
 def csv_rows(result: RunResult) -> list[dict[str, Any]]:
-    """Tidy rows: strategy, channel (``all`` overall), kpi, mean, ci95."""
+    """Tidy rows: strategy, channel (``all`` overall; empty on the pool,
+    segment, intent and market rows), kpi, mean, ci95 and the KPI's address
+    (``voice.service_level``, ``pool.digital.occupancy``, ...)."""
     rows = []
     for s in result.strategies:
-        for key in KPI_KEYS:
-            rows.append({"strategy": s.name, "channel": "all", "kpi": key, "mean": s.kpis[key], "ci95": s.ci95[key]})
-        for channel, values in s.by_channel.items():
-            for key in KPI_KEYS:
-                rows.append({"strategy": s.name, "channel": channel, "kpi": key, "mean": values[key], "ci95": None})
+        for address, mean, ci in breakdown_table(s):
+            channel = "all" if address.breakdown is None else (address.member if address.breakdown == "channel" else "")
+            rows.append({"strategy": s.name, "channel": channel, "kpi": address.kpi, "mean": mean, "ci95": ci,
+                         "address": str(address)})
     return rows
 
 
 def to_csv(result: RunResult) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["strategy", "channel", "kpi", "mean", "ci95"], lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in csv_rows(result):
         writer.writerow({k: ("" if v is None else (repr(v) if isinstance(v, float) else v)) for k, v in jsonable(row).items()})
@@ -83,27 +82,29 @@ def format_value(key: str, value: float | None, currency: str = "") -> str:
     shares as percentages, times in seconds."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    if key in _COUNTS:
+    kind = kind_of(key)
+    if kind == "count":
         return f"{value:,.0f}"
-    if key in _MONEY:
+    if kind == "money":
         return f"{value:,.2f}" if abs(value) < 1000 else f"{value:,.0f}"
-    if key in _SHARES:
+    if kind == "share":
         return f"{100 * value:.1f} %"
-    if key in _SECONDS:
+    if kind == "seconds":
         return f"{value:,.1f} s"
-    if key in _SCORES:
+    if kind == "score":
         return f"{value:.2f} / 5"
-    return f"{value:.2f}"
+    return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.2f}"
 
 
 def _format_ci(key: str, ci: float | None, value: float | None = None) -> str:
     if ci is None or ci == 0:
         return ""
-    if key in _SHARES:
+    kind = kind_of(key)
+    if kind == "share":
         return f" ± {100 * ci:.1f}"
-    if key in _COUNTS or (key in _MONEY and max(ci, abs(value or 0)) >= 1000):
+    if kind == "count" or (kind == "money" and max(ci, abs(value or 0)) >= 1000):
         return f" ± {ci:,.0f}"
-    return f" ± {ci:,.2f}" if key in _MONEY | _SCORES else f" ± {ci:,.1f}"
+    return f" ± {ci:,.2f}" if kind in ("money", "score") else f" ± {ci:,.1f}"
 
 
 def to_table(result: RunResult) -> Table:

@@ -42,7 +42,8 @@ import yaml
 from chansim import outdir
 from chansim.errors import InputError, Problem
 from chansim.experiment import simulate
-from chansim.kpis.table import KPI_KEYS
+from chansim.kpis.address import parse_address
+from chansim.kpis.table import KPI_KEYS, kind_of
 from chansim.parallel import check_executor, executor as open_executor, ordered_results
 from chansim.scenario.models import Scenario
 from chansim.scenario.paths import join_path, split_path
@@ -60,9 +61,11 @@ _NUM = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _RANGE = re.compile(rf"^\s*({_NUM})\s*\.\.\s*({_NUM})\s*(?::\s*(\S*))?\s*$")
 
 
-def kpi_columns() -> list[str]:
-    """``[kpi, kpi_ci95, ...]`` for every KPI, in KPI order."""
-    return [c for k in KPI_KEYS for c in (k, f"{k}_ci95")]
+def kpi_columns(extra: Sequence[str] = ()) -> list[str]:
+    """``[kpi, kpi_ci95, ...]`` for every KPI, in KPI order, then the
+    breakdown addresses of ``extra`` (``voice.service_level``)."""
+    keys = list(KPI_KEYS) + [k for k in extra if k not in KPI_KEYS]
+    return [c for k in keys for c in (k, f"{k}_ci95")]
 
 
 # ------------------------------------------------------------------- parsing
@@ -180,13 +183,14 @@ def _with_staffing_counterpart(point: dict[str, Any]) -> dict[str, Any]:
 
 
 def _point_rows(scenario: Scenario, point: dict[str, Any], strategies: list[str],
-                replications: int | None) -> list[dict[str, Any]]:
+                replications: int | None, extra: Sequence[str] = ()) -> list[dict[str, Any]]:
     """Simulate one grid point, its replications one after the other; its rows (runs in a worker)."""
-    return _rows(simulate(scenario, strategies, replications, log="none"), point)
+    return _rows(simulate(scenario, strategies, replications, log="none"), point, extra)
 
 
-def _rows(result, point: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per strategy of a simulated point: the point's values, ``strategy``, KPIs and CIs."""
+def _rows(result, point: dict[str, Any], extra: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """One row per strategy of a simulated point: the point's values,
+    ``strategy``, KPIs and CIs (and those of the breakdown addresses ``extra``)."""
     rows = []
     for s in result.strategies:
         row: dict[str, Any] = dict(point)
@@ -194,6 +198,8 @@ def _rows(result, point: dict[str, Any]) -> list[dict[str, Any]]:
         for key in KPI_KEYS:
             row[key] = s.kpis[key]
             row[f"{key}_ci95"] = s.ci95[key]
+        for key in extra:
+            row[key], row[f"{key}_ci95"] = s.value(key)
         rows.append(row)
     return rows
 
@@ -208,6 +214,7 @@ def sweep(
     executor: str | Executor = "processes",
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    kpis: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Simulate every combination of ``axes`` (``{dotted.path: [values]}``).
 
@@ -217,7 +224,10 @@ def sweep(
     :class:`InputError` naming the point. ``progress(done, total)`` is called
     after each point. ``workers``, ``executor`` and ``scheduler`` are those
     of :func:`chansim.simulate` (a single point runs its replications in
-    parallel instead)."""
+    parallel instead). ``kpis``: breakdown addresses (``voice.service_level``,
+    ``pool.digital.occupancy``) to add as columns besides every KPI."""
+    extra = [str(parse_address(k, "--kpi")) for k in kpis]
+    extra = [k for k in dict.fromkeys(extra) if k not in KPI_KEYS]
     if not axes:
         raise InputError(Problem("--set", "give at least one key to sweep: --set key=v1,v2,..."))
     for key, values in axes.items():
@@ -256,17 +266,17 @@ def sweep(
     if len(points) == 1:  # one point: its replications run in parallel instead
         result = simulate(scenarios[0], names, replications, workers=workers, executor=executor,
                           scheduler=scheduler, log="none")
-        rows = _rows(result, points[0])
+        rows = _rows(result, points[0], extra)
         if progress is not None:
             progress(1, 1)
     else:
-        tasks = [(s, p, names, replications) for p, s in zip(points, scenarios)]
+        tasks = [(s, p, names, replications, extra) for p, s in zip(points, scenarios)]
         opened = (nullcontext(executor) if isinstance(executor, Executor)
                   else open_executor(workers, executor, scheduler, tasks=len(tasks)))
         with opened as pool:
             rows = [row for point_rows in ordered_results(pool, _point_rows, tasks, progress=progress)
                     for row in point_rows]
-    columns = list(axes) + ["strategy"] + kpi_columns()
+    columns = list(axes) + ["strategy"] + kpi_columns(extra)
     frame = pd.DataFrame(rows, columns=columns)
     return frame
 
@@ -274,11 +284,6 @@ def sweep(
 # ----------------------------------------------------------------- presenting
 def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-_MONEY = {"cost_total", "cost_channel", "cost_labor", "cost_bot", "cost_per_contact", "cost_per_resolution"}
-_SHARES = {"service_level", "abandon_rate", "containment_rate", "fcr_rate", "occupancy", "csat_pct"}
-_SECONDS = {"aht_s", "asa_s", "ttr_s"}
 
 
 def rows_json(frame: pd.DataFrame) -> str:
@@ -308,7 +313,8 @@ def plot(frame: pd.DataFrame, kpi: str, *, title: str = "", currency: str = ""):
     varying = [k for k in keys if frame[k].map(repr).nunique() > 1]
     x_key = (varying or keys)[0]
     others = [k for k in varying if k != x_key]
-    scale, unit = (100.0, "%") if kpi in _SHARES else (1.0, "s" if kpi in _SECONDS else (currency if kpi in _MONEY else ""))
+    kind = kind_of(kpi)
+    scale, unit = (100.0, "%") if kind == "share" else (1.0, {"seconds": "s", "money": currency}.get(kind, ""))
     firsts: dict[str, Any] = {}
     for value in frame[x_key]:
         firsts.setdefault(repr(value), value)  # the x values in first-seen (grid) order

@@ -88,11 +88,16 @@ def test_csv_is_tidy_and_parses():
     result = invoke("run", SMALL, "--format", "csv", "-q", "--replications", "2")
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert set(rows[0]) == {"strategy", "channel", "kpi", "mean", "ci95"}
+    assert set(rows[0]) == {"strategy", "channel", "kpi", "mean", "ci95", "address"}
     overall = [r for r in rows if r["channel"] == "all"]
     assert len(overall) == 3 * len(KPI_KEYS)
     cost = next(r for r in overall if r["strategy"] == "today" and r["kpi"] == "cost_total")
     assert float(cost["mean"]) > 0 and float(cost["ci95"]) >= 0
+    # per-channel rows carry their own ci95, and every row its address
+    voice = next(r for r in rows if r["address"] == "voice.service_level" and r["strategy"] == "today")
+    assert voice["channel"] == "voice" and float(voice["ci95"]) >= 0
+    pool = [r for r in rows if r["address"].startswith("pool.") and r["kpi"] == "occupancy"]
+    assert pool and all(r["channel"] == "" for r in pool)
 
 
 def test_table_shows_kpis_and_strategies():

@@ -195,7 +195,7 @@ def test_sweep_out_writes_data_and_a_figure(tmp_path):
         (["--set", f"{HEADCOUNT}"], "not key=value"),
         (["--set", f"{HEADCOUNT}=8,-1"], "headcount"),
         (["--set", "agents.pools.nope.headcount=8"], "nope"),
-        (["--set", f"{HEADCOUNT}=8", "--kpi", "speed"], "unknown KPI"),
+        (["--set", f"{HEADCOUNT}=8", "--kpi", "speed"], "no KPI named"),
         (["--set", f"{HEADCOUNT}=8", "--strategy", "nope"], "no strategy"),
     ],
 )

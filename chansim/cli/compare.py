@@ -40,6 +40,7 @@ from chansim.cli.common import (
 from chansim.compare import NEUTRAL, best_by_kpi, direction, paired_differences
 from chansim.errors import InputError
 from chansim.experiment import RunResult
+from chansim.kpis.address import parse_address
 from chansim.kpis.table import KPI_KEYS
 
 __all__ = ["compare", "comparison", "to_json", "to_csv", "to_table", "write_compare_dir", "COMPARE_FILES"]
@@ -62,13 +63,53 @@ def comparison(result: RunResult) -> dict[str, Any]:
     return {"baseline": baseline, "differences": records, "best": best_by_kpi(result)}
 
 
-def _best_sets(result: RunResult) -> dict[str, set[str]]:
-    """Every strategy equal to the best one on each KPI (ties all count as best)."""
+def _best_sets(result: RunResult, keys: list[str] | None = None) -> dict[str, set[str]]:
+    """Every strategy equal to the best one on each KPI or address (ties all count as best)."""
     sets: dict[str, set[str]] = {}
-    for key, name in best_by_kpi(result).items():
-        value = result.strategy(name).kpis.get(key)
-        sets[key] = {st.name for st in result.strategies if st.kpis.get(key) == value}
+    for key, name in best_by_kpi(result, keys).items():
+        value = result.strategy(name).value(key)[0]
+        sets[key] = {st.name for st in result.strategies if st.value(key)[0] == value}
     return sets
+
+
+#: Breakdown rows the table shows by default: per channel, then per pool.
+CHANNEL_ROWS = ("service_level",)
+MESSAGING_ROWS = ("frt_s", "response_sl")
+POOL_ROWS = ("occupancy", "slot_utilisation")
+#: A pool holding more than this share of its slots ...
+SLOTS_FULL = 0.95
+#: ... while its attention occupancy is under this one starves new conversations.
+ATTENTION_LOW = 0.70
+
+
+def breakdown_rows(result: RunResult, show: list[str] | None = None) -> list[str]:
+    """Addresses of the table's breakdown rows: each channel's service level
+    (and first response time and response service level for messaging), each
+    pool's occupancy and slot utilisation, then the addresses of ``show``."""
+    from chansim.channels import channel_kind
+
+    channels = sorted({ch for st in result.strategies for ch in st.by_channel})
+    pools = list(dict.fromkeys(p for st in result.strategies for p in st.by_pool))
+    rows = []
+    for ch in channels:
+        keys = CHANNEL_ROWS + (MESSAGING_ROWS if channel_kind(ch) != "voice" else ())
+        rows += [f"{ch}.{k}" for k in keys]
+    rows += [f"pool.{p}.{k}" for p in pools for k in POOL_ROWS]
+    return list(dict.fromkeys(rows + [str(parse_address(a, "--show")) for a in show or []]))
+
+
+def slot_warnings(result: RunResult) -> list[str]:
+    """Pools whose slots are nearly all held while their agents' attention is
+    mostly free: new conversations wait for a slot though agents could reply."""
+    out = []
+    for st in result.strategies:
+        for pool, k in st.by_pool.items():
+            held, busy = k.get("slot_utilisation"), k.get("occupancy")
+            if held is not None and busy is not None and held > SLOTS_FULL and busy < ATTENTION_LOW:
+                out.append(f"{st.name}: pool {pool} holds {100 * held:.0f} % of its slots at {100 * busy:.0f} % "
+                           "occupancy: conversations wait for a slot while agents are free (raise concurrency, "
+                           "park sooner or add agents)")
+    return out
 
 
 def to_json(result: RunResult) -> str:
@@ -80,7 +121,7 @@ def to_json(result: RunResult) -> str:
     return json.dumps(doc, indent=2, allow_nan=False)
 
 
-CSV_FIELDS = ["strategy", "channel", "kpi", "mean", "ci95", "baseline", "diff", "diff_ci95", "p_value",
+CSV_FIELDS = ["strategy", "channel", "kpi", "mean", "ci95", "address", "baseline", "diff", "diff_ci95", "p_value",
               "significant", "best"]
 
 
@@ -110,8 +151,10 @@ def to_csv(result: RunResult) -> str:
     return buffer.getvalue()
 
 
-def to_table(result: RunResult) -> Table:
-    """KPIs as rows, strategies as columns (mean ± 95 % CI); ★ marks the best
+def to_table(result: RunResult, show: list[str] | None = None) -> Table:
+    """KPIs as rows, then each channel's service level and response times and
+    each pool's occupancy and slot utilisation (and the addresses of
+    ``show``); strategies as columns (mean ± 95 % CI); ★ marks the best
     strategy of each KPI; ▲/▼ a significant paired difference from the first
     strategy (green better, red worse)."""
     from chansim.report import _format_ci, format_value
@@ -119,12 +162,17 @@ def to_table(result: RunResult) -> Table:
     s = result.scenario
     names = [st.name for st in result.strategies]
     baseline = names[0] if names else ""
-    diffs = paired_differences(result) if len(names) > 1 else None
+    asked = {str(parse_address(a, "--show")) for a in show or []}
+    extra = [a for a in breakdown_rows(result, show)
+             if a in asked or any(st.value(a)[0] is not None for st in result.strategies)]
+    keys = list(KPI_KEYS) + [k for k in (result.strategies[0].kpis if result.strategies else {}) if k not in KPI_KEYS]
+    diffs = paired_differences(result, keys=keys + extra) if len(names) > 1 else None
     sig = {}
     if diffs is not None:
         for row in diffs.itertuples(index=False):
             sig[row.strategy, row.kpi] = row
-    best = _best_sets(result)
+    best = _best_sets(result, keys + extra)
+    warnings = slot_warnings(result)
     days = "day" if s.days == 1 else "days"
     table = Table(
         title=Text(f"{s.name}: {len(names)} strategies compared with {baseline}, "
@@ -134,17 +182,18 @@ def to_table(result: RunResult) -> Table:
             f"{BEST} best strategy on that KPI (lower is better for costs, times and abandon rate; higher for "
             "service level, FCR, containment and CSAT; counts and occupancy are not ranked)\n"
             f"{UP}/{DOWN} significantly higher/lower than {baseline} (paired t-test over the same customers, 95 %); "
-            "green = better, red = worse; no arrow = difference within the noise"),
+            "green = better, red = worse; no arrow = difference within the noise\n"
+            "channel.KPI: that channel's contacts; pool.NAME.KPI: that agent pool"
+            + "".join(f"\nwarning: {w}" for w in warnings)),
     )
     table.add_column("KPI", style="bold")
     for i, name in enumerate(names):
         table.add_column(Text(name + (" (baseline)" if i == 0 and len(names) > 1 else "")), justify="right")
-    keys = list(KPI_KEYS) + [k for k in (result.strategies[0].kpis if result.strategies else {}) if k not in KPI_KEYS]
-    for key in keys:
+    for key in keys + extra:
         cells = []
         for st in result.strategies:
-            value = st.kpis.get(key)
-            cell = Text(format_value(key, value) + _format_ci(key, st.ci95.get(key), value))
+            value, ci = st.value(key)
+            cell = Text(format_value(key, value) + _format_ci(key, ci, value))
             if st.name in best.get(key, ()):
                 cell.stylize("bold")
             row = sig.get((st.name, key))
@@ -199,12 +248,19 @@ def compare(
     executor: ExecutorOpt = ExecutorKind.processes,
     scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,
+    show: Annotated[
+        Optional[list[str]],
+        typer.Option("--show", help="Add a row for a breakdown (repeatable), e.g. segment.seniors.cost_per_issue, "
+                     "market.MX.cost_channel, intent.returns.fcr_rate."),
+    ] = None,
 ) -> None:
     """Compare strategies: KPIs side by side with 95 % CIs, the best of each KPI
     marked, and which differences from the first strategy are significant."""
     from chansim import report
 
     try:
+        for address in show or []:
+            parse_address(address, "--show")
         loaded = load(scenario, overrides(set_, seed=seed, days=days, replications=replications))
         if out is not None:
             report.check_out_dir(out)
@@ -220,7 +276,7 @@ def compare(
     elif format_ is Format.csv:
         sys.stdout.write(to_csv(result))
     else:
-        stdout.print(to_table(result))
+        stdout.print(to_table(result, show))
     if len(result.strategies) < 2 and not quiet:
         stderr.print("note: one strategy only; nothing to compare it with", highlight=False, markup=False)
     if out is not None and not quiet:

@@ -26,10 +26,10 @@ from chansim.cli.common import (
     workers_option,
 )
 from chansim.errors import InputError, Problem
-from chansim.kpis.table import KPI_KEYS
+from chansim.kpis.address import parse_address
 
 #: KPIs the table shows besides the chosen one.
-_TABLE_KPIS = ("service_level", "asa_s", "abandon_rate", "occupancy", "cost_per_contact")
+_TABLE_KPIS = ("service_level", "asa_s", "abandon_rate", "occupancy", "cost_per_issue")
 
 
 @app.command()
@@ -40,7 +40,8 @@ def sweep(
         typer.Option("--set", help="A swept value by dotted path (repeatable): key=v1,v2,... (values read as YAML), "
                      "key=a..b:step (numbers, end included) or key=value; the grid is every combination."),
     ] = None,
-    kpi: Annotated[str, typer.Option("--kpi", help="KPI to show and plot.")] = "cost_per_contact",
+    kpi: Annotated[str, typer.Option("--kpi", help="KPI to show and plot: a KPI or a breakdown, e.g. "
+                                                    "voice.service_level, pool.digital.occupancy.")] = "cost_per_issue",
     strategy: Annotated[
         Optional[list[str]], typer.Option("--strategy", "-s", help="Strategy to run (repeatable; default all).")
     ] = None,
@@ -58,8 +59,7 @@ def sweep(
     from chansim.sweep import check_sweep_dir, parse_axes, rows_json, sweep as run_sweep, write_sweep_dir
 
     try:
-        if kpi not in KPI_KEYS:
-            raise InputError(Problem("--kpi", f"unknown KPI {kpi!r} (KPIs: {', '.join(KPI_KEYS)})"))
+        kpi = str(parse_address(kpi, "--kpi"))
         if not set_:
             raise InputError(Problem("--set", "give at least one key to sweep: --set key=v1,v2,... or key=a..b:step"))
         axes = parse_axes(set_)
@@ -68,7 +68,7 @@ def sweep(
             check_sweep_dir(out)
         frame = with_progress(run_sweep, loaded, axes, strategies=strategy, replications=replications,
                               workers=workers, executor=executor.value, scheduler=scheduler, quiet=quiet,
-                              label="points")
+                              label="points", kpis=[kpi])
         if out is not None:
             write_sweep_dir(frame, out, kpi, title=f"{loaded.name}: {kpi}", currency=loaded.currency)
     except InputError as exc:

@@ -1,19 +1,16 @@
 """Addressing a KPI or one of its breakdowns with a dotted name.
 
 Everywhere a KPI is named (``sweep --kpi``, ``staff --target``, ``check``
-tolerances, ``optimize`` constraints and objectives, JSON/CSV columns):
+tolerances, ``optimize`` constraints and objectives, ``compare --show``,
+JSON/CSV columns):
 
-===============================  ==========================================
-address                          meaning
-===============================  ==========================================
-``service_level``                the strategy's overall KPI
-``voice.service_level``          the KPI over one channel's contacts
-``channel.voice.service_level``  the same, spelled out
-``pool.digital.occupancy``       one agent pool
-``segment.seniors.cost_per_issue``  one customer segment
-``intent.returns.fcr_rate``      one intent
-``market.MX.cost_channel``       the customers of one market (country)
-===============================  ==========================================
+- ``service_level``: the strategy's overall KPI;
+- ``voice.service_level`` (or ``channel.voice.service_level``): the KPI over
+  one channel's contacts;
+- ``pool.digital.occupancy``: one agent pool;
+- ``segment.seniors.cost_per_issue``: one customer segment;
+- ``intent.returns.fcr_rate``: one intent;
+- ``market.MX.cost_channel``: the customers of one market (country).
 """
 
 from __future__ import annotations
@@ -24,7 +21,7 @@ from typing import Any, Iterable, Mapping
 from chansim.errors import InputError, Problem
 from chansim.kpis.table import BY_KEY, KPI_KEYS
 
-__all__ = ["Address", "BREAKDOWNS", "parse_address", "lookup", "breakdown_table"]
+__all__ = ["Address", "BREAKDOWNS", "parse_address", "lookup", "breakdown_table", "flatten", "kpi_of"]
 
 #: The breakdowns of a strategy's KPIs: name in an address → key in the result.
 BREAKDOWNS: dict[str, str] = {"channel": "by_channel", "pool": "by_pool", "segment": "by_segment",
@@ -101,3 +98,19 @@ def breakdown_table(strategy: Any) -> list[tuple[Address, float | None, float | 
                 if k in BY_KEY or (name == "pool" and k in POOL_FIGURES):
                     rows.append((Address(k, name, member), v, (cis.get(member) or {}).get(k)))
     return rows
+
+
+def kpi_of(address: str) -> str:
+    """The KPI key an address measures (its last part)."""
+    return str(address).rsplit(".", 1)[-1]
+
+
+def flatten(breakdowns: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> dict[str, Any]:
+    """``{"voice.service_level": v, "pool.digital.occupancy": v, ...}`` from
+    breakdown tables keyed like a result (``by_channel``, ``by_pool``, ...)."""
+    out: dict[str, Any] = {}
+    for name, key in BREAKDOWNS.items():
+        for member, values in (breakdowns.get(key) or {}).items():
+            for k, v in values.items():
+                out[str(Address(k, name, member))] = v
+    return out
