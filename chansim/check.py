@@ -51,6 +51,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from xml.etree import ElementTree as ET
 
 from chansim.errors import InputError, Problem
+from chansim.kpis.address import breakdown_table, kpi_of, parse_address
 from chansim.kpis.table import GROUP_OF, KPI_GROUPS, KPI_KEYS, KPIS, MODEL_KPIS, SIMULATION_KPIS
 from chansim.scenario import Scenario, load_scenario
 from chansim.version import __version__
@@ -168,8 +169,10 @@ def _tolerances(raw: Any, where: str) -> tuple[dict[str, Tolerance], list[Proble
         return out, [Problem(where, "must be a mapping of KPI → {rel, abs, ci}")]
     for kpi, spec in raw.items():
         at = f"{where}.{kpi}"
-        if kpi not in KPI_KEYS:
-            problems.append(Problem(at, f"no KPI named {kpi!r} (have: {', '.join(KPI_KEYS)})"))
+        try:
+            parse_address(kpi, at)
+        except InputError as exc:
+            problems += exc.problems
             continue
         if not isinstance(spec, dict) or not spec:
             problems.append(Problem(at, 'must be a mapping such as {"rel": 0.05, "abs": 1.0, "ci": 3}'))
@@ -218,7 +221,7 @@ def read_baseline(path: Path | str) -> dict[str, Any] | None:
             if not isinstance(entry, dict) or not isinstance(entry.get("kpis"), dict):
                 problems.append(Problem(f"{at}.kpis", "missing or not a mapping"))
                 continue
-            for part in ("kpis", "ci95"):
+            for part in ("kpis", "ci95", "breakdowns", "breakdowns_ci95"):
                 values = entry.get(part) or {}
                 if not isinstance(values, dict):
                     problems.append(Problem(f"{at}.{part}", "must be a mapping"))
@@ -243,6 +246,10 @@ def baseline_document(plan: "Plan", result: Any, old: Mapping[str, Any] | None =
     for st in result.strategies:
         entry: dict[str, Any] = {"kpis": {k: st.kpis.get(k) for k in KPI_KEYS},
                                  "ci95": {k: st.ci95.get(k) for k in KPI_KEYS}}
+        # every breakdown, for tolerances that name one (voice.service_level)
+        table = breakdown_table(st)[len(KPI_KEYS):]
+        entry["breakdowns"] = {str(a): v for a, v, _ in table}
+        entry["breakdowns_ci95"] = {str(a): c for a, _, c in table}
         kept = (old_strategies.get(st.name) or {}).get("tolerances")
         if kept:
             entry["tolerances"] = kept
@@ -309,7 +316,7 @@ class Row:
 
     @property
     def group(self) -> str:
-        return GROUP_OF.get(self.kpi, "other")
+        return GROUP_OF.get(kpi_of(self.kpi), "other")
 
     @property
     def change(self) -> float | None:
@@ -361,6 +368,31 @@ def _tolerance_for(kpi: str, same_simulation: bool, custom: Mapping[str, Toleran
     return DEFAULT_TOLERANCES.get(kpi, Tolerance(rel=0.03, abs=1.0, ci=_CI))
 
 
+def _breakdown_rows(st: Any, entry: Mapping[str, Any], custom: Mapping[str, Tolerance]) -> list["Row"]:
+    """Rows for the breakdown addresses a tolerance names (``voice.service_level``):
+    breakdowns are checked only where a baseline asks for them."""
+    stored, cis = entry.get("breakdowns") or {}, entry.get("breakdowns_ci95") or {}
+    rows = []
+    for address, tol in custom.items():
+        if "." not in address:
+            continue
+        key = str(parse_address(address))
+        now = st.value(key)[0] if hasattr(st, "value") else None
+        if key not in stored:
+            rows.append(Row(key, None, now, None, "not in baseline", "new"))
+            continue
+        was = stored[key]
+        if was is None or now is None:
+            status = "same" if was is None and now is None else "drift"
+            rows.append(Row(key, was, now, None, "exact" if status == "same" else ("was null" if was is None else "now null"), status))
+            continue
+        allowed = tol.allowed(was, cis.get(key))
+        diff = abs(now - was)
+        rows.append(Row(key, was, now, allowed, tol.rule(was, cis.get(key)),
+                        "same" if now == was else ("within" if diff <= allowed else "drift")))
+    return rows
+
+
 def compare(strategies: Sequence[Any], baseline: Mapping[str, Any]) -> list[StrategyCheck]:
     """Each strategy's KPIs (objects with ``name``, ``kpis``) against a baseline document."""
     scenario_tol, _ = _tolerances(baseline.get("tolerances"), "tolerances")
@@ -393,6 +425,7 @@ def compare(strategies: Sequence[Any], baseline: Mapping[str, Any]) -> list[Stra
             diff = abs(now - was)
             status = "same" if now == was else ("within" if diff <= allowed else "drift")
             rows.append(Row(kpi, was, now, allowed, tol.rule(was, ci95.get(kpi)), status))
+        rows += _breakdown_rows(st, entry, custom)
         checks.append(StrategyCheck(st.name, same_sim, rows))
     return checks
 

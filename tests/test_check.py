@@ -332,3 +332,25 @@ def test_tolerance_defaults_cover_every_kpi():
     assert sorted(k for g in KPI_GROUPS.values() for k in g) == sorted(KPI_KEYS)
     assert EXACT.allowed(1e6, 5.0) == pytest.approx(1e-3)
     assert Tolerance(rel=0.02, abs=1.0, ci=3).allowed(1000, 10) == 30
+
+
+def test_a_tolerance_may_name_a_channel_breakdown(work):
+    # the baseline stores every breakdown; a tolerance that names one has it checked
+    doc = json.loads((work / "baselines" / "tiny.json").read_text(encoding="utf-8"))
+    entry = doc["strategies"][STRATEGIES[0]]
+    assert "voice.service_level" in entry["breakdowns"] and "pool.phones.occupancy" in entry["breakdowns"]
+    entry["breakdowns"]["voice.service_level"] = entry["breakdowns"]["voice.service_level"] - 0.2
+    entry["tolerances"] = {"voice.service_level": {"abs": 0.01}}
+    (work / "baselines" / "tiny.json").write_text(json.dumps(doc), encoding="utf-8")
+    code, out = run_json(work)
+    assert code == 1
+    bad = {(r["strategy"], r["kpi"]) for r in rows(out) if r["status"] == "drift"}
+    assert bad == {(STRATEGIES[0], "voice.service_level")}
+
+
+def test_a_tolerance_naming_an_unknown_breakdown_kpi_is_refused(work):
+    doc = json.loads((work / "baselines" / "tiny.json").read_text(encoding="utf-8"))
+    doc["tolerances"] = {"voice.speed": {"abs": 1}}
+    (work / "baselines" / "tiny.json").write_text(json.dumps(doc), encoding="utf-8")
+    result = invoke(work / "tiny.yaml", "--baselines", work / "baselines", "-q")
+    assert result.exit_code == 2 and "voice.speed" in result.stderr
