@@ -45,7 +45,9 @@ def test_json_has_rows_and_smallest():
     doc = as_json("--agents", "12..16")
     assert set(doc) >= {"rows", "smallest"}
     assert [row["agents"] for row in doc["rows"]] == [12, 13, 14, 15, 16]
-    assert set(doc["rows"][0]) == {"agents", "p_wait", "asa_s", "service_level", "occupancy", "steady_state", "note"}
+    assert set(doc["rows"][0]) == {"agents", "p_wait", "asa_s", "wait_all_s", "service_level", "occupancy",
+                                   "steady_state", "note"}
+    assert all(row["asa_s"] == row["wait_all_s"] for row in doc["rows"])  # nobody abandons in Erlang C
     row = next(row for row in doc["rows"] if row["agents"] == 14)
     assert row["service_level"] == pytest.approx(0.888, abs=0.0015)
     assert row["asa_s"] == pytest.approx(7.8, abs=0.05)
@@ -88,7 +90,12 @@ def test_patience_adds_abandon_rate():
     row = next(row for row in doc["rows"] if row["agents"] == 14)
     assert row["abandon_rate"] == pytest.approx(0.01398, rel=2e-3)
     assert row["service_level"] == pytest.approx(0.9168, abs=1e-4)
-    assert row["asa_s"] == pytest.approx(4.195, rel=1e-3)
+    # the wait over all arrivals (abandoning ones included) and, as the simulation's asa_s, of answered ones
+    assert row["wait_all_s"] == pytest.approx(4.195, rel=1e-3)
+    from chansim.analytic import erlang_a
+
+    assert row["asa_s"] == pytest.approx(erlang_a(14, 100 / 1800, 180, 300).asa_answered_s, rel=1e-12)
+    assert 0 < row["asa_s"] < row["wait_all_s"]
     assert doc["smallest"] == 13  # patience helps: 13 agents answer 85.8 % within 20 s
     table = invoke(*CANONICAL, "--agents", "14", "--patience", "300")
     assert table.exit_code == 0 and "abandon_rate" in table.stdout and "1.4 %" in table.stdout
@@ -103,8 +110,9 @@ def test_concurrency_is_erlang_c_with_n_times_k_servers():
     by_servers = {row["agents"]: row for row in plain["rows"]}
     for row in pooled["rows"]:
         same = by_servers[3 * row["agents"]]
-        for key in ("p_wait", "asa_s", "service_level", "occupancy"):
+        for key in ("p_wait", "service_level", "occupancy", "wait_all_s"):
             assert row[key] == pytest.approx(same[key], rel=1e-9)
+        assert row["slot_wait_s"] == pytest.approx(same["asa_s"], rel=1e-9)  # the pooled wait is for a slot
     assert pooled["smallest"] == 5  # 15 slots
     slow = as_json("--agents", "5", "--concurrency", "3", "--speed", "1,1.7,2.5,2.9,3.5")
     assert slow["rows"][0]["service_level"] < pooled["rows"][1]["service_level"]

@@ -39,7 +39,13 @@ def parse_speed(text: str) -> list[float]:
         raise InputError(f"--speed: expected comma-separated factors such as 1,1.7,2.5, got {text!r}") from None
 
 
-def _row(metrics: Any, target: float, *, patience: bool, shrinkage: float | None) -> dict[str, Any]:
+def _row(metrics: Any, target: float, *, patience: bool, shrinkage: float | None, chats: bool = False
+         ) -> dict[str, Any]:
+    """One agent count's figures, named as the simulation names them: for
+    calls ``asa_s`` is the mean wait of answered contacts; for pooled chats
+    the model's wait is the wait for a slot, ``slot_wait_s`` (the simulated
+    ``asa_s`` of a chat runs to the first agent reply). ``wait_all_s`` is the
+    mean wait over all arrivals, abandoning ones included."""
     from chansim.analytic import scheduled_heads
 
     row: dict[str, Any] = {"agents": metrics.agents}
@@ -47,7 +53,9 @@ def _row(metrics: Any, target: float, *, patience: bool, shrinkage: float | None
         row["scheduled"] = scheduled_heads(metrics.agents, shrinkage)
     steady = metrics.steady_state
     row["p_wait"] = metrics.p_wait if steady else None
-    row["asa_s"] = metrics.asa_s if steady else None
+    answered = metrics.asa_answered_s if metrics.asa_answered_s is not None else metrics.asa_s
+    row["slot_wait_s" if chats else "asa_s"] = answered if steady else None
+    row["wait_all_s"] = metrics.asa_s if steady else None
     row["service_level"] = metrics.service_level(target) if steady else None
     row["occupancy"] = metrics.occupancy if steady else None
     if patience:
@@ -127,7 +135,8 @@ def erlang(
         fail(exc)
         return
 
-    rows = [_row(m, target, patience=patience is not None, shrinkage=shrinkage) for m in results]
+    rows = [_row(m, target, patience=patience is not None, shrinkage=shrinkage, chats=concurrency is not None)
+            for m in results]
     if span[0] != span[1] and agents is not None:  # a range: the smallest of its rows meeting the goal
         meeting = [r for r in rows if r["steady_state"] and r["service_level"] >= service_level]
         smallest = meeting[0]["agents"] if meeting else None
@@ -164,14 +173,20 @@ def erlang(
     for row in rows:
         cells = [str(row["agents"])] + ([str(row["scheduled"])] if "scheduled" in row else [])
         if row["steady_state"]:
-            cells += [_percent(row["p_wait"]), f"{row['asa_s']:.1f} s", _percent(row["service_level"]),
-                      _percent(row["occupancy"])]
+            wait = row.get("asa_s", row.get("slot_wait_s"))
+            cells += [_percent(row["p_wait"]), f"{wait:.1f} s", f"{row['wait_all_s']:.1f} s",
+                      _percent(row["service_level"]), _percent(row["occupancy"])]
             if "abandon_rate" in row:
                 cells.append(_percent(row["abandon_rate"]))
         else:
             cells += ["overload: no steady state"] + ["—"] * (len(columns) - len(cells) - 1)
         table.add_row(*cells)
     stdout.print(table)
+    if concurrency is not None:
+        stdout.print("slot_wait_s: wait for a chat slot; the first agent reply (the simulation's asa_s and frt_s) "
+                     "comes after it, once the agent has written it", highlight=False, markup=False)
+    stdout.print("wait_all_s: mean wait over all arrivals, abandoning contacts included", highlight=False,
+                 markup=False)
     notes = dict.fromkeys(row["note"] for row in rows if row["note"])
     for note in notes:
         stdout.print(note, highlight=False, markup=False)
