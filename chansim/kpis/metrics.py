@@ -77,9 +77,9 @@ def _cost_by(costs: pd.DataFrame, column: str) -> dict[str, float] | None:
 
 def _labor_shares(log: LogArrays, labels: np.ndarray, labor: pd.DataFrame, pools: np.ndarray) -> dict[str, float]:
     """Each label's part of the labor cost, shared within each pool by attention."""
-    cost = labor.groupby("pool", sort=False)["cost"].sum() if len(labor) else pd.Series(dtype=float)
+    cost = labor.groupby(labor["pool"].astype(str), sort=False)["cost"].sum() if len(labor) else pd.Series(dtype=float)
     frame = pd.DataFrame({"pool": pools, "label": labels, "focus": np.nan_to_num(log.focus)})
-    frame = frame[frame["pool"] != "nan"]
+    frame = frame[frame["pool"].isin(cost.index.astype(str))]
     focus = frame.groupby(["pool", "label"], sort=False)["focus"].sum()
     out: dict[str, float] = {}
     if not len(focus):
