@@ -158,14 +158,14 @@ def fte(s: Sample) -> float | None:
 
 
 def csat(s: Sample) -> float | None:
-    responded, score = s.log.scores()
+    responded, score = s.log.survey_answers
     if s.log.survey is None:
         return None
     return _mean(score[s.rows & responded])
 
 
 def csat_pct(s: Sample) -> float | None:
-    responded, score = s.log.scores()
+    responded, score = s.log.survey_answers
     if s.log.survey is None:
         return None
     answered = s.rows & responded

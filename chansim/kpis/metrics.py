@@ -62,8 +62,21 @@ def _measure(sample: Sample) -> dict[str, Any]:
     return {k.key: k.measure(sample) for k in KPIS}
 
 
-def _labels(frame: pd.DataFrame, column: str) -> np.ndarray:
-    return frame[column].astype(str).to_numpy() if column in frame else np.full(len(frame), "", dtype=object)
+def _labels(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, list[str]]:
+    """Integer codes of a column (-1: missing) and the names they stand for:
+    no string per row."""
+    if column not in frame or not len(frame):
+        return np.full(len(frame), -1, dtype=np.int64), []
+    col = frame[column]
+    cat = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
+    return cat.cat.codes.to_numpy().astype(np.int64), [str(x) for x in cat.cat.categories]
+
+
+def _present(codes: np.ndarray, names: list[str]) -> list[tuple[int, str]]:
+    """``(code, name)`` of the values that occur, in the order of the names."""
+    seen = np.zeros(len(names) + 1, dtype=bool)
+    seen[codes] = True
+    return [(i, n) for i, n in enumerate(names) if seen[i]]
 
 
 def _cost_by(costs: pd.DataFrame, column: str) -> dict[str, float] | None:
@@ -75,20 +88,23 @@ def _cost_by(costs: pd.DataFrame, column: str) -> dict[str, float] | None:
     return {str(k): float(v) for k, v in costs.groupby(column, observed=True)["cost"].sum().items()}
 
 
-def _labor_shares(log: LogArrays, labels: np.ndarray, labor: pd.DataFrame, pools: np.ndarray) -> dict[str, float]:
-    """Each label's part of the labor cost, shared within each pool by attention."""
-    cost = labor.groupby(labor["pool"].astype(str), sort=False)["cost"].sum() if len(labor) else pd.Series(dtype=float)
-    frame = pd.DataFrame({"pool": pools, "label": labels, "focus": np.nan_to_num(log.focus)})
-    frame = frame[frame["pool"].isin(cost.index.astype(str))]
-    focus = frame.groupby(["pool", "label"], sort=False)["focus"].sum()
-    out: dict[str, float] = {}
-    if not len(focus):
+def _labor_shares(log: LogArrays, labels: np.ndarray, k: int, pools: tuple[np.ndarray, list[str]],
+                  labor: pd.DataFrame) -> np.ndarray:
+    """Each label's part (codes ``0..k-1``) of the labor cost, shared within
+    each pool by the attention each label took there."""
+    pool_codes, pool_names = pools
+    out = np.zeros(k)
+    if not len(labor) or not pool_names or not k:
         return out
-    total = focus.groupby(level=0).transform("sum")
-    share = (focus / total.where(total > 0)).fillna(0.0)
-    for (pool, label), part in share.items():
-        out[label] = out.get(label, 0.0) + part * float(cost.get(pool, 0.0))
-    return out
+    cost = labor.groupby(labor["pool"].astype(str), sort=False)["cost"].sum()
+    p = len(pool_names)
+    ok = (pool_codes >= 0) & (labels >= 0)
+    focus = np.bincount(pool_codes[ok] * k + labels[ok], weights=np.nan_to_num(log.focus[ok]),
+                        minlength=p * k).reshape(p, k)
+    total = focus.sum(axis=1, keepdims=True)
+    share = np.divide(focus, total, out=np.zeros_like(focus), where=total > 0)
+    pool_cost = np.array([float(cost.get(name, 0.0)) for name in pool_names])
+    return share.T @ pool_cost
 
 
 def kpis(
@@ -135,24 +151,25 @@ def kpis(
         return mask
 
     # by channel: each leg on its own channel; campaign sends on theirs
-    channels = _labels(contacts, "channel")
-    m_channel = _labels(messages, "channel")
+    channels, names = log.channel, log.channel_names
+    m_codes, m_names = _labels(messages, "channel")
     fees = _cost_by(costs, "channel") or {}
-    labor_of = _labor_shares(log, channels, labor, pools)
+    labor_of = _labor_shares(log, channels, len(names), pools, labor)
     by_channel = {}
-    for name in dict.fromkeys(channels.tolist()):
-        rows = channels == name
-        by_channel[name] = _measure(Sample(log, rows, True, fees.get(name, 0.0), labor_of.get(name, 0.0),
-                                           float(sessions[rows].sum()) * bot_cost_per_session,
-                                           m_channel == name, None, **common))
+    for code, name in _present(channels, names):
+        rows = channels == code
+        sent = m_codes == (m_names.index(name) if name in m_names else -2)
+        by_channel[name] = _measure(Sample(log, rows, True, fees.get(name, 0.0), float(labor_of[code]),
+                                           float(sessions[rows].sum()) * bot_cost_per_session, sent, None, **common))
     breakdowns["by_channel"] = by_channel
 
     # by pool: the legs it served, its own hours and labor
     by_pool = {}
-    for row in labor.itertuples(index=False):
-        name = str(row.pool)
-        rows = pools == name
-        own = labor[labor["pool"].astype(str) == name]
+    pool_codes, pool_names = pools
+    labor_pool = labor["pool"].astype(str).to_numpy() if len(labor) else np.zeros(0, dtype=object)
+    for name in dict.fromkeys(labor_pool.tolist()):
+        rows = pool_codes == (pool_names.index(name) if name in pool_names else -2)
+        own = labor[labor_pool == name]
         k = _measure(Sample(log, rows, True, None, float(own["cost"].sum()), None, messages_of(rows), own, **common))
         k.update({f: float(own[f].sum()) for f in POOL_FIGURES if f in own})
         by_pool[name] = k
@@ -162,15 +179,17 @@ def kpis(
     segments = _labels(contacts, "segment")
     groups = {"by_segment": ("segment", segments), "by_intent": ("intent", _labels(contacts, "intent"))}
     if markets:
-        groups["by_market"] = ("market", np.array([markets.get(s, "") for s in segments], dtype=object))
-    for key, (column, labels) in groups.items():
+        market_names = list(dict.fromkeys(markets.get(n, "") for n in segments[1]))
+        lookup = np.array([market_names.index(markets.get(n, "")) for n in segments[1]] + [-1], dtype=np.int64)
+        groups["by_market"] = ("market", (lookup[segments[0]], market_names))
+    for key, (column, (codes, labels)) in groups.items():
         fees = _cost_by(costs, column)
-        labor_of = _labor_shares(log, labels, labor, pools)
+        labor_of = _labor_shares(log, codes, len(labels), pools, labor)
         table = {}
-        for name in dict.fromkeys(labels.tolist()):
-            rows = labels == name
+        for code, name in _present(codes, labels):
+            rows = codes == code
             table[name] = _measure(Sample(log, rows, False, None if fees is None else fees.get(name, 0.0),
-                                          labor_of.get(name, 0.0), float(sessions[rows].sum()) * bot_cost_per_session,
+                                          float(labor_of[code]), float(sessions[rows].sum()) * bot_cost_per_session,
                                           messages_of(rows), None, **common))
         breakdowns[key] = table
     return Measured(overall, breakdowns)

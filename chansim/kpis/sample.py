@@ -234,7 +234,8 @@ class LogArrays:
         ttr = np.where(np.isfinite(resolution), resolution - start, np.nan)
         return {"opener": opener, "fcr": (solved_first & ~repeated)[issue], "ttr": ttr[issue]}
 
-    def scores(self) -> tuple[np.ndarray, np.ndarray]:
+    @cached_property
+    def survey_answers(self) -> tuple[np.ndarray, np.ndarray]:
         """Survey: per leg, answered or not, and the score (nan if none)."""
         s = self.survey
         if s is None:
