@@ -100,7 +100,7 @@ def _labor_shares(log: LogArrays, labels: np.ndarray, k: int, pools: tuple[np.nd
     p = len(pool_names)
     ok = (pool_codes >= 0) & (labels >= 0)
     focus = np.bincount(pool_codes[ok] * k + labels[ok], weights=np.nan_to_num(log.focus[ok]),
-                        minlength=p * k).reshape(p, k)
+                        minlength=p * k).astype(float).reshape(p, k)
     total = focus.sum(axis=1, keepdims=True)
     share = np.divide(focus, total, out=np.zeros_like(focus), where=total > 0)
     pool_cost = np.array([float(cost.get(name, 0.0)) for name in pool_names])
