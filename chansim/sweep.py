@@ -45,6 +45,7 @@ from chansim.experiment import simulate
 from chansim.metrics import KPI_KEYS
 from chansim.parallel import check_executor, executor as open_executor, ordered_results
 from chansim.scenario.models import Scenario
+from chansim.scenario.rosters import ROSTER_KEYS
 from chansim.scenario.paths import join_path, split_path
 
 __all__ = ["sweep", "parse_axis", "parse_axes", "grid", "MAX_POINTS", "kpi_columns", "rows_json", "plot",
@@ -167,15 +168,16 @@ def grid(axes: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------- simulating
 def _with_staffing_counterpart(point: dict[str, Any]) -> dict[str, Any]:
-    """A pool takes a ``headcount`` or a ``schedule``, not both: sweeping one
-    of them clears the other (unless the point sets it too)."""
+    """A pool takes one of ``headcount``, ``schedule`` or ``shifts``: sweeping
+    one of them clears the others (unless the point sets them too)."""
     overrides = dict(point)
     given = {split_path(key) for key in point}
     for parts in given:
-        if len(parts) == 4 and parts[:2] == ("agents", "pools") and parts[3] in ("headcount", "schedule"):
-            other = parts[:3] + ("schedule" if parts[3] == "headcount" else "headcount",)
-            if other not in given:
-                overrides[join_path(other)] = None
+        if len(parts) == 4 and parts[:2] == ("agents", "pools") and parts[3] in ROSTER_KEYS:
+            for key in ROSTER_KEYS:
+                other = parts[:3] + (key,)
+                if other not in given:
+                    overrides[join_path(other)] = None
     return overrides
 
 

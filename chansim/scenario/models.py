@@ -339,7 +339,8 @@ class Pool(_Model):
     channels: tuple[ChannelName, ...] = Field(min_length=1, description="Channels these agents handle")
     headcount: int | None = Field(None, ge=0, description="Agents on shift at every hour (or use schedule or shifts)")
     interval_minutes: int = Field(
-        60, description="Length of the intervals of `schedule`: 15, 30 or 60 minutes (default 60)"
+        60, description="Length of the intervals of `schedule`: 15, 30 or 60 minutes (default 60; unused without a "
+        "schedule)"
     )
     schedule: tuple[int, ...] | dict[str, tuple[int, ...]] | None = Field(
         None,

@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from chansim.scenario.models import Pool, Scenario, Shift
 
 __all__ = [
+    "ROSTER_KEYS",
     "WEEKDAYS",
     "INTERVAL_MINUTES",
     "DRAIN_S",
@@ -57,6 +58,8 @@ __all__ = [
     "check_roster",
 ]
 
+#: The keys of a pool that give its roster; a pool has exactly one of them.
+ROSTER_KEYS = ("headcount", "schedule", "shifts")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: Interval lengths a ``schedule`` may use, minutes.
 INTERVAL_MINUTES = (15, 30, 60)
@@ -230,8 +233,6 @@ def _pool_problems(pool: "Pool", where: str) -> list[Problem]:
                                               f"day from 00:00 (got {len(values)})"))
             if any(v < 0 for v in values):
                 problems.append(Problem(path, "agents on shift must be ≥ 0"))
-    elif pool.interval_minutes != 60:
-        problems.append(Problem(f"{where}.interval_minutes", "goes with a 'schedule' (shifts set their own times)"))
     for i, shift in enumerate(pool.shifts or ()):
         problems += _shift_problems(shift, f"{where}.shifts[{i}]")
     names = [s.name for s in pool.shifts or ()]
@@ -269,7 +270,8 @@ def _shift_problems(shift: "Shift", where: str) -> list[Problem]:
             problems.append(Problem(f"{where}.breaks[{j}]",
                                     f"ends {(after + duration) / 60:g} h into a {shift.hours:g}-hour shift: a break "
                                     f"must end within its shift"))
-        spans.append((after, after + duration, j))
+        else:
+            spans.append((after, after + duration, j))
     spans.sort()
     for (a0, a1, j0), (b0, b1, j1) in zip(spans, spans[1:]):
         if b0 < a1:
