@@ -3,10 +3,15 @@ the weekly wrap), their bad input, and the engine following them."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
-from chansim import load_scenario
+from chansim import load_scenario, simulate
+from chansim.cli import app
 from chansim.engine import run_replication
 from test_rosters import problems, with_pool
 
@@ -99,3 +104,140 @@ def test_a_break_takes_the_agent_off_the_floor_after_the_call_in_hand():
     staffed = log.staffing.set_index("interval_start_s")["staffed"]
     assert staffed.loc[[0.0, 3600.0, 7200.0, 8 * 3600.0]].tolist() == [1, 0, 1, 0]
     assert log.staffing.set_index("interval_start_s")["overtime_s"].loc[3600.0] == 100
+
+
+# ------------------------------------------------------ cheapest shift counts
+def _patterns(step: int = 60) -> dict:
+    """Three weekday patterns over one week at ``step`` minutes (covers as in the scenario)."""
+    from chansim.scenario.models import Shift
+    from chansim.scenario.rosters import shift_cover
+
+    shifts = [Shift(name="early", start="07:00", hours=8, days="mon-fri", breaks=[{"after_h": 4, "minutes": 60}]),
+              Shift(name="middle", start="10:00", hours=6, days="mon-fri"),
+              Shift(name="late", start="13:00", hours=8, days="mon-fri", breaks=[{"after_h": 2, "minutes": 60}]),
+              Shift(name="weekend", start="09:00", hours=10, days="sat,sun")]
+    return {s.name: shift_cover(s, step) for s in shifts}
+
+
+def _requirement(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    week = np.zeros((7, 24), dtype=int)
+    week[:5, 7:21] = rng.integers(0, 9, size=(5, 14))
+    week[5:, 9:19] = rng.integers(0, 4, size=(2, 10))
+    return week.reshape(-1)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_milp_is_never_dearer_than_the_rounded_up_requirement(seed):
+    from chansim.studies.shift_plan import cheapest_shifts, rounded_up_shifts
+
+    covers = _patterns()
+    costs = {name: cover.sum() * 30.0 for name, cover in covers.items()}  # paid hours a week × 30 an hour
+    need = _requirement(seed)
+    best = cheapest_shifts(need, covers, costs)
+    rounded = rounded_up_shifts(need, covers, costs)
+    assert best.optimal
+    assert np.all(best.covered >= need) and np.all(rounded.covered >= need)
+    assert best.lower_bound - 1e-6 <= best.cost <= rounded.cost + 1e-6
+    assert best.cost == pytest.approx(sum(best.counts[n] * costs[n] for n in covers))
+
+
+def test_milp_is_optimal_on_a_small_case_checked_by_enumeration():
+    import itertools
+
+    from chansim.studies.shift_plan import cheapest_shifts
+
+    covers = _patterns()
+    costs = {name: cover.sum() * 30.0 for name, cover in covers.items()}
+    need = np.minimum(_requirement(3), 3)
+    best = cheapest_shifts(need, covers, costs)
+    names = list(covers)
+    cheapest = min(
+        sum(c * costs[n] for c, n in zip(counts, names))
+        for counts in itertools.product(range(7), repeat=len(names))
+        if np.all(sum(c * covers[n] for c, n in zip(counts, names)) >= need)
+    )
+    assert best.cost == pytest.approx(cheapest)
+
+
+def test_a_needed_interval_no_pattern_covers_is_an_input_error():
+    from chansim.errors import InputError
+    from chansim.studies.shift_plan import cheapest_shifts
+
+    covers = _patterns()
+    need = np.zeros(7 * 24, dtype=int)
+    need[3] = 2  # Monday 03:00: nobody works then
+    with pytest.raises(InputError, match="no shift pattern covers interval 3, where 2 agents are needed"):
+        cheapest_shifts(need, covers, {n: 1.0 for n in covers})
+
+
+# ------------------------------------------------------------- staff --shifts
+SHIFTS = str(Path(__file__).parent / "data" / "shifts.yaml")
+
+
+@pytest.fixture(scope="module")
+def staffed_shifts():
+    runner = CliRunner()
+    result = runner.invoke(app, ["staff", SHIFTS, "-p", "phones", "-t", "voice.service_level>=0.8", "--shifts",
+                                 "--format", "json", "--workers", "1"])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout), result.stderr
+
+
+def test_staff_shifts_returns_counts_whose_simulated_targets_hold(staffed_shifts):
+    doc, _ = staffed_shifts
+    phones = doc["pools"]["phones"]
+    counts = phones["shifts"]
+    assert set(counts) == {"early-a", "early-b", "middle", "late-a", "late-b"}
+    assert all(isinstance(v, int) and v >= 0 for v in counts.values()) and sum(counts.values()) > 0
+    assert doc["mode"] == "shifts" and phones["meets_targets"]
+    achieved = phones["targets"]["voice.service_level>=0.8"]
+    assert achieved["holds"] and achieved["mean"] - achieved["ci95"] >= 0.8
+    assert phones["fte"] > 0 and phones["cost_labor"] > 0 and phones["staffed_hours"] > 0
+    # simulate those counts independently: the per-channel target holds at the pessimistic end of its CI
+    scenario = load_scenario(SHIFTS)
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    for shift in data["agents"]["pools"][0]["shifts"]:
+        shift["agents"] = counts[shift["name"]]
+    run = simulate(load_scenario(data), workers=1).strategies[0]
+    mean, ci = run.by_channel["voice"]["service_level"], achieved["ci95"]
+    assert mean == pytest.approx(achieved["mean"])
+    assert mean - ci >= 0.8
+    # FTE: paid hours ÷ (37.5 h a week × the one simulated day as a share of a week)
+    paid = run.by_pool["phones"]["paid_hours"]
+    assert phones["fte"] == pytest.approx(paid / (37.5 / 7))
+
+
+def test_staff_shifts_objective_is_never_above_the_requirement_rounded_up_into_the_patterns(staffed_shifts):
+    from chansim.scenario.rosters import shift_cover
+    from chansim.studies.shift_plan import rounded_up_shifts
+
+    doc, _ = staffed_shifts
+    phones = doc["pools"]["phones"]
+    need = np.zeros((7, 48), dtype=int)  # the hourly requirement on the 30-minute grid of the breaks
+    need[0] = np.repeat(phones["requirement"]["mon"], 2)
+    pool = load_scenario(SHIFTS).agents.pools[0]
+    covers = {s.name: shift_cover(s, 30) for s in pool.shifts}
+    costs = {n: c.sum() * 0.5 / (1 - 0.25) * 30 for n, c in covers.items()}
+    rounded = rounded_up_shifts(need.reshape(-1), covers, costs)
+    plan = phones["plan"]
+    assert plan["optimal"]
+    assert plan["lower_bound_per_week"] - 1e-6 <= plan["cost_per_week"] <= rounded.cost + 1e-6
+    assert plan["cost_per_week"] == pytest.approx(sum(phones["shifts"][n] * costs[n] for n in covers))
+    # the plan covers the requirement in every interval
+    covered = sum(phones["shifts"][n] * covers[n] for n in covers).reshape(7, 48)[0]
+    assert np.all(covered >= need[0])
+
+
+def test_staff_prints_a_line_per_evaluation_with_a_total_and_an_eta_when_not_on_a_terminal(staffed_shifts):
+    doc, err = staffed_shifts
+    lines = [line for line in err.splitlines() if line.startswith("evaluation ")]
+    assert len(lines) == doc["evaluations"]
+    assert all(" of about " in line and "(ETA " in line for line in lines)
+
+
+def test_staff_shifts_needs_shift_patterns():
+    result = CliRunner().invoke(app, ["staff", str(Path(__file__).parent / "data" / "small.yaml"), "-p", "phones",
+                                      "-t", "voice.service_level>=0.8", "--shifts", "--quiet"])
+    assert result.exit_code == 2
+    assert "pool 'phones' has no shift patterns" in result.stderr
