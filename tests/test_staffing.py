@@ -318,3 +318,88 @@ def test_pools_sharing_a_channel_are_staffed_together():
     result = find_staffing(chansim.load_scenario(data), ["a"], ["service_level>=0.8"])
     assert result.pools["a"].headcount == 8 and result.pools["a"].meets_targets
     assert result.evaluations <= 3
+
+
+# ------------------------------------------------------- the planner's roster
+def _pool(**roster):
+    from chansim.scenario.models import Pool
+
+    return Pool(name="p", channels=["voice"], **roster)
+
+
+def test_scaled_roster_keeps_the_shape():
+    from chansim.studies.staffing import scaled_roster
+
+    shape = [0] * 7 + [2, 4, 6, 8, 8, 6, 4, 4, 4, 3, 2, 1, 1] + [0] * 4
+    assert scaled_roster(_pool(schedule=shape), 8) == {"schedule": shape, "interval_minutes": 60}
+    doubled = scaled_roster(_pool(schedule=shape), 16)["schedule"]
+    assert doubled == [2 * v for v in shape]
+    halved = scaled_roster(_pool(schedule=shape), 4)["schedule"]
+    assert halved[:7] == [0] * 7 and min(v for v in halved if v) == 1 and max(halved) == 4
+    weekly = scaled_roster(_pool(schedule={"mon-fri": [2] * 24, "sat": [1] * 24}), 6)
+    assert weekly["schedule"] == {"mon-fri": [6] * 24, "sat": [3] * 24}
+    shifts = [{"name": "early", "start": "07:00", "hours": 8, "agents": 10},
+              {"name": "late", "start": "13:00", "hours": 8, "agents": 4}]
+    assert scaled_roster(_pool(shifts=shifts), 15) == {"shifts": {"early": 15, "late": 6}}
+    assert scaled_roster(_pool(headcount=3), 9) == {"headcount": 9}
+
+
+def test_flat_search_scales_the_users_schedule_instead_of_a_24_7_headcount():
+    shape = [1] * 7 + [2, 4, 6, 7, 7, 6, 6, 6, 5, 5, 4, 3, 2, 1, 1, 1, 1]
+    data = mmc(contacts_per_day=2400, intraday=PEAKED) | {"warmup_hours": 0, "replications": 4}
+    data["agents"]["pools"][0] = {"name": "voice", "channels": ["voice"], "schedule": shape, "cost_per_hour": 30}
+    scenario = chansim.load_scenario(data)
+    result = find_staffing(scenario, ["voice"], ["voice.service_level>=0.8"])
+    voice = result.pools["voice"]
+    assert voice.headcount is None and voice.meets_targets
+    level = max(voice.schedule)
+    from chansim.studies.staffing import scaled_roster
+
+    assert list(voice.schedule) == scaled_roster(scenario.pool("voice"), level)["schedule"]
+    assert voice.labor["staffed_hours"] == pytest.approx(sum(voice.schedule))
+    # one agent less at the peak (the shape scaled to level - 1) misses the target
+    below = scaled_roster(scenario.pool("voice"), level - 1)["schedule"]
+    run = chansim.simulate(scenario.with_overrides({"agents.pools.voice.schedule": below}), workers=1)
+    mean, ci = run.strategies[0].kpis["service_level"], run.strategies[0].ci95["service_level"]
+    assert mean - ci < 0.8
+
+
+def test_closed_cells_are_never_staffed():
+    # nothing arrives before 07:00; those hours are closed: the per-interval schedule leaves them at 0
+    intraday = [0] * 7 + PEAKED[7:]
+    data = mmc(contacts_per_day=2400, intraday=intraday) | {"warmup_hours": 0, "replications": 3}
+    scenario = chansim.load_scenario(data)
+    closed = np.zeros((7, 24), dtype=bool)
+    closed[:, :7] = True
+    closed[:, 22:] = True
+    result = find_staffing(scenario, ["voice"], ["service_level>=0.8"], per_interval=True, closed={"voice": closed})
+    schedule = result.pools["voice"].schedule["mon"]
+    assert schedule[:7] == [0] * 7 and schedule[22:] == [0, 0]
+    assert min(schedule[7:22]) >= 1 and result.pools["voice"].meets_targets
+    # flat: a headcount pool keeps its headcount only in open hours
+    flat = find_staffing(scenario, ["voice"], ["service_level>=0.8"], closed={"voice": closed})
+    week = flat.pools["voice"].schedule
+    assert week["mon"][:7] == [0] * 7 and week["mon"][22:] == [0, 0] and len(set(week["mon"][7:22])) == 1
+
+
+def test_closed_cells_from_opening_hours():
+    from chansim.studies.staffing import _open_cells
+
+    hours = {"mon-fri": "07:00-21:00", "sat": "09:00-17:30", "closed": ["2026-12-25"]}
+    open_ = _open_cells(hours, 30).reshape(7, 48)
+    assert open_[0].tolist() == [False] * 14 + [True] * 28 + [False] * 6
+    assert open_[5].tolist() == [False] * 18 + [True] * 17 + [False] * 13
+    assert not open_[6].any()
+
+
+def test_labor_reports_fte_per_pool():
+    from chansim.labor import labor_costs
+
+    scenario = chansim.load_scenario(SMALL)
+    result = chansim.simulate(scenario, ["today"], 2, workers=1)
+    labor = result.labor
+    assert "fte" in labor
+    # half a day: paid hours ÷ (40 h × 0.5 / 7 weeks)
+    assert labor["fte"].to_numpy() == pytest.approx(labor["paid_hours"].to_numpy() / (40 * 0.5 / 7))
+    again = labor_costs(result.log.staffing, scenario.with_overrides({"agents.hours_per_fte": 37.5}).for_strategy("today"))
+    assert again["fte"].to_numpy() == pytest.approx(labor["fte"].to_numpy() * 40 / 37.5)
