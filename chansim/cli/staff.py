@@ -168,7 +168,7 @@ def _table(result) -> Table:
     )
     table.add_column("pool", style="bold")
     table.add_column("channels")
-    table.add_column({"flat": "headcount", "per_interval": "schedule", "shifts": "agents per shift"}[result.mode])
+    table.add_column({"flat": "roster", "per_interval": "schedule", "shifts": "agents per shift"}[result.mode])
     table.add_column("FTE", justify="right")
     table.add_column("labor cost", justify="right")
     table.add_column("staffed h", justify="right")

@@ -315,7 +315,9 @@ class Break(_Model):
     """Time off the floor within a shift."""
 
     after_h: float = Field(ge=0, description="Hours from the start of the shift to the start of the break")
-    minutes: float = Field(gt=0, description="Length of the break, minutes")
+    minutes: float = Field(
+        gt=0, description="Length of the break, minutes; off the floor, so not in staffed or paid hours"
+    )
 
 
 class Shift(_Model):
@@ -324,12 +326,12 @@ class Shift(_Model):
 
     name: str = Field(min_length=1, description="Shift name, unique within the pool")
     start: str = Field(description='Clock time the shift starts, "HH:MM" (quoted)')
-    hours: float = Field(gt=0, description="Length of the shift, breaks included, hours (paid time)")
+    hours: float = Field(gt=0, description="Length of the shift from its start, breaks included, hours")
     days: str | tuple[str, ...] = Field(
         "all", description="Weekdays the shift starts on: mon, mon-fri, sat,sun, all (default) or a list"
     )
     agents: int = Field(0, ge=0, description="Agents working this shift each day it runs")
-    breaks: tuple[Break, ...] = Field((), description="Breaks, off the floor (paid)")
+    breaks: tuple[Break, ...] = Field((), description="Breaks, off the floor")
 
 
 class Pool(_Model):
