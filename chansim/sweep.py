@@ -9,7 +9,7 @@ every KPI followed by its 95 % CI half-width as ``<kpi>_ci95``.
 * Each point is the scenario with the point's values applied by dotted path
   (as ``--set`` does); each strategy's own ``set`` is applied on top, as in
   ``chansim run`` (so a strategy that sets a swept key keeps its own value).
-  Sweeping a pool's ``headcount`` clears its ``schedule`` and vice versa.
+  Sweeping one of a pool's ``headcount``, ``schedule`` or ``shifts`` clears the others.
 * Every point runs with the scenario's seed, so every point sees the same
   customers (common random numbers): differences between points come from the
   swept values, not from noise, and a point whose values equal the scenario's
