@@ -24,11 +24,11 @@ import chansim
 from chansim.cli import app
 from chansim.errors import InputError
 from chansim.metrics import KPI_KEYS, NOT_MODELLED, kpis, measured_window
+from chansim.studies.searches import search_level
 from chansim.studies.staffing import (
     CONVENTION,
     INTERVAL_KPIS,
     Target,
-    _search_headcount,
     contact_kpis_by_group,
     find_staffing,
     parse_target,
@@ -137,7 +137,7 @@ def test_search_finds_the_smallest_passing_headcount_from_any_start(answer, star
         calls.append(n)
         return n >= answer
 
-    assert _search_headcount(passes, start, 1, 100, "p", []) == answer
+    assert search_level(passes, start, 1, 100, "p", []) == answer
     assert len(calls) == len(set(calls)), "a staffing was evaluated twice"
     assert answer in calls and (answer == 1 or answer - 1 in calls), "N passes and N - 1 fails, both simulated"
     assert len(calls) <= 2 * int(np.log2(abs(answer - start) + 1)) + 3
@@ -145,7 +145,7 @@ def test_search_finds_the_smallest_passing_headcount_from_any_start(answer, star
 
 def test_search_gives_up_clearly_when_nothing_passes():
     with pytest.raises(InputError, match="no staffing up to 30 agents"):
-        _search_headcount(lambda n: False, 10, 1, 30, "voice", [Target("service_level", ">=", 0.8)])
+        search_level(lambda n: False, 10, 1, 30, "voice", [Target("service_level", ">=", 0.8)])
 
 
 def test_mmc_needs_14_agents_for_80_percent_in_20_seconds():
@@ -383,10 +383,10 @@ def test_closed_cells_are_never_staffed():
 
 
 def test_closed_cells_from_opening_hours():
-    from chansim.studies.staffing import _open_cells
+    from chansim.studies.cells import open_cells
 
     hours = {"mon-fri": "07:00-21:00", "sat": "09:00-17:30", "closed": ["2026-12-25"]}
-    open_ = _open_cells(hours, 30).reshape(7, 48)
+    open_ = open_cells(hours, 30).reshape(7, 48)
     assert open_[0].tolist() == [False] * 14 + [True] * 28 + [False] * 6
     assert open_[5].tolist() == [False] * 18 + [True] * 17 + [False] * 13
     assert not open_[6].any()
@@ -403,3 +403,14 @@ def test_labor_reports_fte_per_pool():
     assert labor["fte"].to_numpy() == pytest.approx(labor["paid_hours"].to_numpy() / (40 * 0.5 / 7))
     again = labor_costs(result.log.staffing, scenario.with_overrides({"agents.hours_per_fte": 37.5}).for_strategy("today"))
     assert again["fte"].to_numpy() == pytest.approx(labor["fte"].to_numpy() * 40 / 37.5)
+
+
+def test_flat_search_drops_a_schedules_agents_in_closed_hours():
+    shape = [1] * 7 + [2, 4, 6, 7, 7, 6, 6, 6, 5, 5, 4, 3, 2, 1, 1, 1, 1]
+    data = mmc(contacts_per_day=2400, intraday=[0] * 7 + PEAKED[7:]) | {"warmup_hours": 0, "replications": 3}
+    data["agents"]["pools"][0] = {"name": "voice", "channels": ["voice"], "schedule": shape}
+    closed = np.zeros((7, 24), dtype=bool)
+    closed[:, :7] = True
+    result = find_staffing(chansim.load_scenario(data), ["voice"], ["service_level>=0.8"], closed={"voice": closed})
+    monday = result.pools["voice"].schedule["mon"]
+    assert monday[:7] == [0] * 7 and min(monday[7:]) >= 1 and result.pools["voice"].meets_targets

@@ -53,6 +53,7 @@ __all__ = [
     "values_per_day",
     "weekly_roster",
     "shift_cover",
+    "shift_step",
     "on_shift",
     "roster_problems",
     "check_roster",
@@ -146,7 +147,7 @@ def shift_cover(shift: "Shift", interval_minutes: int) -> np.ndarray:
     return cover
 
 
-def _shift_interval(shifts: Iterable["Shift"]) -> int:
+def shift_step(shifts: Iterable["Shift"]) -> int:
     """The longest interval (minutes, dividing 60) on which every shift
     starts, ends and breaks."""
     step = 60
@@ -168,7 +169,7 @@ def weekly_roster(pool: "Pool") -> tuple[float, np.ndarray]:
     if problems:
         raise InputError(problems)
     if pool.shifts is not None:
-        step = _shift_interval(pool.shifts)
+        step = shift_step(pool.shifts)
         week = np.zeros(_WEEK_MIN // step, dtype=np.int64)
         for shift in pool.shifts:
             week += shift.agents * shift_cover(shift, step)

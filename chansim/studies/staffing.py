@@ -60,7 +60,6 @@ from __future__ import annotations
 import math
 from concurrent.futures import Executor
 from contextlib import ExitStack
-from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -68,11 +67,15 @@ import numpy as np
 from chansim.errors import InputError, Problem
 from chansim.experiment import simulate
 from chansim.parallel import opener
-from chansim.scenario.models import Pool, Scenario
-from chansim.scenario.rosters import ROSTER_KEYS, WEEKDAYS, parse_clock, parse_days, shift_cover, values_per_day
+from chansim.scenario.models import Scenario
+from chansim.scenario.rosters import WEEKDAYS, shift_cover, shift_step, weekly_roster
+from chansim.studies.cells import Cells, closed_cells
 from chansim.studies.first_guess import erlang_estimate, weekly_load
 from chansim.studies.pool_kpis import INTERVAL_KPIS, Measured, contact_kpis_by_group, measure, pool_kpis
+from chansim.studies.scaling import describe, peak_of, roster_overrides, scaled_roster, shape_of
+from chansim.studies.searches import search_cells, search_level
 from chansim.studies.shift_plan import ShiftPlan, cheapest_shifts
+from chansim.studies.staffing_result import PoolStaffing, StaffingResult
 from chansim.studies.targets import CONVENTION, Target, parse_target
 
 __all__ = [
@@ -93,217 +96,10 @@ __all__ = [
 
 #: Rounds of coordinate descent for pools that share channels.
 MAX_ROUNDS = 5
-#: Rounds of "add one agent to every failing cell" before giving up (per interval).
-MAX_CELL_UP = 40
 #: Rounds of "raise the failing intervals' requirement and solve again" (shifts).
 MAX_SHIFT_ROUNDS = 3
 
 Progress = Callable[[int, int, str], None]
-
-
-# ------------------------------------------------------------------ results
-@dataclass(frozen=True)
-class PoolStaffing:
-    """What one pool needs, what it costs, and its KPIs at that staffing."""
-
-    name: str
-    channels: tuple[str, ...]
-    roster: dict[str, Any]
-    kpis: dict[str, float | None]
-    ci95: dict[str, float | None]
-    labor: dict[str, float | None]
-    targets: dict[str, dict[str, Any]]
-    meets_targets: bool
-    by_interval: dict[str, Any] | None = None
-    requirement: dict[str, list[int]] | None = None
-    plan: dict[str, Any] | None = None
-
-    @property
-    def headcount(self) -> int | None:
-        return self.roster.get("headcount")
-
-    @property
-    def schedule(self) -> Any:
-        return self.roster.get("schedule")
-
-    @property
-    def shifts(self) -> dict[str, int] | None:
-        return self.roster.get("shifts")
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = dict(self.roster)
-        out.update(channels=list(self.channels), fte=self.labor.get("fte"), cost_labor=self.labor.get("cost_labor"),
-                   staffed_hours=self.labor.get("staffed_hours"), paid_hours=self.labor.get("paid_hours"),
-                   targets=self.targets, meets_targets=self.meets_targets, kpis=self.kpis, ci95=self.ci95)
-        for key in ("by_interval", "requirement", "plan"):
-            if getattr(self, key) is not None:
-                out[key] = getattr(self, key)
-        return out
-
-
-@dataclass
-class StaffingResult:
-    """What :func:`find_staffing` returns."""
-
-    pools: dict[str, PoolStaffing]
-    evaluations: int
-    targets: list[Target]
-    strategy: str
-    replications: int
-    seed: int
-    mode: str
-    interval_minutes: int | None = None
-    rounds: int = 1
-    convention: str = CONVENTION
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON document of ``chansim staff --format json``."""
-        out = {
-            "pools": {name: p.to_dict() for name, p in self.pools.items()},
-            "mode": self.mode,
-            "evaluations": self.evaluations,
-            "convention": self.convention,
-            "targets": [str(t) for t in self.targets],
-            "strategy": self.strategy,
-            "replications": self.replications,
-            "seed": self.seed,
-            "rounds": self.rounds,
-        }
-        if self.interval_minutes is not None:
-            out["interval_minutes"] = self.interval_minutes
-        return out
-
-
-# ------------------------------------------------------------- rosters
-def _shape(spec: Pool) -> tuple[str, Any]:
-    if spec.shifts is not None:
-        return "shifts", [s.agents for s in spec.shifts]
-    if spec.schedule is not None:
-        return "schedule", spec.schedule
-    return "headcount", spec.headcount
-
-
-def _scale(values: Sequence[int], level: int, peak: int) -> list[int]:
-    return [0 if v <= 0 else max(1, int(math.floor(v * level / peak + 0.5))) for v in values]
-
-
-def scaled_roster(spec: Pool, level: int) -> dict[str, Any]:
-    """``spec``'s roster scaled so its busiest interval (or largest shift) has
-    ``level`` agents, as pool keys: ``{"headcount": 12}``, ``{"schedule":
-    ...}`` (same form and interval) or ``{"shifts": {name: agents}}``."""
-    kind, shape = _shape(spec)
-    if kind == "headcount":
-        return {"headcount": int(level)}
-    if kind == "shifts":
-        peak = max(shape)
-        counts = _scale(shape, level, peak) if peak > 0 else [int(level)] * len(shape)
-        return {"shifts": {s.name: c for s, c in zip(spec.shifts, counts)}}
-    lists = shape.values() if isinstance(shape, Mapping) else [shape]
-    peak = max(max(v) for v in lists)
-    if peak <= 0:
-        return {"headcount": int(level)}
-    if isinstance(shape, Mapping):
-        schedule: Any = {k: _scale(v, level, peak) for k, v in shape.items()}
-    else:
-        schedule = _scale(shape, level, peak)
-    return {"schedule": schedule, "interval_minutes": spec.interval_minutes}
-
-
-def _overrides(spec: Pool, roster: Mapping[str, Any]) -> dict[str, Any]:
-    """``--set``-style overrides putting ``roster`` on ``spec``'s pool (and
-    clearing its other roster keys)."""
-    out: dict[str, Any] = {f"agents.pools.{spec.name}.{k}": None for k in ROSTER_KEYS}
-    for key, value in roster.items():
-        if key == "shifts":
-            value = [dict(s.model_dump(mode="json"), agents=int(value[s.name])) for s in spec.shifts]
-        out[f"agents.pools.{spec.name}.{key}"] = value
-    return out
-
-
-# ---------------------------------------------------------------- cells
-@dataclass(frozen=True)
-class _Cells:
-    """Weekday × interval cells of a per-interval search."""
-
-    minutes: int
-    first_weekday: int
-    days: float
-
-    @property
-    def per_day(self) -> int:
-        return values_per_day(self.minutes)
-
-    @property
-    def count(self) -> int:
-        return 7 * self.per_day
-
-    @property
-    def weekdays(self) -> list[int]:
-        """Simulated weekdays, in run order."""
-        days = max(1, math.ceil(self.days - 1e-9))
-        return [(self.first_weekday + d) % 7 for d in range(min(days, 7))]
-
-    def of(self, contacts) -> np.ndarray:
-        t = contacts["arrival_t"].to_numpy(dtype=float)
-        day = np.floor(t / 86_400.0).astype(np.int64)
-        weekday = (self.first_weekday + day) % 7
-        slot = np.floor((t - day * 86_400.0) / (self.minutes * 60.0)).astype(np.int64).clip(0, self.per_day - 1)
-        return weekday * self.per_day + slot
-
-    def schedule(self, cells: Sequence[int]) -> dict[str, list[int]]:
-        """The weekday schedule of a cell vector: every weekday of the week,
-        those not simulated keeping the last simulated weekday's values."""
-        rows = np.asarray(cells, dtype=np.int64).reshape(7, self.per_day)
-        simulated = self.weekdays
-        last = simulated[-1]
-        return {WEEKDAYS[d]: rows[d if d in simulated else last].tolist() for d in range(7)}
-
-    def shown(self, cells: Sequence[int]) -> dict[str, list[int]]:
-        rows = np.asarray(cells).reshape(7, self.per_day)
-        return {WEEKDAYS[d]: rows[d].tolist() for d in sorted(self.weekdays)}
-
-    def label(self, cell: int) -> str:
-        d, s = divmod(cell, self.per_day)
-        start = s * self.minutes
-        return f"{WEEKDAYS[d]} {start // 60:02d}:{start % 60:02d}"
-
-    def hourly(self, values: np.ndarray) -> np.ndarray:
-        """A (7, 24) array of hourly values spread over the cells."""
-        per_hour = 60 // self.minutes
-        return np.repeat(np.asarray(values).reshape(7, 24), per_hour, axis=1).reshape(-1)
-
-
-def closed_cells(resolved: Scenario, pool: str, minutes: int) -> np.ndarray:
-    """Cells (weekday × interval of ``minutes``, Monday 00:00 first) in which
-    every channel of ``pool`` is closed, from the channels' opening ``hours``
-    (``{mon-fri: "07:00-21:00", sat: "09:00-17:00", closed: [dates]}``; a
-    weekday not named is closed; a channel without hours is always open).
-    An interval partly open counts as open."""
-    per_day = values_per_day(minutes)
-    closed = np.ones(7 * per_day, dtype=bool)
-    for channel in resolved.pool(pool).channels:
-        hours = getattr(resolved.channels[channel], "hours", None)
-        if hours is None:
-            return np.zeros(7 * per_day, dtype=bool)
-        closed &= ~_open_cells(hours, minutes)
-    return closed
-
-
-def _open_cells(hours: Any, minutes: int) -> np.ndarray:
-    spec = hours.model_dump(mode="json", exclude_none=True) if hasattr(hours, "model_dump") else dict(hours)
-    per_day = values_per_day(minutes)
-    open_minutes = np.zeros(7 * 1440, dtype=bool)
-    for key, ranges in spec.items():
-        if key == "closed" or ranges is None:
-            continue  # closures by date do not change the weekly pattern
-        for d in parse_days(key):
-            for text in [ranges] if isinstance(ranges, str) else list(ranges):
-                start, _, end = str(text).partition("-")
-                a = parse_clock(start)
-                b = 1440 if end.strip() in ("24:00",) else parse_clock(end)
-                span = np.arange(a, b if b > a else b + 1440)
-                open_minutes[(d * 1440 + span) % (7 * 1440)] = True
-    return open_minutes.reshape(7 * per_day, minutes).any(axis=1)
 
 
 # ----------------------------------------------------------------- evaluate
@@ -312,7 +108,7 @@ class _Evaluator:
 
     def __init__(self, resolved: Scenario, strategy: str, pools: dict[str, tuple[str, ...]],
                  targets: dict[str, list[Target]], replications: int, pool_for: Callable[[int], Executor],
-                 cells: _Cells | None, progress: Progress | None):
+                 cells: Cells | None, progress: Progress | None):
         self.resolved = resolved
         self.strategy = strategy
         self.pools = pools
@@ -332,7 +128,7 @@ class _Evaluator:
             return self.cache[key]
         overrides: dict[str, Any] = {}
         for pool, roster in state.items():
-            overrides.update(_overrides(self.resolved.pool(pool), roster))
+            overrides.update(roster_overrides(self.resolved.pool(pool), roster))
         scenario = self.resolved.with_overrides(overrides)
         if self.pool is None:
             self.pool = self.pool_for(self.replications)
@@ -342,7 +138,7 @@ class _Evaluator:
         measured = measure(result, self.pools, self.targets, cells)
         self.cache[key] = measured
         if self.progress is not None:
-            self.progress(self.count, self.count + max(self.remaining - 1, 0), _describe(state))
+            self.progress(self.count, self.count + max(self.remaining - 1, 0), describe(state))
         return measured
 
 
@@ -355,118 +151,6 @@ def _key(state: Mapping[str, Mapping[str, Any]]) -> Any:
         return v
 
     return freeze(state)
-
-
-def _describe(state: Mapping[str, Mapping[str, Any]]) -> str:
-    parts = []
-    for pool, roster in state.items():
-        if "headcount" in roster:
-            parts.append(f"{pool}={roster['headcount']}")
-        elif "shifts" in roster:
-            parts.append(f"{pool}: " + ", ".join(f"{k}={v}" for k, v in roster["shifts"].items()))
-        else:
-            schedule = roster["schedule"]
-            lists = schedule.values() if isinstance(schedule, Mapping) else [schedule]
-            parts.append(f"{pool}: schedule peaking at {max(max(v) for v in lists)}")
-    return "; ".join(parts)
-
-
-# ----------------------------------------------------------------- searches
-def _search_headcount(passes: Callable[[int], bool], start: int, floor: int, cap: int, pool: str,
-                      targets: Sequence[Target], expect: Callable[[int], None] | None = None) -> int:
-    """Smallest N in [floor, cap] that passes, assuming more agents never hurt:
-    gallop from ``start`` then bisect. N passes and N − 1 (if ≥ floor) failed.
-    ``expect(n)`` is told how many evaluations are still to come (an estimate)."""
-    seen: dict[int, bool] = {}
-    tell = expect or (lambda n: None)
-
-    def ok(n: int) -> bool:
-        if n not in seen:
-            seen[n] = passes(n)
-        return seen[n]
-
-    start = min(max(start, floor), cap)
-    tell(2)
-    if ok(start):
-        hi, lo, step = start, None, 1
-        while hi > floor:
-            candidate = max(hi - step, floor)
-            tell(1 + max(1, math.ceil(math.log2(step + 1))))
-            if ok(candidate):
-                hi, step = candidate, step * 2
-            else:
-                lo = candidate
-                break
-        if lo is None:
-            return hi
-    else:
-        lo, hi, step = start, None, 1
-        while hi is None:
-            if lo >= cap:
-                raise InputError(Problem(
-                    "--target",
-                    f"pool {pool!r}: no staffing up to {cap} agents meets {', '.join(map(str, targets))} "
-                    f"(under the convention: {CONVENTION})",
-                ))
-            candidate = min(lo + step, cap)
-            tell(1 + max(1, math.ceil(math.log2(step + 1))))
-            if ok(candidate):
-                hi = candidate
-            else:
-                lo, step = candidate, step * 2
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        tell(max(1, math.ceil(math.log2(hi - lo))))
-        if ok(mid):
-            hi = mid
-        else:
-            lo = mid
-    return hi
-
-
-def _search_cells(evaluate: Callable[[tuple[int, ...]], Measured], start: Sequence[int], floor: Sequence[int],
-                  searched: np.ndarray, targets: Sequence[Target], pool: str, cells: _Cells,
-                  expect: Callable[[int], None] | None = None) -> tuple[int, ...]:
-    """Per-interval search (module docstring) over the ``searched`` cells;
-    the others stay at their start value."""
-    tell = expect or (lambda n: None)
-    n = len(start)
-    schedule = [max(s, f) for s, f in zip(start, floor)]
-    order = [c for c in range(n) if searched[c]]
-    failing: list[int] = []
-    for _ in range(MAX_CELL_UP):
-        tell(4)
-        entry = evaluate(tuple(schedule))
-        failing = [c for c in order if not entry.cell_passes(targets, c)]
-        if not failing:
-            break
-        for c in failing:
-            schedule[c] += 1
-    else:
-        raise InputError(Problem(
-            "--target",
-            f"pool {pool!r}: no schedule found meeting {', '.join(map(str, targets))} in every interval after "
-            f"{MAX_CELL_UP} rounds of adding agents (still failing: {', '.join(cells.label(c) for c in failing[:5])})",
-        ))
-    fixed: set[int] = set()
-    while True:
-        cuts = [c for c in order if c not in fixed and schedule[c] > floor[c]]
-        if not cuts:
-            return tuple(schedule)
-        tell(3)
-        trial = list(schedule)
-        for c in cuts:
-            trial[c] -= 1
-        entry = evaluate(tuple(trial))
-        failing = [c for c in order if not entry.cell_passes(targets, c)]
-        if not failing:
-            schedule = trial
-            continue
-        cut = set(cuts)
-        for c in failing:
-            blamed = next(((c - back) % n for back in range(n) if (c - back) % n in cut), None)
-            if blamed is not None:
-                fixed.add(blamed)
 
 
 # -------------------------------------------------------------- the study
@@ -562,7 +246,7 @@ class _Study:
             if self.rates[n].sum() <= 0:
                 raise InputError(Problem("--pool", f"pool {n!r} serves {', '.join(self.channels[n])}, which get no "
                                                    f"contacts under strategy {strategy!r}: nothing to staff"))
-        self.cells = (_Cells(int(minutes), resolved.start_date.weekday(), resolved.days)
+        self.cells = (Cells(int(minutes), resolved.start_date.weekday(), resolved.days)
                       if mode != "flat" else None)
         self.closed = {}
         for n in names:
@@ -604,15 +288,13 @@ class _Study:
     def _helpers(self, n: str, state: Mapping[str, Mapping[str, Any]]) -> np.ndarray:
         """Per weekday × hour: agents of other pools that serve only channels
         of pool ``n`` (they take part of its load), as currently staffed."""
-        from chansim.scenario.rosters import weekly_roster
-
         mine = set(self.channels[n])
         total = np.zeros((7, 24))
         for p in self.resolved.agents.pools:
             if p.name != n and set(p.channels) <= mine:
                 spec = p
                 if p.name in state:
-                    spec = self.resolved.with_overrides(_overrides(p, state[p.name])).pool(p.name)
+                    spec = self.resolved.with_overrides(roster_overrides(p, state[p.name])).pool(p.name)
                 interval, week = weekly_roster(spec)
                 per_hour = int(round(3600.0 / interval))
                 total += week.reshape(7 * 24, per_hour).mean(axis=1).reshape(7, 24)
@@ -642,7 +324,7 @@ class _Study:
         state: dict[str, dict[str, Any]] = {}
         for n in self.names:
             spec = self.resolved.pool(n)
-            kind, shape = _shape(spec)
+            kind, shape = shape_of(spec)
             if kind == "shifts":
                 state[n] = {"shifts": {s.name: s.agents for s in spec.shifts}}
             else:
@@ -677,19 +359,29 @@ class _Study:
 
     def _flat(self, n: str, state: dict[str, dict[str, Any]], again: bool) -> dict[str, Any]:
         spec = self.resolved.pool(n)
-        kind, shape = _shape(spec)
+        kind, shape = shape_of(spec)
         closed = self.closed[n]
         if kind == "headcount" and closed.any():
             # a 24/7 headcount would staff closed hours: scale the open hours instead
             open_hours = (~closed.reshape(7, 24)).astype(int)
-            spec = self.resolved.with_overrides(_overrides(spec, {
+            spec = self.resolved.with_overrides(roster_overrides(spec, {
                 "schedule": {WEEKDAYS[d]: open_hours[d].tolist() for d in range(7)}})).pool(n)
+        elif kind == "schedule" and closed.any():
+            # the user's shape, less any agents it has in closed hours
+            interval, week = weekly_roster(spec)
+            minutes = int(interval // 60)
+            shut = np.repeat(closed.reshape(7, 24), 60 // minutes, axis=1).reshape(-1)
+            if (week[shut] > 0).any():
+                days = np.where(shut, 0, week).reshape(7, -1)
+                spec = self.resolved.with_overrides(roster_overrides(spec, {
+                    "schedule": {WEEKDAYS[d]: days[d].tolist() for d in range(7)},
+                    "interval_minutes": minutes})).pool(n)
         load = np.where(self._simulated_hours(), self.loads[n], 0.0)
         peak = np.unravel_index(int(np.argmax(load)), load.shape)
         estimate = max(int(self._erlang(n, state)[peak]), 1)
         if again:
             current = state[n]
-            start = current.get("headcount") or _peak_of(current)
+            start = current.get("headcount") or peak_of(current)
         else:
             start = estimate
         cap = max(4 * (math.floor(float(load.max())) + 1), start + 50) if load.max() > 0 else 2000
@@ -698,7 +390,7 @@ class _Study:
             roster = scaled_roster(spec, level)
             return self.evaluate({**state, n: roster})[n].passes(self.applies[n])
 
-        level = _search_headcount(passes, start, 1, cap, n, self.applies[n], self._expect)
+        level = search_level(passes, start, 1, cap, n, self.applies[n], self._expect)
         return scaled_roster(spec, level)
 
     def _expect(self, remaining: int) -> None:
@@ -722,7 +414,7 @@ class _Study:
             roster = {"schedule": cells.schedule(values), "interval_minutes": cells.minutes}
             return self.evaluate({**state, n: roster})[n]
 
-        return _search_cells(run, [int(v) for v in start], [int(v) for v in floor], searched, self.applies[n], n,
+        return search_cells(run, [int(v) for v in start], [int(v) for v in floor], searched, self.applies[n], n,
                              cells, self._expect)
 
     def _to_shifts(self, state: dict[str, dict[str, Any]], requirement: dict[str, tuple[int, ...]],
@@ -760,13 +452,13 @@ class _Study:
     def _plan(self, n: str, need: np.ndarray) -> ShiftPlan:
         cells = self.cells
         spec = self.resolved.pool(n)
-        step = math.gcd(cells.minutes, *(_shift_step(s) for s in spec.shifts))
+        step = math.gcd(cells.minutes, shift_step(spec.shifts))
         required = np.repeat(need, cells.minutes // step)
         covers = {s.name: shift_cover(s, step) for s in spec.shifts}
         shrinkage = spec.shrinkage if spec.shrinkage is not None else self.resolved.agents.shrinkage
         rate = spec.cost_per_hour if spec.cost_per_hour > 0 else 1.0
         costs = {s.name: covers[s.name].sum() * step / 60.0 / (1.0 - shrinkage) * rate for s in spec.shifts}
-        labels = [_Cells(step, 0, 7).label(t) for t in range(required.size)]
+        labels = [Cells(step, 0, 7).label(t) for t in range(required.size)]
         try:
             return cheapest_shifts(required, covers, costs, labels=labels)
         except InputError as exc:
@@ -820,21 +512,6 @@ class _Study:
             interval_minutes=self.cells.minutes if self.cells is not None else None,
             rounds=rounds,
         )
-
-
-def _shift_step(shift) -> int:
-    marks = [parse_clock(shift.start), round(shift.hours * 60)]
-    for b in shift.breaks:
-        marks += [round(b.after_h * 60), round(b.minutes)]
-    return math.gcd(60, *marks)
-
-
-def _peak_of(roster: Mapping[str, Any]) -> int:
-    if "shifts" in roster:
-        return max(roster["shifts"].values())
-    schedule = roster["schedule"]
-    lists = schedule.values() if isinstance(schedule, Mapping) else [schedule]
-    return max(max(v) for v in lists)
 
 
 def _nullable(rows: dict[str, list[float]]) -> dict[str, list[float | None]]:
