@@ -302,6 +302,15 @@ def test_staff_table_and_two_pools():
         (["--target", "service_level>=0.8"], "at least one pool"),
         (["--pool", "voice", "--target", "service_level>=0.8", "--replications", "1"], "at least 2 replications"),
         (["--pool", "voice", "--target", "service_level>=0.8", "--set", "days=-1"], "days"),
+        (["--pool", "voice", "--target", "email.service_level>=0.8"], "no channel 'email' in the scenario"),
+        (["--pool", "voice", "--target", "pool.chat.occupancy<=0.9"], "no pool named 'chat'"),
+        (["--pool", "voice", "--target", "service_level>=0.8", "--per-interval", "--interval", "20"],
+         "--interval: must be 15, 30 or 60 minutes"),
+        (["--pool", "voice", "--target", "service_level>=0.8", "--per-interval", "--shifts"],
+         "give one of --per-interval and --shifts"),
+        (["--pool", "voice", "--target", "service_level>=0.8",
+          "--set", "agents.pools.voice.schedule=[1, 2]", "--set", "agents.pools.voice.headcount=null"],
+         "agents.pools[0].schedule: needs exactly 24 values"),
     ],
 )
 def test_staff_bad_input_exits_2(mmc_file, args, message):
