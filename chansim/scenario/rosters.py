@@ -56,7 +56,6 @@ __all__ = [
     "shift_step",
     "on_shift",
     "roster_problems",
-    "check_roster",
 ]
 
 #: The keys of a pool that give its roster; a pool has exactly one of them.
@@ -289,11 +288,3 @@ def roster_problems(scenario: "Scenario") -> list[Problem]:
     for i, pool in enumerate(scenario.agents.pools):
         problems += _pool_problems(pool, f"agents.pools[{i}]")
     return problems
-
-
-def check_roster(pool: "Pool", where: str = "pool") -> None:
-    """Raise :class:`InputError` if ``pool``'s roster has a problem."""
-    problems = _pool_problems(pool, where)
-    if problems:
-        raise InputError(problems)
-
