@@ -423,3 +423,19 @@ def test_flat_search_drops_a_schedules_agents_in_closed_hours():
     result = find_staffing(chansim.load_scenario(data), ["voice"], ["service_level>=0.8"], closed={"voice": closed})
     monday = result.pools["voice"].schedule["mon"]
     assert monday[:7] == [0] * 7 and min(monday[7:]) >= 1 and result.pools["voice"].meets_targets
+
+
+def test_closed_masks_change_interval():
+    from chansim.studies.cells import closed_at
+
+    hourly = np.zeros((7, 24), dtype=bool)
+    hourly[:, :7] = True
+    quarter = closed_at(hourly, 15).reshape(7, 96)
+    assert quarter[0, :28].all() and not quarter[0, 28:].any()
+    half = np.zeros((7, 48), dtype=bool)
+    half[0, 13] = True  # 06:30-07:00 closed, 06:00-06:30 open: the hour 06:00 is open
+    half[0, 14:16] = True  # 07:00-08:00 closed
+    back = closed_at(half, 60).reshape(7, 24)
+    assert not back[0, 6] and back[0, 7] and back.sum() == 1
+    with pytest.raises(ValueError, match="7 × 24"):
+        closed_at(np.zeros(10), 60)

@@ -17,7 +17,7 @@ import numpy as np
 from chansim.scenario.models import Scenario
 from chansim.scenario.rosters import WEEKDAYS, parse_clock, parse_days, values_per_day
 
-__all__ = ["Cells", "closed_cells", "open_cells"]
+__all__ = ["Cells", "closed_cells", "open_cells", "closed_at"]
 
 
 @dataclass(frozen=True)
@@ -103,3 +103,17 @@ def open_cells(hours: Any, minutes: int) -> np.ndarray:
                 span = np.arange(a, b if b > a else b + 1440)
                 open_minutes[(d * 1440 + span) % (7 * 1440)] = True
     return open_minutes.reshape(7 * per_day, minutes).any(axis=1)
+
+
+def closed_at(mask: Any, minutes: int) -> np.ndarray:
+    """A weekly closed mask (7 × 24, 7 × 48 or 7 × 96 values, Monday 00:00
+    first) at ``minutes``: a coarser interval is closed when all of it is."""
+    flat = np.asarray(mask, dtype=bool).reshape(-1)
+    per_day = flat.size // 7
+    if flat.size % 7 or per_day not in (24, 48, 96):
+        raise ValueError(f"a closed mask has 7 × 24, 7 × 48 or 7 × 96 values (got {flat.size})")
+    want = values_per_day(minutes)
+    days = flat.reshape(7, per_day)
+    if want >= per_day:
+        return np.repeat(days, want // per_day, axis=1).reshape(-1)
+    return days.reshape(7, want, per_day // want).all(axis=2).reshape(-1)

@@ -69,7 +69,7 @@ from chansim.experiment import simulate
 from chansim.parallel import opener
 from chansim.scenario.models import Scenario
 from chansim.scenario.rosters import WEEKDAYS, shift_cover, shift_step, weekly_roster
-from chansim.studies.cells import Cells, closed_cells
+from chansim.studies.cells import Cells, closed_at, closed_cells
 from chansim.studies.first_guess import erlang_estimate, weekly_load
 from chansim.studies.pool_kpis import INTERVAL_KPIS, Measured, contact_kpis_by_group, measure, pool_kpis
 from chansim.studies.scaling import describe, peak_of, roster_overrides, scaled_roster, shape_of
@@ -252,8 +252,11 @@ class _Study:
         for n in names:
             mask_minutes = self.cells.minutes if self.cells is not None else 60
             given = None if closed is None else closed.get(n)
-            mask = closed_cells(resolved, n, mask_minutes) if given is None else np.asarray(given, dtype=bool)
-            self.closed[n] = mask.reshape(-1)
+            try:
+                self.closed[n] = (closed_cells(resolved, n, mask_minutes) if given is None
+                                  else closed_at(given, mask_minutes))
+            except ValueError as exc:
+                raise InputError(Problem("closed", f"pool {n!r}: {exc}")) from None
         self.evaluate = _Evaluator(resolved, strategy, self.channels, self.applies, reps, pool_for, self.cells,
                                    progress)
 
