@@ -142,12 +142,12 @@ def _roster(p) -> str:
     return str(p.headcount)
 
 
-def _with_ci(key: str, value, ci) -> str:
+def _with_ci(kpi: str, value, ci) -> str:
     from chansim.report import format_value
 
-    cell = format_value(key.rsplit(".", 1)[-1], value)
+    cell = format_value(kpi, value)
     if ci and value is not None:
-        cell += " ± " + (format_value(key.rsplit(".", 1)[-1], ci).removesuffix(" %").removesuffix(" s")).strip()
+        cell += " ± " + (format_value(kpi, ci).removesuffix(" %").removesuffix(" s")).strip()
     return cell
 
 
@@ -177,10 +177,9 @@ def _table(result) -> Table:
     table.add_column("meets targets")
     for p in result.pools.values():
         cells = []
-        for key in keys:
-            got = p.targets.get(key)
-            cells.append("n/a (not this pool's)" if got is None else _with_ci(key.split("<")[0].split(">")[0],
-                                                                               got["mean"], got["ci95"]))
+        for t in result.targets:
+            got = p.targets.get(str(t))
+            cells.append("n/a (not this pool's)" if got is None else _with_ci(t.address.kpi, got["mean"], got["ci95"]))
         fte = p.labor.get("fte")
         ok = "yes" if p.meets_targets else "no"
         if result.mode != "flat":
