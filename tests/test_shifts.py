@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from chansim import load_scenario, simulate
@@ -241,3 +243,38 @@ def test_staff_shifts_needs_shift_patterns():
                                       "-t", "voice.service_level>=0.8", "--shifts", "--quiet"])
     assert result.exit_code == 2
     assert "pool 'phones' has no shift patterns" in result.stderr
+
+
+# ------------------------------------------------------------------ property
+@st.composite
+def shift_patterns(draw):
+    shifts = []
+    for i in range(draw(st.integers(1, 4))):
+        hours = draw(st.sampled_from([4, 6, 7.5, 8, 10, 12]))
+        start = draw(st.integers(0, 95)) * 15
+        days = draw(st.lists(st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]), min_size=1,
+                             max_size=7, unique=True))
+        breaks, at = [], 0.0
+        for _ in range(draw(st.integers(0, 2))):
+            at += draw(st.sampled_from([1, 1.5, 2]))
+            minutes = draw(st.sampled_from([15, 30, 45]))
+            if at + minutes / 60 <= hours:
+                breaks.append({"after_h": at, "minutes": minutes})
+                at += minutes / 60
+        shifts.append({"name": f"s{i}", "start": f"{start // 60:02d}:{start % 60:02d}", "hours": hours, "days": days,
+                       "agents": draw(st.integers(0, 9)), "breaks": breaks})
+    return shifts
+
+
+@settings(max_examples=40, deadline=None)
+@given(shift_patterns())
+def test_agent_minutes_on_the_floor_add_up(shifts):
+    from chansim.scenario.models import Pool
+    from chansim.scenario.rosters import weekly_roster
+
+    interval, week = weekly_roster(Pool(name="p", channels=["voice"], shifts=shifts))
+    on_floor = week.sum() * interval / 60
+    expected = sum(s["agents"] * len(s["days"]) * (s["hours"] * 60 - sum(b["minutes"] for b in s["breaks"]))
+                   for s in shifts)
+    assert on_floor == pytest.approx(expected)
+    assert week.min() >= 0 and week.max() <= sum(s["agents"] for s in shifts)
