@@ -441,6 +441,8 @@ class _Study:
             if all(measured[n].passes(self.applies[n]) and not failing[n] for n in self.names):
                 break
             for n in self.names:
+                if not failing[n] and not measured[n].passes(self.applies[n]):
+                    failing[n] = [c for c in range(cells.count) if need[n][c] > 0]  # only the whole run fails
                 for c in failing[n]:
                     need[n][c] += 1
         for n in self.names:
