@@ -5,6 +5,11 @@ shift are the share of paid time left after breaks, training and absence, and
 an agent who finishes a conversation after its shift ended is paid for that
 time one for one. Pure: staffing table and scenario in, one row per
 (replication, strategy, pool) out.
+
+FTE (full-time equivalents) = paid hours ÷ (``agents.hours_per_fte`` × the
+measured weeks): the heads of full-time staff the paid hours amount to, for a
+measured period of any length (half a week of 400 paid hours at 40 hours per
+FTE is 20 FTE).
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ import pandas as pd
 
 from chansim.scenario.models import Scenario
 
-__all__ = ["labor_costs", "measured_share"]
+__all__ = ["labor_costs", "measured_share", "fte", "HOURS_PER_WEEK"]
+
+HOURS_PER_WEEK = 7 * 24.0
 
 
 def measured_share(staffing: pd.DataFrame, warmup_s: float) -> np.ndarray:
@@ -24,8 +31,14 @@ def measured_share(staffing: pd.DataFrame, warmup_s: float) -> np.ndarray:
     return np.clip((start + length - warmup_s) / np.where(length > 0, length, 1.0), 0.0, 1.0)
 
 
+def fte(paid_hours: float | np.ndarray, scenario: Scenario) -> float | np.ndarray:
+    """Full-time equivalents of ``paid_hours`` over the measured period (after the warm-up)."""
+    weeks = (scenario.horizon_s - scenario.warmup_s) / 3600.0 / HOURS_PER_WEEK
+    return paid_hours / (scenario.agents.hours_per_fte * weeks)
+
+
 def labor_costs(staffing: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Staffed and paid hours and their cost per pool, after the warm-up."""
+    """Staffed and paid hours, their cost and their FTE per pool, after the warm-up."""
     pools = {p.name: p for p in scenario.agents.pools}
     share = measured_share(staffing, scenario.warmup_s)
     staffed_h = staffing["staffed"].to_numpy(dtype=float) * staffing["interval_s"].to_numpy(dtype=float) * share / 3600
@@ -45,4 +58,6 @@ def labor_costs(staffing: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         }
     )
     frame["cost"] = frame["paid_hours"] * rate.to_numpy(dtype=float)
-    return frame.groupby(["replication", "strategy", "pool"], sort=False, as_index=False).sum()
+    out = frame.groupby(["replication", "strategy", "pool"], sort=False, as_index=False).sum()
+    out["fte"] = fte(out["paid_hours"].to_numpy(dtype=float), scenario)
+    return out

@@ -9,7 +9,7 @@ every KPI followed by its 95 % CI half-width as ``<kpi>_ci95``.
 * Each point is the scenario with the point's values applied by dotted path
   (as ``--set`` does); each strategy's own ``set`` is applied on top, as in
   ``chansim run`` (so a strategy that sets a swept key keeps its own value).
-  Sweeping a pool's ``headcount`` clears its ``schedule`` and vice versa.
+  Sweeping one of a pool's ``headcount``, ``schedule`` or ``shifts`` clears the others.
 * Every point runs with the scenario's seed, so every point sees the same
   customers (common random numbers): differences between points come from the
   swept values, not from noise, and a point whose values equal the scenario's
@@ -46,6 +46,7 @@ from chansim.kpis.address import parse_address
 from chansim.kpis.table import KPI_KEYS, kind_of
 from chansim.parallel import check_executor, executor as open_executor, ordered_results
 from chansim.scenario.models import Scenario
+from chansim.scenario.rosters import ROSTER_KEYS
 from chansim.scenario.paths import join_path, split_path
 
 __all__ = ["sweep", "parse_axis", "parse_axes", "grid", "MAX_POINTS", "kpi_columns", "rows_json", "plot",
@@ -170,15 +171,16 @@ def grid(axes: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------- simulating
 def _with_staffing_counterpart(point: dict[str, Any]) -> dict[str, Any]:
-    """A pool takes a ``headcount`` or a ``schedule``, not both: sweeping one
-    of them clears the other (unless the point sets it too)."""
+    """A pool takes one of ``headcount``, ``schedule`` or ``shifts``: sweeping
+    one of them clears the others (unless the point sets them too)."""
     overrides = dict(point)
     given = {split_path(key) for key in point}
     for parts in given:
-        if len(parts) == 4 and parts[:2] == ("agents", "pools") and parts[3] in ("headcount", "schedule"):
-            other = parts[:3] + ("schedule" if parts[3] == "headcount" else "headcount",)
-            if other not in given:
-                overrides[join_path(other)] = None
+        if len(parts) == 4 and parts[:2] == ("agents", "pools") and parts[3] in ROSTER_KEYS:
+            for key in ROSTER_KEYS:
+                other = parts[:3] + (key,)
+                if other not in given:
+                    overrides[join_path(other)] = None
     return overrides
 
 

@@ -139,7 +139,7 @@ def test_without_dask_installed_the_message_says_what_to_install(monkeypatch, sm
 
 def test_staff_and_check_on_dask_equal_one_process(cluster, small, tmp_path):
     from chansim.check import check
-    from chansim.staffing import find_staffing
+    from chansim.studies.staffing import find_staffing
 
     address = cluster.scheduler_address
     on_dask = find_staffing(small, ["phones"], ["service_level>=0.7"], executor="dask", scheduler=address)

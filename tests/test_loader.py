@@ -63,7 +63,7 @@ MALFORMED: dict[str, tuple[str, str, int | None]] = {
     "intraday_23_values.yaml": ("demand.intraday", "needs at least 24 item(s) (got 23)", 6),
     "dist_missing_parameter.yaml": ("channels.voice.handle_time", "lognormal needs 'cv'", 10),
     "concurrency_zero.yaml": ("agents.pools[1].concurrency", "must be ≥ 1 (got 0)", 16),
-    "headcount_and_schedule.yaml": ("agents.pools[0]", "give exactly one of 'headcount' or 'schedule'", 15),
+    "headcount_and_schedule.yaml": ("agents.pools[0]", "give exactly one of 'headcount', 'schedule' or 'shifts'", 15),
     "python_tag.yaml": ("", "python/object/apply:os.system", 2),
     "bot_on_voice.yaml": ("bot.channels[0]", "'voice' is not a messaging channel", 18),
     "ivr_accept_above_one.yaml": ("strategies[1].ivr_deflection.accept", "must be ≤ 1", 21),

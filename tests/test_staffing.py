@@ -1,5 +1,6 @@
-"""chansim staff / chansim.staffing: target parsing, the search, the CI
-convention, per-hour schedules, and the command's JSON and exit codes.
+"""chansim staff / chansim.studies.staffing: target parsing, the search, the
+CI convention, scaled rosters, per-interval schedules, and the command's JSON
+and exit codes.
 
 The M/M/c anchor is the canonical voice case of validation.md: 4800 contacts
 a day, flat (100 per 30 min), exponential handle time 180 s, service level
@@ -24,13 +25,11 @@ from chansim.cli import app
 from chansim.errors import InputError
 from chansim.kpis.metrics import kpis, measured_window
 from chansim.kpis.table import KPI_KEYS
-from chansim.staffing import NOT_MODELLED
-from chansim.staffing import (
+from chansim.studies.searches import search_level
+from chansim.studies.staffing import (
     CONVENTION,
-    HOURLY_KPIS,
-    TARGET_KPIS,
+    INTERVAL_KPIS,
     Target,
-    _search_headcount,
     contact_kpis_by_group,
     find_staffing,
     parse_target,
@@ -81,6 +80,8 @@ def staff(*args: str):
         ("service_level>=80%", Target("service_level", ">=", 0.8)),
         ("service_level≥0.9", Target("service_level", ">=", 0.9)),
         ("cost_per_contact<=1e1", Target("cost_per_contact", "<=", 10.0)),
+        ("voice.service_level>=0.8", Target("voice.service_level", ">=", 0.8)),
+        ("pool.digital.occupancy<=90%", Target("pool.digital.occupancy", "<=", 0.9)),
     ],
 )
 def test_parse_target(text, expected):
@@ -97,6 +98,7 @@ def test_parse_target(text, expected):
         ("service_level>=high", "KPI>=VALUE"),
         (">=0.8", "KPI>=VALUE"),
         ("speed>=0.8", "unknown KPI 'speed'"),
+        ("team.voice.asa_s<=20", "unknown breakdown 'team'"),
         ("service_level>=0.8 and more", "KPI>=VALUE"),
     ],
 )
@@ -105,11 +107,10 @@ def test_bad_targets_are_input_errors(text, message):
         parse_target(text)
 
 
-def test_targets_on_kpis_the_model_does_not_measure_are_refused():
-    for kpi in NOT_MODELLED:
-        with pytest.raises(InputError, match="not measured"):
-            parse_target(f"{kpi}>=0.5")
-    assert set(TARGET_KPIS) == set(KPI_KEYS) - set(NOT_MODELLED)
+def test_target_addresses():
+    t = parse_target("voice.service_level>=0.8")
+    assert (t.address.kpi, t.address.breakdown, t.address.member) == ("service_level", "channel", "voice")
+    assert parse_target("service_level>=0.8").address.breakdown is None
 
 
 def test_target_holds_at_the_pessimistic_end_of_the_ci():
@@ -131,15 +132,15 @@ def test_search_finds_the_smallest_passing_headcount_from_any_start(answer, star
         calls.append(n)
         return n >= answer
 
-    assert _search_headcount(passes, start, 1, 100, "p", []) == answer
+    assert search_level(passes, start, 1, 100, "p", []) == answer
     assert len(calls) == len(set(calls)), "a staffing was evaluated twice"
     assert answer in calls and (answer == 1 or answer - 1 in calls), "N passes and N - 1 fails, both simulated"
     assert len(calls) <= 2 * int(np.log2(abs(answer - start) + 1)) + 3
 
 
 def test_search_gives_up_clearly_when_nothing_passes():
-    with pytest.raises(InputError, match="no headcount up to 30"):
-        _search_headcount(lambda n: False, 10, 1, 30, "voice", [Target("service_level", ">=", 0.8)])
+    with pytest.raises(InputError, match="no staffing up to 30 agents"):
+        search_level(lambda n: False, 10, 1, 30, "voice", [Target("service_level", ">=", 0.8)])
 
 
 def test_mmc_needs_14_agents_for_80_percent_in_20_seconds():
@@ -149,7 +150,7 @@ def test_mmc_needs_14_agents_for_80_percent_in_20_seconds():
     assert result.evaluations == 2  # Erlang C starts at 14; 13 is simulated and rejected
     sl, ci = voice.kpis["service_level"], voice.ci95["service_level"]
     assert sl - ci >= 0.8 and sl == pytest.approx(0.888, abs=0.04)
-    assert set(voice.kpis) == set(KPI_KEYS) and voice.kpis["cost_labor"] > 0
+    assert set(voice.kpis) >= set(KPI_KEYS) and voice.kpis["cost_labor"] > 0
 
 
 def test_the_ci_rule_rejects_a_headcount_whose_mean_passes():
@@ -171,24 +172,35 @@ def test_multiple_targets_the_binding_one_decides():
     assert voice.headcount == 15 and voice.kpis["asa_s"] + voice.ci95["asa_s"] <= 5
 
 
-def test_per_hour_schedule_follows_the_intraday_profile():
+def test_per_interval_schedule_follows_the_intraday_profile():
     scenario = chansim.load_scenario(mmc(contacts_per_day=2400, intraday=PEAKED) | {"warmup_hours": 0,
                                                                                     "replications": 4})
-    result = find_staffing(scenario, ["voice"], ["service_level>=0.8"], per_hour=True)
+    result = find_staffing(scenario, ["voice"], ["service_level>=0.8"], per_interval=True)
     voice = result.pools["voice"]
-    assert voice.headcount is None and len(voice.schedule) == 24 and voice.meets_targets
-    schedule = voice.schedule
+    assert voice.headcount is None and voice.meets_targets
+    assert list(voice.schedule) == ["mon"]  # a one-day run starting on a Monday
+    schedule = voice.schedule["mon"]
+    assert len(schedule) == 24
     assert min(schedule[9:12]) > max(schedule[0:6]) + 5, schedule  # peak 7× the night
     assert all(n >= 1 for n in schedule)
-    assert len(voice.by_hour["service_level"]) == 24
-    doc = result.to_dict()["pools"]["voice"]
-    assert "schedule" in doc and "headcount" not in doc
+    by = voice.by_interval["service_level>=0.8"]
+    assert len(by["mean"]["mon"]) == 24
+    doc = result.to_dict()
+    assert doc["mode"] == "per_interval" and doc["interval_minutes"] == 60
+    assert "schedule" in doc["pools"]["voice"] and "headcount" not in doc["pools"]["voice"]
+    # FTE and labor cost of the schedule found: paid hours / 40 h a week, scaled to the one simulated day
+    found = doc["pools"]["voice"]
+    assert found["staffed_hours"] == pytest.approx(sum(schedule))
+    paid = found["paid_hours"]  # shrinkage 0: staffed hours plus the overtime of calls finished after a shift
+    assert sum(schedule) <= paid < sum(schedule) + 2
+    assert found["fte"] == pytest.approx(paid / (40 / 7))
+    assert found["cost_labor"] == pytest.approx(30 * paid)
 
 
-def test_per_hour_targets_only_name_contact_kpis():
-    with pytest.raises(InputError, match="per-hour targets"):
-        find_staffing(chansim.load_scenario(mmc()), ["voice"], ["cost_per_contact<=5"], per_hour=True)
-    assert "service_level" in HOURLY_KPIS
+def test_per_interval_targets_only_name_contact_kpis():
+    with pytest.raises(InputError, match="per-interval targets"):
+        find_staffing(chansim.load_scenario(mmc()), ["voice"], ["cost_per_contact<=5"], per_interval=True)
+    assert "service_level" in INTERVAL_KPIS
 
 
 def test_bad_requests_are_input_errors():
@@ -209,13 +221,13 @@ def _same(a, b) -> bool:
 
 
 def test_pool_kpis_match_the_run_for_a_single_channel_pool():
-    # measured as a run measures by_channel: every KPI (occupancy is the pool's)
+    # measured as a run measures by_channel: every KPI (occupancy, slot use and FTE are the pool's)
     scenario = chansim.load_scenario(SMALL)
     result = chansim.simulate(scenario, ["today"], 3)
     per_rep = pool_kpis(result, "phones", ["voice"])
     voice = result.strategies[0].by_channel["voice"]
     for key in KPI_KEYS:
-        if key == "occupancy":
+        if key in ("occupancy", "slot_utilisation", "fte"):
             continue
         values = [r[key] for r in per_rep if r[key] is not None]
         assert _same(float(np.mean(values)) if values else None, voice[key]), key
@@ -231,7 +243,7 @@ def test_pool_kpis_combine_channels_rather_than_average_them():
     overall = result.replication_kpis
     for r, row in enumerate(both):
         for key in KPI_KEYS:
-            if key == "occupancy":
+            if key in ("occupancy", "slot_utilisation", "fte"):  # the pool's own, not all pools'
                 continue
             expected = overall.loc[overall.replication == r, key].item()
             expected = None if expected is None or expected != expected else expected
@@ -243,12 +255,11 @@ def test_grouped_contact_kpis_match_metrics():
     result = chansim.simulate(scenario, ["today"], 1)
     contacts, messages = measured_window(result.log.contacts, result.log.messages, 0)
     targets = {"voice": 20.0, "webchat": 60.0}
-    grouped = contact_kpis_by_group(contacts, np.zeros(len(contacts), dtype=int), 1, targets, messages)
     by_channel = kpis(contacts, messages, result.labor, result.costs, targets=targets).by_channel
-    for channel, expected in by_channel.items():  # each leg on its own channel, as hours count them
+    for channel, expected in by_channel.items():  # each leg on its own channel, as intervals count them
         mine = (contacts["channel"] == channel).to_numpy()
         grouped = contact_kpis_by_group(contacts, np.where(mine, 0, 1), 1, targets, messages)
-        for key in HOURLY_KPIS:
+        for key in INTERVAL_KPIS:
             assert grouped[key][0] == pytest.approx(expected[key], nan_ok=True) or (
                 expected[key] is None and np.isnan(grouped[key][0])), (channel, key)
 
@@ -261,7 +272,15 @@ def test_staff_json(mmc_file):
     assert doc["pools"]["voice"]["headcount"] == 14
     assert doc["evaluations"] == 2 and doc["convention"] == CONVENTION
     assert doc["targets"] == ["service_level>=0.8"]
-    assert set(doc["pools"]["voice"]["kpis"]) == set(KPI_KEYS) == set(doc["pools"]["voice"]["ci95"])
+    assert set(doc["pools"]["voice"]["kpis"]) >= set(KPI_KEYS)
+    assert set(doc["pools"]["voice"]["kpis"]) == set(doc["pools"]["voice"]["ci95"])
+    assert doc["mode"] == "flat"
+    # every answer carries FTE, labor cost and the achieved targets with their CI: 14 agents 24/7 = 58.8 FTE
+    voice = doc["pools"]["voice"]
+    assert voice["fte"] == pytest.approx(14 * 168 / 40)
+    assert voice["cost_labor"] == pytest.approx(14 * 22 * 30)
+    achieved = voice["targets"]["service_level>=0.8"]
+    assert achieved["holds"] and achieved["mean"] - achieved["ci95"] >= 0.8
 
 
 def test_staff_table_and_two_pools():
@@ -281,6 +300,15 @@ def test_staff_table_and_two_pools():
         (["--target", "service_level>=0.8"], "at least one pool"),
         (["--pool", "voice", "--target", "service_level>=0.8", "--replications", "1"], "at least 2 replications"),
         (["--pool", "voice", "--target", "service_level>=0.8", "--set", "days=-1"], "days"),
+        (["--pool", "voice", "--target", "email.service_level>=0.8"], "no channel 'email' in the scenario"),
+        (["--pool", "voice", "--target", "pool.chat.occupancy<=0.9"], "no pool named 'chat'"),
+        (["--pool", "voice", "--target", "service_level>=0.8", "--per-interval", "--interval", "20"],
+         "--interval: must be 15, 30 or 60 minutes"),
+        (["--pool", "voice", "--target", "service_level>=0.8", "--per-interval", "--shifts"],
+         "give one of --per-interval and --shifts"),
+        (["--pool", "voice", "--target", "service_level>=0.8",
+          "--set", "agents.pools.voice.schedule=[1, 2]", "--set", "agents.pools.voice.headcount=null"],
+         "agents.pools[0].schedule: needs exactly 24 values"),
     ],
 )
 def test_staff_bad_input_exits_2(mmc_file, args, message):
@@ -297,3 +325,115 @@ def test_pools_sharing_a_channel_are_staffed_together():
     result = find_staffing(chansim.load_scenario(data), ["a"], ["service_level>=0.8"])
     assert result.pools["a"].headcount == 8 and result.pools["a"].meets_targets
     assert result.evaluations <= 3
+
+
+# ------------------------------------------------------- the planner's roster
+def _pool(**roster):
+    from chansim.scenario.models import Pool
+
+    return Pool(name="p", channels=["voice"], **roster)
+
+
+def test_scaled_roster_keeps_the_shape():
+    from chansim.studies.staffing import scaled_roster
+
+    shape = [0] * 7 + [2, 4, 6, 8, 8, 6, 4, 4, 4, 3, 2, 1, 1] + [0] * 4
+    assert scaled_roster(_pool(schedule=shape), 8) == {"schedule": shape, "interval_minutes": 60}
+    doubled = scaled_roster(_pool(schedule=shape), 16)["schedule"]
+    assert doubled == [2 * v for v in shape]
+    halved = scaled_roster(_pool(schedule=shape), 4)["schedule"]
+    assert halved[:7] == [0] * 7 and min(v for v in halved if v) == 1 and max(halved) == 4
+    weekly = scaled_roster(_pool(schedule={"mon-fri": [2] * 24, "sat": [1] * 24}), 6)
+    assert weekly["schedule"] == {"mon-fri": [6] * 24, "sat": [3] * 24}
+    shifts = [{"name": "early", "start": "07:00", "hours": 8, "agents": 10},
+              {"name": "late", "start": "13:00", "hours": 8, "agents": 4}]
+    assert scaled_roster(_pool(shifts=shifts), 15) == {"shifts": {"early": 15, "late": 6}}
+    assert scaled_roster(_pool(headcount=3), 9) == {"headcount": 9}
+
+
+def test_flat_search_scales_the_users_schedule_instead_of_a_24_7_headcount():
+    shape = [1] * 7 + [2, 4, 6, 7, 7, 6, 6, 6, 5, 5, 4, 3, 2, 1, 1, 1, 1]
+    data = mmc(contacts_per_day=2400, intraday=PEAKED) | {"warmup_hours": 0, "replications": 4}
+    data["agents"]["pools"][0] = {"name": "voice", "channels": ["voice"], "schedule": shape, "cost_per_hour": 30}
+    scenario = chansim.load_scenario(data)
+    result = find_staffing(scenario, ["voice"], ["voice.service_level>=0.8"])
+    voice = result.pools["voice"]
+    assert voice.headcount is None and voice.meets_targets
+    level = max(voice.schedule)
+    from chansim.studies.staffing import scaled_roster
+
+    assert list(voice.schedule) == scaled_roster(scenario.pool("voice"), level)["schedule"]
+    assert voice.labor["staffed_hours"] == pytest.approx(sum(voice.schedule))
+    # one agent less at the peak (the shape scaled to level - 1) misses the target
+    below = scaled_roster(scenario.pool("voice"), level - 1)["schedule"]
+    run = chansim.simulate(scenario.with_overrides({"agents.pools.voice.schedule": below}), workers=1)
+    mean, ci = run.strategies[0].kpis["service_level"], run.strategies[0].ci95["service_level"]
+    assert mean - ci < 0.8
+
+
+def test_closed_cells_are_never_staffed():
+    # nothing arrives before 07:00; those hours are closed: the per-interval schedule leaves them at 0
+    intraday = [0] * 7 + PEAKED[7:]
+    data = mmc(contacts_per_day=2400, intraday=intraday) | {"warmup_hours": 0, "replications": 3}
+    scenario = chansim.load_scenario(data)
+    closed = np.zeros((7, 24), dtype=bool)
+    closed[:, :7] = True
+    closed[:, 22:] = True
+    result = find_staffing(scenario, ["voice"], ["service_level>=0.8"], per_interval=True, closed={"voice": closed})
+    schedule = result.pools["voice"].schedule["mon"]
+    assert schedule[:7] == [0] * 7 and schedule[22:] == [0, 0]
+    assert min(schedule[7:22]) >= 1 and result.pools["voice"].meets_targets
+    # flat: a headcount pool keeps its headcount only in open hours
+    flat = find_staffing(scenario, ["voice"], ["service_level>=0.8"], closed={"voice": closed})
+    week = flat.pools["voice"].schedule
+    assert week["mon"][:7] == [0] * 7 and week["mon"][22:] == [0, 0] and len(set(week["mon"][7:22])) == 1
+
+
+def test_closed_cells_from_opening_hours():
+    from chansim.studies.cells import open_cells
+
+    hours = {"mon-fri": "07:00-21:00", "sat": "09:00-17:30", "closed": ["2026-12-25"]}
+    open_ = open_cells(hours, 30).reshape(7, 48)
+    assert open_[0].tolist() == [False] * 14 + [True] * 28 + [False] * 6
+    assert open_[5].tolist() == [False] * 18 + [True] * 17 + [False] * 13
+    assert not open_[6].any()
+
+
+def test_labor_reports_fte_per_pool():
+    from chansim.labor import labor_costs
+
+    scenario = chansim.load_scenario(SMALL)
+    result = chansim.simulate(scenario, ["today"], 2, workers=1)
+    labor = result.labor
+    assert "fte" in labor
+    # half a day: paid hours ÷ (40 h × 0.5 / 7 weeks)
+    assert labor["fte"].to_numpy() == pytest.approx(labor["paid_hours"].to_numpy() / (40 * 0.5 / 7))
+    again = labor_costs(result.log.staffing, scenario.with_overrides({"agents.hours_per_fte": 37.5}).for_strategy("today"))
+    assert again["fte"].to_numpy() == pytest.approx(labor["fte"].to_numpy() * 40 / 37.5)
+
+
+def test_flat_search_drops_a_schedules_agents_in_closed_hours():
+    shape = [1] * 7 + [2, 4, 6, 7, 7, 6, 6, 6, 5, 5, 4, 3, 2, 1, 1, 1, 1]
+    data = mmc(contacts_per_day=2400, intraday=[0] * 7 + PEAKED[7:]) | {"warmup_hours": 0, "replications": 3}
+    data["agents"]["pools"][0] = {"name": "voice", "channels": ["voice"], "schedule": shape}
+    closed = np.zeros((7, 24), dtype=bool)
+    closed[:, :7] = True
+    result = find_staffing(chansim.load_scenario(data), ["voice"], ["service_level>=0.8"], closed={"voice": closed})
+    monday = result.pools["voice"].schedule["mon"]
+    assert monday[:7] == [0] * 7 and min(monday[7:]) >= 1 and result.pools["voice"].meets_targets
+
+
+def test_closed_masks_change_interval():
+    from chansim.studies.cells import closed_at
+
+    hourly = np.zeros((7, 24), dtype=bool)
+    hourly[:, :7] = True
+    quarter = closed_at(hourly, 15).reshape(7, 96)
+    assert quarter[0, :28].all() and not quarter[0, 28:].any()
+    half = np.zeros((7, 48), dtype=bool)
+    half[0, 13] = True  # 06:30-07:00 closed, 06:00-06:30 open: the hour 06:00 is open
+    half[0, 14:16] = True  # 07:00-08:00 closed
+    back = closed_at(half, 60).reshape(7, 24)
+    assert not back[0, 6] and back[0, 7] and back.sum() == 1
+    with pytest.raises(ValueError, match="7 × 24"):
+        closed_at(np.zeros(10), 60)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from enum import Enum
 from typing import Annotated, Optional
 
@@ -41,12 +42,23 @@ def staff(
     ] = None,
     target: Annotated[
         Optional[list[str]],
-        typer.Option("--target", "-t", help="KPI>=VALUE or KPI<=VALUE on the pool's channels (repeatable), "
-                     "e.g. service_level>=0.8, abandon_rate<=0.05, asa_s<=30."),
+        typer.Option("--target", "-t", help="KPI>=VALUE or KPI<=VALUE (repeatable). A bare KPI is measured over the "
+                     "pool's channels, a dotted one on one channel or pool: service_level>=0.8, "
+                     "voice.service_level>=0.8, webchat.asa_s<=60, pool.digital.occupancy<=0.9."),
     ] = None,
-    per_hour: Annotated[
-        bool, typer.Option("--per-hour", help="Find a 24-value schedule (agents per hour of day) instead of one headcount.")
+    per_interval: Annotated[
+        bool, typer.Option("--per-interval", help="Find a schedule per weekday × interval (targets met in each).")
     ] = False,
+    shifts: Annotated[
+        bool, typer.Option("--shifts", help="Find the cheapest agents per shift pattern of the pool's `shifts` "
+                           "covering the per-interval requirement, then re-simulate it.")
+    ] = False,
+    interval: Annotated[
+        int, typer.Option("--interval", help="Interval of --per-interval and --shifts requirements: 15, 30 or 60 "
+                          "minutes.")
+    ] = 60,
+    per_hour: Annotated[bool, typer.Option("--per-hour", hidden=True, help="Same as --per-interval --interval 60.")
+                        ] = False,
     strategy: Annotated[
         Optional[str], typer.Option("--strategy", "-s", help="Strategy to staff (default: the first).")
     ] = None,
@@ -58,11 +70,12 @@ def staff(
     format_: Annotated[StaffFormat, typer.Option("--format", "-f", help="Output format.")] = StaffFormat.table,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
 ) -> None:
-    """Find the smallest headcount (or per-hour schedule) of each pool meeting every target, by simulation.
+    """Find the smallest roster of each pool meeting every target, by simulation: the pool's own roster scaled
+    (default), a schedule per weekday × interval (--per-interval) or shift counts (--shifts).
 
     A target must hold at the pessimistic end of the 95 % CI (mean − ci95 for ≥, mean + ci95 for ≤)."""
     from chansim.report import jsonable
-    from chansim.staffing import find_staffing, parse_target
+    from chansim.studies.staffing import find_staffing, parse_target
 
     status = None
     try:
@@ -70,19 +83,30 @@ def staff(
             raise InputError("--pool: give at least one pool to staff (--pool NAME)")
         if not target:
             raise InputError("--target: give at least one target (--target service_level>=0.8)")
+        if per_interval and shifts:
+            raise InputError("--shifts: already finds the per-interval requirement; give one of --per-interval "
+                             "and --shifts")
         targets = [parse_target(t) for t in target]
         loaded = load(scenario, overrides(set_))
         if not quiet and sys.stderr.isatty():
             status = stderr.status("searching…")
             status.start()
+        started = time.monotonic()
 
-        def progress(done: int, staffing: str) -> None:
+        def progress(done: int, expected: int, staffing: str) -> None:
+            if quiet:
+                return
+            elapsed = time.monotonic() - started
+            left = max(expected - done, 0) * elapsed / done
+            line = f"evaluation {done} of about {expected} (ETA {_duration(left)}): {staffing}"
             if status is not None:
-                status.update(f"evaluation {done}: {escape(staffing)}")
+                status.update(escape(line))
+            else:
+                stderr.print(escape(line), highlight=False)
 
-        result = find_staffing(loaded, pool, targets, strategy=strategy, per_hour=per_hour,
-                               replications=replications, workers=workers, executor=executor.value,
-                               scheduler=scheduler, progress=progress)
+        result = find_staffing(loaded, pool, targets, strategy=strategy, per_interval=per_interval or per_hour,
+                               shifts=shifts, interval_minutes=interval, replications=replications, workers=workers,
+                               executor=executor.value, scheduler=scheduler, progress=progress)
     except InputError as exc:
         if status is not None:
             status.stop()
@@ -96,38 +120,72 @@ def staff(
     stdout.print(_table(result))
 
 
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def _roster(p) -> str:
+    if p.shifts is not None:
+        return ", ".join(f"{name}: {count}" for name, count in p.shifts.items())
+    if p.schedule is not None:
+        schedule = p.schedule
+        if isinstance(schedule, dict):
+            return "\n".join(f"{day}: {' '.join(map(str, values))}" for day, values in schedule.items())
+        return " ".join(map(str, schedule))
+    return str(p.headcount)
+
+
+def _with_ci(kpi: str, value, ci) -> str:
+    from chansim.report import format_value
+
+    cell = format_value(kpi, value)
+    if ci and value is not None:
+        cell += " ± " + (format_value(kpi, ci).removesuffix(" %").removesuffix(" s")).strip()
+    return cell
+
+
 def _table(result) -> Table:
     from chansim.report import format_value
 
-    keys = []
-    for t in result.targets:
-        if t.kpi not in keys:
-            keys.append(t.kpi)
+    keys = [str(t) for t in result.targets]
+    what = {"flat": "the pool's roster scaled over the whole run",
+            "per_interval": f"a schedule per weekday × {result.interval_minutes} min, targets met in each interval",
+            "shifts": f"the cheapest shift counts covering the requirement per {result.interval_minutes} min, "
+                      f"re-simulated"}[result.mode]
     table = Table(
-        title=escape(f"staffing for strategy {result.strategy}: {', '.join(map(str, result.targets))}"),
+        title=escape(f"staffing for strategy {result.strategy}: {', '.join(keys)}"),
         caption=escape(
-            f"{result.evaluations} evaluations × {result.replications} replications (seed {result.seed}); "
-            f"KPIs over each pool's channels{' and the whole day (targets are met hour by hour)' if result.per_hour else ''}, "
-            f"mean ± 95 % CI half-width; convention: {result.convention}"
+            f"{what}; {result.evaluations} evaluations × {result.replications} replications (seed {result.seed}); "
+            f"KPIs mean ± 95 % CI half-width; convention: {result.convention}"
         ),
     )
     table.add_column("pool", style="bold")
     table.add_column("channels")
-    table.add_column("schedule" if result.per_hour else "headcount", justify="right")
+    table.add_column({"flat": "roster", "per_interval": "schedule", "shifts": "agents per shift"}[result.mode])
+    table.add_column("FTE", justify="right")
+    table.add_column("labor cost", justify="right")
+    table.add_column("staffed h", justify="right")
     for key in keys:
         table.add_column(key, justify="right")
     table.add_column("meets targets")
     for p in result.pools.values():
-        staffing = " ".join(str(v) for v in p.schedule) if p.schedule is not None else str(p.headcount)
         cells = []
-        for key in keys:
-            value, ci = p.kpis.get(key), p.ci95.get(key)
-            cell = format_value(key, value)
-            if ci and value is not None:
-                cell += " ± " + (format_value(key, ci).removesuffix(" %").removesuffix(" s")).strip()
-            cells.append(cell)
+        for t in result.targets:
+            got = p.targets.get(str(t))
+            cells.append("n/a (not this pool's)" if got is None else _with_ci(t.address.kpi, got["mean"], got["ci95"]))
+        fte = p.labor.get("fte")
         ok = "yes" if p.meets_targets else "no"
-        if result.per_hour:
-            ok += " (every hour)" if p.meets_targets else " (some hour fails)"
-        table.add_row(escape(p.name), escape(", ".join(p.channels)), staffing, *cells, ok)
+        if result.mode != "flat":
+            ok += " (every interval)" if p.meets_targets else " (some interval fails)"
+        table.add_row(escape(p.name), escape(", ".join(p.channels)), escape(_roster(p)),
+                      "—" if fte is None else f"{fte:,.1f}", format_value("cost_labor", p.labor.get("cost_labor")),
+                      "—" if p.labor.get("staffed_hours") is None else f"{p.labor['staffed_hours']:,.0f}",
+                      *cells, ok)
     return table

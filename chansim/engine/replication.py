@@ -12,6 +12,7 @@ from chansim.engine.plan import CHANNEL_CODE, ContactBook, build_plan
 from chansim.engine.simulation import Simulation
 from chansim.engine.streams import Streams
 from chansim.scenario.models import Scenario
+from chansim.scenario.rosters import on_shift
 
 __all__ = ["run_replication"]
 
@@ -169,6 +170,13 @@ def _system_messages(s: Scenario, book: ContactBook, sim: Simulation) -> dict | 
     return {key: np.concatenate([np.asarray(p[key]) for p in parts]) for key in rows}
 
 
+def _staffed_by_hour(s: Scenario, pool_index: int, hours: int) -> np.ndarray:
+    """Agents on shift in each hour (the mean over its intervals)."""
+    interval, agents = on_shift(s, pool_index)
+    per_hour = int(round(3600.0 / interval))
+    return agents[: hours * per_hour].reshape(hours, per_hour).mean(axis=1)
+
+
 def _staffing_table(s: Scenario, sim: Simulation, strategy: str, replication: int) -> pd.DataFrame:
     hours = max(1, math.ceil(s.horizon_s / 3600.0 - 1e-9))
     busy = sim.attention.by_hour(len(sim.pools), hours)
@@ -181,7 +189,7 @@ def _staffing_table(s: Scenario, sim: Simulation, strategy: str, replication: in
     lengths = np.minimum(3600.0, s.horizon_s - starts)
     frames = []
     for pool in sim.pools:
-        staffed = np.array([pool.spec.staffed_at(h % 24) for h in range(hours)], dtype=np.int32)
+        staffed = _staffed_by_hour(s, pool.index, hours)
         frames.append(
             pd.DataFrame(
                 {

@@ -57,12 +57,13 @@ from chansim.engine.log import (
 from chansim.engine.plan import CHANNEL_CODE, NONE, ContactBook
 from chansim.engine.streams import Drawn
 from chansim.scenario.models import Scenario
+from chansim.scenario.rosters import DRAIN_S, on_shift
 
 __all__ = ["Simulation", "MAX_DRAIN_S"]
 
 #: After the last arrival the model runs on until every contact has ended, for
 #: at most this long (s); contacts still open then are ``unserved``/``unresolved``.
-MAX_DRAIN_S = 7 * 86_400.0
+MAX_DRAIN_S = DRAIN_S
 
 WAITING, ACTIVE, PARKED, DONE, WITH_BOT = range(5)
 ARRIVAL_CHUNK = 4096  # planned arrivals read from the plan at a time
@@ -176,10 +177,16 @@ class Simulation:
 
     # ------------------------------------------------------------ scheduling
     def run(self) -> None:
-        for pool in self.pools:
-            self._staff(pool, pool.spec.staffed_at(0))
-        if any(p.spec.schedule is not None for p in self.pools):
-            self._at(3600.0, self._on_hour, 1)
+        # agents on shift per interval of each pool, on one tick common to every pool
+        rosters = [on_shift(self.scenario, pool.index) for pool in self.pools]
+        tick = float(math.gcd(*(int(interval) for interval, _ in rosters)))
+        self._tick = tick
+        self._rosters = [(pool, agents, int(interval // tick)) for pool, (interval, agents) in zip(self.pools, rosters)
+                         if agents.size and (agents != agents[0]).any()]
+        for pool, (_, agents) in zip(self.pools, rosters):
+            self._staff(pool, int(agents[0]))
+        if self._rosters:
+            self._at(tick, self._on_tick, 1)
         self._planned = self._planned_arrivals()
         first = next(self._planned, None)
         if first is not None:
@@ -188,13 +195,13 @@ class Simulation:
         self.env._queue.clear()  # nothing runs after the end (and no timer keeps the simulation alive)
         self._close_open_contacts()
 
-    def _on_hour(self, event) -> None:
-        hour = event._value
-        for pool in self.pools:
-            if pool.spec.schedule is not None:
-                self._staff(pool, pool.spec.schedule[hour % 24])
-        if hour * 3600.0 < self.horizon or self.in_system > 0:
-            self._at(3600.0, self._on_hour, hour + 1)
+    def _on_tick(self, event) -> None:
+        k = event._value
+        for pool, agents, every in self._rosters:
+            if k % every == 0 and k // every < agents.size:
+                self._staff(pool, int(agents[k // every]))
+        if k * self._tick < self.horizon or self.in_system > 0:
+            self._at(self._tick, self._on_tick, k + 1)
 
     def _staff(self, pool: AgentPool, target: int) -> None:
         for agent in pool.set_staffed(target, self.env._now):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Callable
 
 from chansim.channels import channel_kind
 from chansim.errors import Problem
+from chansim.scenario.rosters import roster_problems
 
 if TYPE_CHECKING:  # pragma: no cover
     from chansim.scenario.models import Scenario
@@ -192,6 +193,7 @@ CHECKS: tuple[Callable[["Scenario"], list[Problem]], ...] = (
     warmup_fits_horizon,
     strategies_offer_distinct_channels,
     strategy_features_fit,
+    roster_problems,
 )
 
 

@@ -39,6 +39,8 @@ __all__ = [
     "Repeats",
     "Escalation",
     "Pricing",
+    "Break",
+    "Shift",
     "Pool",
     "Agents",
     "Strategy",
@@ -309,17 +311,47 @@ class Pricing(_Model):
         return self
 
 
+class Break(_Model):
+    """Time off the floor within a shift."""
+
+    after_h: float = Field(ge=0, description="Hours from the start of the shift to the start of the break")
+    minutes: float = Field(
+        gt=0, description="Length of the break, minutes; off the floor, so not in staffed or paid hours"
+    )
+
+
+class Shift(_Model):
+    """A shift pattern: when it starts, how long it lasts, the weekdays it runs
+    and how many agents work it."""
+
+    name: str = Field(min_length=1, description="Shift name, unique within the pool")
+    start: str = Field(description='Clock time the shift starts, "HH:MM" (quoted)')
+    hours: float = Field(gt=0, description="Length of the shift from its start, breaks included, hours")
+    days: str | tuple[str, ...] = Field(
+        "all", description="Weekdays the shift starts on: mon, mon-fri, sat,sun, all (default) or a list"
+    )
+    agents: int = Field(0, ge=0, description="Agents working this shift each day it runs")
+    breaks: tuple[Break, ...] = Field((), description="Breaks, off the floor")
+
+
 class Pool(_Model):
     """A group of agents with the same skills."""
 
     name: str = Field(min_length=1, description="Pool name, unique")
     channels: tuple[ChannelName, ...] = Field(min_length=1, description="Channels these agents handle")
-    headcount: int | None = Field(None, ge=0, description="Agents on shift at every hour (or use schedule)")
-    schedule: tuple[int, ...] | None = Field(
+    headcount: int | None = Field(None, ge=0, description="Agents on shift at every hour (or use schedule or shifts)")
+    interval_minutes: int = Field(
+        60, description="Length of the intervals of `schedule`: 15, 30 or 60 minutes (default 60; unused without a "
+        "schedule)"
+    )
+    schedule: tuple[int, ...] | dict[str, tuple[int, ...]] | None = Field(
         None,
-        min_length=24,
-        max_length=24,
-        description="Agents on shift for each hour of the day, hour 0 first (instead of headcount)",
+        description="Agents on shift in each interval of the day from 00:00 (24 values at 60 minutes, 48 at 30, "
+        "96 at 15): one list for every day, or one per weekday (mon: [...], mon-fri: [...]; a weekday left out has "
+        "no one on shift). Instead of headcount",
+    )
+    shifts: tuple[Shift, ...] | None = Field(
+        None, description="Shift patterns, expanded to agents on shift per interval (instead of headcount)"
     )
     concurrency: int = Field(1, ge=1, description="Conversations one agent holds at once (slots); voice uses all")
     cost_per_hour: float = Field(0.0, ge=0, description="Fully loaded cost of one paid agent hour")
@@ -329,15 +361,24 @@ class Pool(_Model):
 
     @model_validator(mode="after")
     def _headcount_or_schedule(self) -> "Pool":
-        if (self.headcount is None) == (self.schedule is None):
-            raise ValueError("give exactly one of 'headcount' or 'schedule'")
-        if self.schedule is not None and any(v < 0 for v in self.schedule):
-            raise ValueError("schedule values must be ≥ 0")
+        given = [self.headcount is not None, self.schedule is not None, self.shifts is not None]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of 'headcount', 'schedule' or 'shifts'")
         return self
 
+    @property
+    def hourly(self) -> bool:
+        """Staffed by ``headcount`` or one 24-value hourly ``schedule`` (the same every day)."""
+        return self.shifts is None and (
+            self.schedule is None or (not isinstance(self.schedule, dict) and self.interval_minutes == 60)
+        )
+
     def staffed_at(self, hour_of_day: int) -> int:
-        """Agents on shift during ``hour_of_day`` (0-23)."""
-        return self.headcount if self.schedule is None else self.schedule[hour_of_day]  # type: ignore[return-value]
+        """Agents on shift during ``hour_of_day`` (0-23) of an :attr:`hourly`
+        pool; other rosters: :func:`chansim.scenario.rosters.on_shift`."""
+        if not self.hourly:
+            raise ValueError(f"pool {self.name!r} is not staffed hour by hour the same every day; use on_shift")
+        return self.headcount if self.schedule is None else self.schedule[hour_of_day]  # type: ignore[return-value,index]
 
 
 class Agents(_Model):
@@ -345,6 +386,9 @@ class Agents(_Model):
 
     shrinkage: float = Field(
         0.0, ge=0, lt=1, description="Share of paid time agents are not on shift (breaks, training, absence)"
+    )
+    hours_per_fte: float = Field(
+        40.0, gt=0, le=168, description="Paid hours a week of one full-time equivalent (FTE), for reporting FTE"
     )
     pools: tuple[Pool, ...] = Field(min_length=1, description="Agent pools")
 

@@ -1,0 +1,1 @@
+"""Studies built on simulation runs: staffing searches and shift plans."""
