@@ -1,0 +1,1 @@
+"""Studies: what chansim answers by simulating many scenarios (optimize)."""
