@@ -162,7 +162,7 @@ def frontier_table(result) -> Table:
     for name in names:
         table.add_column(Text(name), justify="right")
     for v in space.variables:
-        table.add_row(Text(v.path), *[Text(_short(t.params[v.path])) for t in points])
+        table.add_row(Text(v.path), *[Text(_short(v, t.params[v.path])) for t in points])
     goals = list(dict.fromkeys([str(c.address) for c in space.constraints] + [str(o.address) for o in space.objectives]))
     for address in goals:
         key = address.rsplit(".", 1)[-1]
@@ -185,6 +185,15 @@ def frontier_table(result) -> Table:
     return table
 
 
-def _short(value, width: int = 40) -> str:
-    text = f"{value:g}" if isinstance(value, float) else str(value)
+def _short(variable, value, width: int = 40) -> str:
+    """A variable's value in a cell: a choice as its number (from 1) and compact JSON."""
+    import json
+
+    from chansim.scenario.search_space import Choices
+
+    if isinstance(variable.domain, Choices):
+        number = variable.domain.values.index(value) + 1
+        text = f"#{number} " + ("none" if value is None else json.dumps(value, separators=(",", ":")))
+    else:
+        text = f"{value:g}" if isinstance(value, float) else str(value)
     return text if len(text) <= width else text[: width - 1] + "…"

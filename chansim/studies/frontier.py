@@ -229,7 +229,8 @@ class OptimizeResult:
             strategy["name"] = name
             goals = ", ".join(f"{o.address} {_show(t.values[str(o.address)])}" for o in self.space.objectives)
             strategy["description"] = f"Found by chansim optimize from {self.space.strategy!r} (trial {t.number}): {goals}"
-            out.append(strategy)
+            strategy["set"] = strategy.pop("set")  # the overrides last, after the strategy's own fields
+            out.append({"name": name, **{k: v for k, v in strategy.items() if k != "name"}})
         return out
 
     def scenario_with_frontier(self) -> dict[str, Any]:
@@ -279,10 +280,14 @@ class OptimizeResult:
 
 
 def _show(value: tuple) -> str:
+    """``mean ± ci`` with the CI to two significant digits and the mean to the same decimals."""
     mean, ci = value
     if mean is None:
         return "—"
-    return f"{mean:,.4g}" + ("" if ci is None else f" ± {ci:,.2g}")
+    if not ci:
+        return f"{mean:,.6g}"
+    decimals = max(0, 1 - math.floor(math.log10(abs(ci))))
+    return f"{mean:,.{decimals}f} ± {ci:,.{decimals}f}"
 
 
 def _point_doc(t: Trial, *, kpis: bool = True) -> dict[str, Any]:
