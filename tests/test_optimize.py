@@ -295,3 +295,12 @@ def test_clearly_dominated_needs_the_whole_intervals_apart():
     assert not dominates_clearly(winner, {"cost_total": (120.0, 30.0), "csat": (4.0, 0.1)}, goals)
     # a null objective is never dominated (nothing to compare)
     assert not dominates_clearly(winner, {"cost_total": (None, None), "csat": (4.0, 0.1)}, goals)
+
+
+def test_on_a_dask_cluster_the_trials_are_the_same(two_pools):
+    distributed = pytest.importorskip("distributed")
+    alone = chansim.optimize(two_pools, trials=4)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=":0") as cluster:
+        on_dask = chansim.optimize(two_pools, trials=4, executor="dask", scheduler=cluster.scheduler_address)
+    assert on_dask.trials.equals(alone.trials)

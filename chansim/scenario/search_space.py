@@ -41,10 +41,10 @@ class _Model(BaseModel):
 class IntRange(_Model):
     """Whole numbers from ``low`` to ``high`` inclusive, every ``step``."""
 
-    kind: Literal["int"] = "int"
-    low: int
-    high: int
-    step: int = Field(1, ge=1)
+    kind: Literal["int"] = Field("int", description="Whole numbers (written low..high or low..high:step)")
+    low: int = Field(description="Smallest value tried")
+    high: int = Field(description="Largest value tried (at least low)")
+    step: int = Field(1, ge=1, description="Gap between values")
 
     @model_validator(mode="after")
     def _ordered(self) -> "IntRange":
@@ -63,10 +63,10 @@ class IntRange(_Model):
 class RealRange(_Model):
     """Any real number from ``low`` to ``high``; with ``step``, only multiples of it from ``low``."""
 
-    kind: Literal["real"] = "real"
-    low: float
-    high: float
-    step: float | None = Field(None, gt=0)
+    kind: Literal["real"] = Field("real", description="Real numbers (a bound written with a decimal point)")
+    low: float = Field(description="Smallest value tried")
+    high: float = Field(description="Largest value tried (at least low)")
+    step: float | None = Field(None, gt=0, description="Gap between values (absent: any value in the range)")
     log: bool = Field(False, description="Search on a log scale (both bounds > 0)")
 
     @model_validator(mode="after")
@@ -88,8 +88,8 @@ class RealRange(_Model):
 class Choices(_Model):
     """One of a list of values (numbers, names, lists such as offer sets, mappings such as a bot)."""
 
-    kind: Literal["choice"] = "choice"
-    values: tuple[Any, ...] = Field(min_length=1)
+    kind: Literal["choice"] = Field("choice", description="One of a list (written as the list itself)")
+    values: tuple[Any, ...] = Field(min_length=1, description="The values to choose from; null is none")
 
     @property
     def size(self) -> int:
