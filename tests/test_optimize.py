@@ -304,3 +304,17 @@ def test_on_a_dask_cluster_the_trials_are_the_same(two_pools):
                                   dashboard_address=":0") as cluster:
         on_dask = chansim.optimize(two_pools, trials=4, executor="dask", scheduler=cluster.scheduler_address)
     assert on_dask.trials.equals(alone.trials)
+
+
+def test_values_valid_alone_but_not_together_make_an_invalid_trial(two_pools):
+    space = {"variables": {"strategies.*.offer": [["voice", "webchat"], ["webchat"]],
+                           "strategies.*.ivr_deflection": [None, {"to": "webchat", "accept": 0.3}]},
+             "objectives": ["cost_total"], "trials": 4}
+    result = chansim.optimize(two_pools, space)
+    tried = [t for t in result.records if t.repeat_of is None]
+    assert len(tried) == 4 and result.stopped in ("budget", "space exhausted")
+    invalid = [t for t in tried if t.status == "invalid"]
+    assert [t.params for t in invalid] == [{"strategies.*.offer": ["webchat"],
+                                            "strategies.*.ivr_deflection": {"to": "webchat", "accept": 0.3}}]
+    assert "does not offer voice" in invalid[0].note and not invalid[0].feasible
+    assert result.frontier_records and result.frontier_records[0].status == "complete"

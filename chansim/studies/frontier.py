@@ -34,6 +34,7 @@ STATUSES = {
     "stopped: dominated": "stopped after its first replications: clearly dominated by an earlier point",
     "no value": "an objective was not measured (nothing to measure at this point)",
     "repeat": "a point tried before; not simulated again",
+    "invalid": "the values are valid one by one but not together: the scenario check refuses the point (see note)",
 }
 
 
@@ -51,6 +52,7 @@ class Trial:
     feasible: bool
     shortfall: float  # the worst constraint miss, relative to its bound (≤ 0: every constraint met)
     repeat_of: int | None = None
+    note: str = ""  # why a point could not run
 
     @classmethod
     def measured(cls, number: int, params: dict[str, Any], strategy: dict[str, Any], replications: int,
@@ -68,10 +70,16 @@ class Trial:
         return cls(number, params, strategy, replications, status, kpis, values, worst <= 0.0,
                    worst if math.isfinite(worst) or worst > 0 else 0.0)
 
+    @classmethod
+    def not_valid(cls, number: int, params: dict[str, Any], why: str, addresses: Sequence[str]) -> "Trial":
+        """A point whose values are each valid but not together (the scenario check refuses it)."""
+        return cls(number, params, {}, 0, "invalid", {"kpis": {}, "ci95": {}}, {a: (None, None) for a in addresses},
+                   False, math.inf, note=why)
+
     def repeat(self, number: int) -> "Trial":
         """This point proposed again as trial ``number``."""
         return Trial(number, self.params, self.strategy, self.replications, "repeat", self.kpis, self.values,
-                     self.feasible, self.shortfall, repeat_of=self.number)
+                     self.feasible, self.shortfall, repeat_of=self.number, note=self.note)
 
     def shortfalls(self, space: ResolvedSpace) -> list[float]:
         return [c.shortfall(*self.values[str(c.address)]) for c in space.constraints]
@@ -297,6 +305,8 @@ def _point_doc(t: Trial, *, kpis: bool = True) -> dict[str, Any]:
                            "shortfall": t.shortfall if math.isfinite(t.shortfall) else None}
     if t.repeat_of is not None:
         doc["repeat_of"] = t.repeat_of
+    if t.note:
+        doc["note"] = t.note
     if kpis:
         doc.update({k: v for k, v in t.kpis.items() if k != "name"})
     return doc

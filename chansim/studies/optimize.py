@@ -25,8 +25,16 @@ How the search goes
       value`` for ``>=``, ``mean + ci95 ≤ value`` for ``<=``), as
       ``chansim staff`` does. The sampler is told how far each one misses.
     * **Budget**: ``trials`` distinct points. A point proposed again is not
-      simulated again (its trial is marked a repeat and does not count); a
-      search over a finite space stops once every point has been tried.
+      simulated again (its trial is marked a repeat and does not count), and
+      its first untried neighbour (one step on a range, another value of a
+      choice) is put first in the next batch, so a sampler that keeps coming
+      back still explores; a search over a finite space stops once every point
+      has been tried. An invalid point (values valid one by one but refused
+      together by the scenario checks) counts, is marked ``invalid`` and is
+      told to the sampler as failed.
+    * **One objective**: after the budget, the best point's neighbours (one
+      step up and down each whole-number or stepped variable) are tried until
+      none is better, so the answer is locally best.
       ``time_limit_s`` stops before the next batch once exceeded (the trials
       run are the same as without it, there are just fewer).
     * **Resuming**: with ``study`` (a file), optuna's SQLite storage keeps
@@ -36,6 +44,7 @@ How the search goes
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import time
@@ -112,12 +121,17 @@ def _encode(space: ResolvedSpace, params: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _neighbours(space: ResolvedSpace, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The points one step away on each whole-number or stepped variable, in variable order, down first."""
+def _neighbours(space: ResolvedSpace, params: Mapping[str, Any], *, choices: bool = False) -> list[dict[str, Any]]:
+    """The points one step away on each whole-number or stepped variable, in
+    variable order, down first; with ``choices``, also every other value of each choice."""
     out = []
     for v in space.variables:
         d = v.domain
-        if isinstance(d, Choices) or getattr(d, "step", None) is None:
+        if isinstance(d, Choices):
+            if choices:
+                out += [{**params, v.path: value} for value in d.values if value != params[v.path]]
+            continue
+        if getattr(d, "step", None) is None:
             continue
         for move in (-d.step, d.step):
             value = params[v.path] + move
@@ -146,8 +160,14 @@ def _open_study(space: ResolvedSpace, scenario: Scenario, study: str | Path | No
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    fingerprint = json.dumps({"scenario": scenario.name, "strategy": space.strategy,
-                              "space": space.section.model_dump(mode="json", exclude={"trials"})}, sort_keys=True)
+    simulated = scenario.to_dict()
+    for key in ("description", "optimize"):
+        simulated.pop(key, None)
+    fingerprint = json.dumps({"scenario": simulated, "strategy": space.strategy, "seed": space.seed,
+                              "replications": [space.first_replications, space.replications],
+                              "space": space.section.model_dump(mode="json", exclude={"trials"})},
+                             sort_keys=True, default=str)
+    fingerprint = hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()
     storage = None
     if study is not None:
         path = Path(study)
@@ -166,8 +186,8 @@ def _open_study(space: ResolvedSpace, scenario: Scenario, study: str | Path | No
     if kept is None:
         made.set_user_attr("search", fingerprint)
     elif kept != fingerprint:
-        raise InputError(Problem("--study", f"{str(study)!r} holds a search of another scenario, strategy or "
-                                 "search space; give a new file to start a new search"))
+        raise InputError(Problem("--study", f"{str(study)!r} holds a search of another scenario (or seed, "
+                                 "replications, strategy, search space); give a new file to start a new search"))
     return made
 
 
@@ -185,6 +205,7 @@ class _Search:
         self.trials: list[Trial] = []
         self.seen: dict[str, Trial] = {}  # point key → the trial that first tried it
         self.evaluations = 0
+        self.pending: list[dict[str, Any]] = []  # untried neighbours of repeated points, for the next batch
         self.replications_run = 0
         self._restore()
 
@@ -232,32 +253,43 @@ class _Search:
         return result.to_dict(), values
 
     # ------------------------------------------------------------ one batch
-    def batch(self, size: int) -> int:
-        """Propose ``size`` points, simulate them (racing), tell the results; the new distinct points."""
+    def batch(self, size: int, queue: list[dict[str, Any]] | None = None) -> int:
+        """Propose ``size`` points (``queue`` first, by default the neighbours
+        queued in place of repeats), simulate them (racing), tell the results;
+        the new distinct points."""
         from optuna.trial import TrialState
 
+        if queue is None:
+            queue, self.pending = self.pending[:size], self.pending[size:]
+        for p in queue:
+            self.study.enqueue_trial(_encode(self.space, p))
         distributions = _distributions(self.space)
         asked = [self.study.ask(distributions) for _ in range(size)]
         params = [_decode(self.space, t.params) for t in asked]
         keys = [_key(p) for p in params]
         new = [k for k in dict.fromkeys(keys) if k not in self.seen]
+        invalid: dict[str, str] = {}
         for k, p in zip(keys, params):
-            if k in new and k not in self.points:
-                strategy = point_strategy(self.scenario, self.space, p)
+            if k in new and k not in self.points and k not in invalid:
                 try:
+                    strategy = point_strategy(self.scenario, self.space, p)
                     self.points[k] = (point_scenario(self.scenario, strategy), strategy)
-                except InputError as exc:
-                    shown = ", ".join(f"{path}={value!r}" for path, value in p.items())
-                    raise exc.with_source(f"the point {shown}") from None
+                except InputError as exc:  # values valid alone, not together: a trial that cannot run
+                    invalid[k] = exc.render()
+        new_valid = [k for k in new if k not in invalid]
         first = self.space.first_replications
-        self._run([(k, r) for k in new for r in range(first)])
-        going_on = [k for k in new if self._promising(k)]
+        self._run([(k, r) for k in new_valid for r in range(first)])
+        going_on = [k for k in new_valid if self._promising(k)]
         self._run([(k, r) for k in going_on for r in range(self.space.replications)])
         made: dict[str, Trial] = {}
         for t, k, p in zip(asked, keys, params):
             if k in self.seen:
                 earlier = self.seen[k]
                 trial = earlier.repeat(t.number)
+            elif k in invalid:
+                trial = Trial.not_valid(t.number, p, invalid[k], self.addresses)
+                self.seen[k] = trial
+                made[k] = trial
             else:
                 kpis, values = self._values(k)
                 trial = Trial.measured(t.number, p, self.points[k][1], len(self.measured[k]), kpis, values,
@@ -276,7 +308,20 @@ class _Search:
                 self.study.tell(t, objective)
         for k in made:
             self.measured.pop(k, None)  # told: the replications are not needed any more
+        self._replace_repeats([t for t in self.trials[-size:] if t.repeat_of is not None])
         return len(made)
+
+    def _replace_repeats(self, repeats: list[Trial]) -> None:
+        """For each point proposed again, queue its first untried neighbour for
+        the next batch, so a sampler that keeps coming back still explores."""
+        queued = {_key(p) for p in self.pending}
+        for trial in repeats:
+            for p in _neighbours(self.space, trial.params, choices=True):
+                k = _key(p)
+                if k not in self.seen and k not in queued:
+                    queued.add(k)
+                    self.pending.append(p)
+                    break
 
     def polish(self) -> int:
         """One objective: try the best point's neighbours (one step up and down
@@ -292,9 +337,7 @@ class _Search:
             around = [p for p in _neighbours(self.space, best.params) if _key(p) not in self.seen]
             if not around:
                 return added
-            for p in around:
-                self.study.enqueue_trial(_encode(self.space, p))
-            added += self.batch(len(around))
+            added += self.batch(len(around), queue=around)
             if frontier_of(self.trials, self.space)[0] is best:
                 return added
 
