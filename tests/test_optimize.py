@@ -15,6 +15,8 @@ import json
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 import yaml
 from typer.testing import CliRunner
 
@@ -318,3 +320,35 @@ def test_values_valid_alone_but_not_together_make_an_invalid_trial(two_pools):
                                             "strategies.*.ivr_deflection": {"to": "webchat", "accept": 0.3}}]
     assert "does not offer voice" in invalid[0].note and not invalid[0].feasible
     assert result.frontier_records and result.frontier_records[0].status == "complete"
+
+
+def test_a_real_variable_on_a_strategy_field(two_pools):
+    data = {**TWO_POOLS, "strategies": [*TWO_POOLS["strategies"], {
+        "name": "deflect", "offer": ["voice", "webchat"], "ivr_deflection": {"to": "webchat", "accept": 0.3}}]}
+    scenario = chansim.load_scenario(data)
+    space = {"strategy": "deflect", "variables": {"strategies.*.ivr_deflection.offered": "0.0..0.6"},
+             "objectives": ["cost_total"], "trials": 3}
+    result = chansim.optimize(scenario, space)
+    offered = [t.params["strategies.*.ivr_deflection.offered"] for t in result.records]
+    assert len(set(offered)) == 3 and all(isinstance(x, float) and 0.0 <= x <= 0.6 for x in offered)
+    for t in result.records:
+        assert t.strategy["ivr_deflection"] == {**t.strategy["ivr_deflection"], "to": "webchat", "accept": 0.3,
+                                                "offered": t.params["strategies.*.ivr_deflection.offered"]}
+    # a strategy without the section cannot take the field alone: named, with what is missing
+    with pytest.raises(InputError, match=r"optimize\.variables.*ivr_deflection.*to.*required"):
+        chansim.optimize(scenario, {**space, "strategy": "today"})
+
+
+@given(low=st.integers(-50, 50), span=st.integers(0, 60), step=st.integers(1, 7))
+def test_a_range_reads_as_written(low, span, step):
+    from chansim.scenario.search_space import parse_variable
+
+    high = low + span
+    got = parse_variable(f"{low}..{high}:{step}")
+    assert (got.low, got.high, got.step, got.size) == (low, high, step, span // step + 1)
+    assert str(got) == (f"{low}..{high}" + (f":{step}" if step != 1 else ""))
+    if span:
+        with pytest.raises(ValueError, match="reversed"):
+            parse_variable(f"{high}..{low}")
+    real = parse_variable(f"{low}.0..{high + 0.5}")
+    assert (real.kind, real.low, real.high, real.step) == ("real", float(low), high + 0.5, None)

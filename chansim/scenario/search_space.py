@@ -75,6 +75,8 @@ class RealRange(_Model):
             raise ValueError(f"the range's bounds are reversed: {self.low:g}..{self.high:g} (write low..high)")
         if self.log and self.low <= 0:
             raise ValueError("a log-scale range needs low > 0")
+        if self.log and self.step is not None:
+            raise ValueError("a log-scale range takes no step")
         return self
 
     @property
