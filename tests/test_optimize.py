@@ -352,3 +352,15 @@ def test_a_range_reads_as_written(low, span, step):
             parse_variable(f"{high}..{low}")
     real = parse_variable(f"{low}.0..{high + 0.5}")
     assert (real.kind, real.low, real.high, real.step) == ("real", float(low), high + 0.5, None)
+
+
+def test_the_figure_shows_every_trial_and_the_frontier(searched):
+    fig = searched.plot()
+    ax = fig.axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("cost_total", "csat")
+    tried = [t for t in searched.records if t.repeat_of is None]
+    dots = sum(len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets")
+               and c.get_label() in ("feasible", "infeasible or stopped early"))
+    assert dots == len(tried)
+    bars = next(c for c in ax.containers if c.get_label() == "frontier")
+    assert sorted(bars.lines[0].get_xdata()) == sorted(searched.frontier["cost_total"])
