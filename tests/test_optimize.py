@@ -364,3 +364,17 @@ def test_the_figure_shows_every_trial_and_the_frontier(searched):
     assert dots == len(tried)
     bars = next(c for c in ax.containers if c.get_label() == "frontier")
     assert sorted(bars.lines[0].get_xdata()) == sorted(searched.frontier["cost_total"])
+
+
+def test_a_breakdown_constraint_gets_its_interval_from_the_replications(two_pools):
+    space = {"variables": {"agents.pools.phones.headcount": "8..9"}, "objectives": ["cost_total"],
+             "constraints": ["voice.service_level >= 0.5", "pool.phones.occupancy <= 0.99"], "trials": 2}
+    result = chansim.optimize(two_pools, space)
+    for t in result.records:
+        assert t.replications == 3
+        for address in ("voice.service_level", "pool.phones.occupancy"):
+            mean, ci = t.values[address]
+            assert mean is not None and ci is not None and ci > 0, address
+        assert t.values["voice.service_level"][0] == pytest.approx(t.kpis["by_channel"]["voice"]["service_level"])
+    assert list(result.trials.columns[5:9]) == ["voice.service_level", "voice.service_level_ci95",
+                                                 "pool.phones.occupancy", "pool.phones.occupancy_ci95"]

@@ -95,12 +95,13 @@ def optimize(
         if out is not None:
             check_optimize_dir(out)
         if not quiet and sys.stderr.isatty():
-            status = stderr.status("searching…")
+            status = _progress_bar()
             status.start()
+            task = status.add_task("searching…", total=None)
 
         def progress(done: int, budget: int, best: str) -> None:
             if status is not None:
-                status.update(f"{done}/{budget} points tried; {escape(best)}")
+                status.update(task, completed=done, total=budget, description=escape(best))
 
         try:
             result = run_search(loaded, section, strategy=strategy, trials=trials, time_limit_s=time_limit,
@@ -128,6 +129,14 @@ def optimize(
             stdout.print(Text(strategies_yaml(result)))
     if out is not None and not quiet:
         stderr.print(f"wrote {out}", highlight=False, markup=False)
+
+
+def _progress_bar():
+    """Points tried out of the budget, and the best point so far (one objective) or the frontier's size."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("points"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TextColumn("{task.description}"), console=stderr, transient=True)
 
 
 def frontier_table(result) -> Table:
