@@ -34,6 +34,9 @@ from chansim.errors import InputError
 __all__ = ["optimize", "frontier_table"]
 
 
+PointsWorkersOpt = workers_option("the replications of the points tried")
+
+
 class OptimizeFormat(str, Enum):
     table = "table"
     json = "json"
@@ -69,7 +72,7 @@ def optimize(
         typer.Option("--out", help="Write optimize.json, trials.csv, frontier.csv, strategies.yaml, scenario.yaml "
                      "(runs as is with chansim compare) and the figure trials.png/.svg."),
     ] = None,
-    workers: workers_option("trials' replications") = None,
+    workers: PointsWorkersOpt = None,
     executor: ExecutorOpt = ExecutorKind.processes,
     scheduler: SchedulerOpt = None,
     set_: SetOpt = None,

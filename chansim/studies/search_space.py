@@ -22,7 +22,7 @@ from chansim.kpis.address import Address, parse_address
 from chansim.kpis.table import BY_KEY, RANKABLE
 from chansim.scenario.models import Scenario, validate_scenario
 from chansim.scenario.paths import join_path, line_of, set_path, split_path
-from chansim.scenario.search_space import CONSTRAINT_PATTERN, Choices, IntRange, RealRange, SearchSpace, Variable
+from chansim.scenario.search_space import CONSTRAINT_PATTERN, Choices, SearchSpace, Variable
 from chansim.sweep import _with_staffing_counterpart
 
 __all__ = ["Constraint", "Objective", "SpaceVariable", "ResolvedSpace", "resolve_space", "parse_constraint",

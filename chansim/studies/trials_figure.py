@@ -7,8 +7,6 @@ from typing import Any
 
 __all__ = ["trials_figure"]
 
-_SHARES = {"share"}
-
 
 def _scale(address: str) -> tuple[float, str]:
     from chansim.kpis.table import kind_of
