@@ -11,6 +11,7 @@ from chansim.errors import ChansimError, InputError, Problem
 from chansim.experiment import RunResult, StrategyResult, simulate
 from chansim.kpis.table import KPI_KEYS
 from chansim.scenario import Scenario, load_scenario
+from chansim.studies.optimize import optimize
 from chansim.version import __version__
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "Scenario",
     "StrategyResult",
     "load_scenario",
+    "optimize",
     "simulate",
 ]

@@ -29,7 +29,8 @@ strategy (``"strategies": {"today": {"tolerances": {...}}}``); a replacement
 applies in both cases and its missing parts (``rel``, ``abs``, ``ci``) are 0.
 
 The scenario hash covers the scenario as the file resolves it (``like:``
-expanded, defaults filled in), without ``description`` and with a rate-card
+expanded, defaults filled in), without ``description`` or the ``optimize``
+section and with a rate-card
 path relative to the file; ``--set`` overrides are *not* part of it: they
 change what is run, not which baseline applies, which is how ``--set
 pricing.markup=0.5`` shows what the gate catches.
@@ -113,6 +114,7 @@ def scenario_identity(scenario: Scenario, path: Path | str | None = None) -> tup
     """The resolved scenario as hashed (see module docstring) and its SHA-256."""
     data = scenario.to_dict()
     data.pop("description", None)
+    data.pop("optimize", None)  # what chansim optimize searches changes nothing simulated
     pricing = data.get("pricing")
     if path is not None and isinstance(pricing, dict) and isinstance(pricing.get("rate_card"), str):
         card = Path(pricing["rate_card"])

@@ -33,7 +33,7 @@ from chansim.parallel import capacity, check_executor, executor as open_executor
 from chansim.scenario.models import Scenario
 from chansim.version import __version__
 
-__all__ = ["simulate", "kpi_options", "RunResult", "StrategyResult", "ci95_halfwidth", "LOG_LEVELS", "LOG_TABLES",
+__all__ = ["simulate", "measure_replication", "aggregate_replications", "kpi_options", "RunResult", "StrategyResult", "ci95_halfwidth", "LOG_LEVELS", "LOG_TABLES",
            "log_level"]
 
 #: How much of the event log a run keeps: every table; contacts and staffing
@@ -163,7 +163,7 @@ class RunResult:
         return self.log.staffing if self.log is not None else pd.DataFrame()
 
 
-def _aggregate(name: str, per_rep: list) -> StrategyResult:
+def aggregate_replications(name: str, per_rep: list) -> StrategyResult:
     """Means over the replications, with the 95 % CI half-width of each KPI,
     overall and in every breakdown."""
     overall = [r.overall for r in per_rep]
@@ -225,7 +225,7 @@ def _kept_log(log: EventLog, keep: bool | str) -> EventLog | None:
     return log
 
 
-def _replication(scenario: Scenario, name: str, r: int, keep_log: bool | str):
+def measure_replication(scenario: Scenario, name: str, r: int, keep_log: bool | str):
     """Simulate and measure one replication of one strategy (runs in a worker)."""
     resolved = scenario.for_strategy(name)
     log = run_replication(scenario, name, r)
@@ -298,7 +298,7 @@ def simulate(
         streaming = on_log is not None and level != "none"
         # streamed logs wait in memory only until the earlier ones are handed on: bound how many
         window = 2 * capacity(pool) + 1 if streaming else None
-        results_in_order = ordered_results(pool, _replication, tasks, window=window, progress=progress)
+        results_in_order = ordered_results(pool, measure_replication, tasks, window=window, progress=progress)
         for (name, r), (measured, costs, labor, replication_log) in zip(keys, results_in_order):
             if streaming and replication_log is not None:
                 on_log(name, r, replication_log)
@@ -316,7 +316,7 @@ def simulate(
             labor_frames.append(labor)
             if replication_log is not None:
                 logs.append(replication_log)
-        results.append(_aggregate(name, per_rep))
+        results.append(aggregate_replications(name, per_rep))
     return RunResult(
         scenario=scenario,
         seed=scenario.seed,

@@ -23,6 +23,7 @@ from chansim.errors import InputError, Problem
 from chansim.scenario.checks import run_checks
 from chansim.scenario.paths import apply_overrides, join_path, line_of
 from chansim.scenario.problems import problems_from_validation_error
+from chansim.scenario.search_space import SearchSpace
 
 __all__ = [
     "CHANNELS",
@@ -437,6 +438,9 @@ class Scenario(_Model):
     csat: Csat = Field(default_factory=Csat, description="Customer satisfaction model (defaults: see chansim.csat)")
     strategies: tuple[Strategy, ...] = Field(
         (), description="Strategies compared; absent = one 'baseline' strategy offering every channel"
+    )
+    optimize: SearchSpace | None = Field(
+        None, description="What `chansim optimize` searches: decision variables, constraints, objectives, trials"
     )
     _resolved_cache: dict[str, "Scenario"] = PrivateAttr(default_factory=dict)
 

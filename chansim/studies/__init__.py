@@ -1,1 +1,2 @@
-"""Studies built on simulation runs: staffing searches and shift plans."""
+"""Studies built on simulation runs: staffing searches, shift plans and the
+search over the channel mix (optimize)."""
