@@ -34,6 +34,11 @@ def list_cards(
     cards = list(book.cards)
     day = _day(date)
     if market is not None:
+        import re
+
+        if not re.fullmatch(r"[A-Za-z]{2}|[a-z][a-z_]*", market):
+            raise InputError(Problem("--market", f"{market!r} is not a market (an ISO country like US, or a region "
+                                                 "id like rest_of_africa)"))
         market = market_code(market)
         places = book.markets_for(market)
         if not any(c.market in places[:-1] for c in cards):

@@ -397,7 +397,7 @@ def check_scenario(scenario) -> None:
                 pricer.check(uses, days=days, markets=[market])
             except InputError as exc:
                 path = f"demand.segments[{index}].market" if segment.market else "market"
-                problems += [Problem(path if p.path in ("market", "pricing.date") else p.path,
+                problems += [Problem(path if p.path == "market" or (segment.market and p.path == "pricing.date") else p.path,
                                      f"segment {segment.name!r} ({market}): {p.message}" if segment.market else p.message)
                              for p in exc.problems]
         for p in dict.fromkeys(problems):

@@ -37,8 +37,8 @@ def _segments(units: np.ndarray, ucs2: np.ndarray) -> np.ndarray:
     return np.where(units <= single, 1, -(-units // part)).astype(np.int64)
 
 
-def _counts(values, n: int) -> np.ndarray:
-    return np.zeros(n, dtype=np.int64) if values is None else np.asarray(values, dtype=np.int64)
+def _counts(values, shape) -> np.ndarray:
+    return np.zeros(shape, dtype=np.int64) if values is None else np.asarray(values, dtype=np.int64)
 
 
 def sms_segments(chars, non_gsm, extension=None, emoji=None) -> np.ndarray:
@@ -48,18 +48,20 @@ def sms_segments(chars, non_gsm, extension=None, emoji=None) -> np.ndarray:
     takes one; a body over 1,600 characters is split into messages first."""
     chars = np.asarray(chars, dtype=np.int64)
     ucs2 = np.asarray(non_gsm, dtype=bool)
-    extra = np.where(ucs2, _counts(emoji, chars.size), _counts(extension, chars.size))
+    extra = np.where(ucs2, _counts(emoji, chars.shape), _counts(extension, chars.shape))
     extra = np.minimum(extra, np.maximum(chars, 0))
     units = chars + extra
     long = chars > MAX_BODY_CHARS
-    if not long.any():
+    if not np.any(long):
         return _segments(units, ucs2)
+    shape = np.shape(chars)
+    chars, ucs2, extra, units, long = (np.atleast_1d(a) for a in (chars, ucs2, extra, units, long))
     out = _segments(units, ucs2)
     full = (chars[long] - 1) // MAX_BODY_CHARS  # messages of exactly 1,600 characters
     full_units = MAX_BODY_CHARS + (extra[long] * MAX_BODY_CHARS) // np.maximum(chars[long], 1)
     rest = units[long] - full * full_units
     out[long] = full * _segments(full_units, ucs2[long]) + _segments(rest, ucs2[long])
-    return out
+    return out.reshape(shape)
 
 
 def messages_sent(chars) -> np.ndarray:

@@ -1,0 +1,120 @@
+"""Billing by each message's own date and its customer's market (hand-worked
+cases), and the simulated SMS segment count against exact text analysis."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from chansim.billing import price
+from chansim.errors import InputError
+
+H = 3600.0
+BR_UTILITY = 0.0068  # whatsapp-v2-br / whatsapp-v3-br, card of 2026-01-01
+
+
+def rows(*items, segment=None) -> pd.DataFrame:
+    """items: (t seconds, customer, direction, category, sender)"""
+    frame = pd.DataFrame({
+        "t": [i[0] for i in items], "customer_id": [i[1] for i in items], "contact_id": [i[1] for i in items],
+        "channel": "whatsapp", "direction": [i[2] for i in items], "category": [i[3] for i in items],
+        "sender": [i[4] if len(i) > 4 else ("customer" if i[2] == "in" else "agent") for i in items],
+        "chars": 100, "non_gsm": False, "media": False,
+    })
+    if segment is not None:
+        frame["segment"] = segment
+    return frame
+
+
+def _allowance_used(n: int = 1000) -> list[tuple]:
+    """n other customers each write and get one free-form reply, the first hour of the month."""
+    out = []
+    for k in range(n):
+        out += [(k * 3.0, f"x{k}", "in", "service"), (k * 3.0 + 1, f"x{k}", "out", "service")]
+    return out
+
+
+BRAZIL_THREAD = [(2 * H, "br", "in", "service"), (2 * H + 60, "br", "out", "service"),
+                 (2 * H + 600, "br", "out", "service"), (3 * H, "br", "out", "service"),
+                 (4 * H, "br", "out", "utility")]
+
+
+def test_brazil_support_thread_from_2026_12_01_costs_four_utility_rates():
+    messages = rows(*(_allowance_used() + BRAZIL_THREAD))
+    thread = messages["customer_id"] == "br"
+    priced = price(messages, market="BR", start_date="2026-12-01")
+    assert priced.loc[thread, "cost"].sum() == pytest.approx(4 * BR_UTILITY)
+    assert priced.loc[thread, "billable"].tolist() == [False, True, True, True, True]
+    assert set(priced.loc[thread, "card"]) == {"whatsapp-v3-br"}
+    # the same traffic priced as of 2026-09-01: v2, nothing charged
+    as_of = price(messages, market="BR", date="2026-09-01")
+    assert as_of.loc[thread, "cost"].sum() == 0
+    assert set(as_of["card"]) == {"whatsapp-v2-br"}
+    # the what-if switch: v2 rules on the v3 card's dates
+    what_if = price(messages, market="BR", start_date="2026-12-01", rules="v2")
+    assert what_if.loc[thread, "cost"].sum() == 0
+
+
+def test_a_month_straddling_2026_10_01_bills_each_side_under_its_own_rules():
+    # start 2026-09-16; a customer writes every day at 10:00 and gets two replies.
+    items = []
+    for day in range(30):
+        base = day * 24 * H + 10 * H
+        items += [(base, f"c{day}", "in", "service"), (base + 60, f"c{day}", "out", "service"),
+                  (base + 120, f"c{day}", "out", "service")]
+    messages = rows(*items)
+    priced = price(messages, market="BR", start_date="2026-09-16", rules="current")
+    day = (messages["t"] // (24 * H)).astype(int)
+    before, after = day < 15, day >= 15  # 2026-09-16 + 15 days = 2026-10-01
+    assert set(priced.loc[before, "card"]) == {"whatsapp-v2-br"}
+    assert set(priced.loc[after, "card"]) == {"whatsapp-v3-br"}
+    assert priced.loc[before, "cost"].sum() == 0
+    # after: 15 days x 2 replies, all within the month's 1,000 free service messages
+    assert priced.loc[after, "billable"].sum() == 0
+    assert priced.loc[after & (messages["direction"] == "out"), "rule"].str.contains("first 1,000").all()
+    # a window opened on 30 September covers a reply on 1 October: delivered, priced under v3
+    late = rows((24 * H - 60, "z", "in", "service"), (24 * H + 60, "z", "out", "service"))
+    reply = price(late, market="BR", start_date="2026-09-30").iloc[1]
+    assert reply["card"] == "whatsapp-v3-br"
+    assert "v3: free-form service message, free (first 1,000" in reply["rule"]
+
+
+def test_us_and_mx_segments_pay_their_own_markets_rates():
+    sms = pd.DataFrame({
+        "t": [0.0, 60.0, 120.0, 180.0], "customer_id": [1, 1, 2, 2], "contact_id": [1, 1, 2, 2], "channel": "sms",
+        "direction": ["in", "out", "in", "out"], "category": "service", "sender": ["customer", "agent"] * 2,
+        "chars": 100, "non_gsm": False, "media": False, "segment": ["north", "north", "south", "south"],
+    })
+    priced = price(sms, market="US", start_date="2026-12-01", segment_markets={"north": "US", "south": "MX"})
+    assert priced["market"].astype(str).tolist() == ["US", "US", "MX", "MX"]
+    assert priced["card"].astype(str).tolist() == ["sms-us-2026", "sms-us-2026", "sms-mx-2026", "sms-mx-2026"]
+    # US: 0.0083 + carrier fees 0.0008 in / 0.0040 out; MX: 0.04 out, inbound free (card)
+    assert priced["cost"].tolist() == pytest.approx([0.0091, 0.0123, 0.0, 0.04])
+    with pytest.raises(InputError, match="no sms rate card for market 'ZZ'"):
+        price(sms, market="US", start_date="2026-12-01", segment_markets={"north": "US", "south": "ZZ"})
+
+
+def test_authentication_international_needs_a_business_elsewhere():
+    otp = rows((0.0, "a", "out", "authentication"))
+    home = price(otp, market="IN", start_date="2026-12-01")  # business in India (the scenario's market)
+    abroad = price(otp, market="IN", start_date="2026-12-01", business_market="US")
+    assert home["cost"].tolist() == pytest.approx([0.0014])
+    assert abroad["cost"].tolist() == pytest.approx([0.028])
+    assert "authentication-international" in abroad["rule"].iloc[0]
+
+
+def test_meta_business_agent_replies_are_billed_per_token():
+    thread = rows((0.0, "a", "in", "service"), (60.0, "a", "out", "service", "bot"),
+                  (120.0, "a", "out", "service", "agent"))
+    priced = price(thread, market="BR", start_date="2026-12-01", business_agent=(300, 0.00001))
+    assert priced["unit"].astype(str).tolist()[1] == "token"
+    assert priced["cost"].iloc[1] == pytest.approx(300 * 0.00001)
+    assert "Meta Business Agent" in priced["rule"].iloc[1]
+
+
+def test_a_missing_rate_is_an_error_not_zero():
+    mms = pd.DataFrame({"t": [0.0], "customer_id": [1], "contact_id": [1], "channel": "sms", "direction": ["out"],
+                        "category": "service", "sender": ["agent"], "chars": [10], "non_gsm": [False],
+                        "media": [True]})
+    with pytest.raises(InputError, match="sms-uk-2026.*mms_outbound|mms_outbound.*sms-uk-2026"):
+        price(mms, market="GB", start_date="2026-12-01")
