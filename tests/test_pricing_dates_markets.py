@@ -3,10 +3,15 @@ cases), and the simulated SMS segment count against exact text analysis."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chansim.billing import price
+from chansim.billing.gsm import analyse
+from chansim.billing.sms import sms_segments
 from chansim.errors import InputError
 
 H = 3600.0
@@ -118,3 +123,39 @@ def test_a_missing_rate_is_an_error_not_zero():
                         "media": [True]})
     with pytest.raises(InputError, match="sms-uk-2026.*mms_outbound|mms_outbound.*sms-uk-2026"):
         price(mms, market="GB", start_date="2026-12-01")
+
+
+# ------------------------------------------------ simulated segments vs real text
+EXT = list("€[]{}\\^~|")
+
+
+def _model_segments(n: int, share: float, ucs2: bool) -> tuple[float, float]:
+    """Mean and variance of sms_segments for a message of n characters each of
+    which is an extension character (GSM-7) or an emoji (UCS-2) with
+    probability ``share``: the binomial counts the simulation draws."""
+    from math import comb
+
+    k = np.arange(n + 1)
+    pmf = np.array([comb(n, int(j)) * share**j * (1 - share) ** (n - j) for j in k])
+    seg = sms_segments(np.full(n + 1, n), np.full(n + 1, ucs2), None if ucs2 else k, k if ucs2 else None)
+    mean = float((pmf * seg).sum())
+    return mean, float((pmf * (seg - mean) ** 2).sum())
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(20, 400), share=st.sampled_from([0.0, 0.02, 0.1, 0.3]), ucs2=st.booleans(),
+       seed=st.integers(0, 2**16))
+def test_simulated_segments_expectation_matches_text_analysis(n, share, ucs2, seed):
+    rng = np.random.default_rng(seed)
+    base, special = (list("Привет"), ["😀"]) if ucs2 else (list("abcdef"), EXT)
+    texts = 300
+    counts = []
+    for _ in range(texts):
+        chars = np.where(rng.random(n) < share, rng.choice(special, n), rng.choice(base, n))
+        counts.append(analyse("".join(chars)).segments)
+    mean, var = _model_segments(n, share, ucs2)
+    # the model ignores where pairs fall: a pair moves whole to the next part at most once a boundary
+    boundary = share * n / 153 * 0.02
+    assert abs(float(np.mean(counts)) - mean) <= 4 * np.sqrt(var / texts) + boundary + 1e-9
+    if share == 0.3 and not ucs2 and n >= 140:
+        assert mean > float(sms_segments(n, False))  # extension characters do count
