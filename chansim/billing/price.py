@@ -378,16 +378,23 @@ def _channels_of(strategy, resolved) -> tuple[set[str], set[str]]:
     return chosen, extra
 
 
-def check_scenario(scenario) -> None:
+def check_scenario(scenario, *, lines: dict | None = None, source: str | None = None) -> None:
     """Fail early if any channel a strategy can use cannot be priced in each
     segment's market on each simulated day (no card in force, a retired
-    channel, a missing exchange rate). A problem shared by only some
-    strategies names them; a segment's own market is named by its path."""
+    channel, a missing exchange rate), or if the scenario's own card file is
+    malformed. A problem shared by only some strategies names them; a
+    segment's own market is named by its path, and by its line when the
+    file's ``lines`` (from :func:`chansim.scenario.loader.read_yaml`) are given."""
+    from chansim.scenario.paths import line_of
+
     found: dict[tuple[str, str], list[str]] = {}
     for name in scenario.strategy_names:
         resolved = scenario.for_strategy(name)
         chosen, extra = _channels_of(resolved.strategies[0], resolved)
-        pricer = Pricer.for_scenario(resolved)
+        try:
+            pricer = Pricer.for_scenario(resolved)
+        except InputError as exc:  # the scenario's own card file is malformed: its own file and lines
+            raise exc if exc.source else InputError(exc.problems, source=source) from None
         days = [pricer.start + dt.timedelta(days=k) for k in range(int(np.ceil(resolved.days - 1e-9)) + 1)]
         problems: list[Problem] = []
         for index, segment in enumerate(resolved.demand.segments):
@@ -405,6 +412,7 @@ def check_scenario(scenario) -> None:
     if found:
         every = len(scenario.strategy_names)
         raise InputError([
-            Problem(path if len(names) == every else f"{path} (strategies: {', '.join(names)})", message)
+            Problem(path if len(names) == every else f"{path} (strategies: {', '.join(names)})", message,
+                    line_of(lines, path) if lines else None)
             for (path, message), names in found.items()
-        ])
+        ], source=source)
