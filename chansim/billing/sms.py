@@ -101,6 +101,8 @@ def price_sms(messages, card, **_):
     )
     units = np.where(media, 1.0, segments)
     ucs2 = np.asarray(messages["non_gsm"], dtype=bool)
+    fee_out = " + carrier fee" if card.has("carrier_outbound_segment") else ""
+    fee_in = " + carrier fee" if card.has("carrier_inbound_segment") else ""
     fell_back = (
         np.asarray(messages["original_channel"] == "rcs") if "original_channel" in messages else np.zeros(len(out), bool)
     )
@@ -109,8 +111,8 @@ def price_sms(messages, card, **_):
         np.where(out, "sms: MMS out, per message", "sms: MMS in, per message"),
         np.where(
             out,
-            np.where(ucs2, "sms: out, per UCS-2 segment + carrier fee", "sms: out, per GSM-7 segment + carrier fee"),
-            np.where(ucs2, "sms: in, per UCS-2 segment", "sms: in, per GSM-7 segment"),
+            np.where(ucs2, "sms: out, per UCS-2 segment", "sms: out, per GSM-7 segment") + fee_out,
+            np.where(ucs2, "sms: in, per UCS-2 segment", "sms: in, per GSM-7 segment") + fee_in,
         ),
     ).astype(object)
     rule = np.where(fell_back, rule + " (RCS fallback)", rule)

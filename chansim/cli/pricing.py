@@ -154,7 +154,10 @@ def reprice(
 
     b, a = result.before, result.after
     changed = {k: (b[k], a[k]) for k in b if b[k] != a[k]}
-    what = "; ".join(f"{k}: {escape(str(x))} → {escape(str(y))}" for k, (x, y) in changed.items()) or "no change"
+    def shown(key, value) -> str:
+        return "each message's own" if key == "date" and value is None else escape(str(value))
+
+    what = "; ".join(f"{k}: {shown(k, x)} → {shown(k, y)}" for k, (x, y) in changed.items()) or "no change"
     totals = Table(title=f"cost per run ({what})")
     for column in ("strategy", "total before", "total after", "difference", "per contact before", "per contact after",
                    "per issue before", "per issue after"):
