@@ -374,3 +374,38 @@ def test_cli_reprice_bad_inputs_exit_2(small_run, tmp_path):
         result = runner.invoke(app, args)
         assert result.exit_code == 2, (args, result.stdout)
         assert fragment in result.stderr
+
+
+# ------------------------------------------------- exact rules added with the 2026 cards
+def test_rcs_bytes_of_non_latin_text_and_us_suggestions():
+    # 100 Devanagari characters at about 2.56 bytes each (spaces included) = 256 bytes: 2 US segments,
+    # where 1 byte a character would give 1; a text with a calendar action is rich media (flat).
+    m = messages([(0, 1, "out", 100, True, False), (1, 1, "out", 100, True, False),
+                  (2, 1, "out", 100, False, False), (3, 1, "out", 100, False, False)], "rcs")
+    m["suggestions"] = ["none", "none", "basic", "rich"]
+    hindi = price(m, market="US", start_date="2026-12-01", bytes_per_char={"rcs": 2.56})
+    latin = price(m, market="US", start_date="2026-12-01")
+    assert hindi["units"].tolist() == [2, 2, 1, 1] and latin["units"].tolist() == [1, 1, 1, 1]
+    assert hindi["cost"].tolist() == pytest.approx([2 * 0.0083, 2 * 0.0083, 0.0083, 0.022])
+    assert "rich media" in hindi["rule"].iloc[3] and "segment" in hindi["rule"].iloc[2]
+    # non-US: any suggestion makes a single message
+    uk = price(m, market="UK", start_date="2026-12-01")
+    assert uk["rule"].astype(str).tolist()[2:] == ["rcs: single message (rich or > 160 bytes)"] * 2
+
+
+def test_sms_over_1600_characters_is_split_and_says_so():
+    m = messages([(0, 1, "out", 3000, False, False), (1, 1, "out", 160, False, False),
+                  (2, 1, "out", 160, False, False)], "sms").assign(extension=[0, 0, 1])
+    p = price(m, market="US", start_date="2026-12-01")
+    assert p["units"].tolist() == [21, 1, 2]  # 1,600 + 1,400 characters: 11 + 10; 160 with one escape pair: 161 septets, 2
+    assert "sent as 2 messages" in p["rule"].iloc[0]
+
+
+def test_card_in_force_on_each_messages_own_day():
+    # sms-us-2023 ends 2025-12-31 (0.0079), sms-us-2026 starts 2026-01-01 (0.0083)
+    m = messages([(0, 1, "in", 10, False, False), (DAY + 10, 1, "in", 10, False, False)], "sms")
+    p = price(m, market="US", start_date="2025-12-31")
+    assert p["card"].astype(str).tolist() == ["sms-us-2023", "sms-us-2026"]
+    assert p["cost"].tolist() == pytest.approx([0.0079 + 0.0008, 0.0083 + 0.0008])
+    as_of = price(m, market="US", date="2025-12-31")
+    assert as_of["card"].astype(str).tolist() == ["sms-us-2023", "sms-us-2023"]

@@ -241,15 +241,24 @@ class Pricer:
         settings = self._rule_settings(channel)
         if len(cards) == 1:
             return self._apply(frame, cards[0], settings)
-        parts = []
+        n = len(frame)
+        billable, units, cost = np.zeros(n, dtype=bool), np.zeros(n), np.zeros(n)
+        labels: dict[str, list] = {column: [] for column in LABEL_COLUMNS}
         for k, card in enumerate(cards):
             mine = which == k
-            stateful = card.channel in ("whatsapp", "rcs")
-            priced = self._apply(frame if stateful else frame[mine], card, settings)
-            parts.append(priced[mine] if stateful else priced)
-        out = pd.concat(parts).loc[frame.index]
+            rows = np.flatnonzero(mine)
+            stateful = card.channel in ("whatsapp", "rcs")  # windows and conversations cross the change date
+            priced = self._apply(frame if stateful else frame.iloc[rows], card, settings)
+            if stateful:
+                priced = priced.iloc[rows]
+            billable[rows] = priced["billable"].to_numpy(dtype=bool)
+            units[rows] = priced["units"].to_numpy(dtype=float)
+            cost[rows] = priced["cost"].to_numpy(dtype=float)
+            for column in LABEL_COLUMNS:
+                labels[column].append((rows, as_labels(priced[column])))
+        out = pd.DataFrame({"billable": billable, "units": units, "cost": cost}, index=frame.index)
         for column in LABEL_COLUMNS:
-            out[column] = out[column].astype(str)
+            out[column] = stitch(labels[column], n)
         return out
 
     def _apply(self, frame: pd.DataFrame, card: RateCard, settings: dict) -> pd.DataFrame:
