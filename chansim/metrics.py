@@ -173,7 +173,8 @@ def _finish(k: dict[str, Any], cost_channel: float, cost_labor: float, cost_bot:
         cost_per_contact=_ratio(total, k["contacts"]),
         cost_per_resolution=_ratio(total, resolved),
         messages=len(messages),
-        sms_segments=int(sms_segments(sms["chars"], sms["non_gsm"]).sum()) if len(sms) else 0,
+        sms_segments=int(sms_segments(sms["chars"], sms["non_gsm"], sms["extension"] if "extension" in sms else None,
+                                      sms["emoji"] if "emoji" in sms else None).sum()) if len(sms) else 0,
     )
     for key in NOT_MODELLED:
         k[key] = None
