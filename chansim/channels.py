@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Callable, Literal
+from typing import Callable, Literal, get_args
 
 __all__ = [
     "CHANNELS",
@@ -85,6 +85,7 @@ CHANNELS: tuple[str, ...] = tuple(name for name, info in CHANNEL_INFO.items() if
 #: Channels a rate card can name (the scenario's plus retired ones).
 CARD_CHANNELS: tuple[str, ...] = tuple(CHANNEL_INFO)
 ChannelName = Literal["voice", "webchat", "whatsapp", "sms", "rcs", "email", "apple_messages", "messenger"]
+assert get_args(ChannelName) == CHANNELS, "ChannelName spells out CHANNELS for type checkers: keep them equal"
 
 _WHATSAPP_V1 = ("marketing", "utility", "authentication", "service")
 _WHATSAPP_TEMPLATES = ("marketing", "utility", "authentication")

@@ -53,12 +53,8 @@ __all__ = [
 Confidence = Literal["official", "reseller", "medium", "unverified"]
 #: Every billing model, from the channel registry (:mod:`chansim.channels`).
 BILLING_MODELS = tuple(_REGISTRY)
-BillingModel = Literal[
-    "sms", "rcs_us", "rcs_standard", "whatsapp_v1", "whatsapp_v2", "whatsapp_v3", "voice", "per_message", "retired"
-]
-CardChannel = Literal[
-    "voice", "webchat", "whatsapp", "sms", "rcs", "email", "apple_messages", "messenger", "google_business_messages"
-]
+BillingModel = Literal[BILLING_MODELS]  # type: ignore[valid-type]  # from the registry
+CardChannel = Literal[CARD_CHANNELS]  # type: ignore[valid-type]  # from the registry
 
 #: The rates each billing model reads: required ones first, then those read
 #: only when the traffic needs them (a missing one is then an error, never 0).
