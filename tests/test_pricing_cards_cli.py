@@ -108,6 +108,8 @@ def test_cli_coverage_lists_each_market_with_source_and_confidence():
     by = {(r["channel"], r["market"]): r for r in rows}
     assert by[("whatsapp", "BR")]["card"] == "whatsapp-v3-br" and by[("whatsapp", "BR")]["confidence"] == "medium"
     assert by[("sms", "MX")]["confidence"] == "unverified" and by[("sms", "MX")]["source"]
+    assert by[("sms", "MX")]["rates"]["outbound_segment"] == 0.04
+    assert by[("whatsapp", "BR")]["rates"] == {"marketing": 0.0625, "utility": 0.0068, "authentication": 0.0068}
     assert "AT" in by[("whatsapp", "rest_of_western_europe")]["countries"]
     gb = runner.invoke(app, ["ratecards", "--market", "GB", "--date", "2026-12-01", "--format", "json"])
     assert gb.exit_code == 0 and "whatsapp-v3-uk" in {c["id"] for c in json.loads(gb.stdout)["cards"]}

@@ -88,6 +88,7 @@ def coverage(*, date: str | dt.date | None = None, rate_card: str | Path | None 
                 continue
             rows.append({
                 "channel": channel, "market": market, "card": card.id, "model": card.model, "currency": card.currency,
+                "rates": {name: card.rate(name) for name in card.rates},
                 "confidence": card.lowest_confidence(), "source": card.source,
                 "countries": list(named[market].countries) if market in named else
                 ([] if market != "other" else ["every country on no region's list"]),

@@ -44,7 +44,7 @@ def ratecards(
     date: Annotated[Optional[str], typer.Option(help="Only cards in force on this date (YYYY-MM-DD).")] = None,
     rate_card: Annotated[Optional[Path], typer.Option("--rate-card", help="Your own card file, added to the built-ins.")] = None,
     coverage_: Annotated[bool, typer.Option("--coverage", help="One line per channel and market with a card in force "
-                                                              "on --date (default today): card, source, confidence.")] = False,
+                                                              "on --date (default today): card, rates, source, confidence.")] = False,
     format_: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
 ) -> None:
     """List rate cards (those in force with --date) with their sources and confidence."""
@@ -109,11 +109,13 @@ def _print_coverage(rows: list[dict], format_: Format, date: str | None) -> None
     from rich.table import Table
 
     table = Table(title=f"markets priced on {date or 'today'}, by channel")
-    for column in ("channel", "market", "card", "model", "confidence", "source"):
+    for column in ("channel", "market", "card", "rates", "confidence", "source"):
         table.add_column(column, overflow="fold")
     for r in rows:
         shown = "[bold red]UNVERIFIED[/]" if r["confidence"] == "unverified" else r["confidence"]
-        table.add_row(r["channel"], escape(r["market"]), escape(r["card"]), r["model"], shown, escape(r["source"]))
+        rates = ", ".join(f"{k} {v:g}" for k, v in r["rates"].items()) or "—"
+        table.add_row(r["channel"], escape(r["market"]), escape(r["card"]), escape(f"{r['currency']} {rates}"), shown,
+                      escape(r["source"]))
     stdout.print(table)
 
 
