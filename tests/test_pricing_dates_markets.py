@@ -159,3 +159,42 @@ def test_simulated_segments_expectation_matches_text_analysis(n, share, ucs2, se
     assert abs(float(np.mean(counts)) - mean) <= 4 * np.sqrt(var / texts) + boundary + 1e-9
     if share == 0.3 and not ucs2 and n >= 140:
         assert mean > float(sms_segments(n, False))  # extension characters do count
+
+
+def test_the_free_allowance_resets_with_the_calendar_month_of_each_message():
+    # start 2026-10-30: 1,000 free-form replies that day (free), one more on 31 October (charged),
+    # one on 1 November (free again: a new month)
+    day = 24 * H
+    items = _allowance_used(1000) + [(day, "oct", "in", "service"), (day + 60, "oct", "out", "service"),
+                                     (2 * day, "nov", "in", "service"), (2 * day + 60, "nov", "out", "service")]
+    priced = price(rows(*items), market="BR", start_date="2026-10-30")
+    last_two = priced[priced["customer_id"].isin(["oct", "nov"]) & (priced["direction"] == "out")]
+    assert last_two["cost"].tolist() == pytest.approx([BR_UTILITY, 0.0])
+
+
+def test_a_simulated_run_across_2026_10_01_uses_both_cards():
+    import yaml
+    from pathlib import Path
+
+    import chansim
+
+    data = yaml.safe_load((Path(__file__).parent / "data" / "small.yaml").read_text())
+    data.update(start_date="2026-09-30", days=2, replications=1)
+    data["demand"]["contacts_per_day"] = 1500
+    data["pricing"] = {}
+    data["channels"]["whatsapp"] = {"like": "sms", "customer_reply_delay": {"dist": "exponential", "mean": 300}}
+    data["agents"]["pools"][1]["channels"] = ["webchat", "sms", "whatsapp"]
+    data["strategies"] = [{"name": "wa", "offer": ["voice", "whatsapp"]}]
+    data["demand"]["segments"][0]["preference"] = ["whatsapp", "voice"]
+    result = chansim.simulate(chansim.load_scenario(data), replications=1)
+    lines = result.costs[result.costs["channel"] == "whatsapp"]
+    assert {"whatsapp-v2-us", "whatsapp-v3-us"} <= set(lines["card"])
+    v2 = lines[lines["card"] == "whatsapp-v2-us"]
+    v3 = lines[lines["card"] == "whatsapp-v3-us"]
+    assert v2["cost"].sum() == 0  # service replies free before 1 October
+    replies = v3[v3["rule"].str.contains("v3: free-form service message")]
+    free = replies[replies["rule"].str.contains("free \\(first 1,000")]
+    charged = replies[replies["rule"].str.endswith(", charged")]
+    assert free["count"].sum() == 1000  # October's allowance, then every reply is charged
+    assert charged["count"].sum() > 0
+    assert charged["cost"].sum() == pytest.approx(charged["count"].sum() * 0.0034)
