@@ -70,6 +70,7 @@ def run(
     options = {"workers": workers, "executor": executor.value, "scheduler": scheduler}
     try:
         loaded = load(scenario, overrides(set_, seed=seed, days=days, replications=replications))
+        check_pricing(loaded, scenario)  # as validate does: with the file's lines
         if out is None:
             result = simulate_with_progress(loaded, strategy, log="none", quiet=quiet, **options)
         else:
