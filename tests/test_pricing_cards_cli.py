@@ -181,3 +181,21 @@ def test_reprice_takes_pricing_settings_and_shows_totals(wa_run):
     assert "per issue" in table.stdout and "rules: current → v2" in table.stdout
     bad = runner.invoke(app, ["reprice", str(wa_run), "--set", "agents.shrinkage=0.1"])
     assert bad.exit_code == 2 and "reprice changes prices only" in bad.stderr
+
+
+def test_validate_and_run_refuse_what_cannot_be_priced_with_the_line(tmp_path):
+    text = SMALL.read_text().replace("preference: [voice, sms]}", "preference: [voice, sms], market: ZZ}")
+    assert "market: ZZ" in text
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    runner = CliRunner()
+    for command in (["validate", str(path)], ["run", str(path), "-q"]):
+        result = runner.invoke(app, command + ["--set", "pricing.fees={}"])
+        assert result.exit_code == 2, result.stdout
+        assert "demand.segments[1].market: segment 'phone' (ZZ): no voice rate card for market 'ZZ'" in result.stderr
+        assert "(line 13)" in result.stderr and "price-a-new-market" in result.stderr
+    cards = tmp_path / "cards.yaml"
+    cards.write_text(CARD.replace("    confidence: official\n", "    confidence: official\n    colour: blue\n"))
+    result = runner.invoke(app, ["validate", str(SMALL), "--set", f"pricing.rate_card={cards}"])
+    assert result.exit_code == 2 and "cards[0] (card my-sms).colour: unknown key" in result.stderr
+    assert "(line 10)" in result.stderr
