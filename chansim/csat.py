@@ -93,7 +93,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from chansim.channels import CHANNELS, ChannelName
+from chansim.channels import CHANNEL_INFO, CHANNELS, ChannelName
 
 __all__ = [
     "Csat",
@@ -118,17 +118,8 @@ SATISFIED = 4
 
 #: Share of satisfied ratings per chansim channel, Zendesk Benchmark Q1 2015
 #: (webchat = live chat, messenger = Facebook; whatsapp, apple_messages, rcs
-#: and sms take the Facebook figure as an assumption).
-BENCHMARK_SHARE: dict[str, float] = {
-    "voice": 0.88,
-    "webchat": 0.92,
-    "whatsapp": 0.84,
-    "sms": 0.84,
-    "rcs": 0.84,
-    "email": 0.85,
-    "apple_messages": 0.84,
-    "messenger": 0.84,
-}
+#: and sms take the Facebook figure as an assumption): from the channel registry.
+BENCHMARK_SHARE: dict[str, float] = {ch: CHANNEL_INFO[ch].csat_benchmark_share for ch in CHANNELS}
 DEFAULT_NOISE_SD = 0.8
 DEFAULT_FIRST_CHOICE_BONUS = 0.1
 
@@ -143,27 +134,8 @@ def base_for_share(share: float, noise_sd: float = DEFAULT_NOISE_SD,
 
 
 DEFAULT_BASE: dict[str, float] = {ch: round(base_for_share(s), 2) for ch, s in BENCHMARK_SHARE.items()}
-_MESSAGING_GRACE_S = 900.0
-DEFAULT_WAIT_GRACE_S: dict[str, float] = {
-    "voice": 30.0,
-    "webchat": 90.0,
-    "whatsapp": _MESSAGING_GRACE_S,
-    "sms": _MESSAGING_GRACE_S,
-    "rcs": _MESSAGING_GRACE_S,
-    "email": 86_400.0,
-    "apple_messages": _MESSAGING_GRACE_S,
-    "messenger": _MESSAGING_GRACE_S,
-}
-DEFAULT_RESPONSE_RATE: dict[str, float] = {
-    "voice": 0.05,
-    "webchat": 0.20,
-    "whatsapp": 0.15,
-    "sms": 0.15,
-    "rcs": 0.15,
-    "email": 0.13,
-    "apple_messages": 0.15,
-    "messenger": 0.15,
-}
+DEFAULT_WAIT_GRACE_S: dict[str, float] = {ch: CHANNEL_INFO[ch].csat_wait_grace_s for ch in CHANNELS}
+DEFAULT_RESPONSE_RATE: dict[str, float] = {ch: CHANNEL_INFO[ch].csat_response_rate for ch in CHANNELS}
 assert set(DEFAULT_BASE) == set(DEFAULT_WAIT_GRACE_S) == set(DEFAULT_RESPONSE_RATE) == set(CHANNELS)
 
 Score = Annotated[float, Field(ge=SCORE_MIN, le=SCORE_MAX)]

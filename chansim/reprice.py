@@ -1,33 +1,43 @@
-"""Re-price a stored run (an ``--out`` directory) under another date, market,
-rate card or markup, without simulating again.
+"""Re-price a stored run (an ``--out`` directory) under other pricing
+settings, without simulating again.
 
 The stored log is priced twice: once as the run was priced (its own
-scenario's pricing) and once with the changes, so the difference is due to
-prices alone. Costs are per run (mean over the replications).
+scenario's pricing) and once with the changes (any ``pricing.*`` setting,
+the ``market`` or a segment's ``market``), so the difference is due to
+prices alone. Labor and bot costs do not depend on prices and are the same
+on both sides. Costs are per run (mean over the replications).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
+import numpy as np
 import pandas as pd
 
 from chansim.billing.price import Pricer, cost_lines
 from chansim.errors import InputError, Problem
 from chansim.kpis.metrics import measured_window
+from chansim.labor import labor_costs
 from chansim.scenario import load_scenario
 
-__all__ = ["reprice_run", "Repricing"]
+__all__ = ["reprice_run", "Repricing", "PRICE_PATHS"]
+
+#: What a re-pricing may change: prices, not what happens.
+PRICE_PATHS = re.compile(r"^(pricing(\..+)?|market|demand\.segments\.[^.]+\.market)$")
 
 
 @dataclass(frozen=True)
 class Repricing:
-    """Channel cost per strategy and channel, before and after."""
+    """Costs per run before and after, by strategy (``totals``) and by
+    strategy and channel (``rows``)."""
 
-    rows: pd.DataFrame  # strategy, channel, before, after, difference
+    rows: pd.DataFrame  # strategy, channel, contacts, before, after, difference, per_contact_before, per_contact_after
+    totals: pd.DataFrame  # strategy, contacts, issues, labor_and_bot, total_before, total_after, per contact/issue
     before: dict[str, Any]
     after: dict[str, Any]
     lines_before: pd.DataFrame
@@ -57,6 +67,7 @@ class Repricing:
         return {
             "before": self.before,
             "after": self.after,
+            "totals": self.totals.to_dict(orient="records"),
             "rows": self.rows.to_dict(orient="records"),
             "rules": {"before": self.rules("before").to_dict(orient="records"),
                       "after": self.rules("after").to_dict(orient="records")},
@@ -74,59 +85,99 @@ def _read(run_dir: Path, name: str) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
-def _per_run(lines: pd.DataFrame, replications: int) -> pd.Series:
-    if lines.empty:
-        return pd.Series(dtype=float)
-    return lines.groupby(["strategy", "channel"])["cost"].sum() / replications
+def _changes(overrides: Mapping[str, Any], **options: Any) -> dict[str, Any]:
+    changes = {key: value for key, value in options.items() if value is not None}
+    changes.update(overrides)
+    wrong = [key for key in changes if not PRICE_PATHS.match(str(key))]
+    if wrong:
+        raise InputError([Problem("--set", f"{key}: reprice changes prices only (pricing.*, market, "
+                                           "demand.segments.<name>.market); to change what happens, run again")
+                          for key in wrong])
+    return changes
+
+
+def _settings(scenario) -> dict[str, Any]:
+    p = scenario.pricing
+    return {"market": scenario.market, "date": str(p.date) if p.date else None, "start_date": str(scenario.start_date),
+            "markup": p.markup, "rules": p.rules, "rate_card": p.rate_card,
+            "segment_markets": {s.name: s.market or scenario.market for s in scenario.demand.segments}}
+
+
+def _safe(num: float, den: float) -> float | None:
+    return float(num) / float(den) if den else None
 
 
 def reprice_run(
     run_dir: str | Path,
+    overrides: Mapping[str, Any] | None = None,
     *,
     date: dt.date | str | None = None,
     market: str | None = None,
     rate_card: str | Path | None = None,
     markup: float | None = None,
 ) -> Repricing:
+    """Price the stored run in ``run_dir`` as it was and with ``overrides``
+    (``{"pricing.rules": "v2", ...}``, as ``--set`` takes them) and the
+    shortcuts ``date``, ``market``, ``rate_card`` and ``markup``."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise InputError(Problem("RUN_DIR", f"{run_dir} is not a directory"))
     scenario = load_scenario(run_dir / "scenario.yaml")
+    changes = _changes(overrides or {}, **{"pricing.date": None if date is None else str(date), "market": market,
+                                           "pricing.rate_card": None if rate_card is None else str(rate_card),
+                                           "pricing.markup": markup})
+    changed = scenario.with_overrides(changes) if changes else scenario
     contacts = _read(run_dir, "contacts.parquet")
     messages = _read(run_dir, "messages.parquet")
+    staffing = pd.read_parquet(run_dir / "staffing.parquet") if (run_dir / "staffing.parquet").exists() else None
     replications = max(int(contacts["replication"].nunique()), 1) if len(contacts) else 1
-    before_lines, after_lines = [], []
-    settings_before: dict[str, Any] = {}
-    settings_after: dict[str, Any] = {}
+    before_lines, after_lines, totals, channel_contacts = [], [], [], []
     for name in scenario.strategy_names:
-        resolved = scenario.for_strategy(name)
+        resolved, resolved_after = scenario.for_strategy(name), changed.for_strategy(name)
         mine_c = contacts[contacts["strategy"].astype(str) == name]
         mine_m = messages[messages["strategy"].astype(str) == name]
         c, m = measured_window(mine_c, mine_m, resolved.warmup_s)
-        base = Pricer.for_scenario(resolved)
-        changed = Pricer.create(
-            market=market or base.market,
-            date=date or base.date,
-            rate_card=rate_card if rate_card is not None else resolved.pricing.rate_card,
-            markup=base.markup if markup is None else markup,
-            whatsapp_v3=resolved.pricing.whatsapp_v3,
-            currency=base.currency,
-            exchange_rates=base.exchange_rates,
-            rcs_agent=base.rcs_agent,
-            voice_number=base.voice_number,
-            fees=base.fees,
-        )
-        before_lines.append(cost_lines(base.messages(m), base.calls(c)))
-        after_lines.append(cost_lines(changed.messages(m), changed.calls(c)))
-        settings_before = {"market": base.market, "date": str(base.date), "markup": base.markup,
-                           "rate_card": resolved.pricing.rate_card}
-        settings_after = {"market": changed.market, "date": str(changed.date), "markup": changed.markup,
-                          "rate_card": str(rate_card) if rate_card is not None else resolved.pricing.rate_card}
+        base, after = Pricer.for_scenario(resolved), Pricer.for_scenario(resolved_after)
+        lb = cost_lines(base.messages(m), base.calls(c))
+        la = cost_lines(after.messages(m), after.calls(c))
+        before_lines.append(lb)
+        after_lines.append(la)
+        labor = 0.0
+        if staffing is not None:
+            own = staffing[staffing["strategy"].astype(str) == name]
+            labor = float(sum(labor_costs(own[own["replication"] == r], resolved)["cost"].sum()
+                              for r in own["replication"].unique()))
+        bot = resolved.active_bot
+        sessions = int((c["bot_outcome"].astype(str) != "none").sum()) if "bot_outcome" in c else 0
+        fixed = (labor + sessions * (bot.cost_per_session if bot is not None else 0.0)) / replications
+        n_contacts = len(c) / replications
+        issues = (c.groupby(["replication", "root_id"]).ngroups if len(c) else 0) / replications
+        total_before = fixed + float(lb["cost"].sum()) / replications if len(lb) else fixed
+        total_after = fixed + float(la["cost"].sum()) / replications if len(la) else fixed
+        totals.append({"strategy": name, "contacts": n_contacts, "issues": issues, "labor_and_bot": fixed,
+                       "total_before": total_before, "total_after": total_after,
+                       "difference": total_after - total_before,
+                       "per_contact_before": _safe(total_before, n_contacts),
+                       "per_contact_after": _safe(total_after, n_contacts),
+                       "per_issue_before": _safe(total_before, issues), "per_issue_after": _safe(total_after, issues)})
+        counts = c["channel"].astype(str).value_counts() / replications if len(c) else pd.Series(dtype=float)
+        channel_contacts += [{"strategy": name, "channel": ch, "contacts": float(k)} for ch, k in counts.items()]
     lb = pd.concat(before_lines, ignore_index=True)
     la = pd.concat(after_lines, ignore_index=True)
-    before = _per_run(lb, replications)
-    after = _per_run(la, replications)
-    table = pd.concat({"before": before, "after": after}, axis=1).fillna(0.0)
+    per_run = lambda lines: (lines.groupby(["strategy", "channel"])["cost"].sum() / replications  # noqa: E731
+                             if len(lines) else pd.Series(dtype=float))
+    table = pd.concat({"before": per_run(lb), "after": per_run(la)}, axis=1).fillna(0.0)
     table["difference"] = table["after"] - table["before"]
     rows = table.reset_index()
-    return Repricing(rows=rows, before=settings_before, after=settings_after, lines_before=lb, lines_after=la)
+    if channel_contacts:
+        rows = rows.merge(pd.DataFrame(channel_contacts), on=["strategy", "channel"], how="left")
+    else:
+        rows["contacts"] = np.nan
+    rows["contacts"] = rows["contacts"].fillna(0.0)
+    on_channel = rows["contacts"].where(rows["contacts"] > 0)
+    rows["per_contact_before"] = rows["before"] / on_channel
+    rows["per_contact_after"] = rows["after"] / on_channel
+    rows = rows[["strategy", "channel", "contacts", "before", "after", "difference", "per_contact_before",
+                 "per_contact_after"]]
+    return Repricing(rows=rows, totals=pd.DataFrame(totals), before=_settings(scenario), after=_settings(changed),
+                     lines_before=lb, lines_after=la)

@@ -301,8 +301,11 @@ def test_segment_info_is_frozen():
 
 
 def test_long_message_is_counted_in_full():
-    # 1,700 septets: past the ~1,600 provider cap, still counted: ⌈1700/153⌉ = 12.
+    # 1,700 septets: past the 1,600 provider cap, analyse counts one body: ⌈1700/153⌉ = 12; the
+    # billed model sends 1,600 + 100 characters as two messages: 11 + 1 = 12.
     assert analyse("a" * 1700).segments == 12 == int(sms_segments(1700, False))
+    # 3,000 characters: 1,600 (11 segments) + 1,400 (10 segments), not one body of 20.
+    assert int(sms_segments(3000, False)) == 21
     # 700 UCS-2 units: ⌈700/67⌉ = 11.
     assert analyse(CYR * 700).segments == 11
 

@@ -353,6 +353,9 @@ def expected_channel_cost(contacts: pd.DataFrame, messages: pd.DataFrame, markup
     segments = 0
     for chars, non_gsm in zip(sms["chars"].to_numpy(), sms["non_gsm"].to_numpy()):
         single, part = (UCS2_SINGLE, UCS2_PART) if non_gsm else (GSM_SINGLE, GSM_PART)
+        while chars > 1600:  # providers refuse longer bodies: sent as messages of 1,600 characters
+            segments += math.ceil(1600 / part)
+            chars -= 1600
         segments += 1 if chars <= single else math.ceil(chars / part)
     sms_cost = segments * FEES["sms"]["per_segment"]
     return (voice_cost + chat_cost + sms_cost) * fee_scale * (1 + markup)

@@ -421,22 +421,22 @@ def test_v2_tiers_on_the_india_card():
     assert charged(priced) == [0.0014, 0.0014, 0.00098, 0.00098]
 
 
-# ----------------------------------------------------------------- v3 (opt-in)
-def test_v3_only_when_opted_in():
+# ----------------------------------------------------------------- v3 (default from 2026-10-01)
+def test_v3_from_2026_10_01_and_the_v2_what_if():
     day = dt.date(2026, 11, 2)
-    default = CardBook(builtin_cards())
-    opted = CardBook(builtin_cards(), opt_in={"whatsapp_v3"})
-    assert default.find("whatsapp", "US", day).id == "whatsapp-v2-us"
-    assert opted.find("whatsapp", "US", day).id == "whatsapp-v3-us"
-    assert opted.find("whatsapp", "US", dt.date(2026, 9, 30)).id == "whatsapp-v2-us"  # v3 from 2026-10-01
+    book = CardBook(builtin_cards())
+    assert book.find("whatsapp", "US", day).id == "whatsapp-v3-us"
+    assert book.find("whatsapp", "US", dt.date(2026, 9, 30)).id == "whatsapp-v2-us"  # v3 from 2026-10-01
     # 1,001 customers write in and get a free-form reply; c0000 also gets a
     # utility template inside its CSW.
     rows = _service_conversations(1001, 0.0) + [(1, "c0000", "out", "utility")]
     messages = frame(*rows)
-    v2 = price_whatsapp(messages, default.find("whatsapp", "US", day), start=day)
-    v3 = price_whatsapp(messages, opted.find("whatsapp", "US", day), start=day)
-    # v2: free-form replies and the utility template inside the CSW are free.
+    card_v3 = book.find("whatsapp", "US", day)
+    v2 = price_whatsapp(messages, card_v3, start=day, rules="v2")
+    v3 = price_whatsapp(messages, card_v3, start=day)
+    # v2 rules: free-form replies and the utility template inside the CSW are free.
     assert cost(v2) == 0
+    assert any("pricing.rules: v2" in r for r in v2["rule"])
     # v3: the first 1,000 service messages of the month are free, the 1,001st
     # pays the US utility rate (0.0034); the utility template inside the CSW
     # is charged too (0.0034).
@@ -473,7 +473,8 @@ def test_bad_inputs_are_reported_together():
 def test_non_whatsapp_card_is_refused():
     sms = RateCard.model_validate({"id": "s", "channel": "sms", "market": "US", "model": "sms",
                                    "effective_from": "2024-01-01", "currency": "USD", "source": "x",
-                                   "confidence": "unverified"})
+                                   "confidence": "unverified",
+                                   "rates": {"outbound_segment": 0.01, "inbound_segment": 0.01}})
     with pytest.raises(InputError, match="not a WhatsApp card"):
         price_whatsapp(frame((0, "a", "in", "service")), sms, start=AUG_2025)
 
@@ -498,19 +499,20 @@ PRICING_MD = {  # the published example rates (USD) the cards are built from
 def test_cards_follow_pricing_md(market):
     (mk1, ut1, au1, sv1), (mk2, ua2) = PRICING_MD[market]
     book = CardBook(OWN.values())
-    opted = CardBook(OWN.values(), opt_in={"whatsapp_v3"})
     v1 = book.find("whatsapp", market, dt.date(2025, 6, 30))
     v2 = book.find("whatsapp", market, dt.date(2025, 7, 1))
     assert book.find("whatsapp", market, dt.date(2023, 6, 1)) == v1
-    assert book.find("whatsapp", market, dt.date(2030, 1, 1)) == v2  # open-ended, v3 needs the opt-in
-    v3 = opted.find("whatsapp", market, dt.date(2026, 10, 1))
+    assert book.find("whatsapp", market, dt.date(2026, 9, 30)) == v2
+    v3 = book.find("whatsapp", market, dt.date(2026, 10, 1))
+    assert book.find("whatsapp", market, dt.date(2030, 1, 1)) == v3  # open-ended
     assert (v1.model, v2.model, v3.model) == ("whatsapp_v1", "whatsapp_v2", "whatsapp_v3")
     assert [v1.rate(r) for r in ("marketing", "utility", "authentication", "service")] == [mk1, ut1, au1, sv1]
     assert v1.monthly_free == {"service": 1000} and v1.free_from == dt.date(2024, 11, 1)
-    assert v1.confidence == v2.confidence == "reseller" and v3.confidence == "unverified"
+    assert v1.confidence == v2.confidence == "reseller" and v3.confidence == "medium"
     assert [v2.rate(r) for r in ("marketing", "utility", "authentication")] == [mk2, ua2, ua2]
-    assert v2.effective_to is None and v3.effective_to is None and v3.opt_in == "whatsapp_v3"
-    assert [v3.rate(r) for r in ("marketing", "utility", "authentication", "service")] == [mk2, ua2, ua2, ua2]
+    assert v2.effective_to == dt.date(2026, 9, 30) and v3.effective_to is None
+    assert [v3.rate(r) for r in ("marketing", "utility", "authentication")] == [mk2, ua2, ua2]
+    assert not v3.has("service")  # service messages pay the utility rate
     assert v3.monthly_free == {"service": 1000} and "single source" in v3.notes
     assert "third-party" in v1.source and "announced" in v1.source
     if market == "US":

@@ -1,16 +1,26 @@
 """Price the event log: every message (and every call) gets ``billable``,
-``units``, ``unit``, ``cost`` and the ``rule`` that priced it.
+``units``, ``unit``, ``cost``, the ``rule`` that priced it and the ``card``.
 
-The card in force for each channel is chosen by market and date (see
-:class:`~chansim.billing.ratecard.CardBook`); flat ``pricing.fees`` win over
-the card for the channels they name (negotiated contracts). Costs are in the
-scenario currency (card rates converted with ``pricing.exchange_rates``) and
-include the provider ``markup``. Pure and deterministic: the same log and
-settings give the same prices, so a stored run can be re-priced without
-simulating again.
+Each message is priced by its customer's market and its own date:
 
-The traffic is placed on the calendar from the pricing date (``t = 0`` is
-00:00 of that day), which is what monthly free tiers and volume tiers count on.
+* **market**: the customer's segment's ``market`` (``demand.segments[].market``,
+  default the scenario's ``market``); a table without a ``segment`` column
+  is priced in the scenario's market. WhatsApp looks up a country's own card,
+  else its "rest of" region's (``cards/regions.yaml``).
+* **date**: ``start_date`` + the message's simulated time, so a run that
+  crosses a change date (2025-07-01, 2026-10-01) bills each side under the
+  card in force then. ``pricing.date`` is the what-if "price everything as if
+  on this date": every message gets the card in force that day, and the
+  calendar (monthly allowances, tiers, date rules) starts on it.
+
+The card's billing model (registered in :mod:`chansim.channels`) applies
+the rules; windows and monthly counts run over all of a market's messages,
+so a WhatsApp window opened on 30 September covers the 1 October reply.
+Flat ``pricing.fees`` win over the card for the channels they name
+(negotiated contracts). Costs are in the scenario currency (card rates
+converted with ``pricing.exchange_rates``) and include the provider
+``markup``. Pure and deterministic: the same log and settings give the same
+prices, so a stored run can be re-priced without simulating again.
 """
 
 from __future__ import annotations
@@ -24,20 +34,22 @@ import numpy as np
 import pandas as pd
 
 from chansim.billing.labels import LABEL_COLUMNS, as_labels, constant, stitch
-from chansim.billing.platform import price_per_message
-from chansim.billing.ratecard import CardBook, RateCard, card_book
-from chansim.billing.rcs import price_rcs
-from chansim.billing.sms import price_sms, sms_segments
-from chansim.billing.voice import price_calls
+from chansim.billing.ratecard import CardBook, RateCard, card_book, market_code
+from chansim.billing.sms import sms_segments
+from chansim.channels import billing_rule
 from chansim.errors import InputError, Problem
 
-__all__ = ["Pricer", "price", "cost_lines", "check_scenario", "PRICE_COLUMNS", "COST_LINE_COLUMNS"]
+__all__ = ["Pricer", "price", "cost_lines", "check_scenario", "PRICE_COLUMNS", "COST_LINE_COLUMNS", "RULES"]
 
 PRICE_COLUMNS = ("billable", "units", "unit", "cost", "rule", "card")
-COST_LINE_COLUMNS = ("replication", "strategy", "channel", "rule", "card", "unit", "count", "units", "cost")
+COST_LINE_COLUMNS = ("replication", "strategy", "segment", "market", "channel", "rule", "card", "unit", "count",
+                     "units", "cost")
+#: ``pricing.rules``: the rules in force on each date, or v2's after 2026-10-01 (what-if).
+RULES = ("current", "v2")
+DAY_S = 86_400.0
 
 
-def _as_date(value: dt.date | str) -> dt.date:
+def _as_date(value: dt.date | str, what: str = "date") -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -45,58 +57,98 @@ def _as_date(value: dt.date | str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise InputError(Problem("date", f"{value!r} is not a date like 2025-07-01")) from None
+        raise InputError(Problem(what, f"{value!r} is not a date like 2025-07-01")) from None
 
 
 @dataclass
 class Pricer:
-    """Everything needed to price a log, and the cards it picked."""
+    """Everything needed to price a log."""
 
-    market: str
-    date: dt.date
+    market: str  #: the scenario's market: customers of a segment without one, and tables without segments
+    start: dt.date  #: calendar day of t = 0
     book: CardBook
+    as_of: dt.date | None = None  #: pricing.date: every message priced by the card in force that day
+    segment_markets: Mapping[str, str] = field(default_factory=dict)
+    business_market: str | None = None
+    rules: str = "current"
     markup: float = 0.0
     currency: str | None = None
     exchange_rates: Mapping[str, float] = field(default_factory=dict)
     rcs_agent: str = "non_conversational"
     voice_number: str = "toll_free"
     fees: Mapping[str, object] = field(default_factory=dict)  # channel -> Fee (flat, wins over the card)
+    bytes_per_char: Mapping[str, float] = field(default_factory=dict)  # channel -> UTF-8 bytes per non-Latin char
+    business_agent: tuple[float, float] | None = None  # (tokens per reply, rate per token): Meta Business Agent
 
     @classmethod
     def create(
         cls,
         *,
         market: str,
-        date: dt.date | str,
+        date: dt.date | str | None = None,
+        start_date: dt.date | str | None = None,
         rate_card: str | Path | None = None,
         markup: float = 0.0,
-        whatsapp_v3: bool = False,
         **settings,
     ) -> "Pricer":
+        """``date``: price every message as if on that day (and start the
+        calendar there); ``start_date``: the calendar day of t = 0, each
+        message priced on its own day. One of them is needed."""
         if markup < 0:
             raise InputError(Problem("markup", "must be ≥ 0"))
-        book = card_book(rate_card, opt_in={"whatsapp_v3"} if whatsapp_v3 else ())
-        return cls(market=market, date=_as_date(date), book=book, markup=markup, **settings)
+        if date is None and start_date is None:
+            raise InputError(Problem("date", "give the start date of the traffic, or a pricing date"))
+        rules = settings.get("rules", "current")
+        if rules not in RULES:
+            raise InputError(Problem("pricing.rules", f"must be one of {', '.join(RULES)}, not {rules!r}"))
+        as_of = None if date is None else _as_date(date, "pricing.date")
+        start = as_of if as_of is not None else _as_date(start_date, "start_date")
+        business = settings.pop("business_market", None) or market
+        return cls(market=market_code(market), start=start, as_of=as_of, book=card_book(rate_card), markup=markup,
+                   business_market=market_code(business), **settings)
 
     @classmethod
-    def for_scenario(cls, scenario) -> "Pricer":
+    def for_scenario(cls, scenario, **changes) -> "Pricer":
+        """The pricer of a (resolved) scenario; ``changes`` replace its settings
+        (as :meth:`create` takes them)."""
         p = scenario.pricing
-        return cls.create(
+        bot = scenario.active_bot
+        agent = None
+        if bot is not None and getattr(bot, "provider", "own") == "meta_business_agent" and "whatsapp" in bot.channels:
+            agent = (float(bot.tokens_per_reply), float(bot.token_rate))
+        settings = dict(
             market=scenario.market,
-            date=p.date or scenario.start_date,
+            date=p.date,
+            start_date=scenario.start_date,
             rate_card=p.rate_card,
             markup=p.markup,
-            whatsapp_v3=p.whatsapp_v3,
+            rules=p.rules,
+            business_market=p.business_market,
+            segment_markets={s.name: s.market or scenario.market for s in scenario.demand.segments},
             currency=scenario.currency,
             exchange_rates=dict(p.exchange_rates),
             rcs_agent=p.rcs_agent,
             voice_number=p.voice_number,
             fees=dict(p.fees),
+            bytes_per_char={name: spec.bytes_per_char for name, spec in scenario.channels.items()},
+            business_agent=agent,
         )
+        settings.update(changes)
+        return cls.create(**settings)
 
     # ------------------------------------------------------------ the cards
-    def card(self, channel: str) -> RateCard:
-        return self.book.find(channel, self.market, self.date)
+    @property
+    def date(self) -> dt.date:
+        """The pricing date, else the calendar start."""
+        return self.as_of or self.start
+
+    def markets(self) -> list[str]:
+        return sorted({market_code(m) for m in self.segment_markets.values()} | {self.market})
+
+    def card(self, channel: str, market: str | None = None, day: dt.date | None = None) -> RateCard:
+        """The card in force for ``channel`` in ``market`` (default the
+        scenario's) on ``day`` (default the pricing date, else the start)."""
+        return self.book.find(channel, market or self.market, self.as_of or day or self.start)
 
     def factor(self, card: RateCard) -> float:
         """Card currency → scenario currency, times the markup."""
@@ -113,18 +165,32 @@ class Pricer:
             fx = float(self.exchange_rates[card.currency])
         return fx * (1.0 + self.markup)
 
-    def check(self, channels: Iterable[str]) -> None:
-        """Fail before simulating if any channel cannot be priced."""
+    def check(self, channels: Iterable[str], days: Iterable[dt.date] | None = None,
+              markets: Iterable[str] | None = None) -> None:
+        """Fail before simulating if any channel cannot be priced in any of
+        ``markets`` (default: every segment's) on any of ``days`` (default:
+        the pricing date, else the start)."""
         problems = []
+        days = [self.as_of] if self.as_of else sorted(set(days or [self.start]))
         for channel in sorted(set(channels)):
             if channel in self.fees:
                 continue
-            try:
-                self.factor(self.card(channel))
-            except InputError as exc:
-                problems += exc.problems
+            for market in sorted(set(markets or self.markets())):
+                found = [self._checked(channel, market, day, problems) for day in days]
+                for card in {c.id: c for c in found if c is not None}.values():
+                    try:
+                        self.factor(card)
+                    except InputError as exc:
+                        problems += exc.problems
         if problems:
-            raise InputError(problems)
+            raise InputError(list(dict.fromkeys(problems)))
+
+    def _checked(self, channel, market, day, problems):
+        try:
+            return self.book.find(channel, market, day)
+        except InputError as exc:
+            problems += exc.problems
+            return None
 
     # -------------------------------------------------------------- pricing
     def _flat(self, frame: pd.DataFrame, channel: str, calls: bool) -> pd.DataFrame:
@@ -141,7 +207,8 @@ class Pricer:
             keys = [c for c in ("replication", "strategy", "contact_id") if c in frame]
             first = (~frame.duplicated(keys)).to_numpy() if keys else np.zeros(len(frame), bool)
             units = np.ones(len(frame))
-            segments = sms_segments(frame["chars"], frame["non_gsm"]).astype(float)
+            segments = sms_segments(frame["chars"], frame["non_gsm"], frame["extension"] if "extension" in frame else None,
+                                    frame["emoji"] if "emoji" in frame else None).astype(float)
             cost = fee.per_message + fee.per_segment * segments + np.where(first, fee.per_contact, 0.0)
             unit = "message"
         cost = np.asarray(cost, dtype=float) * (1.0 + self.markup)
@@ -152,100 +219,135 @@ class Pricer:
             index=frame.index,
         )
 
-    def _by_card(self, frame: pd.DataFrame, channel: str) -> pd.DataFrame:
-        card = self.card(channel)
-        if card.model == "sms":
-            priced = price_sms(frame, card)
-        elif card.model in ("rcs_us", "rcs_standard"):
-            priced = price_rcs(frame, card, agent=self.rcs_agent)
-        elif card.model.startswith("whatsapp"):
-            from chansim.billing.whatsapp import price_whatsapp
+    def _rule_settings(self, channel: str) -> dict:
+        return {"start": self.start, "rules": self.rules, "business_market": self.business_market,
+                "business_agent": self.business_agent, "agent": self.rcs_agent, "number": self.voice_number,
+                "bytes_per_char": float(self.bytes_per_char.get(channel, 1.0))}
 
-            priced = price_whatsapp(frame, card, start=self.date)
-        elif card.model == "per_message":
-            priced = price_per_message(frame, card)
-        elif card.model == "retired":
-            priced = pd.DataFrame({"billable": False, "units": 0.0, "unit": "message", "rate": 0.0,
-                                   "rule": f"{channel}: retired channel, no fee before {card.retired_on}"}, index=frame.index)
+    def _by_card(self, frame: pd.DataFrame, channel: str, market: str, t: np.ndarray) -> pd.DataFrame:
+        """Each row under the card in force on its own day (or the pricing
+        date). A card's rule sees all the rows (windows and monthly counts
+        cross change dates); each card keeps its own rows."""
+        if self.as_of is not None:
+            which = np.zeros(len(frame), dtype=np.int64)
+            cards = [self.book.find(channel, market, self.as_of)]
         else:
-            raise InputError(Problem("pricing", f"a {card.model} card cannot price {channel} messages"))
+            day_index = np.floor(np.nan_to_num(t, nan=0.0) / DAY_S).astype(np.int64)
+            days, inverse = np.unique(day_index, return_inverse=True)
+            found = [self.book.find(channel, market, self.start + dt.timedelta(days=int(d))) for d in days]
+            ids = list(dict.fromkeys(c.id for c in found))
+            cards = [next(c for c in found if c.id == i) for i in ids]
+            which = np.array([ids.index(c.id) for c in found], dtype=np.int64)[inverse]
+        settings = self._rule_settings(channel)
+        if len(cards) == 1:
+            return self._apply(frame, cards[0], settings)
+        n = len(frame)
+        billable, units, cost = np.zeros(n, dtype=bool), np.zeros(n), np.zeros(n)
+        labels: dict[str, list] = {column: [] for column in LABEL_COLUMNS}
+        for k, card in enumerate(cards):
+            mine = which == k
+            rows = np.flatnonzero(mine)
+            stateful = card.channel in ("whatsapp", "rcs")  # windows and conversations cross the change date
+            priced = self._apply(frame if stateful else frame.iloc[rows], card, settings)
+            if stateful:
+                priced = priced.iloc[rows]
+            billable[rows] = priced["billable"].to_numpy(dtype=bool)
+            units[rows] = priced["units"].to_numpy(dtype=float)
+            cost[rows] = priced["cost"].to_numpy(dtype=float)
+            for column in LABEL_COLUMNS:
+                labels[column].append((rows, as_labels(priced[column])))
+        out = pd.DataFrame({"billable": billable, "units": units, "cost": cost}, index=frame.index)
+        for column in LABEL_COLUMNS:
+            out[column] = stitch(labels[column], n)
+        return out
+
+    def _apply(self, frame: pd.DataFrame, card: RateCard, settings: dict) -> pd.DataFrame:
+        priced = billing_rule(card.model)(frame, card, **settings)
         priced["cost"] = priced["units"].to_numpy(float) * priced["rate"].to_numpy(float) * self.factor(card)
         priced["card"] = constant(card.id, len(priced))
         return priced.drop(columns="rate")
 
-    def messages(self, messages: pd.DataFrame) -> pd.DataFrame:
-        """The messages table with the price columns added (a message on no
-        channel is not billable and has no price)."""
-        n = len(messages)
+    def _market_of(self, table: pd.DataFrame) -> np.ndarray:
+        """Each row's market, from its segment."""
+        if "segment" not in table or not self.segment_markets:
+            return np.full(len(table), self.market, dtype=object)
+        segment = table["segment"].astype(object).to_numpy()
+        out = np.full(len(table), self.market, dtype=object)
+        for name, market in self.segment_markets.items():
+            out[segment == name] = market_code(market)
+        return out
+
+    def _price_table(self, table: pd.DataFrame, time_column: str, calls: bool) -> pd.DataFrame:
+        n = len(table)
         billable = np.zeros(n, dtype=bool)
         units = np.full(n, np.nan)
         cost = np.full(n, np.nan)
         labels: dict[str, list] = {column: [] for column in LABEL_COLUMNS}
         if n:
-            by_channel = messages.groupby("channel", sort=True, observed=True).indices
-            for name, rows in by_channel.items():  # each channel on its own
-                name, frame = str(name), messages.iloc[rows]
-                priced = self._flat(frame, name, False) if name in self.fees else self._by_card(frame, name)
+            market = self._market_of(table)
+            key = pd.MultiIndex.from_arrays([table["channel"].astype(str).to_numpy(), market])
+            for (name, where), rows in pd.Series(np.arange(n)).groupby(key, sort=True).indices.items():
+                name, frame = str(name), table.iloc[rows]
+                if name in self.fees:
+                    priced = self._flat(frame, name, calls)
+                else:
+                    priced = self._by_card(frame, name, where, frame[time_column].to_numpy(dtype=float))
                 billable[rows] = priced["billable"].to_numpy(dtype=bool)
                 units[rows] = priced["units"].to_numpy(dtype=float)
                 cost[rows] = priced["cost"].to_numpy(dtype=float)
                 for column in LABEL_COLUMNS:
                     labels[column].append((rows, as_labels(priced[column])))
-        out = messages.copy(deep=False)  # copy-on-write: ``messages`` is left as it is
+        out = table.copy(deep=False)  # copy-on-write: the table is left as it is
         columns = {"billable": billable, "units": units, "cost": cost}
         for column in PRICE_COLUMNS:
             out[column] = columns[column] if column in columns else stitch(labels[column], n)
+        out["market"] = pd.Categorical(self._market_of(table).astype(str)) if n else pd.Categorical([])
         return out
 
+    def messages(self, messages: pd.DataFrame) -> pd.DataFrame:
+        """The messages table with the price columns and ``market`` added."""
+        return self._price_table(messages, "t", calls=False)
+
     def calls(self, contacts: pd.DataFrame) -> pd.DataFrame:
-        """Voice contacts with the price columns added."""
-        voice = np.asarray(contacts["channel"] == "voice")
-        # copy-on-write: a shallow copy takes new columns without touching ``contacts``
+        """Voice contacts with the price columns and ``market`` added."""
+        voice = np.asarray(contacts["channel"].astype(str) == "voice")
         calls = contacts.copy(deep=False) if voice.all() else contacts[voice]
-        if "voice" in self.fees:
-            priced = self._flat(calls, "voice", True)
-        elif len(calls):
-            card = self.card("voice")
-            priced = price_calls(calls, card, number=self.voice_number)
-            priced["cost"] = priced["units"].to_numpy(float) * priced["rate"].to_numpy(float) * self.factor(card)
-            priced["card"] = constant(card.id, len(priced))
-            priced = priced.drop(columns="rate")
-        else:
-            priced = pd.DataFrame({c: [] for c in PRICE_COLUMNS}, index=calls.index)
-        out = calls
-        for column in PRICE_COLUMNS:
-            if not len(calls):
-                out[column] = pd.Series(dtype=object)
-            else:
-                out[column] = as_labels(priced[column]) if column in LABEL_COLUMNS else priced[column].to_numpy()
-        return out
+        return self._price_table(calls, "arrival_t", calls=True)
 
 
 def price(
     messages: pd.DataFrame,
     *,
     market: str,
-    date: dt.date | str,
+    date: dt.date | str | None = None,
+    start_date: dt.date | str | None = None,
     rate_card: str | Path | None = None,
     markup: float = 0.0,
     **settings,
 ) -> pd.DataFrame:
     """Price a messages table (DESIGN.md columns: ``t``, ``customer_id``,
     ``contact_id``, ``channel``, ``direction``, ``sender``, ``category``,
-    ``chars``, ``non_gsm``, ``media``; optional ``free_entry_point``).
+    ``chars``, ``non_gsm``, ``media``; optional ``segment``, ``extension``,
+    ``emoji``, ``free_entry_point``, ``suggestions``).
 
-    Returns it with ``billable``, ``units``, ``unit`` (segment / message /
-    conversation / minute), ``cost`` and ``rule`` (why), plus ``card`` (the id
-    of the rate card used); ``unit``, ``rule`` and ``card`` are categorical. ``settings``: ``whatsapp_v3``, ``rcs_agent``,
-    ``currency``, ``exchange_rates``, ``fees``."""
-    return Pricer.create(market=market, date=date, rate_card=rate_card, markup=markup, **settings).messages(messages)
+    ``start_date``: the calendar day of t = 0, each message priced under the
+    card in force on its own day; ``date``: every message priced as if on
+    that day. Returns the table with ``billable``, ``units``, ``unit``
+    (segment / message / conversation / minute / token), ``cost``, ``rule``
+    (why), ``card`` (the id of the rate card used) and ``market``. ``settings``
+    as :class:`Pricer` takes them (``rules``, ``business_market``,
+    ``segment_markets``, ``rcs_agent``, ``currency``, ``exchange_rates``,
+    ``fees``, ...)."""
+    return Pricer.create(market=market, date=date, start_date=start_date, rate_card=rate_card, markup=markup,
+                         **settings).messages(messages)
 
 
 def cost_lines(*priced: pd.DataFrame) -> pd.DataFrame:
     """Sum priced messages and calls into one line per (replication, strategy,
-    channel, rule, card, unit): ``count`` rows, ``units`` and ``cost``, sorted
-    by those keys."""
-    keys = ["replication", "strategy", "channel", "rule", "card", "unit"]
+    segment, market, channel, rule, card, unit): ``count`` rows, ``units`` and
+    ``cost``, sorted by those keys (keys a table lacks are left out)."""
+    keys = ["replication", "strategy", "segment", "market", "channel", "rule", "card", "unit"]
+    labels = ("strategy", "segment", "market", "channel", "rule", "card", "unit")
     partial = []
     for frame in priced:
         if not len(frame):
@@ -253,8 +355,9 @@ def cost_lines(*priced: pd.DataFrame) -> pd.DataFrame:
         present = [k for k in keys if k in frame]
         part = frame[present + ["units", "cost"]].assign(count=1)
         # grouped on the labels as they are (categories: one code per row), then named
-        sums = part.groupby(present, sort=False, observed=True, as_index=False)[["count", "units", "cost"]].sum()
-        for key in ("strategy", "channel", "rule", "card", "unit"):
+        sums = part.groupby(present, sort=False, observed=True, as_index=False, dropna=False)[
+            ["count", "units", "cost"]].sum()
+        for key in labels:
             if key in sums:
                 sums[key] = sums[key].astype(str)
         partial.append(sums)
@@ -268,31 +371,57 @@ def cost_lines(*priced: pd.DataFrame) -> pd.DataFrame:
     return lines[[c for c in COST_LINE_COLUMNS if c in lines]]
 
 
-def check_scenario(scenario) -> None:
-    """Fail early if any channel a strategy can use cannot be priced (no card
-    in force for the market and date, a retired channel, a missing exchange
-    rate). A problem shared by only some strategies names them."""
+def _channels_of(strategy, resolved) -> tuple[set[str], set[str]]:
+    """(channels customers choose among, channels every customer may get:
+    campaigns, IVR links, fallbacks and escalations)."""
+    chosen = set(strategy.offer)
+    extra = {c.channel for c in strategy.campaigns}
+    if strategy.ivr_deflection is not None:
+        extra |= {strategy.ivr_deflection.to, strategy.ivr_deflection.link_channel}
+    for channel in list(chosen | extra):
+        spec = resolved.channels.get(channel)
+        if spec is not None and spec.fallback:
+            extra.add(spec.fallback)
+        if spec is not None and spec.escalate_to_voice is not None:
+            extra.add("voice")
+    return chosen, extra
+
+
+def check_scenario(scenario, *, lines: dict | None = None, source: str | None = None) -> None:
+    """Fail early if any channel a strategy can use cannot be priced in each
+    segment's market on each simulated day (no card in force, a retired
+    channel, a missing exchange rate), or if the scenario's own card file is
+    malformed. A problem shared by only some strategies names them; a
+    segment's own market is named by its path, and by its line when the
+    file's ``lines`` (from :func:`chansim.scenario.loader.read_yaml`) are given."""
+    from chansim.scenario.paths import line_of
+
     found: dict[tuple[str, str], list[str]] = {}
     for name in scenario.strategy_names:
         resolved = scenario.for_strategy(name)
-        strategy = resolved.strategies[0]
-        channels = set(strategy.offer) | {c.channel for c in strategy.campaigns}
-        if strategy.ivr_deflection is not None:
-            channels |= {strategy.ivr_deflection.to, strategy.ivr_deflection.link_channel}
-        for channel in list(channels):
-            spec = resolved.channels.get(channel)
-            if spec is not None and spec.fallback:
-                channels.add(spec.fallback)
-            if spec is not None and spec.escalate_to_voice is not None:
-                channels.add("voice")
+        chosen, extra = _channels_of(resolved.strategies[0], resolved)
         try:
-            Pricer.for_scenario(resolved).check(channels)
-        except InputError as exc:
-            for p in exc.problems:
-                found.setdefault((p.path, p.message), []).append(name)
+            pricer = Pricer.for_scenario(resolved)
+        except InputError as exc:  # the scenario's own card file is malformed: its own file and lines
+            raise exc if exc.source else InputError(exc.problems, source=source) from None
+        days = [pricer.start + dt.timedelta(days=k) for k in range(int(np.ceil(resolved.days - 1e-9)) + 1)]
+        problems: list[Problem] = []
+        for index, segment in enumerate(resolved.demand.segments):
+            market = segment.market or resolved.market
+            uses = (set(segment.preference) & chosen) | extra
+            try:
+                pricer.check(uses, days=days, markets=[market])
+            except InputError as exc:
+                path = f"demand.segments[{index}].market" if segment.market else "market"
+                problems += [Problem(path if p.path == "market" or (segment.market and p.path == "pricing.date") else p.path,
+                                     f"segment {segment.name!r} ({market}): {p.message}" if segment.market else p.message)
+                             for p in exc.problems]
+        for p in dict.fromkeys(problems):
+            found.setdefault((p.path, p.message), []).append(name)
     if found:
         every = len(scenario.strategy_names)
         raise InputError([
-            Problem(path if len(names) == every else f"{path} (strategies: {', '.join(names)})", message)
+            Problem(path if len(names) == every else f"{path} (strategies: {', '.join(names)})", message,
+                    line_of(lines, path) if lines else None)
             for (path, message), names in found.items()
-        ])
+        ], source=source)

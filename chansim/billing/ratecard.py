@@ -1,14 +1,23 @@
 """Rate cards: dated, sourced channel prices as data.
 
-A rate card prices one channel in one market (``*`` = any market) between
+A rate card prices one channel in one market (an ISO country, a "rest of"
+region of ``cards/regions.yaml``, or ``*`` = any market) between
 ``effective_from`` and ``effective_to`` (inclusive; open-ended when absent),
-under one billing ``model`` (the rules in :mod:`chansim.billing.rules`). Every
-card names its ``source`` and ``confidence`` (``official``, ``reseller`` or
-``unverified``); a single rate may carry its own source and confidence.
+under one billing ``model`` (registered in :mod:`chansim.channels`). Every
+card names its ``source`` and ``confidence`` (``official``, ``medium``,
+``reseller`` or ``unverified``); a single rate may carry its own source and
+confidence.
+
+Strict: an unknown field, a rate the model's rule does not read, a required
+rate left out, or two cards of one file in force on the same day for the
+same channel and market are errors naming the card, the field and the line.
+A rate the traffic needs and the card does not give is an error when priced,
+never 0.
 
 Built-in cards live in ``chansim/billing/cards/*.yaml`` (one file per channel
 family). A user's card file has the same shape (``cards: [...]``) and replaces
-built-in cards with the same ``id`` or adds new ones.
+built-in cards with the same ``id`` or adds new ones; on the days a user's
+card and a built-in one both cover, the user's card is used.
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ from typing import Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from chansim.channels import BILLING_MODELS as _REGISTRY
+from chansim.channels import CARD_CHANNELS
 from chansim.errors import InputError, Problem
 
 __all__ = [
@@ -32,44 +43,34 @@ __all__ = [
     "load_card_file",
     "card_book",
     "BILLING_MODELS",
+    "MODEL_RATES",
+    "Region",
+    "regions",
+    "region_of_country",
+    "market_code",
 ]
 
-Confidence = Literal["official", "reseller", "unverified"]
-BILLING_MODELS = (
-    "sms",
-    "rcs_us",
-    "rcs_standard",
-    "whatsapp_v1",
-    "whatsapp_v2",
-    "whatsapp_v3",
-    "voice",
-    "per_message",
-    "retired",
-)
-BillingModel = Literal[
-    "sms", "rcs_us", "rcs_standard", "whatsapp_v1", "whatsapp_v2", "whatsapp_v3", "voice", "per_message", "retired"
-]
-CardChannel = Literal[
-    "voice", "webchat", "whatsapp", "sms", "rcs", "email", "apple_messages", "messenger", "google_business_messages"
-]
+Confidence = Literal["official", "reseller", "medium", "unverified"]
+#: Every billing model, from the channel registry (:mod:`chansim.channels`).
+BILLING_MODELS = tuple(_REGISTRY)
+BillingModel = Literal[BILLING_MODELS]  # type: ignore[valid-type]  # from the registry
+CardChannel = Literal[CARD_CHANNELS]  # type: ignore[valid-type]  # from the registry
 
-#: The rates each billing model reads (all optional: a missing rate is free).
-MODEL_RATES: dict[str, tuple[str, ...]] = {
-    "sms": ("outbound_segment", "inbound_segment", "carrier_outbound_segment", "carrier_inbound_segment",
-            "mms_outbound", "mms_inbound"),
-    "rcs_us": ("rich_segment", "rich_media", "inbound_segment", "inbound_media", "carrier_outbound"),
-    "rcs_standard": ("basic", "single", "conversation", "user_basic", "user_single"),
-    "whatsapp_v1": ("marketing", "utility", "authentication", "service"),
-    "whatsapp_v2": ("marketing", "utility", "authentication"),
-    "whatsapp_v3": ("marketing", "utility", "authentication", "service"),
-    "voice": ("inbound_local_minute", "inbound_toll_free_minute", "outbound_minute", "platform_minute"),
-    "per_message": ("per_message",),
-    "retired": (),
-}
-
+#: The rates each billing model reads: required ones first, then those read
+#: only when the traffic needs them (a missing one is then an error, never 0).
+MODEL_RATES: dict[str, tuple[str, ...]] = {name: model.rates for name, model in _REGISTRY.items()}
+#: Confidence levels, lowest first.
+CONFIDENCE_ORDER = {"unverified": 0, "reseller": 1, "medium": 1, "official": 2}
 
 #: Other names of a market: the cards say UK, ISO 3166 says GB.
 MARKET_ALIASES = {"GB": "UK"}
+
+
+def market_code(market: str) -> str:
+    """A market as the cards name it (``GB`` and ``gb`` are ``UK``)."""
+    code = str(market).strip()
+    code = code.upper() if len(code) == 2 else code
+    return MARKET_ALIASES.get(code, code)
 
 
 class _Model(BaseModel):
@@ -81,7 +82,7 @@ class Rate(_Model):
 
     value: float = Field(ge=0, description="Price per unit in the card's currency")
     source: str | None = Field(None, description="Where this rate comes from")
-    confidence: Confidence | None = Field(None, description="official, reseller or unverified")
+    confidence: Confidence | None = Field(None, description="official, medium, reseller or unverified")
     note: str = ""
 
 
@@ -97,14 +98,16 @@ class RateCard(_Model):
 
     id: str = Field(min_length=1, description="Unique card id, e.g. whatsapp-v2-2026-01")
     channel: CardChannel
-    market: str = Field(pattern=r"^([A-Z]{2}|\*)$", description="ISO country of the customers, or * for any")
+    market: str = Field(
+        pattern=r"^([A-Z]{2}|\*|[a-z][a-z_]*)$",
+        description="ISO country of the customers, a region id (e.g. rest_of_africa, see regions.yaml) or * for any",
+    )
     model: BillingModel = Field(description="Billing rules applied: " + ", ".join(BILLING_MODELS))
     effective_from: dt.date
     effective_to: dt.date | None = Field(None, description="Last day in force (inclusive); absent = open-ended")
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     source: str = Field(min_length=1, description="URL or publication the rates come from")
     confidence: Confidence
-    opt_in: str | None = Field(None, description="Used only when the scenario opts in (e.g. pricing.whatsapp_v3)")
     rates: dict[str, float | Rate] = Field(default_factory=dict)
     tiers: dict[str, tuple[Tier, ...]] = Field(
         default_factory=dict, description="Monthly volume tiers by category (WhatsApp utility/authentication)"
@@ -121,35 +124,119 @@ class RateCard(_Model):
 
     @model_validator(mode="after")
     def _rates_fit_model(self) -> "RateCard":
-        known = set(MODEL_RATES[self.model])
+        model = _REGISTRY[self.model]
+        problems = []
+        if self.model not in _channel_models(self.channel):
+            problems.append(f"model {self.model} cannot price {self.channel} (use: "
+                            f"{', '.join(_channel_models(self.channel))})")
+        known = set(model.rates)
         unknown = sorted(set(self.rates) - known)
         if unknown:
-            raise ValueError(
-                f"rates {', '.join(unknown)} are not read by model {self.model} (it reads: {', '.join(sorted(known)) or 'none'})"
-            )
+            problems.append(f"rates {', '.join(unknown)} are not read by model {self.model} "
+                            f"(it reads: {', '.join(model.rates) or 'none'})")
+        missing = [r for r in model.required if r not in self.rates]
+        if missing:
+            problems.append(f"model {self.model} needs rates {', '.join(missing)}")
+        for kind, mapping in (("tiers", self.tiers), ("monthly_free", self.monthly_free)):
+            stray = sorted(set(mapping) - known)
+            if stray:
+                problems.append(f"{kind} for {', '.join(stray)}: not a rate model {self.model} reads")
         if self.effective_to is not None and self.effective_to < self.effective_from:
-            raise ValueError("effective_to is before effective_from")
+            problems.append("effective_to is before effective_from")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
+    def has(self, name: str) -> bool:
+        return name in self.rates
+
     def rate(self, name: str) -> float:
-        value = self.rates.get(name, 0.0)
+        """The rate ``name``; a rate the card does not give is an error, never 0."""
+        if name not in self.rates:
+            raise InputError(Problem(
+                f"pricing.rate_card: card {self.id}, rates.{name}",
+                f"the {self.channel} traffic needs rate {name!r}, which card {self.id} ({self.market}) does not give; "
+                "add it to the card (pricing.rate_card) or set a flat fee (pricing.fees)"))
+        value = self.rates[name]
         return value.value if isinstance(value, Rate) else float(value)
 
     def covers(self, day: dt.date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+    def overlaps(self, other: "RateCard") -> bool:
+        end = self.effective_to or dt.date.max
+        other_end = other.effective_to or dt.date.max
+        return self.effective_from <= other_end and other.effective_from <= end
 
     @property
     def period(self) -> str:
         return f"{self.effective_from} – {self.effective_to or 'open'}"
 
     def lowest_confidence(self) -> str:
-        order = {"unverified": 0, "reseller": 1, "official": 2}
         levels = [self.confidence] + [r.confidence for r in self.rates.values() if isinstance(r, Rate) and r.confidence]
-        return min(levels, key=order.__getitem__)
+        return min(levels, key=CONFIDENCE_ORDER.__getitem__)
+
+
+def _channel_models(channel: str) -> tuple[str, ...]:
+    from chansim.channels import CHANNEL_INFO
+
+    return CHANNEL_INFO[channel].billing_models
 
 
 class _CardFile(_Model):
     cards: tuple[RateCard, ...]
+
+
+class _RegionFile(_Model):
+    regions: dict[str, "Region"]
+
+
+class Region(_Model):
+    """A "rest of" region of a rate card: the countries it prices."""
+
+    name: str = Field(min_length=1)
+    countries: tuple[str, ...] = Field(min_length=1)
+    source: str = Field(min_length=1)
+    confidence: Confidence
+
+
+_RegionFile.model_rebuild()
+
+
+def _card_label(data, path: str) -> str:
+    """``cards[3].rates`` → ``cards[3] (id sms-us-2026).rates``."""
+    import re
+
+    found = re.match(r"cards\[(\d+)\]", path)
+    if not found or not isinstance(data, dict):
+        return path
+    try:
+        card_id = data["cards"][int(found.group(1))]["id"]
+    except (KeyError, IndexError, TypeError):
+        return path
+    return f"{found.group(0)} (card {card_id}){path[found.end():]}"
+
+
+def _overlaps(cards: list[RateCard], lines: dict | None) -> list[Problem]:
+    """Two cards of one file for the same channel and market in force on the same day."""
+    from chansim.scenario.paths import line_of
+
+    problems = []
+    seen_ids: dict[str, int] = {}
+    for i, card in enumerate(cards):
+        if card.id in seen_ids:
+            problems.append(Problem(f"cards[{i}] (card {card.id}).id", f"card id given twice (also cards[{seen_ids[card.id]}])",
+                                    line_of(lines, ("cards", i, "id")) if lines else None))
+        seen_ids.setdefault(card.id, i)
+        for j in range(i):
+            other = cards[j]
+            if other.channel == card.channel and other.market == card.market and card.overlaps(other):
+                problems.append(Problem(
+                    f"cards[{i}] (card {card.id}).effective_from",
+                    f"in force on the same days as card {other.id} ({other.period}) for {card.channel} in "
+                    f"{card.market}: end one with effective_to the day before the other starts",
+                    line_of(lines, ("cards", i, "effective_from")) if lines else None))
+    return problems
 
 
 def _parse_cards(text: str, label: str) -> list[RateCard]:
@@ -160,9 +247,14 @@ def _parse_cards(text: str, label: str) -> list[RateCard]:
     if problems:
         raise InputError(problems, source=label)
     try:
-        return list(_CardFile.model_validate(data).cards)
+        cards = list(_CardFile.model_validate(data).cards)
     except ValidationError as exc:
-        raise InputError(problems_from_validation_error(exc, lines=lines, root=_CardFile), source=label) from None
+        found = problems_from_validation_error(exc, lines=lines, root=_CardFile)
+        raise InputError([Problem(_card_label(data, p.path), p.message, p.line) for p in found], source=label) from None
+    problems = _overlaps(cards, lines)
+    if problems:
+        raise InputError(problems, source=label)
+    return cards
 
 
 @lru_cache(maxsize=1)
@@ -171,9 +263,32 @@ def builtin_cards() -> tuple[RateCard, ...]:
     cards: list[RateCard] = []
     folder = resources.files("chansim.billing") / "cards"
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if entry.name.endswith(".yaml"):
+        if entry.name.endswith(".yaml") and entry.name != "regions.yaml":
             cards += _parse_cards(entry.read_text(encoding="utf-8"), f"built-in rate card {entry.name}")
+    problems = _overlaps(cards, None)
+    if problems:
+        raise InputError(problems, source="built-in rate cards")
     return tuple(cards)
+
+
+@lru_cache(maxsize=1)
+def regions() -> dict[str, Region]:
+    """The "rest of" regions of the built-in cards, by id."""
+    from chansim.scenario.loader import read_yaml
+
+    text = (resources.files("chansim.billing") / "cards" / "regions.yaml").read_text(encoding="utf-8")
+    data, _, _ = read_yaml(text)
+    return dict(_RegionFile.model_validate(data).regions)
+
+
+@lru_cache(maxsize=1)
+def region_of_country() -> dict[str, str]:
+    """Country → region id."""
+    out: dict[str, str] = {}
+    for region_id, region in regions().items():
+        for country in region.countries:
+            out[market_code(country)] = region_id
+    return out
 
 
 def load_card_file(path: str | Path) -> list[RateCard]:
@@ -186,24 +301,42 @@ def load_card_file(path: str | Path) -> list[RateCard]:
     return _parse_cards(text, str(path))
 
 
+HOW_TO_ADD = ("add a card for it in your own card file (pricing.rate_card; see docs/howto/price-a-new-market.md) "
+              "or set a flat fee (pricing.fees)")
+
+
 class CardBook:
     """The cards in play (built-in, replaced or extended by the user's) and how
     to pick the one in force."""
 
-    def __init__(self, cards: Iterable[RateCard], *, opt_in: Iterable[str] = ()):
+    def __init__(self, cards: Iterable[RateCard], *, own: Iterable[str] = ()):
         self.cards = list(cards)
-        self.opt_in = set(opt_in)
+        self.own = set(own)  #: ids of the user's cards: they win over built-in ones on the days both cover
+        self._found: dict[tuple[str, str, dt.date], RateCard] = {}
+
+    def markets_for(self, market: str) -> tuple[str, ...]:
+        """Where to look for ``market``'s cards: the market, its "rest of"
+        region (``other`` for a country on no region's list), any market."""
+        market = market_code(market)
+        region = region_of_country().get(market, "other") if len(market) == 2 else None
+        return (market,) + ((region,) if region else ()) + ("*",)
 
     def candidates(self, channel: str, market: str) -> list[RateCard]:
-        market = MARKET_ALIASES.get(market, market)
-        return [c for c in self.cards if c.channel == channel and c.market in (market, "*")]
+        places = self.markets_for(market)
+        return [c for c in self.cards if c.channel == channel and c.market in places]
 
     def find(self, channel: str, market: str, day: dt.date) -> RateCard:
         """The card in force for ``channel`` in ``market`` on ``day``: the
-        market's own card before a ``*`` card, then the latest start.
-        Opt-in cards are used only when opted in."""
-        market = MARKET_ALIASES.get(market, market)
-        options = [c for c in self.candidates(channel, market) if c.opt_in is None or c.opt_in in self.opt_in]
+        market's own card before its region's, before a ``*`` card; the
+        user's card before a built-in one."""
+        key = (channel, market, day)
+        if key not in self._found:
+            self._found[key] = self._find(channel, market_code(market), day)
+        return self._found[key]
+
+    def _find(self, channel: str, market: str, day: dt.date) -> RateCard:
+        places = self.markets_for(market)
+        options = self.candidates(channel, market)
         retired = [c for c in options if c.model == "retired" and c.retired_on is not None and day > c.retired_on]
         if retired:
             raise InputError(
@@ -211,26 +344,29 @@ class CardBook:
             )
         live = [c for c in options if c.covers(day)]
         if not live:
-            known = sorted({c.market for c in self.cards if c.channel == channel})
-            if not any(c.market in (market, "*") for c in self.cards if c.channel == channel):
-                raise InputError(
-                    Problem("market", f"no {channel} rate card for market {market!r} (cards exist for: {', '.join(known) or 'none'})")
-                )
+            if not options:
+                known = sorted({c.market for c in self.cards if c.channel == channel})
+                raise InputError(Problem(
+                    "market",
+                    f"no {channel} rate card for market {market!r} (cards exist for: {', '.join(known) or 'none'}): "
+                    + HOW_TO_ADD))
             periods = "; ".join(f"{c.id}: {c.period}" for c in options)
-            raise InputError(Problem("pricing.date", f"no {channel} rate card for {market} is in force on {day} (cards: {periods})"))
-        live.sort(key=lambda c: (c.market != "*", c.effective_from))
+            raise InputError(Problem("pricing.date", f"no {channel} rate card for {market} is in force on {day} "
+                                                     f"(cards: {periods}): " + HOW_TO_ADD))
+        live.sort(key=lambda c: (-places.index(c.market), c.id in self.own, c.effective_from))
         return live[-1]
 
 
-def card_book(rate_card: str | Path | None = None, *, opt_in: Iterable[str] = (), replace: bool = False) -> CardBook:
+def card_book(rate_card: str | Path | None = None, *, replace: bool = False) -> CardBook:
     """Built-in cards, with a user's file replacing cards of the same id and
     adding the rest (``replace=True``: the user's cards only)."""
     cards = list(builtin_cards())
+    own_ids: set[str] = set()
     if rate_card is not None:
         own = load_card_file(rate_card)
+        own_ids = {c.id for c in own}
         if replace:
             cards = own
         else:
-            ids = {c.id for c in own}
-            cards = [c for c in cards if c.id not in ids] + own
-    return CardBook(cards, opt_in=opt_in)
+            cards = [c for c in cards if c.id not in own_ids] + own
+    return CardBook(cards, own=own_ids)

@@ -2,8 +2,10 @@
 
 **US model** (``rcs_us``): a rich message (text, suggested replies, dial and
 open-URL actions) is billed per 160-byte UTF-8 segment; a rich media message
-(cards, carousels, media) is one flat charge. User-sent messages are billed
-when the card has a rate for them.
+(media, cards, carousels, or any suggested action other than dial and open
+URL: location, calendar, ...) is one flat charge, as Google bills it.
+User-sent messages are billed at the card's user-sent rates (a missing one
+is an error).
 
 **Standard model** (``rcs_standard``, every market but the US): the agent's
 billing category is fixed when it is created (``pricing.rcs_agent``):
@@ -17,10 +19,17 @@ billing category is fixed when it is created (``pricing.rcs_agent``):
   *conversation* charge, carried by the earliest of them. Messages nobody
   replies to within 24 hours are billed singly (basic/single).
 
-Simulated messages carry a length and a non-GSM flag, not text: a message of
-``chars`` characters is taken as ``chars`` UTF-8 bytes, plus 3 when flagged
-non-GSM (one emoji-class character of 4 bytes). Messages that fell back to SMS
-are SMS messages and are priced by the SMS card.
+Simulated messages carry a length, a non-GSM flag and an emoji count, not
+text. UTF-8 bytes: a GSM-7 (Latin) message takes 1 byte a character; a
+non-GSM message takes ``bytes_per_char`` bytes for each character that is
+not an emoji (the channel key ``bytes_per_char``: 1 for Latin text with a
+few accents, about 2 for Cyrillic, Greek, Arabic or Hebrew, about 2.6 for
+Devanagari with its spaces, 3 for CJK) and 4 for each emoji.
+
+Optional column ``suggestions``: ``none``, ``basic`` (suggested replies,
+dial and open-URL actions) or ``rich`` (any other suggested action); a bool
+True means ``basic``. Messages that fell back to SMS are SMS messages and
+are priced by the SMS card.
 """
 
 from __future__ import annotations
@@ -36,42 +45,71 @@ RCS_SEGMENT_BYTES = 160
 DAY_S = 86_400.0
 
 
-def utf8_bytes(chars, non_gsm) -> np.ndarray:
-    return np.asarray(chars, dtype=np.int64) + 3 * np.asarray(non_gsm, dtype=np.int64)
+def utf8_bytes(chars, non_gsm, emoji=None, bytes_per_char: float = 1.0) -> np.ndarray:
+    """UTF-8 bytes of messages of ``chars`` characters (see the module notes)."""
+    chars = np.asarray(chars, dtype=np.int64)
+    ucs2 = np.asarray(non_gsm, dtype=bool)
+    emoji = np.zeros(chars.size, dtype=np.int64) if emoji is None else np.minimum(np.asarray(emoji, np.int64), chars)
+    wide = np.ceil((chars - emoji) * float(bytes_per_char) - 1e-9).astype(np.int64) + 4 * emoji
+    return np.where(ucs2, wide, chars)
+
+
+def _suggestions(m: pd.DataFrame) -> np.ndarray:
+    """Per message: 0 none, 1 basic (replies, dial, open URL), 2 rich (other actions)."""
+    if "suggestions" not in m:
+        return np.zeros(len(m), dtype=np.int8)
+    values = m["suggestions"]
+    if values.dtype == bool:
+        return values.to_numpy().astype(np.int8)
+    text = values.astype(str).to_numpy()
+    out = np.select([text == "basic", text == "rich", text == "True"], [1, 2, 1], 0).astype(np.int8)
+    bad = sorted(set(text[(out == 0) & ~np.isin(text, ["none", "False", "", "nan", "<NA>"])].tolist()))
+    if bad:
+        raise ValueError(f"suggestions must be none, basic or rich, not {', '.join(map(repr, bad))}")
+    return out
+
+
+def _bytes(m: pd.DataFrame, bytes_per_char: float) -> np.ndarray:
+    return utf8_bytes(m["chars"], m["non_gsm"], m["emoji"] if "emoji" in m else None, bytes_per_char)
 
 
 def _frame(index, billable, units, unit, rate, rule) -> pd.DataFrame:
     return pd.DataFrame({"billable": billable, "units": units, "unit": unit, "rate": rate, "rule": rule}, index=index)
 
 
-def _price_us(m: pd.DataFrame, card: RateCard) -> pd.DataFrame:
+def _needed(card: RateCard, name: str, mask: np.ndarray) -> float:
+    return card.rate(name) if mask.any() else 0.0
+
+
+def _price_us(m: pd.DataFrame, card: RateCard, bytes_per_char: float) -> pd.DataFrame:
     out = np.asarray(m["direction"] == "out")
-    media = np.asarray(m["media"], dtype=bool)
-    segments = np.maximum(-(-utf8_bytes(m["chars"], m["non_gsm"]) // RCS_SEGMENT_BYTES), 1).astype(float)
+    media = np.asarray(m["media"], dtype=bool) | (_suggestions(m) == 2)
+    segments = np.maximum(-(-_bytes(m, bytes_per_char) // RCS_SEGMENT_BYTES), 1).astype(float)
     rate = np.where(
         out,
-        np.where(media, card.rate("rich_media"), card.rate("rich_segment")),
-        np.where(media, card.rate("inbound_media"), card.rate("inbound_segment")),
+        np.where(media, _needed(card, "rich_media", out & media), _needed(card, "rich_segment", out & ~media)),
+        np.where(media, _needed(card, "inbound_media", ~out & media), _needed(card, "inbound_segment", ~out & ~media)),
     )
     units = np.where(media, 1.0, segments)
     rule = np.where(
         out,
-        np.where(media, "rcs US: rich media, per message", "rcs US: rich message, per 160-byte segment"),
+        np.where(media, "rcs US: rich media (media, card or other suggested action), per message",
+                 "rcs US: rich message, per 160-byte segment"),
         np.where(media, "rcs US: user-sent media", "rcs US: user-sent message, per 160-byte segment"),
     )
     rule = np.where(rate > 0, rule, np.char.add(rule.astype(str), ", free on this card"))
     return _frame(m.index, rate > 0, np.where(rate > 0, units, 0.0), np.where(media, "message", "segment"), rate, rule)
 
 
-def _single_prices(m: pd.DataFrame, card: RateCard) -> tuple[np.ndarray, np.ndarray]:
+def _single_prices(m: pd.DataFrame, card: RateCard, bytes_per_char: float) -> tuple[np.ndarray, np.ndarray]:
     out = np.asarray(m["direction"] == "out")
-    basic = (utf8_bytes(m["chars"], m["non_gsm"]) <= RCS_SEGMENT_BYTES) & ~np.asarray(m["media"], dtype=bool)
-    if "suggestions" in m:
-        basic &= ~np.asarray(m["suggestions"], dtype=bool)
+    basic = (_bytes(m, bytes_per_char) <= RCS_SEGMENT_BYTES) & ~np.asarray(m["media"], dtype=bool) & (_suggestions(m) == 0)
     rate = np.where(
         out,
-        np.where(basic, card.rate("basic"), card.rate("single")),
-        np.where(basic, card.rate("user_basic"), card.rate("user_single")),
+        np.where(basic, _needed(card, "basic", out & basic), _needed(card, "single", out & ~basic)),
+        # user-sent messages: free where the card gives no user-sent rate (as on most non-US cards)
+        np.where(basic, card.rate("user_basic") if card.has("user_basic") else 0.0,
+                 card.rate("user_single") if card.has("user_single") else 0.0),
     )
     rule = np.where(
         out,
@@ -122,14 +160,14 @@ def _conversations(m: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return conv, carries
 
 
-def _price_standard(m: pd.DataFrame, card: RateCard, agent: str) -> pd.DataFrame:
-    rate, rule = _single_prices(m, card)
+def _price_standard(m: pd.DataFrame, card: RateCard, agent: str, bytes_per_char: float) -> pd.DataFrame:
+    rate, rule = _single_prices(m, card, bytes_per_char)
     unit = np.full(len(m), "message", dtype=object)
     units = np.ones(len(m))
     if agent == "conversational":
         conv, carries = _conversations(m)
         covered = conv >= 0
-        rate = np.where(carries, card.rate("conversation"), np.where(covered, 0.0, rate))
+        rate = np.where(carries, _needed(card, "conversation", carries), np.where(covered, 0.0, rate))
         rule = np.where(carries, "rcs: opens a 24-hour conversation (a reply came within 24 h)", rule)
         rule = np.where(covered & ~carries, "rcs: inside a 24-hour conversation, covered", rule)
         unit = np.where(carries | covered, "conversation", unit)
@@ -140,10 +178,11 @@ def _price_standard(m: pd.DataFrame, card: RateCard, agent: str) -> pd.DataFrame
     return _frame(m.index, billable, np.where(billable, units, 0.0), unit, rate, rule)
 
 
-def price_rcs(messages: pd.DataFrame, card: RateCard, *, agent: str = "non_conversational") -> pd.DataFrame:
+def price_rcs(messages: pd.DataFrame, card: RateCard, *, agent: str = "non_conversational",
+              bytes_per_char: float = 1.0, **_) -> pd.DataFrame:
     """Price messages delivered as RCS under ``card`` (US or standard model)."""
     if card.model == "rcs_us":
-        return _price_us(messages, card)
+        return _price_us(messages, card, bytes_per_char)
     if agent not in ("conversational", "non_conversational"):
         raise ValueError(f"unknown RCS agent billing category {agent!r}")
-    return _price_standard(messages, card, agent)
+    return _price_standard(messages, card, agent, bytes_per_char)

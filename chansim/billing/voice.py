@@ -19,7 +19,7 @@ __all__ = ["price_calls", "NUMBER_TYPES"]
 NUMBER_TYPES = ("toll_free", "local")
 
 
-def price_calls(calls: pd.DataFrame, card: RateCard, *, number: str = "toll_free") -> pd.DataFrame:
+def price_calls(calls: pd.DataFrame, card: RateCard, *, number: str = "toll_free", **_) -> pd.DataFrame:
     """Price inbound calls (rows of the contacts table on voice)."""
     if number not in NUMBER_TYPES:
         raise ValueError(f"unknown number type {number!r} (use {', '.join(NUMBER_TYPES)})")

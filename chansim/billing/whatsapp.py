@@ -44,19 +44,36 @@ Common to every model
     customers in time order, pays the rate of the tier k falls in (marginal:
     ``above: N`` applies to messages N+1, N+2, ...).
 
-``whatsapp_v3``, opt-in only, reported from 2026-10-01 (UNVERIFIED)
-  * As v2, but free-form service messages are charged per message at
-    ``rate("service")`` after ``monthly_free.service`` free ones a calendar
-    month, and utility templates are charged inside the CSW too. FEP stays free.
+``whatsapp_v3``, from 2026-10-01 (the default; confidence medium)
+  * As v2, but free-form service messages are charged per delivered message
+    at the market's utility rate (``rate("service")`` when the card gives
+    one) after ``monthly_free.service`` free ones a calendar month, and
+    utility templates are charged inside the CSW too. FEP stays free.
+  * ``rules="v2"`` (``pricing.rules: v2``) prices a v3 card under the v2
+    rules: the what-if "as before 2026-10-01".
+
+Authentication-international
+  An authentication template to a market whose card has an
+  ``authentication_international`` rate costs that rate when the business
+  (``business_market``) is based in another country.
+
+Meta Business Agent (from 2026-08-01)
+  With ``business_agent=(tokens_per_reply, token_rate)``, a delivered bot
+  reply (``sender == "bot"``) is billed as its own category: ``tokens`` units
+  at ``token_rate`` each (the rate is not public: a flagged parameter).
 
 Free units and tiers, in every model: the card's ``monthly_free`` units of a
 category are the first of each calendar month (all customers, time order);
-``tiers`` then count the month's paid units. A missing rate is free.
+``tiers`` then count the month's paid units. A rate the traffic needs and
+the card lacks is an error, never 0.
 
-The card is applied to every message as given: traffic that crosses a card's
-dates (2025-07-01, 2026-10-01) should be split and priced with the card in
-force (``CardBook.find``). Pure: a messages table in, one priced row per
-message out (same index); nothing printed.
+The card is applied to every message as given (the caller picks, for each
+message, the card in force on its own date, see
+:class:`~chansim.billing.price.Pricer`); windows and monthly counts are
+computed over every message given, so a caller pricing traffic that crosses
+a change date passes all of it for each card and keeps each card's own rows.
+Pure: a messages table in, one priced row per message out (same index);
+nothing printed.
 """
 
 from __future__ import annotations
@@ -87,6 +104,7 @@ CONVERSATION_S = 24 * 3600.0  #: v1 conversation length from the message that op
 FEP_REPLY_S = 24 * 3600.0  #: the business must answer a free-entry-point message within this
 FEP_S = 72 * 3600.0  #: free entry point window from the business answer
 US_MARKETING_BLOCKED_FROM = dt.date(2025, 4, 1)  #: marketing templates to +1 numbers blocked
+BUSINESS_AGENT_BILLED_FROM = dt.date(2026, 8, 1)  #: Meta Business Agent replies billed per token
 
 TEMPLATES = ("marketing", "utility", "authentication")
 CATEGORIES = ("service",) + TEMPLATES
@@ -180,6 +198,7 @@ class _Book:
         self.month, self.time_order = month, time_order
         self.billable = np.zeros(n, dtype=bool)
         self.rate = np.zeros(n)
+        self.units = np.ones(n)
         self.rule = np.zeros(n, dtype=np.int32)
         self.texts: list[str] = []
         self._codes: dict[str, int] = {}
@@ -203,7 +222,8 @@ class _Book:
         self.rule[mask] = self.code(rule)
 
     def charge(self, mask: np.ndarray, card: RateCard, category: str, rule: str | np.ndarray, *,
-               free_on: np.ndarray | None = None, free_because: str = "") -> None:
+               free_on: np.ndarray | None = None, free_because: str = "", rate_name: str | None = None,
+               tiered: bool = True) -> None:
         """Price the rows of ``mask`` (all of ``category``) as charges: the first
         ``monthly_free`` of each calendar month free, then the card's tiers
         (marginal, counted per month in time order), else ``rate(category)``.
@@ -221,10 +241,10 @@ class _Book:
         n_free = card.monthly_free.get(category, 0)
         free = rank < n_free
         paid_k = rank - n_free + 1  # 1-based among the month's paid units
-        rate = np.full(len(rows), card.rate(category))
+        rate = np.full(len(rows), card.rate(rate_name or category))
         base = np.full(len(rows), self.code(rule), dtype=np.int32) if isinstance(rule, str) else rule[rows]
         rule_of = self._suffixed(base, ", charged")
-        tiers = sorted(card.tiers.get(category, ()), key=lambda tier: tier.above)
+        tiers = sorted(card.tiers.get(category, ()), key=lambda tier: tier.above) if tiered else []
         if tiers:
             above = np.array([tier.above for tier in tiers])
             which = np.searchsorted(above, paid_k, side="left") - 1  # the last tier with above < k
@@ -251,7 +271,9 @@ def _text(codes: np.ndarray, texts: list[str]) -> pd.api.extensions.ExtensionArr
                     dtype="str")
 
 
-def price_whatsapp(messages: pd.DataFrame, card: RateCard, *, start: dt.date) -> pd.DataFrame:
+def price_whatsapp(messages: pd.DataFrame, card: RateCard, *, start: dt.date, rules: str = "current",
+                   business_market: str | None = None, business_agent: tuple[float, float] | None = None,
+                   **_) -> pd.DataFrame:
     """Price each WhatsApp message under ``card`` (one market, one billing model).
 
     ``messages`` has ``t`` (seconds since ``start`` 00:00), ``customer_id``,
@@ -265,11 +287,18 @@ def price_whatsapp(messages: pd.DataFrame, card: RateCard, *, start: dt.date) ->
     rate. Raises :class:`~chansim.errors.InputError` on a non-WhatsApp card or
     malformed messages (every problem at once).
 
-    The card is taken as given for every message: split traffic that crosses
-    a card's dates (``CardBook.find``) before pricing it.
+    ``rules="v2"`` prices a v3 card under the v2 rules; ``business_market``
+    (the business's own country) decides authentication-international;
+    ``business_agent`` = (tokens per reply, rate per token) bills bot replies
+    as Meta Business Agent messages from 2026-08-01.
+
+    The card is taken as given for every message (see the module notes).
     """
     t_in, inbound_in, category_in = _check(messages, card)
     version = MODELS[card.model]
+    what_if = version == "v3" and rules == "v2"
+    if what_if:
+        version = "v2"
     unit = "conversation" if version == "v1" else "message"
     n = len(messages)
 
@@ -329,28 +358,57 @@ def price_whatsapp(messages: pd.DataFrame, card: RateCard, *, start: dt.date) ->
     book.free(in_fep, FEP.format(v=version))
     active = delivered & ~in_fep  # delivered and priced by the model's own rules
 
+    international = np.zeros(n, dtype=bool)
+    if card.has("authentication_international") and business_market is not None and business_market != card.market:
+        international = category == AUTHENTICATION
     if version == "v1":
-        _price_v1(book, card, active, category, codes, t, day, group_start)
+        _price_v1(book, card, active, category, codes, t, day, group_start, international)
     else:
-        _price_v2(book, card, version, active, category, csw)
+        _price_v2(book, card, version, active, category, csw, international)
+    if business_agent is not None and "sender" in messages.columns:
+        tokens, token_rate = business_agent
+        by_agent = (active & (category == SERVICE) & (messages["sender"].astype(str).to_numpy()[order] == "bot")
+                    & (day >= np.datetime64(BUSINESS_AGENT_BILLED_FROM, "D")))
+        book.billable[by_agent] = token_rate > 0
+        book.units[by_agent] = float(tokens)
+        book.rate[by_agent] = float(token_rate)
+        book.rule[by_agent] = book.code("whatsapp: Meta Business Agent reply, per token (bot.token_rate, unverified)")
+    if what_if:
+        book.texts = [text.replace("whatsapp v2:", "whatsapp v2 rules (pricing.rules: v2):") for text in book.texts]
 
     billable = np.empty(n, dtype=bool)
     billable[order] = book.billable
+    units = np.empty(n)
+    units[order] = np.where(book.billable, book.units, 0.0)
+    unit_code = np.empty(n, dtype=np.int32)
+    unit_code[order] = np.where(book.units != 1.0, 1, 0) if business_agent is not None else 0
     rate = np.empty(n)
     rate[order] = book.rate
     rule = np.empty(n, dtype=np.int32)
     rule[order] = book.rule
     return pd.DataFrame({
         "billable": billable,
-        "units": billable.astype(float),
-        "unit": _text(np.zeros(n, dtype=np.int32), [unit]),
+        "units": units,
+        "unit": _text(unit_code, [unit, "token"]),
         "rate": rate,
         "rule": _text(rule, book.texts or [""]),
     }, index=messages.index)
 
 
+def _charge_template(book: _Book, card: RateCard, mask: np.ndarray, c: str, rule: str,
+                     international: np.ndarray) -> None:
+    """Charge templates of category ``c``; authentication ones to a market
+    with an international rate, from a business based elsewhere, at that rate."""
+    if c == "authentication" and international.any():
+        book.charge(mask & ~international, card, c, rule)
+        book.charge(mask & international, card, c, rule + " at the authentication-international rate "
+                    "(business based in another country)", rate_name="authentication_international", tiered=False)
+    else:
+        book.charge(mask, card, c, rule)
+
+
 def _price_v1(book: _Book, card: RateCard, active: np.ndarray, category: np.ndarray, codes: np.ndarray,
-              t: np.ndarray, day: np.ndarray, group_start: np.ndarray) -> None:
+              t: np.ndarray, day: np.ndarray, group_start: np.ndarray, international: np.ndarray) -> None:
     conv_open = {}
     for c in TEMPLATES:
         mine = active & (category == CATEGORIES.index(c))
@@ -358,7 +416,7 @@ def _price_v1(book: _Book, card: RateCard, active: np.ndarray, category: np.ndar
         opener = np.zeros(len(t), dtype=bool)
         opener[rows[_chain(codes[rows], t[rows], CONVERSATION_S)]] = True
         book.free(mine & ~opener, f"whatsapp v1: inside an open {c} conversation, free")
-        book.charge(opener, card, c, f"whatsapp v1: opens {_a(c)} conversation (24 h)")
+        _charge_template(book, card, opener, c, f"whatsapp v1: opens {_a(c)} conversation (24 h)", international)
         conv_open[c] = _within(t, _last(opener, group_start), CONVERSATION_S)
 
     # Free-form replies (all inside the CSW here): covered by any open
@@ -378,10 +436,11 @@ def _price_v1(book: _Book, card: RateCard, active: np.ndarray, category: np.ndar
 
 
 def _price_v2(book: _Book, card: RateCard, version: str, active: np.ndarray, category: np.ndarray,
-              csw: np.ndarray) -> None:
-    """v2 and v3 (opt-in): per delivered message."""
+              csw: np.ndarray, international: np.ndarray) -> None:
+    """v2 and v3: per delivered message."""
     for c in ("marketing", "authentication"):
-        book.charge(active & (category == CATEGORIES.index(c)), card, c, f"whatsapp {version}: {c} template")
+        _charge_template(book, card, active & (category == CATEGORIES.index(c)), c, f"whatsapp {version}: {c} template",
+                         international)
     utility = active & (category == UTILITY)
     reply = active & (category == SERVICE)
     if version == "v2":
@@ -393,4 +452,5 @@ def _price_v2(book: _Book, card: RateCard, version: str, active: np.ndarray, cat
         rule = np.where(csw, book.code("whatsapp v3: utility template inside the customer service window"),
                         book.code("whatsapp v3: utility template outside the customer service window")).astype(np.int32)
         book.charge(utility, card, "utility", rule)  # one monthly count for the tiers
-        book.charge(reply, card, "service", "whatsapp v3: free-form service message")
+        book.charge(reply, card, "service", "whatsapp v3: free-form service message",
+                    rate_name="service" if card.has("service") else "utility")

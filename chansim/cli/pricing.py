@@ -40,19 +40,31 @@ def segments(
 
 @app.command()
 def ratecards(
-    market: Annotated[Optional[str], typer.Option(help="Only cards for this market (ISO country, e.g. US).")] = None,
+    market: Annotated[Optional[str], typer.Option(help="Only cards for this market (ISO country, e.g. US; GB = UK).")] = None,
     date: Annotated[Optional[str], typer.Option(help="Only cards in force on this date (YYYY-MM-DD).")] = None,
     rate_card: Annotated[Optional[Path], typer.Option("--rate-card", help="Your own card file, added to the built-ins.")] = None,
-    whatsapp_v3: Annotated[bool, typer.Option("--whatsapp-v3", help="Include the opt-in (unverified) WhatsApp v3 card.")] = False,
+    coverage_: Annotated[bool, typer.Option("--coverage", help="One line per channel and market with a card in force "
+                                                              "on --date (default today): card, rates, source, confidence.")] = False,
     format_: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
 ) -> None:
     """List rate cards (those in force with --date) with their sources and confidence."""
-    from chansim.billing.listing import list_cards
+    from chansim.billing.listing import coverage, list_cards
 
     try:
-        cards = list_cards(market=market, date=date, rate_card=rate_card, whatsapp_v3=whatsapp_v3)
+        if coverage_:
+            rows = coverage(date=date, rate_card=rate_card)
+            cards = []
+        else:
+            cards = list_cards(market=market, date=date, rate_card=rate_card)
     except InputError as exc:
         fail(exc)
+        return
+    if coverage_:
+        if market:
+            from chansim.billing.ratecard import market_code
+
+            rows = [r for r in rows if r["market"] in (market_code(market), "*")]
+        _print_coverage(rows, format_, date)
         return
     rows = [c.model_dump(mode="json", exclude_none=True) | {"lowest_confidence": c.lowest_confidence()} for c in cards]
     if format_ is Format.json:
@@ -82,20 +94,50 @@ def ratecards(
     stdout.print(table)
 
 
+def _print_coverage(rows: list[dict], format_: Format, date: str | None) -> None:
+    if format_ is Format.json:
+        print(json.dumps({"coverage": rows}, indent=2, ensure_ascii=False))
+        return
+    if format_ is Format.csv:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["channel", "market", "card", "model", "confidence", "source"])
+        for r in rows:
+            writer.writerow([r["channel"], r["market"], r["card"], r["model"], r["confidence"], r["source"]])
+        return
+    from rich.table import Table
+
+    table = Table(title=f"markets priced on {date or 'today'}, by channel")
+    for column in ("channel", "market", "card", "rates", "confidence", "source"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        shown = "[bold red]UNVERIFIED[/]" if r["confidence"] == "unverified" else r["confidence"]
+        rates = ", ".join(f"{k} {v:g}" for k, v in r["rates"].items()) or "—"
+        table.add_row(r["channel"], escape(r["market"]), escape(r["card"]), escape(f"{r['currency']} {rates}"), shown,
+                      escape(r["source"]))
+    stdout.print(table)
+
+
 @app.command()
 def reprice(
     run_dir: Annotated[Path, typer.Argument(help="A directory written by chansim run --out.", show_default=False)],
-    date: Annotated[Optional[str], typer.Option(help="Price as of this date (YYYY-MM-DD).")] = None,
+    set_: Annotated[Optional[list[str]], typer.Option(
+        "--set", help="Change a pricing setting: pricing.*=value, market=XX or demand.segments.NAME.market=XX "
+                      "(repeatable), e.g. pricing.rules=v2.")] = None,
+    date: Annotated[Optional[str], typer.Option(help="Price as of this date (YYYY-MM-DD): pricing.date.")] = None,
     market: Annotated[Optional[str], typer.Option(help="Price for this market.")] = None,
-    rate_card: Annotated[Optional[Path], typer.Option("--rate-card", help="Your own card file.")] = None,
-    markup: Annotated[Optional[float], typer.Option(help="Provider markup (0.10 = 10 %).", min=0)] = None,
+    rate_card: Annotated[Optional[Path], typer.Option("--rate-card", help="Your own card file: pricing.rate_card.")] = None,
+    markup: Annotated[Optional[float], typer.Option(help="Provider markup (0.10 = 10 %): pricing.markup.", min=0)] = None,
     format_: FormatOpt = Format.table,
 ) -> None:
-    """Re-bill a stored run's log under another date, market, card or markup, without simulating."""
+    """Re-bill a stored run's log under other pricing settings, without simulating: total cost, cost per
+    contact and per issue, before and after, by strategy and channel."""
+    from chansim.cli.common import overrides
     from chansim.reprice import reprice_run
 
     try:
-        result = reprice_run(run_dir, date=date, market=market, rate_card=rate_card, markup=markup)
+        result = reprice_run(run_dir, overrides(set_), date=date, market=market, rate_card=rate_card, markup=markup)
     except InputError as exc:
         fail(exc)
         return
@@ -109,23 +151,38 @@ def reprice(
         return
     from rich.table import Table
 
+    def money(value) -> str:
+        return "—" if value is None or value != value else f"{value:,.2f}"
+
     b, a = result.before, result.after
-    table = Table(
-        title=f"channel cost per run: {b['date']} {b['market']} markup {b['markup']:g} → {a['date']} {a['market']} markup {a['markup']:g}"
-    )
-    for column in ("strategy", "channel", "before", "after", "difference"):
-        table.add_column(column, justify="right" if column in ("before", "after", "difference") else "left")
+    changed = {k: (b[k], a[k]) for k in b if b[k] != a[k]}
+    def shown(key, value) -> str:
+        return "each message's own" if key == "date" and value is None else escape(str(value))
+
+    what = "; ".join(f"{k}: {shown(k, x)} → {shown(k, y)}" for k, (x, y) in changed.items()) or "no change"
+    totals = Table(title=f"cost per run ({what})")
+    for column in ("strategy", "total before", "total after", "difference", "per contact before", "per contact after",
+                   "per issue before", "per issue after"):
+        totals.add_column(column, justify="left" if column == "strategy" else "right")
+    for row in result.totals.itertuples(index=False):
+        totals.add_row(escape(str(row.strategy)), money(row.total_before), money(row.total_after),
+                       f"{row.difference:+,.2f}", money(row.per_contact_before), money(row.per_contact_after),
+                       money(row.per_issue_before), money(row.per_issue_after))
+    stdout.print(totals)
+    table = Table(title="channel cost per run")
+    for column in ("strategy", "channel", "before", "after", "difference", "per contact before", "per contact after"):
+        table.add_column(column, justify="left" if column in ("strategy", "channel") else "right")
     for row in result.rows.itertuples(index=False):
-        table.add_row(escape(str(row.strategy)), row.channel, f"{row.before:,.2f}", f"{row.after:,.2f}",
-                      f"{row.difference:+,.2f}")
+        table.add_row(escape(str(row.strategy)), row.channel, money(row.before), money(row.after),
+                      f"{row.difference:+,.2f}", money(row.per_contact_before), money(row.per_contact_after))
     stdout.print(table)
-    changed = result.changed_channels()
-    if changed:
+    changed_channels = result.changed_channels()
+    if changed_channels:
         rules = Table(title="how the changed channels are priced (per run, all strategies)")
         for column in ("", "channel", "card", "rule", "count", "cost"):
             rules.add_column(column, justify="right" if column in ("count", "cost") else "left")
         for which in ("before", "after"):
             frame = result.rules(which)
-            for row in frame[frame["channel"].isin(changed)].itertuples(index=False):
+            for row in frame[frame["channel"].isin(changed_channels)].itertuples(index=False):
                 rules.add_row(which, row.channel, escape(row.card), escape(row.rule), f"{row.count:,.0f}", f"{row.cost:,.2f}")
         stdout.print(rules)

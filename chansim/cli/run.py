@@ -70,6 +70,7 @@ def run(
     options = {"workers": workers, "executor": executor.value, "scheduler": scheduler}
     try:
         loaded = load(scenario, overrides(set_, seed=seed, days=days, replications=replications))
+        check_pricing(loaded, scenario)  # as validate does: with the file's lines
         if out is None:
             result = simulate_with_progress(loaded, strategy, log="none", quiet=quiet, **options)
         else:
@@ -98,6 +99,7 @@ def validate(
     for path in scenarios:
         try:
             loaded = load(path, overrides(set_))
+            check_pricing(loaded, path)
         except InputError as exc:
             bad += 1
             stderr.print(f"[bold red]invalid:[/] {escape(exc.render())}", highlight=False)
@@ -106,6 +108,18 @@ def validate(
         stdout.print(f"ok: {escape(str(path))} ({len(loaded.strategies)} strategies: {escape(names)})", highlight=False)
     if bad:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def check_pricing(scenario, path: Path) -> None:
+    """Every channel of every strategy can be priced in every segment's market, as at run."""
+    from chansim.billing.price import check_scenario
+    from chansim.scenario.loader import read_yaml
+
+    try:
+        lines = read_yaml(path.read_text(encoding="utf-8"))[1]
+    except (OSError, InputError):
+        lines = None
+    check_scenario(scenario, lines=lines, source=str(path))
 
 
 @app.command()

@@ -36,7 +36,7 @@ CONTACT_COLUMNS = (
 )
 MESSAGE_COLUMNS = (
     "replication", "strategy", "t", "contact_id", "customer_id", "channel", "original_channel", "direction",
-    "sender", "category", "chars", "non_gsm", "media",
+    "sender", "category", "chars", "non_gsm", "media", "segment", "extension", "emoji",
 )
 STAFFING_COLUMNS = (
     "replication", "strategy", "pool", "interval_start_s", "interval_s", "hour_of_day", "staffed", "overtime_s",

@@ -44,7 +44,7 @@ _CONTACT_FIELDS = {
     "repeat_of": np.int64, "root": np.int64, "attempt": np.int16, "context_lost": bool, "extra_time": float,
 }
 _TURN_FIELDS = {"work_time": float, "reply_delay": float, "contact": np.int64}
-_MESSAGE_FIELDS = {"chars": np.int32, "non_gsm": bool, "media": bool}
+_MESSAGE_FIELDS = {"chars": np.int32, "non_gsm": bool, "media": bool, "extension": np.int32, "emoji": np.int32}
 
 
 class _Columns:
@@ -339,6 +339,8 @@ class ContactBook:
         chars = np.zeros(2 * turn_ids.size, dtype=np.int32)
         non_gsm = np.zeros(2 * turn_ids.size, dtype=bool)
         media = np.zeros(2 * turn_ids.size, dtype=bool)
+        extension = np.zeros(2 * turn_ids.size, dtype=np.int32)
+        emoji = np.zeros(2 * turn_ids.size, dtype=np.int32)
         present = set(actual[owner].tolist())
         for name in s.channels:
             code = CHANNEL_CODE[name]
@@ -364,12 +366,18 @@ class ContactBook:
             chars[msg] = DEFAULT_CHARS if spec.chars is None else np.maximum(np.rint(spec.chars.sample(rng(f"{name}.chars"), size)), 1)
             non_gsm[msg] = rng(f"{name}.non_gsm").random(size) < spec.non_gsm_share
             media[msg] = rng(f"{name}.media").random(size) < spec.media_share
+            # extension characters in GSM-7 messages, emoji in the others: binomial counts per message
+            if spec.extension_share > 0:
+                extension[msg] = np.where(non_gsm[msg], 0, rng(f"{name}.extension").binomial(chars[msg], spec.extension_share))
+            if spec.emoji_share > 0:
+                emoji[msg] = np.where(non_gsm[msg], rng(f"{name}.emoji").binomial(chars[msg], spec.emoji_share), 0)
         if not common and is_bot.any():  # one stream for every channel's bot turns: draw them in turn order
             work[is_bot] = self.bot.time_per_turn.sample(rng("bot.time"), int(is_bot.sum()))
         self.turn_data.work_time[turn_ids] = work
         self.turn_data.reply_delay[turn_ids] = delay
         span = slice(first_message, first_message + chars.size)
         self.message_data.chars[span], self.message_data.non_gsm[span], self.message_data.media[span] = chars, non_gsm, media
+        self.message_data.extension[span], self.message_data.emoji[span] = extension, emoji
         if first_message != 2 * first_turn:
             raise AssertionError("message rows must stay two per turn")
 
@@ -425,6 +433,7 @@ def build_plan(scenario: Scenario, streams: Streams, *, arrivals: np.ndarray | N
     names = [seg.name for seg in demand.segments]
     intents = [i.name for i in demand.intents]
     campaign_sends = []
+    campaign_segments = []  # the recipients' segments, one array per campaign send batch
     next_customer = book.size
     for index, campaign, send_t, responds, reply_t in sends:
         k = send_t.size
@@ -443,6 +452,7 @@ def build_plan(scenario: Scenario, streams: Streams, *, arrivals: np.ndarray | N
                              CHANNEL_CODE[spec.fallback] if spec.fallback else NONE).astype(np.int8)
         sent = delivered >= 0
         campaign_sends.append((index, campaign, send_t[sent], customers[sent], delivered[sent]))
+        campaign_segments.append(seg[sent])
         keep = sent & responds & (reply_t < scenario.horizon_s)
         if keep.any():
             order = np.argsort(reply_t[keep], kind="stable")
@@ -453,5 +463,6 @@ def build_plan(scenario: Scenario, streams: Streams, *, arrivals: np.ndarray | N
                 channel=delivered[keep][order],
             )
     book.campaign_sends = campaign_sends
+    book.campaign_segments = campaign_segments
     book.first_dynamic_customer = next_customer
     return book

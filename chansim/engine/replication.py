@@ -120,6 +120,9 @@ def _messages_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: s
         "chars": book.message_data.chars[position].astype(np.int32),
         "non_gsm": book.message_data.non_gsm[position],
         "media": book.message_data.media[position],
+        "segment": book.segment[contact].astype(np.int64),
+        "extension": book.message_data.extension[position].astype(np.int32),
+        "emoji": book.message_data.emoji[position].astype(np.int32),
     }
     extra = _system_messages(s, book, sim)
     if extra is not None:
@@ -143,6 +146,9 @@ def _messages_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: s
             "chars": frame["chars"],
             "non_gsm": frame["non_gsm"],
             "media": frame["media"],
+            "segment": _categorical(frame["segment"], [x.name for x in s.demand.segments]),
+            "extension": frame["extension"],
+            "emoji": frame["emoji"],
         }
     )
 
@@ -150,13 +156,14 @@ def _messages_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: s
 def _system_messages(s: Scenario, book: ContactBook, sim: Simulation) -> dict | None:
     """Campaign sends (no contact: contact_id -1) and IVR link messages."""
     rows = {k: [] for k in ("t", "contact_id", "customer_id", "channel", "original_channel", "direction", "sender",
-                            "category", "chars", "non_gsm", "media")}
+                            "category", "chars", "non_gsm", "media", "segment", "extension", "emoji")}
     for t, contact, customer, code, category, chars, non_gsm, media in sim.system_messages:
         for key, value in zip(rows, (t, contact, customer, code, code, 1, 3, CATEGORIES.index(category), chars,
-                                     non_gsm, media)):
+                                     non_gsm, media, book.segment[contact], 0, 0)):
             rows[key].append(value)
     parts = [{k: np.asarray(v) for k, v in rows.items()}] if sim.system_messages else []
-    for index, campaign, send_t, customers, delivered in getattr(book, "campaign_sends", []):
+    segments = getattr(book, "campaign_segments", [])
+    for batch, (index, campaign, send_t, customers, delivered) in enumerate(getattr(book, "campaign_sends", [])):
         k = send_t.size
         parts.append({
             "t": send_t, "contact_id": np.full(k, -1), "customer_id": customers,
@@ -164,6 +171,8 @@ def _system_messages(s: Scenario, book: ContactBook, sim: Simulation) -> dict | 
             "direction": np.ones(k, dtype=np.int64), "sender": np.full(k, 3), "category":
             np.full(k, CATEGORIES.index(campaign.category)), "chars": np.full(k, campaign.chars),
             "non_gsm": np.full(k, campaign.non_gsm), "media": np.full(k, campaign.media),
+            "segment": segments[batch] if batch < len(segments) else np.zeros(k, dtype=np.int64),
+            "extension": np.zeros(k, dtype=np.int32), "emoji": np.zeros(k, dtype=np.int32),
         })
     if not parts:
         return None

@@ -206,7 +206,8 @@ class LogArrays:
         sms = codes == (names.index("sms") if "sms" in names else -2)
         out = np.zeros(len(m), np.int64)
         if sms.any():
-            out[sms] = sms_segments(m["chars"].to_numpy()[sms], m["non_gsm"].to_numpy()[sms])
+            extra = [m[k].to_numpy()[sms] if k in m else None for k in ("extension", "emoji")]
+            out[sms] = sms_segments(m["chars"].to_numpy()[sms], m["non_gsm"].to_numpy()[sms], *extra)
         return out
 
     # --------------------------------------------------------------- issues

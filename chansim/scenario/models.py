@@ -61,6 +61,11 @@ class Segment(_Model):
     preference: tuple[ChannelName, ...] = Field(
         min_length=1, description="Channels in the order this segment prefers them"
     )
+    market: str | None = Field(
+        None, pattern=r"^[A-Za-z]{2}$",
+        description="ISO 3166 country of this segment's customers: their messages and calls are priced at its "
+        "rates (GB = UK); absent = the scenario's market",
+    )
 
 
 class Intent(_Model):
@@ -142,6 +147,21 @@ class Channel(_Model):
     non_gsm_share: float = Field(
         0.0, ge=0, le=1, description="Share of messages with a character outside GSM-7 (emoji, some accents)"
     )
+    extension_share: float = Field(
+        0.0, ge=0, le=1,
+        description="Share of the characters of a GSM-7 message that are GSM-7 extension characters "
+        "(€ [ ] { } \\ ^ ~ |), two septets each on SMS (default 0)",
+    )
+    emoji_share: float = Field(
+        0.0, ge=0, le=1,
+        description="Share of the characters of a non-GSM message that are emoji outside the Basic Multilingual "
+        "Plane: two UCS-2 code units on SMS, four UTF-8 bytes on RCS (default 0)",
+    )
+    bytes_per_char: float = Field(
+        1.0, ge=1, le=4,
+        description="RCS: UTF-8 bytes per character of a non-GSM message's text apart from emoji (1 Latin with "
+        "accents, about 2 Cyrillic/Greek/Arabic/Hebrew, about 2.6 Devanagari with spaces, 3 CJK; default 1)",
+    )
     media_share: float = Field(0.0, ge=0, le=1, description="Share of messages carrying media (image, card)")
     reach: float | dict[str, float] = Field(
         1.0,
@@ -211,6 +231,28 @@ class Bot(_Model):
     skip_value: float | None = Field(
         None, ge=0, description="Intents worth at least this much go straight to an agent (triage)"
     )
+    provider: Literal["own", "meta_business_agent"] = Field(
+        "own",
+        description="Who runs the bot: your own or a third party's (its WhatsApp replies are service messages), or "
+        "Meta Business Agent (its WhatsApp replies are billed per token from 2026-08-01)",
+    )
+    tokens_per_reply: float | None = Field(
+        None, gt=0, description="Meta Business Agent: tokens billed per bot reply (needed with that provider)"
+    )
+    token_rate: float | None = Field(
+        None, ge=0,
+        description="Meta Business Agent: USD per token (not public: UNVERIFIED, give your own; needed with that "
+        "provider)",
+    )
+
+    @model_validator(mode="after")
+    def _business_agent_rates(self) -> "Bot":
+        if self.provider == "meta_business_agent":
+            missing = [k for k in ("tokens_per_reply", "token_rate") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"provider meta_business_agent needs {' and '.join(missing)} (Meta's per-token rate "
+                                 "is not public: give your own; a missing rate is never taken as 0)")
+        return self
 
 
 class IvrDeflection(_Model):
@@ -287,10 +329,21 @@ class Pricing(_Model):
         description="A rate card file (.yaml) replacing built-in cards of the same id and adding the rest; "
         "absent = the built-in cards",
     )
-    date: dt.date | None = Field(None, description="Date that picks the cards in force (default: start_date)")
+    date: dt.date | None = Field(
+        None,
+        description="What-if: price every message as if sent on this date (the card in force that day; calendar "
+        "months counted from it); absent = each message on its own date, start_date + its time",
+    )
     markup: float = Field(0.0, ge=0, description="Provider margin on channel fees (0.10 = 10 %)")
-    whatsapp_v3: bool = Field(
-        False, description="Use the reported (unverified) WhatsApp pricing from 2026-10-01 when in force"
+    rules: Literal["current", "v2"] = Field(
+        "current",
+        description="current = the billing rules in force on each date (WhatsApp service and in-window utility "
+        "messages charged from 2026-10-01); v2 = what-if: WhatsApp's July 2025 rules kept after 2026-10-01",
+    )
+    business_market: str | None = Field(
+        None, pattern=r"^[A-Za-z]{2}$",
+        description="ISO country the business is based in (authentication-international rates apply to "
+        "authentication templates to other countries that have one); absent = the scenario's market",
     )
     rcs_agent: Literal["conversational", "non_conversational"] = Field(
         "non_conversational", description="RCS agent billing category (outside the US)"
@@ -303,6 +356,14 @@ class Pricing(_Model):
     fees: dict[ChannelName, Fee] = Field(
         default_factory=dict, description="Flat negotiated fees by channel; they replace the card for that channel"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whatsapp_v3_gone(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "whatsapp_v3" in data:
+            raise ValueError("whatsapp_v3 was removed: WhatsApp's 2026-10-01 charges are the default from that date; "
+                             "to price as before, set pricing.rules: v2")
+        return data
 
     @model_validator(mode="after")
     def _rates_positive(self) -> "Pricing":
