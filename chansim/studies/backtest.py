@@ -48,8 +48,19 @@ class BacktestResult:
     staffing: str
     notes: list[str] = field(default_factory=list)
 
-    def worst_mape(self) -> float | None:
-        values = self.summary["mape_pct"].dropna()
+    def save(self, out_dir: str | Path) -> list[Path]:
+        """Write summary.csv, hours.csv and a figure per KPI over time."""
+        from chansim.studies.fit_figures import save_backtest_report
+
+        return save_backtest_report(self, out_dir)
+
+    def worst_mape(self, kpis: Iterable[str] | None = None) -> float | None:
+        """The largest hourly MAPE (%) over channels and ``kpis`` (default all)."""
+        chosen = list(kpis) if kpis else list(KPIS)
+        unknown = [k for k in chosen if k not in KPIS]
+        if unknown:
+            raise InputError(Problem("--kpi", f"unknown KPI {', '.join(unknown)} (use {', '.join(KPIS)})"))
+        values = self.summary.loc[self.summary["kpi"].isin(chosen), "mape_pct"].dropna()
         return float(values.max()) if len(values) else None
 
     def to_dict(self) -> dict[str, Any]:

@@ -144,8 +144,8 @@ def read_exports(paths: Iterable[str | Path], mapping: Mapping[str, str] | Itera
         out.implausible += implausible
     for kind, frames in tables.items():
         setattr(out, kind, pd.concat(frames, ignore_index=True))
-    if out.intervals is not None:
-        _check_overlaps(out.intervals)
+    if out.intervals is not None and len(out.files["intervals"]) > 1:
+        _check_overlaps(out.intervals, ", ".join(out.files["intervals"]))
     return out
 
 
@@ -199,6 +199,8 @@ def read_export(path: str | Path, mapping: Mapping[str, str] | None = None,
         table["channel"] = _parse_channels(table["channel"], where)
     check = {"intervals": _check_intervals, "contacts": _check_contacts, "messages": _check_messages}[kind]
     table, implausible = check(table, where)
+    if kind == "intervals":
+        _check_overlaps(table, label)
     return kind, table, [dict(item, file=label) for item in implausible]
 
 
@@ -220,11 +222,15 @@ def _canonical_names(raw: pd.DataFrame, mapping: Mapping[str, str]) -> pd.DataFr
         if col in reverse:
             names[col] = reverse[col]
         else:
-            plain = re.sub(r"[^a-z0-9]+", "_", str(col).strip().lower()).strip("_")
+            words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(col).strip())  # ConversationId -> Conversation_Id
+            plain = re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_")
             if plain not in mapping:  # a mapped name wins over a column of that name
                 names[col] = plain
     out = raw.rename(columns=names)
-    return out.loc[:, ~out.columns.duplicated()]
+    out = out.loc[:, ~out.columns.duplicated()]
+    if "channel" not in out.columns and "queue" in out.columns:  # interval reports often say queue
+        out = out.rename(columns={"queue": "channel"})
+    return out
 
 
 def _blank(values: pd.Series) -> np.ndarray:
@@ -366,7 +372,7 @@ def _interval_length(table: pd.DataFrame, where: _Locator) -> float:
     return min(length, 3600.0) if 3600 % length == 0 else 3600.0
 
 
-def _check_overlaps(table: pd.DataFrame) -> None:
+def _check_overlaps(table: pd.DataFrame, source: str) -> None:
     """Two rows of one channel for the same interval, or starts not on the interval grid."""
     length = float(table["interval_s"].iloc[0])
     for channel, group in table.groupby("channel", sort=False):
@@ -382,7 +388,7 @@ def _check_overlaps(table: pd.DataFrame) -> None:
             reason = (f"overlapping intervals: {channel} interval {starts.iloc[i]} also in row {first}" if dup[i]
                       else f"overlapping intervals: {channel} interval {starts.iloc[i]} is not on the "
                            f"{length / 60:g}-minute grid of the other rows")
-            raise InputError(Problem(f"row {row}, column interval_start", reason, row + 1))
+            raise InputError(Problem(f"row {row}, column interval_start", reason, row + 1), source=source)
 
 
 def _check_contacts(table: pd.DataFrame, where: _Locator) -> tuple[pd.DataFrame, list[dict]]:

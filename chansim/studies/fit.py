@@ -81,9 +81,17 @@ class FitResult:
     report: FitReport
     exports: Exports
 
-    def write(self, path: str | Path) -> Path:
+    def write(self, path: str | Path, report_dir: str | Path | None = None) -> Path:
+        """Write the scenario YAML (and, with ``report_dir``, the fit report)."""
+        from chansim.studies.fit_figures import save_fit_report
+
         path = Path(path)
-        path.write_text(self.yaml, encoding="utf-8")
+        try:
+            path.write_text(self.yaml, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(Problem("--out", f"cannot write {path} ({exc.strerror})")) from None
+        if report_dir is not None:
+            save_fit_report(self.report, report_dir)
         return path
 
 
@@ -169,7 +177,7 @@ def fit(data: Iterable[str | Path] | Exports, *, mapping: Mapping[str, str] | It
     except InputError as exc:  # pragma: no cover - a fitted scenario that does not validate is a bug
         raise InputError(exc.problems, source="fitted scenario") from None
     for item in exports.implausible:
-        notes.append(f"{item['file']}: {item['rows']} rows {item['reason']} (rows {', '.join(map(str, item['first_rows']))}"
+        notes.append(f"{item['file']}: {item['rows']} row{'s' if item['rows'] != 1 else ''}: {item['reason']} (rows {', '.join(map(str, item['first_rows']))}"
                      f"{', ...' if item['rows'] > len(item['first_rows']) else ''}): left out of the fit")
     return FitResult(scenario=scenario, yaml=text, report=report, exports=exports)
 
