@@ -417,7 +417,8 @@ def _agents(channels: list[str], exports: Exports, volumes: VolumeFit, report: F
         if rows is not None and len(rows):
             by_hour = rows.groupby(rows["hour_start"].dt.hour)["agents"].mean().reindex(range(24), fill_value=0)
             pool["schedule"] = [int(round(v)) for v in by_hour]
-            per_day = rows.groupby([rows["hour_start"].dt.weekday])["agents"].sum()
+            per_date = rows.groupby(rows["hour_start"].dt.normalize())["agents"].sum()
+            per_day = per_date.groupby(per_date.index.day_of_week).mean()
             spread = float(per_day.std() / per_day.mean()) if len(per_day) > 1 and per_day.mean() > 0 else 0.0
             comment = (f"mean agents staffed by hour of day over {rows['hour_start'].dt.normalize().nunique()} days "
                        f"({_files(exports, 'intervals')})")

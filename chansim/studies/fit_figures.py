@@ -48,7 +48,7 @@ def volume_by_weekday(report: "FitReport") -> "Figure":
     plt = _pyplot()
     v = report.volumes
     total = v.hourly.groupby("hour_start")["offered"].sum()
-    frame = pd.DataFrame({"offered": total.to_numpy(), "weekday": total.index.weekday, "hour": total.index.hour})
+    frame = pd.DataFrame({"offered": total.to_numpy(), "weekday": total.index.day_of_week, "hour": total.index.hour})
     actual = frame.groupby(["weekday", "hour"])["offered"].mean()
     daily = v.contacts_per_day.value / max(1.0 - (report.repeats.repeat_share.value if report.repeats else 0.0), 1e-9)
     weekly = np.asarray(v.weekly) / np.mean(v.weekly)

@@ -129,6 +129,7 @@ def fit_patience(waits: np.ndarray, abandoned: np.ndarray) -> PatienceFit | None
     d = int(event.sum())
     if d == 0:
         return None
+    naive = float(t[event].mean())
     t = np.where(event, np.maximum(t, _FLOOR_S), t)
     mean_e, ci_e, ll_e = censored_exponential(t, event)
     aic = {"exponential": 2 - 2 * ll_e}
@@ -145,4 +146,4 @@ def fit_patience(waits: np.ndarray, abandoned: np.ndarray) -> PatienceFit | None
             s2 = math.log1p(cv_l**2)
             frozen = stats.lognorm(s=math.sqrt(s2), scale=math.exp(math.log(mean_l) - s2 / 2))
     return PatienceFit(dist=chosen, abandons=d, answered=int((~event).sum()), aic=aic, mean_ci=mean_ci,
-                       cv_ci=cv_ci, naive_mean=float(t[event].mean()), survival=frozen)
+                       cv_ci=cv_ci, naive_mean=naive, survival=frozen)

@@ -70,7 +70,7 @@ def fit_volumes(hourly: pd.DataFrame, source: str, *, repeat_share: float = 0.0)
                        "mean of daily totals, t interval over days" + (f", repeats ({repeat_share:.1%}) taken out"
                                                                        if repeat_share else ""),
                        f"{int(daily.sum()):,} contacts over {days} days, {period} ({source}); {what}")
-    weekday = daily.index.weekday
+    weekday = daily.index.day_of_week
     all_weekdays = len(set(weekday)) == 7
     weekly_estimates: list[Estimate] = []
     if all_weekdays:
@@ -93,7 +93,7 @@ def fit_volumes(hourly: pd.DataFrame, source: str, *, repeat_share: float = 0.0)
     hour = total.index.hour
     by_hour = total.groupby(hour).sum().reindex(range(24), fill_value=0).to_numpy(dtype=float)
     intraday = tuple(round(float(v / by_hour.sum() * 100), 3) for v in by_hour)
-    table = total.groupby([total.index.weekday, hour]).sum().unstack(fill_value=0)
+    table = total.groupby([total.index.day_of_week, hour]).sum().unstack(fill_value=0)
     table = table.loc[:, table.sum(axis=0) > 0]
     pvalue = None
     if table.shape[0] > 1 and table.shape[1] > 1 and table.to_numpy().sum() > 0:
