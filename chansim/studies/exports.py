@@ -171,7 +171,8 @@ def read_export(path: str | Path, mapping: Mapping[str, str] | None = None,
     raw = _load(path)
     mapping = dict(mapping or {})
     renamed = _canonical_names(raw, mapping)
-    kind = next((k for k, marker in _MARKER.items() if marker in renamed.columns), None)
+    kind = next((k for k, marker in _MARKER.items() if marker in renamed.columns), None) or \
+        next((k for k, marker in _MARKER.items() if marker in mapping), None)
     if kind is None:
         wanted = "; ".join(f"{k}: {', '.join(FORMATS[k][0])}" for k in FORMATS)
         raise InputError(Problem("columns", f"not a known export: found columns {', '.join(map(str, raw.columns))}; "
@@ -224,8 +225,8 @@ def _canonical_names(raw: pd.DataFrame, mapping: Mapping[str, str]) -> pd.DataFr
         else:
             words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(col).strip())  # ConversationId -> Conversation_Id
             plain = re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_")
-            if plain not in mapping:  # a mapped name wins over a column of that name
-                names[col] = plain
+            # a mapped name wins over a column of that name, which is then ignored
+            names[col] = plain if plain not in mapping else f"(unmapped) {col}"
     out = raw.rename(columns=names)
     out = out.loc[:, ~out.columns.duplicated()]
     if "channel" not in out.columns and "queue" in out.columns:  # interval reports often say queue
