@@ -129,3 +129,27 @@ def test_the_guide_samples_are_read_as_the_formats_they_show(tmp_path):
         path.write_text(body, encoding="utf-8")
         kinds.append(read_export(path, {"timestamp": "SentAt", "text": "Body"})[0])
     assert kinds == ["intervals", "contacts", "messages"]
+
+
+def test_an_interval_report_alone_gives_a_valid_scenario_and_says_what_it_assumed(tmp_path):
+    result = chansim.fit([FILES[0]])
+    voice = result.scenario.channels["voice"]
+    assert voice.handle_time.dist == "lognormal" and 300 < voice.handle_time.mean < 420
+    assert voice.patience is not None and voice.patience.dist == "exponential"
+    assert "an interval report holds averages only" in result.yaml
+    assert "rough: contact records give a censored fit" in result.yaml
+    assert result.report.estimate("channels.voice.handle_time.mean").covers(360.0)
+
+
+def test_a_per_weekday_shape_is_written_as_the_average_and_said(tmp_path):
+    import pandas as pd
+
+    hours = pd.date_range("2026-01-05", periods=7 * 24, freq="h")
+    offered = [(30 if (h.day_of_week == 5) == (h.hour >= 16) and 8 <= h.hour < 20 else 0) for h in hours]
+    path = tmp_path / "report.csv"
+    pd.DataFrame({"interval_start": hours, "offered": offered, "handled": offered,
+                  "aht_s": [300.0 + (i % 7) for i in range(len(hours))]}).to_csv(path, index=False)
+    result = chansim.fit([path])
+    assert "differs by weekday" in result.yaml and "all-days average" in result.yaml
+    assert any("differs by weekday" in note for note in result.report.notes)
+    assert "sized for 85% occupancy" in result.yaml

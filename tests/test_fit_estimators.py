@@ -122,3 +122,37 @@ def test_profiles_of_known_counts():
     assert np.allclose(np.array(fit.intraday) / 100, intraday / intraday.sum(), atol=1e-4)
     assert fit.contacts_per_day.value == pytest.approx(counts.sum() / 14)
     assert not fit.weekday_shapes_differ  # the same shape every day
+
+
+def test_repeats_from_customer_ids():
+    from chansim.studies.repeats import fit_repeats
+
+    t = pd.Timestamp("2026-03-02 09:00")
+    rows = [  # customer, channel, arrival (h after t), answered, duration (h)
+        ("A", "voice", 0, True, 0.1), ("A", "voice", 24.1, True, 0.1),  # back after 24 h, same channel
+        ("B", "voice", 1, False, 0.05), ("B", "webchat", 3.05, True, 0.2),  # abandoned, back on chat after 2 h
+        ("C", "voice", 2, True, 0.1), ("C", "voice", 400, True, 0.1),  # back after more than 7 days: not a repeat
+        ("D", "webchat", 5, True, 0.2),
+    ]
+    contacts = pd.DataFrame({
+        "customer_id": [r[0] for r in rows], "channel": [r[1] for r in rows],
+        "arrival": [t + pd.Timedelta(hours=r[2]) for r in rows],
+        "answer": [t + pd.Timedelta(hours=r[2]) if r[3] else pd.NaT for r in rows],
+        "end": [t + pd.Timedelta(hours=r[2] + r[4]) for r in rows],
+    })
+    fit = fit_repeats(contacts, "test")
+    assert fit.repeat_share.value == pytest.approx(2 / 7)
+    assert fit.unresolved["voice"].value == pytest.approx(1 / 4)  # of 4 answered calls, A's first came back
+    assert fit.unresolved["webchat"].value == 0.0
+    assert fit.after_abandon.value == 1.0
+    assert fit.switch_share.value == pytest.approx(0.5)
+    assert fit.delay_mean.value == pytest.approx((24.0 + 2.0) / 2 * 3600)
+
+
+def test_a_weekday_with_its_own_shape_is_detected():
+    hours = pd.date_range("2026-01-05", periods=14 * 24, freq="h")
+    morning = np.where((hours.hour >= 8) & (hours.hour < 12), 40.0, 0.0)
+    evening = np.where((hours.hour >= 16) & (hours.hour < 20), 40.0, 0.0)
+    counts = np.where(hours.day_of_week == 5, evening, morning)  # Saturdays are evenings
+    fit = fit_volumes(pd.DataFrame({"channel": "voice", "hour_start": hours, "offered": counts}), "test")
+    assert fit.weekday_shapes_differ and fit.weekday_shape_pvalue < 1e-6

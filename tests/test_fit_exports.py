@@ -4,7 +4,6 @@ implausible rows counted and reported, not dropped silently."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd

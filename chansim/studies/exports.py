@@ -31,6 +31,7 @@ import pandas as pd
 
 from chansim.channels import CHANNELS
 from chansim.errors import InputError, Problem
+from chansim.studies.export_checks import Locator, check_contacts, check_intervals, check_messages, check_overlaps
 
 __all__ = ["Exports", "read_exports", "read_export", "parse_mapping", "FORMATS", "CHANNEL_ALIASES"]
 
@@ -58,10 +59,6 @@ CHANNEL_ALIASES = {
 }
 _OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
 _HAS_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
-
-#: Plausibility limits (seconds): beyond these a row is kept out of the fit and reported.
-MAX_WAIT_S = 86_400.0
-MAX_HANDLE_S = 4 * 3600.0
 
 
 @dataclass
@@ -145,7 +142,7 @@ def read_exports(paths: Iterable[str | Path], mapping: Mapping[str, str] | Itera
     for kind, frames in tables.items():
         setattr(out, kind, pd.concat(frames, ignore_index=True))
     if out.intervals is not None and len(out.files["intervals"]) > 1:
-        _check_overlaps(out.intervals, ", ".join(out.files["intervals"]))
+        check_overlaps(out.intervals, ", ".join(out.files["intervals"]))
     return out
 
 
@@ -189,7 +186,7 @@ def read_export(path: str | Path, mapping: Mapping[str, str] | None = None,
         raise InputError(Problem("columns", f"{_LABELS[kind]} lacks {', '.join(mapped)}; "
                                             f"found {', '.join(map(str, raw.columns))}"), source=label)
     table = renamed[[c for c in required + optional if c in renamed.columns]].copy()
-    where = _Locator(label, csv)
+    where = Locator(label, csv)
     for col in _TIMES[kind]:
         if col in table:
             table[col] = _parse_times(table[col], col, where, timezone)
@@ -198,22 +195,12 @@ def read_export(path: str | Path, mapping: Mapping[str, str] | None = None,
             table[col] = _parse_numbers(table[col], col, where)
     if "channel" in table:
         table["channel"] = _parse_channels(table["channel"], where)
-    check = {"intervals": _check_intervals, "contacts": _check_contacts, "messages": _check_messages}[kind]
+    check = {"intervals": check_intervals, "contacts": check_contacts, "messages": check_messages}[kind]
     table, implausible = check(table, where)
     if kind == "intervals":
-        _check_overlaps(table, label)
+        check_overlaps(table, label)
     return kind, table, [dict(item, file=label) for item in implausible]
 
-
-class _Locator:
-    """Names a row the way the user finds it: data row and, for CSV, file line."""
-
-    def __init__(self, label: str, csv: bool):
-        self.label, self.csv = label, csv
-
-    def error(self, index: int, column: str, message: str) -> InputError:
-        line = index + 2 if self.csv else None
-        return InputError(Problem(f"row {index + 1}, column {column}", message, line), source=self.label)
 
 
 def _canonical_names(raw: pd.DataFrame, mapping: Mapping[str, str]) -> pd.DataFrame:
@@ -240,7 +227,7 @@ def _blank(values: pd.Series) -> np.ndarray:
     return values.isna().to_numpy() | (values.astype(str).str.strip() == "").to_numpy()
 
 
-def _parse_times(values: pd.Series, column: str, where: _Locator, timezone: str | None) -> pd.Series:
+def _parse_times(values: pd.Series, column: str, where: Locator, timezone: str | None) -> pd.Series:
     """Local wall-clock times (naive) in the center's time zone."""
     if pd.api.types.is_datetime64_any_dtype(values):
         parsed = values
@@ -293,7 +280,7 @@ def _parse_times(values: pd.Series, column: str, where: _Locator, timezone: str 
     return local.dt.tz_localize(None).astype("datetime64[ns]")
 
 
-def _parse_numbers(values: pd.Series, column: str, where: _Locator) -> pd.Series:
+def _parse_numbers(values: pd.Series, column: str, where: Locator) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values):
         numbers = values.astype(float)
     else:
@@ -312,7 +299,7 @@ def _parse_numbers(values: pd.Series, column: str, where: _Locator) -> pd.Series
     return numbers.astype(float)
 
 
-def _parse_channels(values: pd.Series, where: _Locator) -> pd.Series:
+def _parse_channels(values: pd.Series, where: Locator) -> pd.Series:
     text = values.astype(str).str.strip().str.lower()
     named = text.map(lambda t: CHANNEL_ALIASES.get(t, t.replace(" ", "_")))
     unknown = np.flatnonzero(~named.isin(CHANNELS).to_numpy())
@@ -321,128 +308,3 @@ def _parse_channels(values: pd.Series, where: _Locator) -> pd.Series:
         raise where.error(i, "channel", f"unknown channel {values.iloc[i]!r}; use one of {', '.join(CHANNELS)} "
                                         f"(or a common name such as phone, chat, e-mail)")
     return named
-
-
-def _implausible(table: pd.DataFrame, mask: np.ndarray, what: str, out: list[dict]) -> np.ndarray:
-    n = int(mask.sum())
-    if n:
-        rows = (np.flatnonzero(mask)[:5] + 1).tolist()
-        out.append({"rows": n, "reason": what, "first_rows": rows})
-    return mask
-
-
-def _check_intervals(table: pd.DataFrame, where: _Locator) -> tuple[pd.DataFrame, list[dict]]:
-    for i in np.flatnonzero(table["interval_start"].isna().to_numpy())[:1]:
-        raise where.error(int(i), "interval_start", "empty interval start")
-    for i in np.flatnonzero(table["offered"].isna().to_numpy())[:1]:
-        raise where.error(int(i), "offered", "empty count of offered contacts")
-    if "handled" in table and "abandoned" in table:
-        over = np.flatnonzero((table["handled"].fillna(0) + table["abandoned"].fillna(0)
-                               > table["offered"] + 0.5).to_numpy())
-        if over.size:
-            i = int(over[0])
-            raise where.error(i, "handled", f"handled + abandoned ({table['handled'].iloc[i]:g} + "
-                                            f"{table['abandoned'].iloc[i]:g}) exceed offered ({table['offered'].iloc[i]:g})")
-    if "service_level" in table:
-        over = np.flatnonzero((table["service_level"] > 1.0).to_numpy())
-        if over.size:
-            i = int(over[0])
-            raise where.error(i, "service_level", f"{table['service_level'].iloc[i]:g} is not a share "
-                                                  f"(0-1, or a percentage written with %)")
-    length = _interval_length(table, where)
-    table = table.assign(interval_s=length)
-    table["_row"] = np.arange(len(table)) + 1
-    implausible: list[dict] = []
-    if "aht_s" in table:
-        _implausible(table, (table["aht_s"] > MAX_HANDLE_S).to_numpy(), f"AHT above {MAX_HANDLE_S / 3600:g} h", implausible)
-    return table, implausible
-
-
-def _interval_length(table: pd.DataFrame, where: _Locator) -> float:
-    """The report's interval (seconds): the smallest gap between starts of a channel."""
-    gaps = []
-    for _, group in table.groupby("channel", sort=False):
-        starts = np.sort(group["interval_start"].to_numpy().astype("datetime64[s]").astype(np.int64))
-        diff = np.diff(starts)
-        gaps += diff[diff > 0].tolist()
-    if not gaps:
-        return 3600.0
-    length = float(min(gaps))
-    if length <= 0 or 3600 % length and length % 3600:
-        raise where.error(0, "interval_start", f"intervals of {length:g} s: use 15, 30 or 60 minute intervals")
-    return min(length, 3600.0) if 3600 % length == 0 else 3600.0
-
-
-def _check_overlaps(table: pd.DataFrame, source: str) -> None:
-    """Two rows of one channel for the same interval, or starts not on the interval grid."""
-    length = float(table["interval_s"].iloc[0])
-    for channel, group in table.groupby("channel", sort=False):
-        starts = group["interval_start"]
-        dup = starts.duplicated(keep="first").to_numpy()
-        seconds = (starts - starts.min()).dt.total_seconds().to_numpy()
-        off_grid = (seconds % length) != 0
-        bad = np.flatnonzero(dup | off_grid)
-        if bad.size:
-            i = bad[0]
-            row = int(group["_row"].iloc[i])
-            first = group["_row"].iloc[int(np.flatnonzero((starts == starts.iloc[i]).to_numpy())[0])]
-            reason = (f"overlapping intervals: {channel} interval {starts.iloc[i]} also in row {first}" if dup[i]
-                      else f"overlapping intervals: {channel} interval {starts.iloc[i]} is not on the "
-                           f"{length / 60:g}-minute grid of the other rows")
-            raise InputError(Problem(f"row {row}, column interval_start", reason, row + 1), source=source)
-
-
-def _check_contacts(table: pd.DataFrame, where: _Locator) -> tuple[pd.DataFrame, list[dict]]:
-    for i in np.flatnonzero(table["arrival"].isna().to_numpy())[:1]:
-        raise where.error(int(i), "arrival", "empty arrival time")
-    if "answer" not in table:
-        table["answer"] = pd.NaT
-    if "end" not in table:
-        table["end"] = pd.NaT
-    early = np.flatnonzero((table["answer"] < table["arrival"]).to_numpy())
-    if early.size:
-        i = int(early[0])
-        raise where.error(i, "answer", f"answer {table['answer'].iloc[i]} before arrival {table['arrival'].iloc[i]}")
-    start = table["answer"].fillna(table["arrival"])
-    negative = np.flatnonzero((table["end"] < start).to_numpy())
-    if negative.size:
-        i = int(negative[0])
-        raise where.error(i, "end", f"negative duration: end {table['end'].iloc[i]} before "
-                                    f"{'answer' if pd.notna(table['answer'].iloc[i]) else 'arrival'} {start.iloc[i]}")
-    if "outcome" in table:
-        table["outcome"] = table["outcome"].astype(str).str.strip().str.lower()
-        abandoned = table["outcome"].isin(["abandoned", "abandon", "abandoned_in_queue", "hangup"]).to_numpy()
-        answered = table["answer"].notna().to_numpy()
-        both = np.flatnonzero(abandoned & answered)
-        if both.size:
-            i = int(both[0])
-            raise where.error(i, "outcome", "outcome says abandoned but the contact has an answer time")
-    table["wait_s"] = ((table["answer"].fillna(table["end"]) - table["arrival"]).dt.total_seconds())
-    table["handle_s"] = (table["end"] - table["answer"]).dt.total_seconds()
-    table["_row"] = np.arange(len(table)) + 1
-    implausible: list[dict] = []
-    odd_wait = _implausible(table, (table["wait_s"] > MAX_WAIT_S).to_numpy(),
-                            f"waited more than {MAX_WAIT_S / 3600:g} h", implausible)
-    odd_handle = _implausible(table, ((table["handle_s"] > MAX_HANDLE_S) & (table["channel"] == "voice")).to_numpy(),
-                              f"call handled longer than {MAX_HANDLE_S / 3600:g} h", implausible)
-    zero = _implausible(table, ((table["handle_s"] == 0) & (table["channel"] == "voice")).to_numpy(),
-                        "call answered and ended at the same second", implausible)
-    table["plausible"] = ~(odd_wait | odd_handle | zero)
-    return table, implausible
-
-
-def _check_messages(table: pd.DataFrame, where: _Locator) -> tuple[pd.DataFrame, list[dict]]:
-    for i in np.flatnonzero(table["timestamp"].isna().to_numpy())[:1]:
-        raise where.error(int(i), "timestamp", "empty timestamp")
-    column = "direction" if "direction" in table else "sender"
-    text = table[column].astype(str).str.strip().str.lower()
-    inbound = text.isin(["inbound", "in", "customer", "from_customer", "received", "mo"])
-    outbound = text.isin(["outbound", "out", "agent", "to_customer", "sent", "mt", "bot", "system"])
-    unknown = np.flatnonzero(~(inbound | outbound).to_numpy())
-    if unknown.size:
-        i = int(unknown[0])
-        raise where.error(i, column, f"unknown {column} {table[column].iloc[i]!r}: use inbound/outbound "
-                                     f"(or customer/agent)")
-    table["from_customer"] = inbound.to_numpy()
-    table["_row"] = np.arange(len(table)) + 1
-    return table, []
