@@ -133,7 +133,9 @@ def check_contacts(table: pd.DataFrame, where: Locator) -> tuple[pd.DataFrame, l
                               f"call handled longer than {MAX_HANDLE_S / 3600:g} h", implausible)
     zero = _implausible(table, ((table["handle_s"] == 0) & (table["channel"] == "voice")).to_numpy(),
                         "call answered and ended at the same second", implausible)
-    table["plausible"] = ~(odd_wait | odd_handle | zero)
+    open_ended = _implausible(table, (table["answer"].isna() & table["end"].isna()).to_numpy(),
+                              "neither answered nor ended (no wait to measure)", implausible)
+    table["plausible"] = ~(odd_wait | odd_handle | zero | open_ended)
     return table, implausible
 
 

@@ -50,8 +50,8 @@ def fit(data: Iterable[str | Path] | Exports, *, mapping: Mapping[str, str] | It
     contacts = exports.contacts
     plausible = contacts[contacts["plausible"]] if contacts is not None else None
     volume_source = _files(exports, "contacts" if contacts is not None else "intervals")
-    hourly = hourly_counts(plausible if plausible is not None else None,
-                           exports.intervals if contacts is None else None)
+    # every contact arrived, implausible durations or not: volumes count them all
+    hourly = hourly_counts(contacts, exports.intervals if contacts is None else None)
     days = hourly["hour_start"].dt.normalize().nunique()
     if days < MIN_DAYS or hourly["offered"].sum() == 0:
         raise InputError(Problem("DATA", f"too little data: {days} days with contacts; at least {MIN_DAYS} whole "
