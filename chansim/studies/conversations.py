@@ -4,7 +4,7 @@ texts, through chansim's own GSM analysis)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,7 @@ class ConversationFit:
     agent_time: DurationFit | None
     chars: DurationFit | None
     non_gsm: Estimate | None
+    agent_gaps: np.ndarray | None = field(default=None, compare=False, repr=False)  # behind agent_time, s
 
 
 def _proportion(k: int, n: int) -> tuple[float, float]:
@@ -85,7 +86,8 @@ def fit_conversations(messages: pd.DataFrame, channel: str, source: str) -> Conv
     elif "chars" in m:
         chars_fit = _maybe(m["chars"].dropna().to_numpy(dtype=float), families, "message lengths")
     return ConversationFit(channel=channel, conversations=conversations, messages=len(m), turns=turns,
-                           reply_delay=reply_fit, agent_time=agent_fit, chars=chars_fit, non_gsm=non_gsm)
+                           reply_delay=reply_fit, agent_time=agent_fit, chars=chars_fit, non_gsm=non_gsm,
+                           agent_gaps=agent)
 
 
 def _maybe(values: np.ndarray, families: tuple[str, ...], what: str) -> DurationFit | None:

@@ -54,7 +54,8 @@ def _add_duration(report: FitReport, prefix: str, fit_: DurationFit, data: str) 
 
 
 def channel_section(channel: str, exports: Exports, plausible: pd.DataFrame | None, report: FitReport,
-             targets: Mapping[str, float]) -> Node:
+                    targets: Mapping[str, float]) -> Node:
+    """The channel's settings with their comments; every estimate is added to ``report``."""
     node = Node()
     kind = channel_kind(channel)
     rows = plausible[plausible["channel"] == channel] if plausible is not None else None
@@ -69,6 +70,7 @@ def channel_section(channel: str, exports: Exports, plausible: pd.DataFrame | No
         data = f"{len(handled):,} answered {channel} contacts, {_period(rows['arrival'])} ({source})"
         if conversation is not None and conversation.agent_time is not None:
             fitted = conversation.agent_time
+            samples = conversation.agent_gaps
             data = (f"{fitted.n:,} {channel} customer-message-to-agent-reply gaps after the first reply "
                     f"(an upper bound: includes time spent on other conversations) ({_files(exports, 'messages')})")
         else:

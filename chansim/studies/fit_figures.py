@@ -69,7 +69,8 @@ def volume_by_weekday(report: "FitReport") -> "Figure":
 
 
 def handle_time(report: "FitReport", channel: str) -> "Figure":
-    """Histogram of handle times with the fitted density, and a QQ plot."""
+    """Histogram of handle times (agent time per reply for messaging) with
+    the fitted density, and a QQ plot."""
     plt = _pyplot()
     fit = report.handle_time[channel]
     x = np.asarray(report.handle_samples.get(channel, []), dtype=float)
@@ -88,7 +89,7 @@ def handle_time(report: "FitReport", channel: str) -> "Figure":
     left.set_xlabel("seconds")
     left.set_ylabel("density")
     left.legend(fontsize=8)
-    left.set_title(f"{channel}: handle time")
+    left.set_title(f"{channel}: {'handle time' if channel == 'voice' else 'agent time per reply'}")
     right.set_xlabel("fitted quantile (s)")
     right.set_ylabel("actual quantile (s)")
     right.set_title("QQ plot")
