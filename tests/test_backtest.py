@@ -157,6 +157,7 @@ def test_cli_backtest_prints_json_writes_figures_and_gates(tmp_path):
     written = sorted(p.name for p in (tmp_path / "bt").iterdir())
     assert written == sorted(["summary.csv", "hours.csv"] + [f"backtest_{k}.png" for k in KPIS])
     # the gate: the same backtest fails a MAPE bound it cannot meet, and passes a loose one on chosen KPIs
+    args[args.index("--replications") + 1] = "2"
     gated = runner.invoke(app, [*args, "--max-mape", "0.01"])
     assert gated.exit_code == 1 and json.loads(gated.stdout)["passed"] is False
     assert "backtest gate failed" in gated.stderr

@@ -146,9 +146,10 @@ def backtest(
     quiet: QuietOpt = False,
 ) -> None:
     """Simulate the data's period with its staffing and compare KPIs with the data, hour by hour."""
-    from chansim.studies.backtest import backtest as run_backtest
+    from chansim.studies.backtest import backtest as run_backtest, check_kpis
 
     try:
+        check_kpis(kpi)
         loaded = load(scenario, overrides(set_))
         bar = progress_bar(quiet)
         if bar is None:

@@ -29,7 +29,7 @@ from chansim.studies.interval_kpis import KPIS, SUMS, busy_by_hour, interval_sum
 from chansim.studies.synthetic import contact_records
 from chansim.studies.volumes import hourly_staffing
 
-__all__ = ["backtest", "BacktestResult", "actual_sums"]
+__all__ = ["backtest", "BacktestResult", "actual_sums", "check_kpis"]
 
 #: KPIs that are shares (their band is clipped to 0-1).
 SHARES = ("service_level", "abandon_rate", "occupancy")
@@ -56,10 +56,7 @@ class BacktestResult:
 
     def worst_mape(self, kpis: Iterable[str] | None = None) -> float | None:
         """The largest hourly MAPE (%) over channels and ``kpis`` (default all)."""
-        chosen = list(kpis) if kpis else list(KPIS)
-        unknown = [k for k in chosen if k not in KPIS]
-        if unknown:
-            raise InputError(Problem("--kpi", f"unknown KPI {', '.join(unknown)} (use {', '.join(KPIS)})"))
+        chosen = check_kpis(kpis)
         values = self.summary.loc[self.summary["kpi"].isin(chosen), "mape_pct"].dropna()
         return float(values.max()) if len(values) else None
 
@@ -71,6 +68,15 @@ class BacktestResult:
         return {"scenario": self.scenario, "strategy": self.strategy, "days": self.days,
                 "replications": self.replications, "staffing": self.staffing, "notes": self.notes,
                 "summary": clean(self.summary)}
+
+
+def check_kpis(kpis: Iterable[str] | None) -> list[str]:
+    """The KPIs named (default all of :data:`KPIS`); an unknown name is bad input."""
+    chosen = list(kpis) if kpis else list(KPIS)
+    unknown = [k for k in chosen if k not in KPIS]
+    if unknown:
+        raise InputError(Problem("--kpi", f"unknown KPI {', '.join(unknown)} (use {', '.join(KPIS)})"))
+    return chosen
 
 
 def _targets(scenario: Scenario) -> dict[str, float | None]:

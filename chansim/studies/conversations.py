@@ -75,7 +75,9 @@ def fit_conversations(messages: pd.DataFrame, channel: str, source: str) -> Conv
     chars_fit, non_gsm = None, None
     if "text" in m:
         texts = m["text"].fillna("").astype(str)
-        infos = [analyse(t) for t in texts]
+        # each distinct text analysed once (exports repeat short replies and templates)
+        unique = {t: analyse(t) for t in pd.unique(texts)}
+        infos = [unique[t] for t in texts]
         chars = np.array([i.characters for i in infos], dtype=float)
         k = sum(i.encoding != GSM7 for i in infos)
         low, high = _proportion(k, len(infos))
