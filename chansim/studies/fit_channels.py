@@ -47,7 +47,8 @@ def _dist_comment(fit_: DurationFit, what: str) -> str:
 
 
 def _add_duration(report: FitReport, prefix: str, fit_: DurationFit, data: str) -> None:
-    method = "every value the same" if fit_.family == "fixed" else f"{fit_.family} MLE, bootstrap interval"
+    method = "every value the same" if fit_.family == "fixed" else \
+        f"{fit_.family} MLE (best AIC of {len(fit_.aic)}), bootstrap interval; KS D = {fit_.ks_statistic:.3f}"
     report.parameters.append(Estimate(f"{prefix}.mean", fit_.dist.expected, *fit_.mean_ci, method, data))
     if fit_.cv_ci is not None and fit_.dist.dist in ("lognormal", "gamma"):
         report.parameters.append(Estimate(f"{prefix}.cv", float(fit_.dist.cv), *fit_.cv_ci, method, data))
