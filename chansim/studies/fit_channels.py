@@ -42,13 +42,15 @@ def _dist_comment(fit_: DurationFit, what: str) -> str:
     cv = f", cv {fit_.cv_ci[0]:.2f}-{fit_.cv_ci[1]:.2f}" if fit_.cv_ci else ""
     if fit_.family == "fixed":
         return f"{what}; every value the same"
-    return (f"{what}; {fit_.family} MLE" + (f", best AIC (others: {others})" if others else "")
+    how = "empirical histogram (20 equal-count bins)" if fit_.family == "empirical" else f"{fit_.family} MLE"
+    return (f"{what}; {how}" + (f", best AIC (others: {others})" if others else "")
             + f"; KS D = {fit_.ks_statistic:.3f}; 95 % CI mean {_fmt(fit_.mean_ci[0])}-{_fmt(fit_.mean_ci[1])}{cv}")
 
 
 def _add_duration(report: FitReport, prefix: str, fit_: DurationFit, data: str) -> None:
+    how = "empirical histogram" if fit_.family == "empirical" else f"{fit_.family} MLE"
     method = "every value the same" if fit_.family == "fixed" else \
-        f"{fit_.family} MLE (best AIC of {len(fit_.aic)}), bootstrap interval; KS D = {fit_.ks_statistic:.3f}"
+        f"{how} (best AIC of {len(fit_.aic)}), bootstrap interval; KS D = {fit_.ks_statistic:.3f}"
     report.parameters.append(Estimate(f"{prefix}.mean", fit_.dist.expected, *fit_.mean_ci, method, data))
     if fit_.cv_ci is not None and fit_.dist.dist in ("lognormal", "gamma"):
         report.parameters.append(Estimate(f"{prefix}.cv", float(fit_.dist.cv), *fit_.cv_ci, method, data))
