@@ -23,7 +23,17 @@ __all__ = [
     "RunResult",
     "Scenario",
     "StrategyResult",
+    "fit",
     "load_scenario",
     "optimize",
     "simulate",
 ]
+
+
+def __getattr__(name: str):
+    # ``chansim.fit`` imports the fitting code (and scipy.stats) on first use only
+    if name == "fit":
+        from chansim.studies.fit import fit
+
+        return fit
+    raise AttributeError(f"module 'chansim' has no attribute {name!r}")

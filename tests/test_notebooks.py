@@ -26,6 +26,7 @@ def test_the_notebooks_are_there():
         "01-explore-a-scenario.ipynb",
         "02-whatsapp-pricing-change.ipynb",
         "03-staffing-and-concurrency.ipynb",
+        "04-from-your-export.ipynb",
     ]
 
 
