@@ -20,6 +20,7 @@ from chansim.cli import erlang as _erlang  # noqa: E402,F401  isort: skip
 from chansim.cli import staff as _staff  # noqa: E402,F401  isort: skip
 from chansim.cli import sweep as _sweep  # noqa: E402,F401  isort: skip
 from chansim.cli import check as _check  # noqa: E402,F401  isort: skip
+from chansim.cli import report as _report  # noqa: E402,F401  isort: skip
 from chansim.errors import InputError
 
 __all__ = ["app", "main"]

@@ -194,7 +194,7 @@ def compare(
     out: Annotated[
         Optional[Path],
         typer.Option("--out", help="Write what run --out writes, plus comparison.json/.csv and the figures "
-                     "(frontier, cost_breakdown, service_by_hour, occupancy_by_pool; PNG and SVG)."),
+                     "(frontier, cost_breakdown, service_by_hour, occupancy_by_pool; PNG and SVG); report.html is the page to read."),
     ] = None,
     workers: WorkersOpt = None,
     executor: ExecutorOpt = ExecutorKind.processes,
