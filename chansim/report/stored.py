@@ -26,6 +26,17 @@ def _frame(path: Path) -> pd.DataFrame | None:
     return pd.read_parquet(path) if path.exists() else None
 
 
+def _labor(staffing: pd.DataFrame, scenario, names: list[str]) -> pd.DataFrame:
+    """Paid and busy hours per replication, strategy and pool, as the run
+    measured them: labor is a pure function of the staffing log."""
+    from chansim.labor import labor_costs
+
+    strategy = staffing["strategy"].astype(str)
+    frames = [labor_costs(staffing[(strategy == name).to_numpy()], scenario.for_strategy(name))
+              for name in names if name in scenario.strategy_names and (strategy == name).any()]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 def load_run_dir(folder: Path | str):
     """The :class:`~chansim.experiment.RunResult` stored in ``folder`` by
     ``run --out`` or ``compare --out``. :class:`InputError` when ``folder``
@@ -64,6 +75,9 @@ def load_run_dir(folder: Path | str):
         empty = pd.DataFrame()
         log = EventLog(tables["contacts"], tables["messages"] if tables["messages"] is not None else empty,
                        tables["staffing"] if tables["staffing"] is not None else empty, {})
+    labor = pd.DataFrame()
+    if tables["staffing"] is not None and len(tables["staffing"]):
+        labor = _labor(tables["staffing"], scenario, [s.name for s in strategies])
     replication_kpis = _frame(folder / REPLICATIONS_FILE)
     costs = _frame(folder / "costs.parquet")
     return RunResult(
@@ -75,7 +89,7 @@ def load_run_dir(folder: Path | str):
             columns=["strategy", "replication"]),
         log=log,
         costs=costs if costs is not None else pd.DataFrame(),
-        labor=pd.DataFrame(),
+        labor=labor,
         run_time_s=float(doc.get("run_time_s") or 0.0),
         version=str(doc.get("chansim_version", "")),
     )
