@@ -15,6 +15,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	@mkdir -p results
 	$(BIN)/chansim compare scenarios/retail-us.yaml --replications 3 --workers 2 --out results/demo
 	@echo "report: results/demo/report.html"
 

@@ -142,7 +142,7 @@ def test_rate_cards_with_their_source_and_confidence_unverified_first_and_highli
                           "card": ["pricing.fees", "sms-uk-2026"], "cost": [1.0, 2.0]})
     page = render_report(dataclasses.replace(run, costs=lines))
     cards = page[page.index('id="rate-cards"'):page.index("What the model leaves out")]
-    rows = re.findall(r"<tr( class=\"unverified\")?><td>([^<]+)</td>", cards)
+    rows = re.findall(r"<tr( class=\"unverified\")?><td[^>]*>([^<]+)</td>", cards)
     assert rows[0] == (' class="unverified"', "sms-uk-2026")  # the least certain first, highlighted
     assert ("", "pricing.fees") in rows
     assert "Highlighted cards are unverified" in cards
@@ -213,3 +213,19 @@ def test_cost_labels_never_collide(run):
     assert overlapping([box(t, rend, pad=0) for t in values]) == []
     top = ax.get_window_extent(rend).y1
     assert all(box(t, rend, pad=0).y1 <= top + 1 for t in values)
+
+
+def test_sweep_out_writes_a_report_and_chansim_report_rebuilds_it(tmp_path):
+    out = tmp_path / "sweep"
+    done = runner.invoke(app, ["sweep", str(SMALL), "--set", "agents.pools.phones.headcount=8,10", "--strategy",
+                               "today", "--replications", "2", "--kpi", "service_level", "--quiet", "--format", "json",
+                               "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    page = (out / "report.html").read_text()
+    assert page.count("<svg") == 1 and "<script" not in page
+    table = page[page.index('<section id="sweep-table">'):]
+    assert table.count("<tr>") == 1 + 2  # header and one row per point
+    assert "agents.pools.phones.headcount" in table and " %" in table
+    (out / "report.html").unlink()
+    assert runner.invoke(app, ["report", str(out), "--quiet"]).exit_code == 0
+    assert (out / "report.html").read_text().count("<svg") == 1
