@@ -90,6 +90,10 @@ from chansim.parallel import opener
 from chansim.scenario.models import Scenario
 
 __all__ = [
+    "STAFF_FILES",
+    "check_staff_dir",
+    "write_staff_dir",
+    "read_staff_dir",
     "Target",
     "parse_target",
     "find_staffing",
@@ -782,3 +786,57 @@ def _coupled(resolved: Scenario, names: Sequence[str]) -> bool:
         if any(p.name != n and mine & set(p.channels) for p in resolved.agents.pools):
             return True
     return False
+
+
+# ------------------------------------------------------------------ --out DIR
+#: Files in a ``chansim staff --out`` directory; the first marks an earlier one (safe to replace).
+STAFF_FILES = ("staffing.json", "scenario.yaml", "report.html")
+
+
+def check_staff_dir(out) -> None:
+    """Refuse early (before searching) an ``--out`` we could not write."""
+    from chansim import outdir
+
+    outdir.check_out_dir(out, STAFF_FILES[0], "chansim staffing result")
+
+
+def write_staff_dir(result: StaffingResult, scenario: Scenario, out):
+    """Write ``staffing.json`` (the ``--format json`` document), the
+    scenario searched (``scenario.yaml``) and ``report.html`` into ``out``, whole or not at all (see :mod:`chansim.outdir`)."""
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    from chansim import outdir
+    from chansim.report import jsonable
+    from chansim.report.study_pages import render_staff_report
+
+    with outdir.staged_dir(out, STAFF_FILES[0], "chansim staffing result") as folder:
+        (folder / "staffing.json").write_text(json.dumps(jsonable(result.to_dict()), indent=2, allow_nan=False) + "\n",
+                                              encoding="utf-8")
+        (folder / "scenario.yaml").write_text(
+            yaml.safe_dump(jsonable(scenario.to_dict()), sort_keys=False, allow_unicode=True), encoding="utf-8")
+        (folder / "report.html").write_text(render_staff_report(result, scenario), encoding="utf-8")
+    return Path(out)
+
+
+def read_staff_dir(folder) -> tuple[StaffingResult, Scenario]:
+    """The staffing result and scenario stored by :func:`write_staff_dir`."""
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    folder = Path(folder)
+    doc = json.loads((folder / "staffing.json").read_text(encoding="utf-8"))
+    scenario = Scenario.model_validate(yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8")))
+    pools = {name: PoolStaffing(name, tuple(p.get("channels", ())), p.get("headcount"),
+                                tuple(p["schedule"]) if p.get("schedule") is not None else None,
+                                dict(p.get("kpis") or {}), dict(p.get("ci95") or {}), bool(p.get("meets_targets")),
+                                p.get("by_hour"))
+             for name, p in doc.get("pools", {}).items()}
+    result = StaffingResult(pools, int(doc.get("evaluations", 0)), [parse_target(t) for t in doc.get("targets", [])],
+                            str(doc.get("strategy", "")), int(doc.get("replications", 0)), int(doc.get("seed", 0)),
+                            bool(doc.get("per_hour")), int(doc.get("rounds", 1)), str(doc.get("convention", CONVENTION)))
+    return result, scenario

@@ -359,7 +359,8 @@ def write_sweep_dir(frame: pd.DataFrame, out: Path, kpi: str, *, title: str = ""
         fig = plot(frame, kpi, title=title, currency=currency)
         fig.savefig(folder / "sweep.png", dpi=120)
         fig.savefig(folder / "sweep.svg")
-        from chansim.report.html import REPORT_FILE, render_sweep_report
+        from chansim.report.html import REPORT_FILE
+        from chansim.report.study_pages import render_sweep_report
 
         (folder / REPORT_FILE).write_text(render_sweep_report(frame, kpi, fig, title=title, currency=currency),
                                           encoding="utf-8")

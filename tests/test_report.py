@@ -229,3 +229,21 @@ def test_sweep_out_writes_a_report_and_chansim_report_rebuilds_it(tmp_path):
     (out / "report.html").unlink()
     assert runner.invoke(app, ["report", str(out), "--quiet"]).exit_code == 0
     assert (out / "report.html").read_text().count("<svg") == 1
+
+
+def test_staff_out_writes_a_report_and_chansim_report_rebuilds_it(tmp_path):
+    out = tmp_path / "staff"
+    done = runner.invoke(app, ["staff", str(SMALL), "--pool", "phones", "--target", "service_level>=0.8",
+                               "--replications", "2", "--set", "days=0.25", "--quiet", "--format", "json",
+                               "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    from chansim.staffing import STAFF_FILES
+
+    assert sorted(p.name for p in out.iterdir()) == sorted(STAFF_FILES)
+    page = (out / "report.html").read_text()
+    answer_part = page[page.index('<section id="answer">'):page.index('<section id="assumptions">')]
+    assert "phones" in answer_part and "service_level&gt;=0.8" in answer_part and "agents" in answer_part
+    assert ("yes" in answer_part) == ('"meets_targets": true' in done.stdout)
+    (out / "report.html").unlink()
+    assert runner.invoke(app, ["report", str(out), "--quiet"]).exit_code == 0
+    assert (out / "report.html").read_text() == page

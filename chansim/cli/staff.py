@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -56,13 +57,16 @@ def staff(
     scheduler: SchedulerOpt = None,
     set_: SetOpt = None,
     format_: Annotated[StaffFormat, typer.Option("--format", "-f", help="Output format.")] = StaffFormat.table,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", help="Write staffing.json (the JSON document) and report.html here.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
 ) -> None:
     """Find the smallest headcount (or per-hour schedule) of each pool meeting every target, by simulation.
 
     A target must hold at the pessimistic end of the 95 % CI (mean − ci95 for ≥, mean + ci95 for ≤)."""
     from chansim.report import jsonable
-    from chansim.staffing import find_staffing, parse_target
+    from chansim.staffing import check_staff_dir, find_staffing, parse_target, write_staff_dir
 
     status = None
     try:
@@ -72,6 +76,8 @@ def staff(
             raise InputError("--target: give at least one target (--target service_level>=0.8)")
         targets = [parse_target(t) for t in target]
         loaded = load(scenario, overrides(set_))
+        if out is not None:
+            check_staff_dir(out)
         if not quiet and sys.stderr.isatty():
             status = stderr.status("searching…")
             status.start()
@@ -83,6 +89,8 @@ def staff(
         result = find_staffing(loaded, pool, targets, strategy=strategy, per_hour=per_hour,
                                replications=replications, workers=workers, executor=executor.value,
                                scheduler=scheduler, progress=progress)
+        if out is not None:
+            write_staff_dir(result, loaded, out)
     except InputError as exc:
         if status is not None:
             status.stop()
@@ -92,8 +100,10 @@ def staff(
         status.stop()
     if format_ is StaffFormat.json:
         print(json.dumps(jsonable(result.to_dict()), indent=2, allow_nan=False))
-        return
-    stdout.print(_table(result))
+    else:
+        stdout.print(_table(result))
+    if out is not None and not quiet:
+        stderr.print(f"wrote {out}", highlight=False, markup=False)
 
 
 def _table(result) -> Table:

@@ -22,12 +22,13 @@ from typing import Any
 
 import pandas as pd
 
+from chansim.errors import InputError, Problem
 from chansim.kpis.address import BREAKDOWNS
 from chansim.kpis.table import BY_KEY, KPI_KEYS
 from chansim.report.answer import SERVICE_GOAL, answer
 
-__all__ = ["render_report", "write_report", "rebuild_report", "render_sweep_report", "REPORT_FILE", "SECTIONS",
-           "MODEL_LIMITS"]
+__all__ = ["render_report", "write_report", "rebuild_report", "REPORT_FILE", "SECTIONS", "MODEL_LIMITS",
+           "environment", "fmt", "fmt_ci", "svg", "scenario_summary"]
 
 REPORT_FILE = "report.html"
 #: Section ids of a run report, in reading order.
@@ -272,8 +273,8 @@ def _rate_cards(result) -> list[dict[str, Any]]:
     return rows
 
 
-def _scenario(result) -> dict[str, Any]:
-    sc = result.scenario
+def scenario_summary(sc) -> dict[str, Any]:
+    """What the assumptions section tells of a scenario (its strategies included)."""
     demand = sc.demand
     channels = []
     for name, ch in sc.channels.items():
@@ -334,7 +335,7 @@ def _context(result) -> dict[str, Any]:
                 for name, key in BREAKDOWNS.items() if name in ("segment", "market")}
     return {
         "title": f"{result.scenario.name}: which channel strategy?",
-        "scenario": _scenario(result),
+        "scenario": scenario_summary(result.scenario),
         "strategies": [s.name for s in result.strategies],
         "answer": _answer(result, currency),
         "comparison": _comparison(result, currency),
@@ -354,7 +355,8 @@ def _context(result) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- rendering
-def _environment():
+def environment():
+    """The Jinja2 environment of the report templates: autoescaping on for every template."""
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
     env = Environment(loader=PackageLoader("chansim.report", "templates"),
@@ -369,7 +371,7 @@ def render_report(result) -> str:
 
     context = _context(result)
     context["figures"] = {k: Markup(v) if not k.endswith("_error") else v for k, v in context["figures"].items()}
-    return _environment().get_template("run.html.j2").render(**context)
+    return environment().get_template("run.html.j2").render(**context)
 
 
 def _with_stored_log(result, folder: Path):
@@ -401,13 +403,26 @@ def write_report(result, folder: Path | str) -> Path:
 
 def rebuild_report(run_dir: Path | str) -> Path:
     """``chansim report RUN_DIR``: rewrite ``report.html`` of a stored run
-    (``run --out``/``compare --out``) or sweep (``sweep --out``) from its files."""
+    (``run --out``/``compare --out``), sweep (``sweep --out``) or staffing
+    search (``staff --out``) from its files."""
     run_dir = Path(run_dir)
+    if (run_dir / "staffing.json").exists() and (run_dir / "scenario.yaml").exists():
+        from chansim.report.study_pages import render_staff_report
+        from chansim.staffing import read_staff_dir
+
+        try:
+            staffing, scenario = read_staff_dir(run_dir)
+        except (ValueError, KeyError, TypeError) as exc:  # JSON, YAML and pydantic errors are ValueErrors
+            raise InputError(Problem("RUN_DIR", f"{run_dir}: unreadable staffing result ({exc})")) from None
+        path = run_dir / REPORT_FILE
+        path.write_text(render_staff_report(staffing, scenario), encoding="utf-8")
+        return path
     if (run_dir / "sweep.csv").exists() and not (run_dir / "summary.json").exists():
+        from chansim.report.study_pages import render_sweep_report, stored_sweep_meta
         from chansim.sweep import plot
 
         frame = pd.read_csv(run_dir / "sweep.csv")
-        meta = _sweep_meta(run_dir)
+        meta = stored_sweep_meta(run_dir)
         fig = plot(frame, meta["kpi"], title=meta["title"], currency=meta["currency"])
         path = run_dir / REPORT_FILE
         path.write_text(render_sweep_report(frame, meta["kpi"], fig, title=meta["title"], currency=meta["currency"]),
@@ -416,30 +431,3 @@ def rebuild_report(run_dir: Path | str) -> Path:
     from chansim.report.stored import load_run_dir
 
     return write_report(load_run_dir(run_dir), run_dir)
-
-
-# ---------------------------------------------------------------- sweeps
-def _sweep_meta(run_dir: Path) -> dict[str, str]:
-    """What a stored sweep does not record: its figure shows cost per contact."""
-    return {"kpi": "cost_per_contact", "title": f"{run_dir.name}: cost_per_contact", "currency": ""}
-
-
-def render_sweep_report(frame: pd.DataFrame, kpi: str, fig, *, title: str = "", currency: str = "") -> str:
-    """The HTML report of a sweep: the chosen KPI by grid point and strategy
-    (mean ± 95 % CI), its figure, and the other KPIs of the table."""
-    from markupsafe import Markup
-
-    from chansim.version import __version__
-
-    keys = list(frame.columns[: list(frame.columns).index("strategy")]) if "strategy" in frame else []
-    shown = [kpi] + [k for k in ("service_level", "asa_s", "abandon_rate", "occupancy", "cost_per_issue",
-                                 "cost_per_contact") if k != kpi and k in frame]
-    rows = []
-    for record in frame.to_dict(orient="records"):
-        rows.append({"point": [str(record[k]) for k in keys], "strategy": str(record["strategy"]),
-                     "cells": [{"value": fmt(record.get(k), k, currency), "ci": fmt_ci(record.get(f"{k}_ci95"), k)}
-                               for k in shown]})
-    context = {"title": title or f"sweep of {kpi}", "kpi": kpi, "description": BY_KEY[kpi].description
-               if kpi in BY_KEY else "", "keys": keys, "shown": shown, "rows": rows, "figure": Markup(svg(fig)),
-               "generated_by": f"chansim {__version__}"}
-    return _environment().get_template("sweep.html.j2").render(**context)
