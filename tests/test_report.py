@@ -117,6 +117,10 @@ def test_every_section_and_figure_is_in_the_page_and_gaps_show_as_dashes(run):
     for section in SECTIONS:
         assert f'<section id="{section}">' in page
     assert page.count("<svg") == 4 and "could not be drawn" not in page
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))  # four inline figures, no id shared
+    refs = set(re.findall(r'href="#([^"]+)"', page)) | set(re.findall(r"url\(#([^)]+)\)", page))
+    assert refs <= set(ids)
     assert "No breakdown by segment" in page and "No breakdown by market" in page
     # a KPI nobody measured is named as not measured, not shown as 0
     if all(s.kpis.get("cost_per_issue") is None for s in run.strategies):
@@ -247,3 +251,21 @@ def test_staff_out_writes_a_report_and_chansim_report_rebuilds_it(tmp_path):
     (out / "report.html").unlink()
     assert runner.invoke(app, ["report", str(out), "--quiet"]).exit_code == 0
     assert (out / "report.html").read_text() == page
+
+
+def test_slot_utilisation_by_hour_when_the_staffing_log_records_held_slots(run):
+    from chansim.report.html import HELD_SLOTS_COLUMN
+
+    page = render_report(run)
+    assert 'id="occupancy-by-hour"' in page and 'id="slot_utilisation-by-hour"' not in page
+    staffing = run.log.staffing.copy()
+    # every slot of the digital pool held half of the time: 50 % in every hour someone is on shift
+    concurrency = {"phones": 1, "digital": 3}
+    staffing[HELD_SLOTS_COLUMN] = (0.5 * staffing["staffed"] * staffing["interval_s"]
+                                   * staffing["pool"].astype(str).map(concurrency))
+    page = render_report(dataclasses.replace(run, log=dataclasses.replace(run.log, staffing=staffing)))
+    grid = page[page.index('id="slot_utilisation-by-hour"'):]
+    grid = grid[:grid.index("</table>")]
+    cells = re.findall(r'<td class="h[^"]*">([^<]*)</td>', grid)
+    assert len(cells) == 24 * 2 * len(run.strategies)
+    assert {c for c in cells if c} == {"50"}

@@ -123,9 +123,10 @@ _SVG_HEAD = re.compile(r"\A.*?(?=<svg)", re.S)
 _SVG_COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
-def svg(fig) -> str:
+def svg(fig, prefix: str = "") -> str:
     """A matplotlib figure as inline SVG markup (no XML prolog, no comments,
-    no date; ids salted so two runs give the same text), then closed."""
+    no date; ids salted so two runs give the same text, and prefixed with
+    ``prefix`` so figures sharing a page never share an id), then closed."""
     import matplotlib
 
     from chansim.report.figures import _pyplot
@@ -138,6 +139,8 @@ def svg(fig) -> str:
     finally:
         plt.close(fig)
     text = _SVG_COMMENT.sub("", _SVG_HEAD.sub("", buffer.getvalue()))
+    if prefix:
+        text = re.sub(r'(\bid="|href="#|url\(#)', lambda m: m.group(1) + prefix, text)
     # scale with the page: keep the drawing's aspect ratio through its viewBox
     return re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 role="img" class="figure"', text, count=1)
 
@@ -148,7 +151,7 @@ def _figures(result) -> dict[str, str]:
     out = {}
     for name in figures.FIGURES:
         try:
-            out[name] = svg(getattr(figures, name)(result))
+            out[name] = svg(getattr(figures, name)(result), prefix=f"{name}-")
         except Exception as exc:  # a figure that cannot be drawn must not cost the whole report  # noqa: BLE001
             out[name] = ""
             out[f"{name}_error"] = f"{type(exc).__name__}: {exc}"
@@ -212,34 +215,58 @@ def _breakdown(result, key: str, kpis: tuple[str, ...], currency: str) -> list[d
     return blocks
 
 
-def _occupancy_by_hour(result) -> dict[str, Any]:
-    """Occupancy of each pool by hour of day (busy attention ÷ time on the
-    floor), per strategy, pooled over days and replications."""
+#: The staffing-log column of slot-hours held, when the engine records it.
+HELD_SLOTS_COLUMN = "held_slot_s"
+
+
+def _by_hour(result) -> dict[str, Any]:
+    """Occupancy (busy attention ÷ time on the floor) and, when the staffing
+    log records held slots, slot utilisation (slots held ÷ slots staffed) of
+    each pool by hour of day, per strategy, pooled over days and replications."""
     log = result.log
     staffing = getattr(log, "staffing", None) if log is not None else None
     need = {"strategy", "pool", "hour_of_day", "staffed", "interval_s", "busy_s"}
     if staffing is None or not len(staffing) or not need <= set(staffing.columns):
-        return {"hours": [], "rows": []}
+        return {"hours": [], "grids": []}
     s = staffing[staffing["interval_start_s"].astype(float) + staffing["interval_s"].astype(float)
                  > result.scenario.warmup_s] if "interval_start_s" in staffing else staffing
-    floor = s["staffed"].astype(float) * s["interval_s"].astype(float) + (
-        s["overtime_s"].astype(float) if "overtime_s" in s else 0.0)
+    staffed_s = s["staffed"].astype(float) * s["interval_s"].astype(float)
     frame = pd.DataFrame({"strategy": s["strategy"].astype(str), "pool": s["pool"].astype(str),
-                          "hour": s["hour_of_day"].astype(int), "busy": s["busy_s"].astype(float), "floor": floor})
-    grouped = frame.groupby(["strategy", "pool", "hour"], sort=False)[["busy", "floor"]].sum()
-    rows = []
+                          "hour": s["hour_of_day"].astype(int), "busy": s["busy_s"].astype(float),
+                          "floor": staffed_s + (s["overtime_s"].astype(float) if "overtime_s" in s else 0.0),
+                          "staffed": staffed_s})
+    grids = [("occupancy", "busy", "floor", "Occupancy by hour of day (%)",
+              "Busy attention ÷ agent time on the floor in each hour of the day")]
+    if HELD_SLOTS_COLUMN in s:
+        frame["held"] = s[HELD_SLOTS_COLUMN].astype(float)
+        frame["slots"] = frame["staffed"] * [_concurrency(result, n, p) for n, p in zip(frame["strategy"],
+                                                                                      frame["pool"])]
+        grids.append(("slot_utilisation", "held", "slots", "Slot utilisation by hour of day (%)",
+                      "Slots held ÷ slots staffed (agents on shift × concurrency) in each hour of the day"))
+    grouped = frame.groupby(["strategy", "pool", "hour"], sort=False).sum(numeric_only=True)
     order = [st.name for st in result.strategies]
-    for (name, pool) in dict.fromkeys((a, b) for a, b, _ in grouped.index):
-        cells = []
-        for h in range(24):
-            busy, floor_s = grouped.loc[(name, pool, h)] if (name, pool, h) in grouped.index else (0.0, 0.0)
-            share = busy / floor_s if floor_s > 0 else None
-            cells.append({"text": "" if share is None else f"{100 * share:.0f}",
-                          "level": None if share is None else min(9, int(10 * min(share, 0.999)))})
-        rows.append({"strategy": name, "pool": pool, "cells": cells,
-                     "order": order.index(name) if name in order else len(order)})
-    rows.sort(key=lambda r: r["order"])
-    return {"hours": [f"{h:02d}" for h in range(24)], "rows": rows}
+    members = sorted(dict.fromkeys((a, b) for a, b, _ in grouped.index),
+                     key=lambda m: order.index(m[0]) if m[0] in order else len(order))
+    out = []
+    for key, top, bottom, title, note in grids:
+        rows = []
+        for name, pool in members:
+            cells = []
+            for h in range(24):
+                row = grouped.loc[(name, pool, h)] if (name, pool, h) in grouped.index else None
+                share = row[top] / row[bottom] if row is not None and row[bottom] > 0 else None
+                cells.append({"text": "" if share is None else f"{100 * share:.0f}",
+                              "level": None if share is None else min(9, int(10 * min(share, 0.999)))})
+            rows.append({"strategy": name, "pool": pool, "cells": cells})
+        out.append({"key": key, "title": title, "note": note, "rows": rows})
+    return {"hours": [f"{h:02d}" for h in range(24)], "grids": out}
+
+
+def _concurrency(result, strategy: str, pool: str) -> float:
+    try:
+        return float(result.scenario.for_strategy(strategy).pool(pool).concurrency)
+    except Exception:  # noqa: BLE001  a pool or strategy the scenario no longer has
+        return math.nan
 
 
 def _rate_cards(result) -> list[dict[str, Any]]:
@@ -341,7 +368,7 @@ def _context(result) -> dict[str, Any]:
         "comparison": _comparison(result, currency),
         "figures": _figures(result),
         "pools": _breakdown(result, "by_pool", POOL_KPIS, currency),
-        "by_hour": _occupancy_by_hour(result),
+        "by_hour": _by_hour(result),
         "segments": segments,
         "cards": _rate_cards(result),
         "limits": MODEL_LIMITS,
