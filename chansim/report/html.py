@@ -26,9 +26,10 @@ from chansim.errors import InputError, Problem
 from chansim.kpis.address import BREAKDOWNS
 from chansim.kpis.table import BY_KEY, KPI_KEYS
 from chansim.report.answer import SERVICE_GOAL, answer
+from chansim.report.formats import number, fmt, fmt_ci, fmt_diff
 
 __all__ = ["render_report", "write_report", "rebuild_report", "REPORT_FILE", "SECTIONS", "MODEL_LIMITS",
-           "environment", "fmt", "fmt_ci", "svg", "scenario_summary"]
+           "environment", "svg", "scenario_summary"]
 
 REPORT_FILE = "report.html"
 #: Section ids of a run report, in reading order.
@@ -56,66 +57,6 @@ SEGMENT_KPIS = ("contacts", "cost_per_issue", "cost_per_contact", "cost_total", 
 #: Comparison rows: what a director weighs first.
 _GROUP_ORDER = ("cost", "service", "quality", "staffing", "volume")
 _CONFIDENCE_RANK = {"unverified": 0, "reseller": 1, "official": 2}
-
-
-# ---------------------------------------------------------------- formatting
-def _num(value: Any) -> float | None:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(value) or math.isinf(value) else value
-
-
-def fmt(value: Any, key: str, currency: str = "") -> str:
-    """A KPI value formatted by its kind (KPI table); ``—`` when not measured."""
-    v = _num(value)
-    if v is None:
-        return "—"
-    kind = BY_KEY[key].kind if key in BY_KEY else ("hours" if key.endswith("_hours") else None)
-    if kind == "count":
-        return f"{v:,.0f}"
-    if kind == "money":
-        return (f"{currency} " if currency else "") + (f"{v:,.2f}" if abs(v) < 1000 else f"{v:,.0f}")
-    if kind == "share":
-        return f"{100 * v:.1f} %"
-    if kind == "seconds":
-        return f"{v:,.1f} s"
-    if kind == "score":
-        return f"{v:.2f}"
-    if kind == "hours":
-        return f"{v:,.1f}"
-    return f"{v:,.3g}"
-
-
-def fmt_ci(ci: Any, key: str) -> str:
-    """``± half-width`` in the KPI's unit (empty when there is none)."""
-    c = _num(ci)
-    if c is None or c == 0:
-        return ""
-    kind = BY_KEY[key].kind if key in BY_KEY else None
-    if kind == "share":
-        return f"± {100 * c:.1f}"
-    if kind == "count":
-        return f"± {c:,.0f}"
-    if kind in ("money", "score"):
-        return f"± {c:,.2f}" if abs(c) < 1000 else f"± {c:,.0f}"
-    return f"± {c:,.1f}"
-
-
-def fmt_diff(diff: Any, key: str) -> str:
-    """A signed difference in the KPI's unit (points for shares)."""
-    d = _num(diff)
-    if d is None:
-        return "—"
-    kind = BY_KEY[key].kind if key in BY_KEY else None
-    if kind == "share":
-        return f"{100 * d:+.1f} pts"
-    if kind == "seconds":
-        return f"{d:+,.1f} s"
-    if kind == "count":
-        return f"{d:+,.0f}"
-    return f"{d:+,.2f}"
 
 
 # ---------------------------------------------------------------- figures
@@ -169,12 +110,12 @@ def _comparison(result, currency: str) -> dict[str, Any]:
             diffs[row["strategy"], row["kpi"]] = row
     order = {group: i for i, group in enumerate(_GROUP_ORDER)}
     keys = sorted(KPI_KEYS, key=lambda k: order.get(BY_KEY[k].group, len(order)))  # stable: table order within
-    present = [k for k in keys if any(_num(s.kpis.get(k)) is not None for s in result.strategies)]
+    present = [k for k in keys if any(number(s.kpis.get(k)) is not None for s in result.strategies)]
     missing = [k for k in KPI_KEYS if k not in present]
     rows = []
     for key in present:
         kpi = BY_KEY[key]
-        values = [_num(s.kpis.get(key)) for s in result.strategies]
+        values = [number(s.kpis.get(key)) for s in result.strategies]
         ranked = [v for v in values if v is not None]
         best = None
         if kpi.sign and len(set(ranked)) > 1:
@@ -183,13 +124,13 @@ def _comparison(result, currency: str) -> dict[str, Any]:
         for s, v in zip(result.strategies, values):
             d = diffs.get((s.name, key))
             mark, verdict = "", ""
-            if d is not None and d.get("significant") and _num(d.get("diff")):
+            if d is not None and d.get("significant") and number(d.get("diff")):
                 mark = "▲" if d["diff"] > 0 else "▼"
                 verdict = ("better" if d["diff"] * kpi.sign > 0 else "worse") if kpi.sign else "changed"
             cells.append({"value": fmt(v, key, currency), "ci": fmt_ci(s.ci95.get(key), key),
                           "best": best is not None and v == best, "mark": mark, "verdict": verdict,
                           "diff": fmt_diff(d.get("diff"), key) if d else "",
-                          "p": "" if d is None or _num(d.get("p_value")) is None else f"p = {d['p_value']:.3f}"})
+                          "p": "" if d is None or number(d.get("p_value")) is None else f"p = {d['p_value']:.3f}"})
         rows.append({"key": key, "description": kpi.description, "direction": kpi.direction, "cells": cells})
     return {"rows": rows, "missing": missing, "baseline": names[0] if names else "",
             "paired": bool(diffs), "channels": _breakdown(result, "by_channel", CHANNEL_KPIS, currency)}
@@ -336,11 +277,11 @@ def _answer(result, currency: str) -> dict[str, Any]:
     chosen = result.strategy(a.strategy)
     out["cost"] = fmt(chosen.kpis.get(key), key, currency)
     out["service"] = fmt(chosen.kpis.get("service_level"), "service_level")
-    chosen_cost = _num(chosen.kpis.get(key))
+    chosen_cost = number(chosen.kpis.get(key))
     for s in result.strategies:
         if s.name == a.strategy:
             continue
-        other = _num(s.kpis.get(key))
+        other = number(s.kpis.get(key))
         saving = None if other is None or chosen_cost is None else other - chosen_cost
         out["others"].append({"name": s.name, "cost": fmt(other, key, currency),
                               "saving": "—" if saving is None else fmt(abs(saving), key, currency),

@@ -10,7 +10,8 @@ from typing import Any
 import pandas as pd
 
 from chansim.kpis.table import BY_KEY
-from chansim.report.html import environment, fmt, fmt_ci, scenario_summary, svg
+from chansim.report.formats import fmt, fmt_ci
+from chansim.report.html import environment, scenario_summary, svg
 
 __all__ = ["render_sweep_report", "render_staff_report", "stored_sweep_meta"]
 
