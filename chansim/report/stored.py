@@ -1,7 +1,7 @@
 """A run result read back from its ``--out`` folder, to rebuild its report.
 
 The folder holds the summary (``summary.json``), the resolved scenario
-(``scenario.yaml``), the per-replication KPIs (``replications.parquet``),
+(``scenario.yaml``), the per-replication KPIs (``replications.csv``),
 the cost lines and whatever event-log tables its log level kept. What is
 missing stays empty: the report shows "—" there rather than failing.
 """
@@ -19,7 +19,7 @@ from chansim.errors import InputError, Problem
 __all__ = ["load_run_dir", "REPLICATIONS_FILE"]
 
 #: The per-replication KPIs of a run (what significance tests pair).
-REPLICATIONS_FILE = "replications.parquet"
+REPLICATIONS_FILE = "replications.csv"
 
 
 def _frame(path: Path) -> pd.DataFrame | None:
@@ -78,7 +78,8 @@ def load_run_dir(folder: Path | str):
     labor = pd.DataFrame()
     if tables["staffing"] is not None and len(tables["staffing"]):
         labor = _labor(tables["staffing"], scenario, [s.name for s in strategies])
-    replication_kpis = _frame(folder / REPLICATIONS_FILE)
+    path = folder / REPLICATIONS_FILE
+    replication_kpis = pd.read_csv(path, dtype={"strategy": str}) if path.exists() else None
     costs = _frame(folder / "costs.parquet")
     return RunResult(
         scenario=scenario,

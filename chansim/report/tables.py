@@ -28,7 +28,7 @@ __all__ = ["to_json", "to_csv", "to_table", "write_run_files", "write_run_dir", 
 
 #: Files in an ``--out`` directory (the event-log tables only those its log level keeps).
 RUN_FILES = ("summary.json", "summary.csv", "scenario.yaml", "contacts.parquet", "messages.parquet",
-             "staffing.parquet", "costs.parquet", "replications.parquet", "report.html")
+             "staffing.parquet", "costs.parquet", "replications.csv", "report.html")
 #: The file that marks a directory as an earlier run result (safe to replace).
 RUN_MARKER = "summary.json"
 
@@ -145,7 +145,7 @@ def write_run_files(result: RunResult, folder: Path) -> None:
         for name in LOG_TABLES[result.log_level]:
             getattr(log, name).to_parquet(folder / f"{name}.parquet", index=False)
     result.costs.to_parquet(folder / "costs.parquet", index=False)
-    result.replication_kpis.to_parquet(folder / REPLICATIONS_FILE, index=False)
+    result.replication_kpis.to_csv(folder / REPLICATIONS_FILE, index=False)
     write_report(result, folder)
 
 
