@@ -178,13 +178,17 @@ def test_chansim_report_on_a_folder_without_a_result_exits_2(tmp_path):
 def test_nothing_is_cut_off(run, name):
     """Everything drawn (titles, legends below the axes, the note under the
     figure) lies within the figure at the size it is made, not only once
-    saved with a tight box."""
-    fig = getattr(figures, name)(run)
-    drawn = fig.get_tightbbox(renderer(fig))  # inches
-    page = fig.bbox_inches
-    tolerance = 0.02
-    assert drawn.x0 >= page.x0 - tolerance and drawn.y0 >= page.y0 - tolerance, (name, drawn, page)
-    assert drawn.x1 <= page.x1 + tolerance and drawn.y1 <= page.y1 + tolerance, (name, drawn, page)
+    saved with a tight box: with long names too."""
+    long = _rename(run, {"today": "today, as the contact center runs it " * 3,
+                         "more-phones": "three more agents on the phones " * 3},
+                   scenario_name="a retailer with a very long scenario name " * 6)
+    for result in (run, long):
+        fig = getattr(figures, name)(result)
+        drawn = fig.get_tightbbox(renderer(fig))  # inches
+        page = fig.bbox_inches
+        tolerance = 0.02
+        assert drawn.x0 >= page.x0 - tolerance and drawn.y0 >= page.y0 - tolerance, (name, drawn, page)
+        assert drawn.x1 <= page.x1 + tolerance and drawn.y1 <= page.y1 + tolerance, (name, drawn, page)
 
 
 def test_frontier_labels_never_overlap_even_for_near_identical_strategies(run):

@@ -116,6 +116,28 @@ def _money(currency: str) -> Callable[[float, Any], str]:
     return fmt
 
 
+def _legend_below(ax: "Axes", handles: list, texts: list[str], fontsize: float, below: float) -> None:
+    """A legend under the axes that fits the figure's width: long entries
+    wrapped, as many columns as fit."""
+    import textwrap
+
+    width_pt = ax.figure.get_figwidth() * 72
+    chars = max(12, int(width_pt / (fontsize * 0.62) * 0.45))  # an entry takes at most about half the width
+    texts = [textwrap.fill(t, chars) for t in texts]
+    longest = max((max(len(line) for line in t.splitlines()) for t in texts), default=1)
+    columns = max(1, min(len(texts), 5, int(width_pt * 0.95 // (longest * fontsize * 0.62 + 3 * fontsize))))
+    ax.legend(handles, texts, loc="upper center", bbox_to_anchor=(0.5, below), fontsize=fontsize, frameon=False,
+              ncols=columns)
+
+
+def _tick_names(ax: "Axes", names: list[str], fontsize: float = 10.5) -> list[str]:
+    """Category names wrapped to the width each one has on the x axis."""
+    import textwrap
+
+    slot_pt = ax.figure.get_figwidth() * 72 * 0.85 / max(len(names), 1)
+    return [textwrap.fill(n, max(6, int(slot_pt / (fontsize * 0.62)))) for n in names]
+
+
 # ---------------------------------------------------------------- frontier
 def _quality(result: "RunResult") -> tuple[str, float, str, str, tuple[float, float]]:
     """(KPI, scale, axis label, word, bounds) of the quality axis: CSAT when
@@ -220,8 +242,7 @@ def frontier(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
 def _frontier_legend(ax: "Axes") -> None:
     handles, texts = ax.get_legend_handles_labels()
     if handles:
-        ax.legend(handles, texts, loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8.5, frameon=False,
-                  ncols=1 if len(handles) > 2 else len(handles))
+        _legend_below(ax, handles, texts, 8.5, -0.12)
 
 
 def _place_frontier_labels(ax: "Axes", labels: list, fixed) -> None:
@@ -356,7 +377,7 @@ def cost_breakdown(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
                 text, (x[i] + width / 2, centre), xytext=(6, 0), textcoords="offset points", fontsize=8.5,
                 color=color, fontweight="bold", va="center", ha="left",
                 arrowprops={"arrowstyle": "-", "color": color, "lw": 0.8, "shrinkA": 0, "shrinkB": 0}))
-    ax.set_xticks(x, names, fontsize=10.5)
+    ax.set_xticks(x, _tick_names(ax, names), fontsize=10.5)
     ax.set_xlim(-0.6, len(names) - 0.4 + (0.25 if any(thin) else 0.0))
     ax.set_ylim(0, top * 1.25 if top > 0 else 1)
     import matplotlib.ticker as mticker
@@ -367,7 +388,7 @@ def cost_breakdown(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
     ax.grid(True, axis="y", alpha=0.3)
     ax.set_axisbelow(True)
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), fontsize=8.5, ncols=2, frameon=False)
+        _legend_below(ax, *ax.get_legend_handles_labels(), 8.5, -0.1)
     if ax.figure is fig and len(fig.axes) == 1:
         _footer(fig, result, "Mean over replications (total ± 95 % CI). Channel fees include the provider markup; "
                 "agents' cost is split over every contact, handled or not.")
@@ -468,8 +489,7 @@ def service_by_hour(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
             ax.plot(sub["hour"], 100 * sub["service_level"], "-o", ms=4, lw=2.2, color=colors[name], label=name)
         handles, labels = ax.get_legend_handles_labels()
         vh, vl = volume.get_legend_handles_labels()
-        ax.legend(handles + vh, labels + vl, loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=9,
-                  frameon=False, ncols=min(5, len(handles) + 1))
+        _legend_below(ax, handles + vh, labels + vl, 9, -0.13)
     import matplotlib.ticker as mticker
 
     ax.set_xlim(-0.6, 23.6)
@@ -544,7 +564,7 @@ def occupancy_by_pool(result: "RunResult", ax: "Axes | None" = None) -> "Figure"
                 ax.text(p, v + e + 1.2, f"{v:.0f} %", ha="center", va="bottom", fontsize=9)
     import matplotlib.ticker as mticker
 
-    ax.set_xticks(x, [f"{p} team" for p in pools], fontsize=10.5)
+    ax.set_xticks(x, _tick_names(ax, [f"{p} team" for p in pools]), fontsize=10.5)
     ax.set_ylim(0, 110)
     ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _p: f"{v:.0f} %"))
     ax.set_ylabel("Occupancy (% of time on the floor\nspent working on customers)")
@@ -552,8 +572,7 @@ def occupancy_by_pool(result: "RunResult", ax: "Axes | None" = None) -> "Figure"
     ax.grid(True, axis="y", alpha=0.3)
     ax.set_axisbelow(True)
     if names:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), fontsize=9.5, ncols=min(len(names), 5),
-                  frameon=False)
+        _legend_below(ax, *ax.get_legend_handles_labels(), 9.5, -0.08)
     else:
         ax.text(0.5, 0.5, "no staffing recorded", transform=ax.transAxes, ha="center", va="center", color="#777777")
     if ax.figure is fig and len(fig.axes) == 1:
