@@ -123,7 +123,7 @@ class RunResult:
     def plot(self):
         """Figures for notebooks: ``result.plot.frontier()``, ``.cost_breakdown()``,
         ``.service_by_hour()``, ``.occupancy_by_pool()`` (matplotlib Figures)."""
-        from chansim.plots import PlotAccessor  # matplotlib loads only when a figure is asked for
+        from chansim.report.figures import PlotAccessor  # matplotlib loads only when a figure is asked for
 
         return PlotAccessor(self)
 

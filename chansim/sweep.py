@@ -53,7 +53,7 @@ __all__ = ["sweep", "parse_axis", "parse_axes", "grid", "MAX_POINTS", "kpi_colum
            "write_sweep_dir", "check_sweep_dir", "SWEEP_FILES"]
 
 #: Files in a ``chansim sweep --out`` directory.
-SWEEP_FILES = ("sweep.csv", "sweep.json", "sweep.png", "sweep.svg")
+SWEEP_FILES = ("sweep.csv", "sweep.json", "sweep.png", "sweep.svg", "report.html")
 
 #: Largest grid ``sweep`` accepts (a typo like ``0..10000`` should not run for a day).
 MAX_POINTS = 10_000
@@ -359,12 +359,17 @@ def check_sweep_dir(out: Path) -> None:
 
 
 def write_sweep_dir(frame: pd.DataFrame, out: Path, kpi: str, *, title: str = "", currency: str = "") -> Path:
-    """Write ``sweep.csv``, ``sweep.json`` and the figure (``sweep.png``,
-    ``sweep.svg``) into ``out``, whole or not at all (see :mod:`chansim.outdir`)."""
+    """Write ``sweep.csv``, ``sweep.json``, the figure (``sweep.png``,
+    ``sweep.svg``) and ``report.html`` into ``out``, whole or not at all (see :mod:`chansim.outdir`)."""
     with outdir.staged_dir(out, SWEEP_MARKER, "chansim sweep") as folder:
         frame.to_csv(folder / "sweep.csv", index=False)
         (folder / "sweep.json").write_text(rows_json(frame) + "\n", encoding="utf-8")
         fig = plot(frame, kpi, title=title, currency=currency)
         fig.savefig(folder / "sweep.png", dpi=120)
         fig.savefig(folder / "sweep.svg")
+        from chansim.report.html import REPORT_FILE
+        from chansim.report.study_pages import render_sweep_report
+
+        (folder / REPORT_FILE).write_text(render_sweep_report(frame, kpi, fig, title=title, currency=currency),
+                                          encoding="utf-8")
     return Path(out)

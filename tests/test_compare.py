@@ -252,7 +252,7 @@ def small_result():
 
 
 def test_plot_accessor_returns_labelled_figures(small_result):
-    from chansim.plots import PlotAccessor, cost_components
+    from chansim.report.figures import PlotAccessor, cost_components
 
     plot = PlotAccessor(small_result)
     for name in ("frontier", "cost_breakdown", "service_by_hour", "occupancy_by_pool"):
@@ -275,7 +275,7 @@ def test_plot_accessor_returns_labelled_figures(small_result):
 def test_frontier_falls_back_to_service_level_and_says_so(small_result):
     from dataclasses import replace
 
-    from chansim.plots import frontier
+    from chansim.report.figures import frontier
 
     blind = [replace(s, kpis={**s.kpis, "csat": None}) for s in small_result.strategies]
     fake_result = replace(small_result, strategies=blind)
@@ -288,7 +288,7 @@ def test_frontier_falls_back_to_service_level_and_says_so(small_result):
 def test_figures_without_an_event_log_still_draw(small_result, tmp_path):
     from dataclasses import replace
 
-    from chansim.plots import save_figures
+    from chansim.report.figures import save_figures
 
     paths = save_figures(replace(small_result, log=None), tmp_path / "figs")
     assert len(paths) == 8 and all(p.stat().st_size > 0 for p in paths)

@@ -22,6 +22,7 @@ from chansim.cli import sweep as _sweep  # noqa: E402,F401  isort: skip
 from chansim.cli import check as _check  # noqa: E402,F401  isort: skip
 from chansim.cli import optimize as _optimize  # noqa: E402,F401  isort: skip
 from chansim.cli import fit as _fit  # noqa: E402,F401  isort: skip
+from chansim.cli import report as _report  # noqa: E402,F401  isort: skip
 from chansim.errors import InputError
 
 __all__ = ["app", "main"]

@@ -216,13 +216,14 @@ def write_compare_dir(result: RunResult, out: Path) -> Path:
     temporary directory beside ``out`` and renamed into place at the end, so a
     crash never leaves a half-written result; an earlier chansim result at
     ``out`` is replaced only once the new one is complete."""
-    from chansim import outdir, plots, report
+    from chansim import outdir, report
+    from chansim.report import figures
 
     with outdir.staged_dir(out, report.RUN_MARKER) as folder:
         report.write_run_files(result, folder)
         (folder / "comparison.json").write_text(to_json(result) + "\n", encoding="utf-8")
         (folder / "comparison.csv").write_text(to_csv(result), encoding="utf-8")
-        plots.save_figures(result, folder)
+        figures.save_figures(result, folder)
     return Path(out)
 
 
@@ -242,7 +243,7 @@ def compare(
     out: Annotated[
         Optional[Path],
         typer.Option("--out", help="Write what run --out writes, plus comparison.json/.csv and the figures "
-                     "(frontier, cost_breakdown, service_by_hour, occupancy_by_pool; PNG and SVG)."),
+                     "(frontier, cost_breakdown, service_by_hour, occupancy_by_pool; PNG and SVG); report.html is the page to read."),
     ] = None,
     workers: WorkersOpt = None,
     executor: ExecutorOpt = ExecutorKind.processes,

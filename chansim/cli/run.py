@@ -51,7 +51,7 @@ def run(
     format_: FormatOpt = Format.table,
     out: Annotated[
         Optional[Path],
-        typer.Option("--out", help="Write summary.json/.csv, the resolved scenario and the event log (Parquet) here."),
+        typer.Option("--out", help="Write summary.json/.csv, the resolved scenario, the event log (Parquet) and report.html here."),
     ] = None,
     log: Annotated[
         LogLevel,

@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -68,6 +69,9 @@ def staff(
     scheduler: SchedulerOpt = None,
     set_: SetOpt = None,
     format_: Annotated[StaffFormat, typer.Option("--format", "-f", help="Output format.")] = StaffFormat.table,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", help="Write staffing.json (the JSON document) and report.html here.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
 ) -> None:
     """Find the smallest roster of each pool meeting every target, by simulation: the pool's own roster scaled
@@ -76,6 +80,7 @@ def staff(
     A target must hold at the pessimistic end of the 95 % CI (mean − ci95 for ≥, mean + ci95 for ≤)."""
     from chansim.report import jsonable
     from chansim.studies.staffing import find_staffing, parse_target
+    from chansim.studies.staffing_files import check_staff_dir, write_staff_dir
 
     status = None
     try:
@@ -88,6 +93,8 @@ def staff(
                              "and --shifts")
         targets = [parse_target(t) for t in target]
         loaded = load(scenario, overrides(set_))
+        if out is not None:
+            check_staff_dir(out)
         if not quiet and sys.stderr.isatty():
             status = stderr.status("searching…")
             status.start()
@@ -107,6 +114,8 @@ def staff(
         result = find_staffing(loaded, pool, targets, strategy=strategy, per_interval=per_interval or per_hour,
                                shifts=shifts, interval_minutes=interval, replications=replications, workers=workers,
                                executor=executor.value, scheduler=scheduler, progress=progress)
+        if out is not None:
+            write_staff_dir(result, loaded, out)
     except InputError as exc:
         if status is not None:
             status.stop()
@@ -116,8 +125,10 @@ def staff(
         status.stop()
     if format_ is StaffFormat.json:
         print(json.dumps(jsonable(result.to_dict()), indent=2, allow_nan=False))
-        return
-    stdout.print(_table(result))
+    else:
+        stdout.print(_table(result))
+    if out is not None and not quiet:
+        stderr.print(f"wrote {out}", highlight=False, markup=False)
 
 
 def _duration(seconds: float) -> str:

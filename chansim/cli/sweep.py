@@ -51,7 +51,7 @@ def sweep(
     scheduler: SchedulerOpt = None,
     format_: FormatOpt = Format.table,
     out: Annotated[
-        Optional[Path], typer.Option("--out", help="Write sweep.csv, sweep.json and a figure (sweep.png, sweep.svg) here.")
+        Optional[Path], typer.Option("--out", help="Write sweep.csv, sweep.json, a figure (sweep.png, sweep.svg) and report.html here.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:

@@ -104,13 +104,9 @@ def _footer(fig: "Figure", result: "RunResult", note: str = "") -> None:
     made = (f"{s.name}: {s.days:g} {days} × {result.replications} {reps} (seed {result.seed}), "
             f"chansim {result.version}")
     width = int(fig.get_figwidth() * 19)  # characters of 7.5 pt text per inch, roughly
-    lines = textwrap.wrap(note, width) + [made] if note else [made]
-    fig.text(0.01, 0.005, "\n".join(lines), fontsize=7.5, color="#555555", ha="left", va="bottom")
-    engine = fig.get_layout_engine()
-    if engine is not None and hasattr(engine, "set"):
-        # constrained layout keeps room for the axes' decorations only: keep a band for the note
-        bottom = 0.015 + 0.03 * len(lines) * 5.6 / fig.get_figheight()
-        engine.set(rect=(0, bottom, 1, 1 - bottom))
+    lines = (textwrap.wrap(note, width) if note else []) + textwrap.wrap(made, width)
+    # a figure-level label: the layout engine keeps room for it below everything else (legends included)
+    fig.supxlabel("\n".join(lines), x=0.01, ha="left", fontsize=7.5, color="#555555", linespacing=1.3)
 
 
 def _money(currency: str) -> Callable[[float, Any], str]:
@@ -118,6 +114,28 @@ def _money(currency: str) -> Callable[[float, Any], str]:
         return f"{x:,.2f}" if abs(x) < 100 else f"{x:,.0f}"
 
     return fmt
+
+
+def _legend_below(ax: "Axes", handles: list, texts: list[str], fontsize: float, below: float) -> None:
+    """A legend under the axes that fits the figure's width: long entries
+    wrapped, as many columns as fit."""
+    import textwrap
+
+    width_pt = ax.figure.get_figwidth() * 72
+    chars = max(12, int(width_pt / (fontsize * 0.62) * 0.45))  # an entry takes at most about half the width
+    texts = [textwrap.fill(t, chars) for t in texts]
+    longest = max((max(len(line) for line in t.splitlines()) for t in texts), default=1)
+    columns = max(1, min(len(texts), 5, int(width_pt * 0.95 // (longest * fontsize * 0.62 + 3 * fontsize))))
+    ax.legend(handles, texts, loc="upper center", bbox_to_anchor=(0.5, below), fontsize=fontsize, frameon=False,
+              ncols=columns)
+
+
+def _tick_names(ax: "Axes", names: list[str], fontsize: float = 10.5) -> list[str]:
+    """Category names wrapped to the width each one has on the x axis."""
+    import textwrap
+
+    slot_pt = ax.figure.get_figwidth() * 72 * 0.85 / max(len(names), 1)
+    return [textwrap.fill(n, max(6, int(slot_pt / (fontsize * 0.62)))) for n in names]
 
 
 # ---------------------------------------------------------------- frontier
@@ -137,19 +155,30 @@ def _clipped(value: float, half: float, bounds: tuple[float, float]) -> tuple[fl
     return max(0.0, value - max(lo, value - half)), max(0.0, min(hi, value + half) - value)
 
 
+def _cost_key(result: "RunResult") -> tuple[str, str]:
+    """(KPI, words) of the cost axis: cost per issue when measured, else per contact."""
+    if any(not math.isnan(_num(s.kpis.get("cost_per_issue"))) for s in result.strategies):
+        return "cost_per_issue", "Cost per issue"
+    return "cost_per_contact", "Cost per contact"
+
+
 def frontier(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
-    """Cost per contact (x) against CSAT (y; service level when CSAT is not
-    measured), one labelled point per strategy with 95 % CI whiskers both
-    ways. The Pareto frontier (no other strategy both cheaper and better) is
-    drawn as a line; dominated strategies are grey."""
+    """Cost per issue (x; per contact when issues are not counted) against
+    CSAT (y; service level when CSAT is not measured), one labelled point per
+    strategy with 95 % CI whiskers both ways. The Pareto frontier (no other
+    strategy both cheaper and better) is drawn as a line; dominated
+    strategies are grey. Labels never overlap one another or a point: each
+    takes the first clear place around its point, and a label with no clear
+    place becomes a number explained in the legend."""
     fig, ax = _axes(ax)
     currency = result.scenario.currency
+    cost_key, cost_words = _cost_key(result)
     key, scale, ylabel, word, bounds = _quality(result)
     colors = _colors(result)
     points = {}
     for s in result.strategies:
-        x, y = _num(s.kpis.get("cost_per_contact")), _num(s.kpis.get(key)) * scale
-        xe, ye = _num(s.ci95.get("cost_per_contact")), _num(s.ci95.get(key)) * scale
+        x, y = _num(s.kpis.get(cost_key)), _num(s.kpis.get(key)) * scale
+        xe, ye = _num(s.ci95.get(cost_key)), _num(s.ci95.get(key)) * scale
         points[s.name] = (x, y, 0.0 if math.isnan(xe) else xe, 0.0 if math.isnan(ye) else ye)
     front = pareto_front({n: (p[0], p[1]) for n, p in points.items()})
     if len(front) >= 2:
@@ -158,8 +187,10 @@ def frontier(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
         ax.plot(fx, fy, "-", color=_FRONT, lw=2.5, alpha=0.55, zorder=1,
                 label="Best trade-offs (Pareto frontier)")
     plotted = [(n, p) for n, p in points.items() if not (math.isnan(p[0]) or math.isnan(p[1]))]
+    plotted.sort(key=lambda item: item[0] not in front)  # frontier strategies get the first pick of places
     any_dominated = False
     quality_text = (lambda v: f"{v:.0f} %") if scale == 100.0 else (lambda v: f"CSAT {v:.2f}")
+    labels = []
     for name, (x, y, xe, ye) in plotted:
         on_front = name in front
         color = colors[name] if on_front else _GREY
@@ -167,16 +198,16 @@ def frontier(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
         below, above = _clipped(y, ye, bounds)
         ax.errorbar(x, y, xerr=xe, yerr=[[below], [above]], fmt="o", ms=10 if on_front else 8, color=color,
                     ecolor=color, elinewidth=1.4, capsize=4, zorder=3, mec="white", mew=1.2)
-        ax.annotate(name + ("" if on_front else "  (dominated)"), (x, y), xytext=(9, 8), textcoords="offset points",
-                    fontsize=10.5, fontweight="bold" if on_front else "normal",
-                    color="#222222" if on_front else "#777777", zorder=4, bbox=_LABEL_BOX)
-        ax.annotate(f"{currency} {_money(currency)(x)} · {quality_text(y)}", (x, y), xytext=(9, -6),
-                    textcoords="offset points", va="top", fontsize=8.5, color="#444444" if on_front else "#888888",
-                    zorder=4, bbox=_LABEL_BOX)
+        text = (f"{name}{'' if on_front else '  (dominated)'}\n"
+                f"{currency} {_money(currency)(x)} · {quality_text(y)}")
+        label = ax.annotate(text, (x, y), xytext=(10, 4), textcoords="offset points", fontsize=9.5,
+                            color="#222222" if on_front else "#777777", zorder=4, bbox=_LABEL_BOX,
+                            linespacing=1.25)
+        labels.append((name, (x, y), label))
     if any_dominated:
         ax.plot([], [], "o", color=_GREY, label="Dominated: another strategy is cheaper and at least as good")
     if not plotted:
-        ax.text(0.5, 0.5, "no strategy has both a cost per contact and a " + word, transform=ax.transAxes,
+        ax.text(0.5, 0.5, f"no strategy has both a {cost_words.lower()} and a " + word, transform=ax.transAxes,
                 ha="center", va="center", color="#777777")
     # room for the labels
     if plotted:
@@ -187,26 +218,57 @@ def frontier(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
             ys += [p[1] - below, p[1] + above]
         xspan = (max(xs) - min(xs)) or max(abs(max(xs)) * 0.05, 0.01)
         yspan = (max(ys) - min(ys)) or max(abs(max(ys)) * 0.05, 0.5)
-        ax.set_xlim(min(xs) - 0.15 * xspan, max(xs) + 0.45 * xspan)
-        ax.set_ylim(min(ys) - 0.15 * yspan, max(ys) + 0.25 * yspan)
-    ax.text(0.015, 0.975, "better: cheaper ← and higher ↑", transform=ax.transAxes, ha="left", va="top",
-            fontsize=9, color=_FRONT, fontstyle="italic")
+        ax.set_xlim(min(xs) - 0.3 * xspan, max(xs) + 0.45 * xspan)
+        ax.set_ylim(min(ys) - 0.25 * yspan, max(ys) + 0.3 * yspan)
+    better = ax.text(0.015, 0.975, "better: cheaper ← and higher ↑", transform=ax.transAxes, ha="left", va="top",
+                     fontsize=9, color=_FRONT, fontstyle="italic")
     import matplotlib.ticker as mticker
 
     ax.xaxis.set_major_formatter(mticker.FuncFormatter(_money(currency)))
     if scale == 100.0:
         ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _p: f"{v:.0f} %"))
-    ax.set_xlabel(f"Cost per contact ({currency}: agents + channel fees + bot)")
+    ax.set_xlabel(f"{cost_words} ({currency}: agents + channel fees + bot)")
     ax.set_ylabel(ylabel)
     ax.set_title(f"Which strategy gives the best {word} for its cost?", fontsize=13, fontweight="bold", loc="left")
     ax.grid(True, alpha=0.3)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="best", fontsize=8.5, framealpha=0.9)
     if ax.figure is fig and len(fig.axes) == 1:
         _footer(fig, result, "Points: mean over replications; whiskers: 95 % confidence interval of each strategy. "
                 "Strategies meet the same customers, so a difference can be significant even where whiskers "
-                "overlap: see chansim compare.")
+                "overlap: see the paired differences of chansim compare.")
+    _place_frontier_labels(ax, labels, better)
     return fig
+
+
+def _frontier_legend(ax: "Axes") -> None:
+    handles, texts = ax.get_legend_handles_labels()
+    if handles:
+        _legend_below(ax, handles, texts, 8.5, -0.12)
+
+
+def _place_frontier_labels(ax: "Axes", labels: list, fixed) -> None:
+    """Put every label where it overlaps no other label and no point; labels
+    with no clear place become numbers with a key in the legend."""
+    from chansim.report import labels as placing
+
+    _frontier_legend(ax)
+    keyed: list = []
+    for _attempt in range(2):
+        rend = placing.renderer(ax.figure)
+        size = rend.points_to_pixels(7.0)
+        taken = [placing.box(fixed, rend)]
+        for _, (x, y), _label in labels:
+            cx, cy = ax.transData.transform((x, y))
+            taken.append(type(taken[0]).from_bounds(cx - size, cy - size, 2 * size, 2 * size))
+        failed = [(name, xy, label) for name, xy, label in labels if not placing.place(ax, label, taken, rend)]
+        if not failed:
+            return
+        for number, (name, _xy, label) in enumerate(failed, start=len(keyed) + 1):
+            key_text = label.get_text().replace("\n", ": ", 1)
+            label.set_text(str(number))
+            label.set_fontweight("bold")
+            ax.plot([], [], " ", label=f"{number} = {key_text}")
+            keyed.append(name)
+        _frontier_legend(ax)
 
 
 # ---------------------------------------------------------------- cost breakdown
@@ -287,6 +349,7 @@ def cost_breakdown(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
     top = float(totals.max()) if totals.size else 1.0
     width = 0.6 if len(names) > 1 else 0.4
     thin: list[list[tuple[float, str, str]]] = [[] for _ in names]  # per bar: (centre, text, colour)
+    in_bar: list = []
     for part in ["labor", "telephony", "messaging", "bot"]:
         values = parts[part].to_numpy(dtype=float) if len(parts) else np.zeros(0)
         if not values.size or not np.any(values > 0):
@@ -295,28 +358,28 @@ def cost_breakdown(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
                edgecolor="white", linewidth=0.8)
         for i, v in enumerate(values):
             if v >= 0.07 * top:  # the part holds its own label
-                ax.text(x[i], bottom[i] + v / 2, _money(currency)(v), ha="center", va="center", fontsize=9,
-                        color="white", fontweight="bold")
+                in_bar.append(ax.text(x[i], bottom[i] + v / 2, _money(currency)(v), ha="center", va="center", fontsize=9,
+                        color="white", fontweight="bold"))
             elif v > 0:  # a thin part: label it beside the bar
                 thin[i].append((bottom[i] + v / 2, _money(currency)(v), _COMPONENT_COLORS[part]))
         bottom = bottom + values
-    gap = 0.045 * top
-    for i, labels_i in enumerate(thin):
-        placed = -math.inf
-        for centre, text, color in sorted(labels_i):
-            y = max(centre, placed + gap)
-            placed = y
-            ax.annotate(text, (x[i] + width / 2, centre), xytext=(x[i] + width / 2 + 0.04, y), fontsize=8.5,
-                        color=color, fontweight="bold", va="center", ha="left",
-                        arrowprops={"arrowstyle": "-", "color": color, "lw": 0.8, "shrinkA": 0, "shrinkB": 0})
     kpi = {s.name: s for s in result.strategies}
+    totals_text = []
     for i, name in enumerate(names):
         ci = _num(kpi[name].ci95.get("cost_per_contact"))
-        text = f"{currency} {_money(currency)(totals[i])}" + ("" if math.isnan(ci) else f" ± {_money(currency)(ci)}")
-        ax.text(x[i], totals[i] + 0.015 * top, text, ha="center", va="bottom", fontsize=10.5, fontweight="bold")
-    ax.set_xticks(x, names, fontsize=10.5)
+        text = f"{currency} {_money(currency)(totals[i])}" + ("" if math.isnan(ci) else f"\n± {_money(currency)(ci)}")
+        totals_text.append(ax.annotate(text, (x[i], totals[i]), xytext=(0, 3), textcoords="offset points",
+                                       ha="center", va="bottom", fontsize=10, fontweight="bold", linespacing=1.1))
+    thin_text = []
+    for i, labels_i in enumerate(thin):
+        for centre, text, color in sorted(labels_i):
+            thin_text.append(ax.annotate(
+                text, (x[i] + width / 2, centre), xytext=(6, 0), textcoords="offset points", fontsize=8.5,
+                color=color, fontweight="bold", va="center", ha="left",
+                arrowprops={"arrowstyle": "-", "color": color, "lw": 0.8, "shrinkA": 0, "shrinkB": 0}))
+    ax.set_xticks(x, _tick_names(ax, names), fontsize=10.5)
     ax.set_xlim(-0.6, len(names) - 0.4 + (0.25 if any(thin) else 0.0))
-    ax.set_ylim(0, top * 1.32 if top > 0 else 1)
+    ax.set_ylim(0, top * 1.25 if top > 0 else 1)
     import matplotlib.ticker as mticker
 
     ax.yaxis.set_major_formatter(mticker.FuncFormatter(_money(currency)))
@@ -325,11 +388,33 @@ def cost_breakdown(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
     ax.grid(True, axis="y", alpha=0.3)
     ax.set_axisbelow(True)
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper left", fontsize=8.5, ncols=2, framealpha=0.9)
+        _legend_below(ax, *ax.get_legend_handles_labels(), 8.5, -0.1)
     if ax.figure is fig and len(fig.axes) == 1:
         _footer(fig, result, "Mean over replications (total ± 95 % CI). Channel fees include the provider markup; "
                 "agents' cost is split over every contact, handled or not.")
+    _unclutter_costs(ax, in_bar, totals_text, thin_text)
     return fig
+
+
+def _unclutter_costs(ax: "Axes", fixed: list, totals: list, beside: list) -> None:
+    """Value labels that never collide: labels inside the bars stay; totals
+    and the labels of thin parts move up until clear of every label placed
+    before them, and the axis grows until they all fit under its top."""
+    from chansim.report import labels as placing
+
+    for _attempt in range(6):
+        for label, start in zip(totals + beside, [(0, 3)] * len(totals) + [(6, 0)] * len(beside)):
+            label.set_position(start)
+        rend = placing.renderer(ax.figure)
+        taken = [placing.box(t, rend) for t in fixed]
+        for label in totals + beside:
+            placing.stack(label, taken, rend)
+        top = ax.get_window_extent(rend).y1
+        highest = max((placing.box(t, rend).y1 for t in totals + beside), default=top)
+        if highest <= top:
+            return
+        lo, hi = ax.get_ylim()
+        ax.set_ylim(lo, hi + (hi - lo) * 0.25)
 
 
 # ---------------------------------------------------------------- service by hour
@@ -404,8 +489,7 @@ def service_by_hour(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
             ax.plot(sub["hour"], 100 * sub["service_level"], "-o", ms=4, lw=2.2, color=colors[name], label=name)
         handles, labels = ax.get_legend_handles_labels()
         vh, vl = volume.get_legend_handles_labels()
-        ax.legend(handles + vh, labels + vl, loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=9,
-                  frameon=False, ncols=min(5, len(handles) + 1))
+        _legend_below(ax, handles + vh, labels + vl, 9, -0.13)
     import matplotlib.ticker as mticker
 
     ax.set_xlim(-0.6, 23.6)
@@ -480,7 +564,7 @@ def occupancy_by_pool(result: "RunResult", ax: "Axes | None" = None) -> "Figure"
                 ax.text(p, v + e + 1.2, f"{v:.0f} %", ha="center", va="bottom", fontsize=9)
     import matplotlib.ticker as mticker
 
-    ax.set_xticks(x, [f"{p} team" for p in pools], fontsize=10.5)
+    ax.set_xticks(x, _tick_names(ax, [f"{p} team" for p in pools]), fontsize=10.5)
     ax.set_ylim(0, 110)
     ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _p: f"{v:.0f} %"))
     ax.set_ylabel("Occupancy (% of time on the floor\nspent working on customers)")
@@ -488,8 +572,7 @@ def occupancy_by_pool(result: "RunResult", ax: "Axes | None" = None) -> "Figure"
     ax.grid(True, axis="y", alpha=0.3)
     ax.set_axisbelow(True)
     if names:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), fontsize=9.5, ncols=min(len(names), 5),
-                  frameon=False)
+        _legend_below(ax, *ax.get_legend_handles_labels(), 9.5, -0.08)
     else:
         ax.text(0.5, 0.5, "no staffing recorded", transform=ax.transAxes, ha="center", va="center", color="#777777")
     if ax.figure is fig and len(fig.axes) == 1:
@@ -524,7 +607,7 @@ def save_figures(result: "RunResult", out_dir: Path | str, formats: tuple[str, .
                 for fmt in formats:
                     path = out / f"{name}.{fmt}"
                     metadata = {"Date": None} if fmt in ("svg", "pdf") else {"Software": None} if fmt == "png" else None
-                    fig.savefig(path, format=fmt, dpi=150, metadata=metadata)
+                    fig.savefig(path, format=fmt, dpi=150, metadata=metadata, bbox_inches="tight", pad_inches=0.15)
                     written.append(path)
             finally:
                 plt.close(fig)

@@ -21,13 +21,15 @@ from chansim import outdir
 from chansim.experiment import LOG_TABLES, RunResult, log_level, simulate
 from chansim.kpis.address import breakdown_table
 from chansim.kpis.table import KPI_KEYS, kind_of
+from chansim.report.html import write_report
+from chansim.report.stored import REPLICATIONS_FILE
 
 __all__ = ["to_json", "to_csv", "to_table", "write_run_files", "write_run_dir", "simulate_to_dir", "check_out_dir",
            "jsonable", "RUN_FILES", "RUN_MARKER"]
 
 #: Files in an ``--out`` directory (the event-log tables only those its log level keeps).
 RUN_FILES = ("summary.json", "summary.csv", "scenario.yaml", "contacts.parquet", "messages.parquet",
-             "staffing.parquet", "costs.parquet")
+             "staffing.parquet", "costs.parquet", "replications.csv", "report.html")
 #: The file that marks a directory as an earlier run result (safe to replace).
 RUN_MARKER = "summary.json"
 
@@ -130,7 +132,8 @@ def check_out_dir(out: Path) -> None:
 
 
 def write_run_files(result: RunResult, folder: Path) -> None:
-    """Write every result file of a run into ``folder``: the event-log tables
+    """Write every result file of a run into ``folder``: the per-replication
+    KPIs, the HTML report (``report.html``), the event-log tables
     of its log level from ``result.log`` (when the log was streamed there
     instead, ``result.log`` is None and they are already written)."""
     folder = Path(folder)
@@ -143,6 +146,8 @@ def write_run_files(result: RunResult, folder: Path) -> None:
         for name in LOG_TABLES[result.log_level]:
             getattr(log, name).to_parquet(folder / f"{name}.parquet", index=False)
     result.costs.to_parquet(folder / "costs.parquet", index=False)
+    result.replication_kpis.to_csv(folder / REPLICATIONS_FILE, index=False)
+    write_report(result, folder)
 
 
 def write_run_dir(result: RunResult, out: Path) -> Path:

@@ -1,0 +1,72 @@
+"""KPI values for people, formatted by the kind the KPI table gives them
+(:mod:`chansim.kpis.table`): counts with separators, money with two
+decimals, shares as percentages, times in seconds; ``—`` when not measured."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from chansim.kpis.table import kind_of
+
+__all__ = ["fmt", "fmt_ci", "fmt_diff", "number"]
+
+
+def number(value: Any) -> float | None:
+    """A finite float, or None (not a number, NaN, infinite)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(value) or math.isinf(value) else value
+
+
+def fmt(value: Any, key: str, currency: str = "") -> str:
+    """A KPI value formatted by its kind (KPI table); ``—`` when not measured."""
+    v = number(value)
+    if v is None:
+        return "—"
+    kind = kind_of(key) or ("hours" if key.endswith("_hours") else None)
+    if kind == "count":
+        return f"{v:,.0f}"
+    if kind == "money":
+        return (f"{currency} " if currency else "") + (f"{v:,.2f}" if abs(v) < 1000 else f"{v:,.0f}")
+    if kind == "share":
+        return f"{100 * v:.1f} %"
+    if kind == "seconds":
+        return f"{v:,.1f} s"
+    if kind == "score":
+        return f"{v:.2f}"
+    if kind == "hours":
+        return f"{v:,.1f}"
+    return f"{v:,.3g}"
+
+
+def fmt_ci(ci: Any, key: str) -> str:
+    """``± half-width`` in the KPI's unit (empty when there is none)."""
+    c = number(ci)
+    if c is None or c == 0:
+        return ""
+    kind = kind_of(key)
+    if kind == "share":
+        return f"± {100 * c:.1f}"
+    if kind == "count":
+        return f"± {c:,.0f}"
+    if kind in ("money", "score"):
+        return f"± {c:,.2f}" if abs(c) < 1000 else f"± {c:,.0f}"
+    return f"± {c:,.1f}"
+
+
+def fmt_diff(diff: Any, key: str) -> str:
+    """A signed difference in the KPI's unit (points for shares)."""
+    d = number(diff)
+    if d is None:
+        return "—"
+    kind = kind_of(key)
+    if kind == "share":
+        return f"{100 * d:+.1f} pts"
+    if kind == "seconds":
+        return f"{d:+,.1f} s"
+    if kind == "count":
+        return f"{d:+,.0f}"
+    return f"{d:+,.2f}"

@@ -1,0 +1,95 @@
+"""The report pages of studies: a sweep (``sweep --out``) and a staffing
+search (``staff --out``). Same page, same rules as the run report
+(:mod:`chansim.report.html`): self-contained, every user string escaped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from chansim.kpis.table import BY_KEY
+from chansim.report.formats import fmt, fmt_ci
+from chansim.report.html import environment, scenario_summary, svg
+
+__all__ = ["render_sweep_report", "render_staff_report", "stored_sweep_meta"]
+
+
+# ---------------------------------------------------------------- sweeps
+def stored_sweep_meta(run_dir: Path) -> dict[str, str]:
+    """What a stored sweep does not record: its figure shows cost per contact."""
+    return {"kpi": "cost_per_contact", "title": f"{run_dir.name}: cost_per_contact", "currency": ""}
+
+
+def render_sweep_report(frame: pd.DataFrame, kpi: str, fig, *, title: str = "", currency: str = "") -> str:
+    """The HTML report of a sweep: the chosen KPI by grid point and strategy
+    (mean ± 95 % CI), its figure, and the other KPIs of the table."""
+    from markupsafe import Markup
+
+    from chansim.version import __version__
+
+    keys = list(frame.columns[: list(frame.columns).index("strategy")]) if "strategy" in frame else []
+    shown = [kpi] + [k for k in ("service_level", "asa_s", "abandon_rate", "occupancy", "cost_per_issue",
+                                 "cost_per_contact") if k != kpi and k in frame]
+    rows = []
+    for record in frame.to_dict(orient="records"):
+        rows.append({"point": [str(record[k]) for k in keys], "strategy": str(record["strategy"]),
+                     "cells": [{"value": fmt(record.get(k), k, currency), "ci": fmt_ci(record.get(f"{k}_ci95"), k)}
+                               for k in shown]})
+    context = {"title": title or f"sweep of {kpi}", "kpi": kpi, "description": BY_KEY[kpi].description
+               if kpi in BY_KEY else "", "keys": keys, "shown": shown, "rows": rows, "figure": Markup(svg(fig)),
+               "generated_by": f"chansim {__version__}"}
+    return environment().get_template("sweep.html.j2").render(**context)
+
+
+# ---------------------------------------------------------------- staffing
+def render_staff_report(result, scenario) -> str:
+    """The HTML report of a staffing search (:class:`~chansim.studies.staffing_result.StaffingResult`
+    of ``scenario``): the staffing each pool needs, its KPIs against every
+    target at the pessimistic end of the CI, and hour by hour when searched
+    per hour."""
+    from chansim.version import __version__
+
+    keys = [str(t) for t in result.targets]
+    pools = []
+    for p in result.pools.values():
+        cells = []
+        for t in result.targets:
+            got = p.targets.get(str(t))
+            if got is None:
+                cells.append({"value": "—", "ci": "", "ok": True})
+                continue
+            cells.append({"value": fmt(got.get("mean"), t.kpi), "ci": fmt_ci(got.get("ci95"), t.kpi),
+                          "ok": bool(got.get("holds"))})
+        hours: list[dict[str, Any]] = []
+        schedule = p.schedule
+        if isinstance(schedule, list):
+            hours.append({"label": "agents", "cells": [str(v) for v in schedule]})
+        pools.append({"name": p.name, "channels": ", ".join(p.channels), "staffing": _roster_text(p),
+                      "cells": cells, "meets": p.meets_targets, "hours": hours})
+    context = {
+        "title": f"{scenario.name}: staffing for {result.strategy}",
+        "strategy": result.strategy, "targets": [str(t) for t in result.targets], "keys": keys, "pools": pools, "per_hour": result.mode != "flat",
+        "scenario": scenario_summary(_scenario_for(scenario, result.strategy)),
+        "run": {"seed": result.seed, "replications": result.replications, "evaluations": result.evaluations,
+                "convention": result.convention, "version": __version__},
+        "generated_by": f"chansim {__version__}",
+    }
+    return environment().get_template("staff.html.j2").render(**context)
+
+
+def _roster_text(p) -> str:
+    """A pool's roster in a few words: headcount, a schedule's peak, or shift counts."""
+    if p.shifts:
+        return ", ".join(f"{name} × {count}" for name, count in p.shifts.items())
+    schedule = p.schedule
+    if schedule is None:
+        return f"{p.headcount} agents"
+    values = [v for day in (schedule.values() if isinstance(schedule, dict) else [schedule]) for v in day]
+    return f"schedule, peak {max(values) if values else 0} agents"
+
+
+def _scenario_for(scenario, strategy: str):
+    """The scenario as it stands under the staffed strategy."""
+    return scenario.for_strategy(strategy) if strategy in scenario.strategy_names else scenario
