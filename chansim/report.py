@@ -17,7 +17,7 @@ import yaml
 from rich.markup import escape
 from rich.table import Table
 
-from chansim import outdir
+from chansim.runtime import outdir
 from chansim.experiment import LOG_TABLES, RunResult, log_level, simulate
 from chansim.metrics import KPI_KEYS
 
@@ -27,8 +27,8 @@ __all__ = ["to_json", "to_csv", "to_table", "write_run_files", "write_run_dir", 
 #: Files in an ``--out`` directory (the event-log tables only those its log level keeps).
 RUN_FILES = ("summary.json", "summary.csv", "scenario.yaml", "contacts.parquet", "messages.parquet",
              "staffing.parquet", "costs.parquet")
-#: The file that marks a directory as an earlier run result (safe to replace).
-RUN_MARKER = "summary.json"
+#: The file that marks a folder as chansim's own result (see :mod:`chansim.runtime.outdir`).
+RUN_MARKER = outdir.MARKER
 
 _COUNTS = {"contacts", "handled", "contained", "abandoned", "messages", "sms_segments"}
 _MONEY = {"cost_total", "cost_channel", "cost_labor", "cost_bot", "cost_per_contact", "cost_per_resolution"}
@@ -125,7 +125,7 @@ def to_table(result: RunResult) -> Table:
 # ------------------------------------------------------------------ --out DIR
 def check_out_dir(out: Path) -> None:
     """Refuse early (before simulating) an ``--out`` we could not write."""
-    outdir.check_out_dir(out, RUN_MARKER)
+    outdir.check_out_dir(out)
 
 
 def write_run_files(result: RunResult, folder: Path) -> None:
@@ -145,8 +145,8 @@ def write_run_files(result: RunResult, folder: Path) -> None:
 
 
 def write_run_dir(result: RunResult, out: Path) -> Path:
-    """Write a run's files into ``out``, whole or not at all (see :mod:`chansim.outdir`)."""
-    with outdir.staged_dir(out, RUN_MARKER) as folder:
+    """Write a run's files into ``out``, whole or not at all (see :mod:`chansim.runtime.outdir`)."""
+    with outdir.staged_dir(out) as folder:
         write_run_files(result, folder)
     return Path(out)
 
@@ -163,7 +163,7 @@ def simulate_to_dir(scenario, out: Path, strategies: Sequence[str] | None = None
     level = log_level(log)
     check_out_dir(out)
     names = list(strategies) if strategies else scenario.strategy_names
-    with outdir.staged_dir(out, RUN_MARKER) as folder:
+    with outdir.staged_dir(out) as folder:
         with ParquetLog(folder, level, names) as sink:
             result = simulate(scenario, strategies, log=level, on_log=sink, **options)
         write_run_files(result, folder)

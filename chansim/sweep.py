@@ -39,7 +39,7 @@ from typing import Any, Callable, Mapping, Sequence
 import pandas as pd
 import yaml
 
-from chansim import outdir
+from chansim.runtime import outdir
 from chansim.errors import InputError, Problem
 from chansim.experiment import simulate
 from chansim.metrics import KPI_KEYS
@@ -342,18 +342,18 @@ def plot(frame: pd.DataFrame, kpi: str, *, title: str = "", currency: str = ""):
     return fig
 
 
-SWEEP_MARKER = "sweep.json"
+SWEEP_MARKER = outdir.MARKER
 
 
 def check_sweep_dir(out: Path) -> None:
     """Refuse early (before simulating) an ``--out`` we could not write."""
-    outdir.check_out_dir(out, SWEEP_MARKER, "chansim sweep")
+    outdir.check_out_dir(out, "chansim sweep")
 
 
 def write_sweep_dir(frame: pd.DataFrame, out: Path, kpi: str, *, title: str = "", currency: str = "") -> Path:
     """Write ``sweep.csv``, ``sweep.json`` and the figure (``sweep.png``,
-    ``sweep.svg``) into ``out``, whole or not at all (see :mod:`chansim.outdir`)."""
-    with outdir.staged_dir(out, SWEEP_MARKER, "chansim sweep") as folder:
+    ``sweep.svg``) into ``out``, whole or not at all (see :mod:`chansim.runtime.outdir`)."""
+    with outdir.staged_dir(out, "chansim sweep") as folder:
         frame.to_csv(folder / "sweep.csv", index=False)
         (folder / "sweep.json").write_text(rows_json(frame) + "\n", encoding="utf-8")
         fig = plot(frame, kpi, title=title, currency=currency)

@@ -167,9 +167,10 @@ def write_compare_dir(result: RunResult, out: Path) -> Path:
     temporary directory beside ``out`` and renamed into place at the end, so a
     crash never leaves a half-written result; an earlier chansim result at
     ``out`` is replaced only once the new one is complete."""
-    from chansim import outdir, plots, report
+    from chansim import plots, report
+    from chansim.runtime import outdir
 
-    with outdir.staged_dir(out, report.RUN_MARKER) as folder:
+    with outdir.staged_dir(out) as folder:
         report.write_run_files(result, folder)
         (folder / "comparison.json").write_text(to_json(result) + "\n", encoding="utf-8")
         (folder / "comparison.csv").write_text(to_csv(result), encoding="utf-8")
