@@ -19,7 +19,7 @@ from chansim.scenario.paths import parse_assignment
 
 __all__ = ["app", "stdout", "stderr", "Format", "ExecutorKind", "LogLevel", "ScenarioArg", "SetOpt", "FormatOpt",
            "ReplicationsOpt", "SeedOpt", "DaysOpt", "WorkersOpt", "workers_option",
-           "ExecutorOpt", "SchedulerOpt", "QuietOpt", "fail",
+           "ExecutorOpt", "SchedulerOpt", "QuietOpt", "StrictOpt", "SizeCheckOpt", "fail", "safe_text",
            "overrides", "load", "progress_bar", "simulate_with_progress", "with_progress",
            "EXIT_OK", "EXIT_REGRESSION", "EXIT_BAD_INPUT"]
 
@@ -93,10 +93,14 @@ SchedulerOpt = Annotated[
                  "tcp://10.0.0.5:8786 (only with --executor dask)."),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat plausibility warnings (a handle time of 7 s, a "
+                                         "target under 5 s, ...) as errors.")]
+SizeCheckOpt = Annotated[bool, typer.Option("--size-check/--no-size-check", help="Refuse, before simulating, a run "
+                                            "estimated not to fit in the memory available (see the reference).")]
 
 
 def fail(error: InputError) -> None:
-    stderr.print(f"[bold red]error:[/] {escape(error.render())}", highlight=False, markup=True)
+    stderr.print(f"[bold red]error:[/] {escape(safe_text(error.render()))}", highlight=False, markup=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -106,11 +110,29 @@ def overrides(sets: list[str] | None, **typed: Any) -> dict[str, Any]:
     return pairs
 
 
-def load(path: Path, overrides: dict[str, Any]) -> Scenario:
+def load(path: Path, overrides: dict[str, Any], *, strict: bool = False, size_check: bool = True,
+         workers: int | None = None) -> Scenario:
+    """The scenario at ``path`` after every check made before simulating
+    (:func:`chansim.runtime.preflight.prepare`); its warnings go to stderr."""
+    from chansim.parallel import worker_count
+    from chansim.runtime.preflight import prepare
+
     try:
-        return load_scenario(path, overrides)
+        prepared = prepare(path, overrides, strict=strict, size_check=size_check, at_once=worker_count(workers))
     except ValidationError as exc:  # a safety net: models should already report these as InputError
         raise InputError(Problem("", str(exc)), source=str(path)) from None
+    for warning in prepared.warnings:
+        stderr.print(f"warning: {safe_text(str(path))}: {safe_text(str(warning))}", highlight=False, markup=False)
+    return prepared.scenario
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]}
+
+
+def safe_text(text: str) -> str:
+    """``text`` from a file with terminal control characters (escape
+    sequences, bells) shown as ``\\x1b`` instead of acting on the terminal."""
+    return text.translate(_CONTROL)
 
 
 def with_progress(work, *args, quiet: bool, label: str = "runs", **kwargs):
