@@ -116,7 +116,8 @@ def test_base_is_valid(base):
 
 
 def test_every_malformed_file_is_in_the_table():
-    on_disk = {p.name for p in MALFORMED_DIR.glob("*.yaml")}
+    on_disk = {p.name for p in MALFORMED_DIR.glob("*.yaml")
+               if not p.read_text(encoding="utf-8").startswith("# expect:")}  # those: test_malformed_corpus.py
     assert on_disk == set(MALFORMED)
     assert len(on_disk) >= 15
 
