@@ -31,6 +31,25 @@ app = typer.Typer(
     help="Simulate customer-service channel strategies: cost, handle time, service level and CSAT, "
     "side by side with confidence intervals.",
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from chansim.version import __version__
+
+        print(f"chansim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", help="Print chansim's version and exit.", is_eager=True,
+                                          callback=_print_version)] = False,
+) -> None:
+    """Simulate customer-service channel strategies: cost, handle time, service level and CSAT, side by side with
+    confidence intervals."""
+
+
 # Piped output (files, CI logs) is not squeezed into 80 columns.
 stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 stderr = Console(stderr=True, soft_wrap=True)
@@ -157,10 +176,10 @@ def progress_bar(quiet: bool):
     """A rich progress bar on stderr when it is a terminal and not ``--quiet``."""
     if quiet or not sys.stderr.isatty():
         return None
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     return Progress(
-        TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total} runs"),
+        TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
         TimeElapsedColumn(), TimeRemainingColumn(), console=stderr, transient=True,
     )
 

@@ -11,15 +11,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from chansim.cli.common import (
+    DaysOpt,
     ExecutorKind,
     ExecutorOpt,
     Format,
     FormatOpt,
     ScenarioArg,
     SchedulerOpt,
+    SeedOpt,
     app,
     fail,
     load,
+    overrides,
     stderr,
     stdout,
     with_progress,
@@ -45,6 +48,8 @@ def sweep(
         Optional[list[str]], typer.Option("--strategy", "-s", help="Strategy to run (repeatable; default all).")
     ] = None,
     replications: Annotated[Optional[int], typer.Option(help="Replications per strategy and point.", min=1)] = None,
+    seed: SeedOpt = None,
+    days: DaysOpt = None,
     workers: workers_option("grid points") = None,
     executor: ExecutorOpt = ExecutorKind.processes,
     scheduler: SchedulerOpt = None,
@@ -63,7 +68,7 @@ def sweep(
         if not set_:
             raise InputError(Problem("--set", "give at least one key to sweep: --set key=v1,v2,... or key=a..b:step"))
         axes = parse_axes(set_)
-        loaded = load(scenario, {})
+        loaded = load(scenario, overrides(None, seed=seed, days=days))
         if out is not None:
             check_sweep_dir(out)
         frame = with_progress(run_sweep, loaded, axes, strategies=strategy, replications=replications,
