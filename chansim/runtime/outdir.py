@@ -135,7 +135,11 @@ def check_out_dir(out: Path, kind: str = "chansim result") -> None:
     if target.exists() and not target.is_dir():
         raise InputError(Problem("--out", f"{out} exists and is not a folder"))
     if target.is_dir():
-        if Path.cwd().resolve().is_relative_to(target):
+        try:
+            inside = Path.cwd().resolve().is_relative_to(target)
+        except OSError:  # the current folder was deleted
+            inside = False
+        if inside:
             raise InputError(Problem("--out", f"{out} is the current folder or holds it; give another folder"))
         why = _unknown_file(target, kind)
         if why is not None:
