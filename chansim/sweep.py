@@ -39,12 +39,12 @@ from typing import Any, Callable, Mapping, Sequence
 import pandas as pd
 import yaml
 
-from chansim.runtime import outdir
 from chansim.errors import InputError, Problem
 from chansim.experiment import simulate
 from chansim.metrics import KPI_KEYS
 from chansim.parallel import check_executor, executor as open_executor, ordered_results
-from chansim.scenario.models import Scenario
+from chansim.runtime import outdir
+from chansim.scenario.models import Scenario, validate_scenario
 from chansim.scenario.paths import join_path, split_path
 
 __all__ = ["sweep", "parse_axis", "parse_axes", "grid", "MAX_POINTS", "kpi_columns", "rows_json", "plot",
@@ -235,6 +235,10 @@ def sweep(
     if unknown:
         raise InputError([Problem("--strategy", f"no strategy named {n!r} (have: {', '.join(scenario.strategy_names)})")
                           for n in unknown])
+    if strategies:  # only the chosen strategies must hold at every point
+        data = scenario.model_dump(mode="json")
+        data["strategies"] = [s for s in data["strategies"] if s["name"] in names]
+        scenario = validate_scenario(data)
     if replications is not None and int(replications) < 1:
         raise InputError(Problem("--replications", "must be ≥ 1"))
     if not isinstance(executor, Executor):

@@ -102,3 +102,13 @@ def test_rate_card_paths_are_relative_to_the_scenario(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["validate", "sub/s.yaml"])
     assert result.exit_code == 2 and str(tmp_path / "sub" / "cards" / "mine.yaml") in result.stderr
+
+
+def test_sweep_checks_only_the_chosen_strategies_at_each_point():
+    args = ["sweep", str(SMALL), "--set", "agents.pools.digital.channels=[webchat]", "--replications", "1",
+            "--days", "0.05", "--kpi", "contacts", "--format", "json", "-q"]
+    every = runner.invoke(app, args)
+    assert every.exit_code == 2 and "strategies[1].offer[1]: no agent pool serves 'sms'" in every.stderr
+    chosen = runner.invoke(app, [*args, "-s", "today"])
+    assert chosen.exit_code == 0, chosen.stderr
+    assert [row["strategy"] for row in json.loads(chosen.stdout)["rows"]] == ["today"]
