@@ -28,6 +28,8 @@ from chansim.cli.common import (
     SchedulerOpt,
     SeedOpt,
     SetOpt,
+    SizeCheckOpt,
+    StrictOpt,
     WorkersOpt,
     app,
     fail,
@@ -200,13 +202,16 @@ def compare(
     executor: ExecutorOpt = ExecutorKind.processes,
     scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,
+    strict: StrictOpt = False,
+    size_check: SizeCheckOpt = True,
 ) -> None:
     """Compare strategies: KPIs side by side with 95 % CIs, the best of each KPI
     marked, and which differences from the first strategy are significant."""
     from chansim import report
 
     try:
-        loaded = load(scenario, overrides(set_, seed=seed, days=days, replications=replications))
+        loaded = load(scenario, overrides(set_, seed=seed, days=days, replications=replications), strict=strict,
+                      size_check=size_check, workers=workers)
         if out is not None:
             report.check_out_dir(out)
         result = simulate_with_progress(loaded, strategy, workers=workers, executor=executor.value, scheduler=scheduler,

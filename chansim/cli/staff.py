@@ -18,6 +18,7 @@ from chansim.cli.common import (
     ScenarioArg,
     SchedulerOpt,
     SetOpt,
+    SizeCheckOpt,
     app,
     fail,
     load,
@@ -57,6 +58,7 @@ def staff(
     set_: SetOpt = None,
     format_: Annotated[StaffFormat, typer.Option("--format", "-f", help="Output format.")] = StaffFormat.table,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
+    size_check: SizeCheckOpt = True,
 ) -> None:
     """Find the smallest headcount (or per-hour schedule) of each pool meeting every target, by simulation.
 
@@ -71,7 +73,7 @@ def staff(
         if not target:
             raise InputError("--target: give at least one target (--target service_level>=0.8)")
         targets = [parse_target(t) for t in target]
-        loaded = load(scenario, overrides(set_))
+        loaded = load(scenario, overrides(set_), size_check=size_check)
         if not quiet and sys.stderr.isatty():
             status = stderr.status("searching…")
             status.start()

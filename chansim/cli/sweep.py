@@ -19,6 +19,7 @@ from chansim.cli.common import (
     ScenarioArg,
     SchedulerOpt,
     SeedOpt,
+    SizeCheckOpt,
     app,
     fail,
     load,
@@ -58,6 +59,7 @@ def sweep(
         Optional[Path], typer.Option("--out", help="Write sweep.csv, sweep.json and a figure (sweep.png, sweep.svg) here.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    size_check: SizeCheckOpt = True,
 ) -> None:
     """Simulate every combination of the --set values (same seed at every point) and print one row per point × strategy."""
     from chansim.sweep import check_sweep_dir, parse_axes, rows_json, sweep as run_sweep, write_sweep_dir
@@ -68,7 +70,7 @@ def sweep(
         if not set_:
             raise InputError(Problem("--set", "give at least one key to sweep: --set key=v1,v2,... or key=a..b:step"))
         axes = parse_axes(set_)
-        loaded = load(scenario, overrides(None, seed=seed, days=days))
+        loaded = load(scenario, overrides(None, seed=seed, days=days), size_check=size_check)
         if out is not None:
             check_sweep_dir(out)
         frame = with_progress(run_sweep, loaded, axes, strategies=strategy, replications=replications,
