@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from chansim.runtime import outdir
+from chansim.errors import printable
 from chansim.experiment import LOG_TABLES, RunResult, log_level, simulate
 from chansim.metrics import KPI_KEYS
 
@@ -110,12 +111,12 @@ def to_table(result: RunResult) -> Table:
     """KPIs as rows, strategies as columns, each value with its 95 % CI."""
     s = result.scenario
     table = Table(
-        title=escape(f"{s.name}: {s.days:g} days × {result.replications} replications (seed {result.seed})"),
+        title=escape(printable(f"{s.name}: {s.days:g} days × {result.replications} replications (seed {result.seed})")),
         caption=f"mean ± 95 % CI half-width over replications; money in {s.currency}; — = not measured",
     )
     table.add_column("KPI", style="bold")
     for strategy in result.strategies:
-        table.add_column(escape(strategy.name), justify="right")
+        table.add_column(escape(printable(strategy.name)), justify="right")
     for key in KPI_KEYS:
         cells = [format_value(key, st.kpis[key]) + _format_ci(key, st.ci95[key], st.kpis[key]) for st in result.strategies]
         table.add_row(key, *cells)

@@ -84,6 +84,10 @@ def test_control_characters_from_a_file_are_escaped(tmp_path):
     assert result.exit_code == 2
     assert "\x1b" not in result.output and "\\x1b[31m" in result.stderr
     assert safe_text("a\x1b[2Jb\x07\n") == "a\\x1b[2Jb\\x07\n"
+    named = _with(tmp_path, "{name: today,", '{name: "to\\e]0;pwned\\aday",')
+    table = runner.invoke(app, ["run", str(named), "--days", "0.05", "--replications", "1", "-q"])
+    assert table.exit_code == 0, table.stderr
+    assert "\x1b" not in table.output and "\x07" not in table.output and "to\\x1b]0;pwned\\x07day" in table.stdout
 
 
 def test_a_set_value_is_not_blamed_on_a_line_of_the_file(tmp_path):

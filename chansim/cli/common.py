@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
-from chansim.errors import InputError, Problem
+from chansim.errors import InputError, Problem, printable
 from chansim.scenario import Scenario, load_scenario
 from chansim.scenario.paths import parse_assignment
 
@@ -145,13 +145,10 @@ def load(path: Path, overrides: dict[str, Any], *, strict: bool = False, size_ch
     return prepared.scenario
 
 
-_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]}
-
-
 def safe_text(text: str) -> str:
-    """``text`` from a file with terminal control characters (escape
-    sequences, bells) shown as ``\\x1b`` instead of acting on the terminal."""
-    return text.translate(_CONTROL)
+    """``text`` from a file with terminal control characters shown, not obeyed
+    (:func:`chansim.errors.printable`)."""
+    return printable(text)
 
 
 def with_progress(work, *args, quiet: bool, label: str = "runs", **kwargs):
