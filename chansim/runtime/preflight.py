@@ -52,20 +52,35 @@ def _located(problems: Iterable[Problem], lines: Mapping[tuple, int]) -> list[Pr
             for p in problems]
 
 
+def _in_card(problem: Problem, card: str) -> Problem:
+    """A problem inside a rate-card file, under ``pricing.rate_card``, naming the file and its line there."""
+    where = f"{card}, line {problem.line}" if problem.line is not None else card
+    what = f"{problem.path}: {problem.message}" if problem.path else problem.message
+    return Problem("pricing.rate_card", f"{where}: {what}")
+
+
 def pricing_problems(scenario: Scenario, lines: Mapping[tuple, int] | None = None) -> list[Problem]:
     """What stops pricing any strategy, located in the scenario file. A
     problem inside the rate-card file is reported under
     ``pricing.rate_card`` naming that file."""
     from chansim.billing.price import check_scenario
+    from chansim.billing.ratecard import load_card_file
 
+    card = scenario.pricing.rate_card
+    if card is not None:
+        try:
+            load_card_file(card)
+        except InputError as exc:  # inside the file, or the file itself: name it with the line in it
+            return _located([_in_card(p, exc.source or card) if exc.source or not p.path else p
+                             for p in exc.problems], lines or {})
     try:
         check_scenario(scenario)
     except InputError as exc:
         if exc.source is not None:  # inside the rate-card file
-            return _located([Problem("pricing.rate_card", f"{exc.source}: {p}") for p in exc.problems], lines or {})
+            return _located([_in_card(p, exc.source) for p in exc.problems], lines or {})
         card = scenario.pricing.rate_card
         return _located([
-            Problem("pricing.rate_card", f"{card}: {p}") if not p.path and card is not None
+            _in_card(p, card) if not p.path and card is not None
             else Problem(p.path if p.path.startswith("pricing") or not p.path else f"pricing.{p.path}", p.message, p.line)
             for p in exc.problems], lines or {})
     return []

@@ -19,7 +19,7 @@ from chansim.errors import InputError, Problem
 from chansim.scenario.checks import SHARE_TOLERANCE, share_problems_in_data
 from chansim.scenario.models import Scenario, validate_scenario
 from chansim.scenario.paths import apply_overrides, join_path, line_of, parse_assignment, resolve_path
-from chansim.scenario.yamlfile import MAX_BYTES, read_yaml
+from chansim.scenario.yamlfile import MAX_BYTES, non_finite_problems, read_yaml
 
 __all__ = ["load_scenario", "read_scenario", "read_yaml"]
 
@@ -135,8 +135,8 @@ def read_scenario(
     problems += _resolve_like(data, lines)
     if label is not None:
         _anchor_rate_card(data, Path(label).parent)
-    infinite = _non_finite(data, lines)
-    problems += infinite
+    infinite = non_finite_problems(data, lines)
+    problems += [p for p in infinite if p not in problems]  # the file's own were found on reading
     _normalise_shares(data)
     try:
         scenario = validate_scenario(data, lines=lines, source=label)
@@ -170,22 +170,6 @@ def _from_override(problem: Problem, lines: dict[tuple, int]) -> Problem:
     if problem.line != _OVERRIDDEN:
         return problem
     return Problem(problem.path, f"{problem.message} (given as an override, not in the file)")
-
-
-def _non_finite(data: Any, lines: dict[tuple, int]) -> list[Problem]:
-    """Every infinite or NaN number, by path (iteratively; the YAML reader bounds the size)."""
-    problems = []
-    stack: list[tuple[tuple, Any]] = [((), data)]
-    seen: set[int] = set()
-    while stack:
-        path, value = stack.pop()
-        if isinstance(value, float) and not math.isfinite(value):
-            problems.append(Problem(join_path(path), f"must be a finite number (got {value})", line_of(lines, path)))
-        elif isinstance(value, (dict, list)) and id(value) not in seen:
-            seen.add(id(value))
-            items = value.items() if isinstance(value, dict) else enumerate(value)
-            stack += [(path + (key,), item) for key, item in items]
-    return sorted(problems, key=lambda p: (p.line or 0, p.path))
 
 
 def _normalise_shares(data: dict[str, Any]) -> None:

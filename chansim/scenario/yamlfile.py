@@ -13,11 +13,14 @@
   each node once.
 * Merge keys (``<<: *defaults``) work as YAML defines them: the mapping's own
   keys win over merged ones, and are not "given twice".
-* A key given twice in one mapping is a problem (PyYAML would keep the last).
+* A key given twice in one mapping is a problem (PyYAML would keep the last),
+  and so is a number that is not finite (``.inf``, ``.nan``): no figure of a
+  scenario or a rate card is infinite.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -25,7 +28,7 @@ import yaml
 
 from chansim.errors import InputError, Problem
 
-__all__ = ["read_yaml", "parse_value", "MAX_BYTES", "MAX_VALUES", "MAX_DEPTH", "MAX_DIGITS"]
+__all__ = ["read_yaml", "parse_value", "non_finite_problems", "MAX_BYTES", "MAX_VALUES", "MAX_DEPTH", "MAX_DIGITS"]
 
 #: Largest file read (bytes).
 MAX_BYTES = 4_000_000
@@ -172,9 +175,27 @@ def _join(parts: tuple) -> str:
     return join_path(parts)
 
 
+def non_finite_problems(data: Any, lines: dict[tuple, int]) -> list[Problem]:
+    """Every infinite or NaN number in ``data``, by path, in file order."""
+    from chansim.scenario.paths import line_of
+
+    problems = []
+    stack: list[tuple[tuple, Any]] = [((), data)]
+    seen: set[int] = set()
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            problems.append(Problem(_join(path), f"must be a finite number (got {value})", line_of(lines, path)))
+        elif isinstance(value, (dict, list)) and id(value) not in seen:
+            seen.add(id(value))
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack += [(path + (key,), item) for key, item in items]
+    return sorted(problems, key=lambda p: (p.line or 0, p.path))
+
+
 def read_yaml(text: str) -> tuple[Any, dict[tuple, int], list[Problem]]:
     """Parse YAML text safely. Returns the data, a map of path → line, and the
-    keys given twice. Bad YAML, a Python tag or a passed bound raises InputError."""
+    keys given twice and numbers that are not finite. Bad YAML, a Python tag or a passed bound raises InputError."""
     if len(text) > MAX_BYTES:
         raise InputError(Problem("", f"the file is larger than {MAX_BYTES:,} bytes; refusing to read it"))
     try:
@@ -195,7 +216,7 @@ def read_yaml(text: str) -> tuple[Any, dict[tuple, int], list[Problem]]:
         raise InputError(Problem("", f"YAML error: {exc}")) from None
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # e.g. an unhashable merged key
         raise InputError(Problem("", f"YAML error: {exc}")) from None
-    return data, lines, problems
+    return data, lines, problems + non_finite_problems(data, lines)
 
 
 def parse_value(text: str) -> Any:
