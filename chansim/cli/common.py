@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from chansim.errors import InputError, Problem, printable
-from chansim.scenario import Scenario, load_scenario
+from chansim.scenario import Scenario
 from chansim.scenario.paths import parse_assignment
 
 __all__ = ["app", "stdout", "stderr", "Format", "ExecutorKind", "LogLevel", "ScenarioArg", "SetOpt", "FormatOpt",
