@@ -16,7 +16,7 @@ from chansim.errors import Problem
 if TYPE_CHECKING:  # pragma: no cover
     from chansim.scenario.models import Scenario
 
-__all__ = ["CHECKS", "run_checks", "share_problems_in_data", "SHARE_TOLERANCE"]
+__all__ = ["CHECKS", "run_checks", "share_problems_in_data", "name_problems_in_data", "SHARE_TOLERANCE"]
 
 #: Shares may sum to 1 within this much (0.3333 × 3); the loader scales them to sum to 1.
 SHARE_TOLERANCE = 1e-3
@@ -49,6 +49,25 @@ def share_problems_in_data(data: Any) -> list[Problem]:
         total = sum(shares)
         if abs(total - 1.0) > SHARE_TOLERANCE:
             problems.append(Problem(f"demand.{field}", f"shares must sum to 1 (they sum to {total:.6g})"))
+    return problems
+
+
+def name_problems_in_data(data: Any) -> list[Problem]:
+    """:func:`names_are_unique` on plain data (see :func:`share_problems_in_data`)."""
+    if not isinstance(data, dict):
+        return []
+    groups = {"agents.pools": (data.get("agents") or {}, "pools"), "strategies": (data, "strategies"),
+              "demand.segments": (data.get("demand") or {}, "segments"),
+              "demand.intents": (data.get("demand") or {}, "intents")}
+    problems = []
+    for path, (parent, key) in groups.items():
+        items = parent.get(key) if isinstance(parent, dict) else None
+        if not isinstance(items, list):
+            continue
+        names = [item.get("name") if isinstance(item, dict) else None for item in items]
+        for index, name in enumerate(names):
+            if isinstance(name, str) and names.index(name) != index:
+                problems.append(Problem(f"{path}[{index}].name", f"{name!r} is used twice; names must be unique"))
     return problems
 
 

@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 import math
 
 from chansim.errors import InputError, Problem
-from chansim.scenario.checks import SHARE_TOLERANCE, share_problems_in_data
+from chansim.scenario.checks import SHARE_TOLERANCE, name_problems_in_data, share_problems_in_data
 from chansim.scenario.models import Scenario, validate_scenario
 from chansim.scenario.paths import apply_overrides, join_path, line_of, parse_assignment, resolve_path
 from chansim.scenario.yamlfile import MAX_BYTES, non_finite_problems, read_yaml
@@ -144,7 +144,8 @@ def read_scenario(
         skip = {p.path for p in infinite}
         problems += [p for p in exc.problems if p.path not in skip]
         known = {(p.path, p.message) for p in problems}
-        problems += [Problem(p.path, p.message, line_of(lines, p.path)) for p in share_problems_in_data(data)
+        problems += [Problem(p.path, p.message, line_of(lines, p.path))
+                     for p in share_problems_in_data(data) + name_problems_in_data(data)
                      if (p.path, p.message) not in known]
     problems = [_from_override(p, lines) for p in problems]
     if problems:
