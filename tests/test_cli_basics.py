@@ -116,3 +116,19 @@ def test_sweep_checks_only_the_chosen_strategies_at_each_point():
     chosen = runner.invoke(app, [*args, "-s", "today"])
     assert chosen.exit_code == 0, chosen.stderr
     assert [row["strategy"] for row in json.loads(chosen.stdout)["rows"]] == ["today"]
+
+
+def test_endless_files_are_read_only_up_to_the_limit(tmp_path):
+    assert Path("/dev/zero").exists()
+    scenario = runner.invoke(app, ["validate", "/dev/zero"])
+    assert scenario.exit_code == 2 and "larger than" in scenario.stderr
+    card = runner.invoke(app, ["validate", str(SMALL), "--set", "pricing.rate_card=/dev/zero"])
+    assert card.exit_code == 2 and "pricing.rate_card: /dev/zero: the file is larger than" in card.stderr
+
+
+def test_what_the_file_had_under_an_overridden_key_is_not_blamed_on_it():
+    result = runner.invoke(app, ["validate", str(SMALL), "--set",
+                                 "strategies[2].set={agents.pools.phones.headcount: .inf}"])
+    assert result.exit_code == 2
+    assert ("strategies[2].set.agents.pools.phones.headcount: must be a finite number (got inf) "
+            "(given as an override, not in the file)") in result.stderr

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from chansim.errors import InputError, Problem
-from chansim.scenario.loader import read_scenario
+from chansim.scenario.loader import locate, read_scenario
 from chansim.scenario.models import Scenario
 from chansim.scenario.paths import line_of
+from chansim.scenario.yamlfile import read_text_bounded
 
 __all__ = ["Prepared", "prepare", "pricing_problems", "estimate_bytes", "available_bytes", "size_problems",
            "plausibility_warnings", "BYTES_PER_CONTACT", "BYTES_PER_MESSAGE", "BYTES_PER_SLOT", "MEMORY_SHARE"]
@@ -48,8 +49,10 @@ class Prepared:
 
 
 def _located(problems: Iterable[Problem], lines: Mapping[tuple, int]) -> list[Problem]:
-    return [p if p.line is not None else Problem(p.path, p.message, line_of(lines, p.path.split(" ")[0]))
-            for p in problems]
+    """Each problem with the line of its path (a path may end in "(strategies: ...)")."""
+    placed = [p if p.line is not None else Problem(p.path, p.message, line_of(lines, p.path.split(" ")[0]))
+              for p in problems]
+    return locate(placed, dict(lines))  # a value from an override is said to be one
 
 
 def _in_card(problem: Problem, card: str) -> Problem:
@@ -69,7 +72,10 @@ def pricing_problems(scenario: Scenario, lines: Mapping[tuple, int] | None = Non
     card = scenario.pricing.rate_card
     if card is not None:
         try:
+            read_text_bounded(Path(card))  # not /dev/zero, not 2 GB
             load_card_file(card)
+        except (OSError, UnicodeDecodeError) as exc:
+            return _located([Problem("pricing.rate_card", f"cannot read rate card file {card} ({getattr(exc, 'strerror', None) or exc})")], lines or {})
         except InputError as exc:  # inside the file, or the file itself: name it with the line in it
             return _located([_in_card(p, exc.source or card) if exc.source or not p.path else p
                              for p in exc.problems], lines or {})

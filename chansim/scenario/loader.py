@@ -19,9 +19,9 @@ from chansim.errors import InputError, Problem
 from chansim.scenario.checks import SHARE_TOLERANCE, name_problems_in_data, share_problems_in_data
 from chansim.scenario.models import Scenario, validate_scenario
 from chansim.scenario.paths import apply_overrides, join_path, line_of, parse_assignment, resolve_path
-from chansim.scenario.yamlfile import MAX_BYTES, non_finite_problems, read_yaml
+from chansim.scenario.yamlfile import non_finite_problems, read_text_bounded, read_yaml
 
-__all__ = ["load_scenario", "read_scenario", "read_yaml"]
+__all__ = ["load_scenario", "read_scenario", "read_yaml", "locate"]
 
 def _resolve_like(data: dict[str, Any], lines: dict[tuple, int]) -> list[Problem]:
     """Expand ``channels.X.like: Y`` into a copy of Y's settings under X's own."""
@@ -105,10 +105,9 @@ def read_scenario(
         path = Path(source)
         label = str(path)
         try:
-            if path.is_file() and path.stat().st_size > MAX_BYTES:
-                raise InputError(Problem("", f"the file is larger than {MAX_BYTES:,} bytes; refusing to read it"),
-                                 source=label)
-            text = path.read_text(encoding="utf-8")
+            text = read_text_bounded(path)
+        except InputError as exc:
+            raise exc.with_source(label) from None
         except FileNotFoundError:
             raise InputError(Problem("", "no such file"), source=label) from None
         except IsADirectoryError:
@@ -130,8 +129,9 @@ def read_scenario(
         except InputError as exc:
             raise exc.with_source(label) if label else exc from None
     if pairs:
+        before = [resolve_path(data, str(path)) for path, _ in pairs]  # where they are before being replaced
         problems += apply_overrides(data, dict(pairs), origin="--set")
-        lines = _unlocated(lines, data, [path for path, _ in pairs])
+        lines = _unlocated(lines, data, [path for path, _ in pairs], before)
     problems += _resolve_like(data, lines)
     if label is not None:
         _anchor_rate_card(data, Path(label).parent)
@@ -156,21 +156,31 @@ def read_scenario(
 _OVERRIDDEN = -1  # the "line" of a path whose value an override gave
 
 
-def _unlocated(lines: dict[tuple, int], data: dict[str, Any], paths: list[str]) -> dict[tuple, int]:
+def _unlocated(lines: dict[tuple, int], data: dict[str, Any], paths: list[str], before: list) -> dict[tuple, int]:
     """``lines`` with every overridden path (and so what is under it) marked
     as not from the file."""
     lines = dict(lines)
-    for path in paths:
-        resolved = resolve_path(data, str(path))
+    for path, found in zip(paths, before):
+        resolved = found if found is not None else resolve_path(data, str(path))
         if resolved is not None:
+            size = len(resolved)
+            for key in [k for k in lines if len(k) > size and k[:size] == resolved]:
+                del lines[key]  # what the file had under it is gone
             lines[resolved] = _OVERRIDDEN
     return lines
 
 
-def _from_override(problem: Problem, lines: dict[tuple, int]) -> Problem:
+def _from_override(problem: Problem, lines: dict[tuple, int] | None = None) -> Problem:
     if problem.line != _OVERRIDDEN:
         return problem
     return Problem(problem.path, f"{problem.message} (given as an override, not in the file)")
+
+
+def locate(problems: Iterable[Problem], lines: dict[tuple, int]) -> list[Problem]:
+    """Problems found after loading, with the line of their path in the file
+    (or said to come from an override); see :func:`read_scenario`."""
+    return [_from_override(p if p.line is not None else Problem(p.path, p.message, line_of(lines, p.path)))
+            for p in problems]
 
 
 def _normalise_shares(data: dict[str, Any]) -> None:

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from chansim.errors import InputError, Problem
 
-__all__ = ["read_yaml", "parse_value", "non_finite_problems", "MAX_BYTES", "MAX_VALUES", "MAX_DEPTH", "MAX_DIGITS"]
+__all__ = ["read_yaml", "read_text_bounded", "parse_value", "non_finite_problems", "MAX_BYTES", "MAX_VALUES", "MAX_DEPTH", "MAX_DIGITS"]
 
 #: Largest file read (bytes).
 MAX_BYTES = 4_000_000
@@ -191,6 +192,17 @@ def non_finite_problems(data: Any, lines: dict[tuple, int]) -> list[Problem]:
             items = value.items() if isinstance(value, dict) else enumerate(value)
             stack += [(path + (key,), item) for key, item in items]
     return sorted(problems, key=lambda p: (p.line or 0, p.path))
+
+
+def read_text_bounded(path: Path) -> str:
+    """The UTF-8 text of ``path``, reading at most :data:`MAX_BYTES` (so
+    ``/dev/zero`` or a huge file cannot fill the memory). Raises OSError,
+    UnicodeDecodeError, or InputError when the file is larger."""
+    with open(path, "rb") as fh:
+        raw = fh.read(MAX_BYTES + 1)
+    if len(raw) > MAX_BYTES:
+        raise InputError(Problem("", f"the file is larger than {MAX_BYTES:,} bytes; refusing to read it"))
+    return raw.decode("utf-8")
 
 
 def read_yaml(text: str) -> tuple[Any, dict[tuple, int], list[Problem]]:
