@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import types
 import typing
 from typing import Any, Mapping
 
@@ -79,7 +80,7 @@ def _without_union_members(errors: list[dict[str, Any]], root: type[BaseModel] |
     for error in errors:
         loc = tuple(error["loc"])
         tags = [i for i, part in enumerate(loc) if isinstance(part, str) and _UNION_MEMBER.match(part)
-                and not _is_field(root, loc[:i], part)]
+                and _is_union_field(root, loc[:i])]
         if not tags:
             out.append(error)
             continue
@@ -94,7 +95,9 @@ def _without_union_members(errors: list[dict[str, Any]], root: type[BaseModel] |
         if group is None:
             result.append(error)
             continue
-        fitting = [e for e in group if not e["type"].endswith(("_type", "_parsing"))]
+        cut = tuple(error["loc"])
+        # the member whose shape fitted: its failure is inside the value, or a rule, not the value's kind
+        fitting = [e for e in group if len(e["loc"]) > len(cut) or not e["type"].endswith(("_type", "_parsing"))]
         if fitting:
             result += fitting
         else:
@@ -110,9 +113,16 @@ _TYPE_NAMES = {"float_type": "a number", "float_parsing": "a number", "int_type"
                "model_type": "a mapping", "model_attributes_type": "a mapping"}
 
 
-def _is_field(root: type[BaseModel] | None, loc: tuple, name: str) -> bool:
-    owner = _model_at(root, loc)
-    return owner is not None and name in owner.model_fields
+def _is_union_field(root: type[BaseModel] | None, loc: tuple) -> bool:
+    """Whether ``loc`` names a field whose type is a union (so pydantic names its members next)."""
+    if not loc or not isinstance(loc[-1], str):
+        return False
+    owner = _model_at(root, loc[:-1])
+    field = owner.model_fields.get(loc[-1]) if owner is not None else None
+    if field is None:
+        return False
+    members = [a for a in typing.get_args(field.annotation) if a is not type(None)]
+    return typing.get_origin(field.annotation) in (typing.Union, types.UnionType) and len(members) > 1
 
 
 def _field_named_first(root: type[BaseModel] | None, loc: tuple, message: str) -> str | None:
