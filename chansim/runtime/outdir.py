@@ -20,6 +20,7 @@ the earlier result stays as it was.
 from __future__ import annotations
 
 import errno
+import glob
 import json
 import os
 import shutil
@@ -112,7 +113,7 @@ def _remove_leftovers(target: Path) -> None:
     names a process that is gone. Anything without the note is left alone."""
     parent = target.parent
     try:
-        candidates = list(parent.glob(f".{target.name}.*.tmp"))
+        candidates = list(parent.glob(f".{glob.escape(target.name)}.*.tmp"))
     except OSError:
         return
     for tmp in candidates:
