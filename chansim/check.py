@@ -192,6 +192,16 @@ def _tolerances(raw: Any, where: str) -> tuple[dict[str, Tolerance], list[Proble
     return out, problems
 
 
+#: Largest baseline file read (bytes); real ones are a few kilobytes.
+MAX_BASELINE_BYTES = 5_000_000
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > 30:
+        raise ValueError(f"a whole number of {len(text)} digits")
+    return int(text)
+
+
 def read_baseline(path: Path | str) -> dict[str, Any] | None:
     """A baseline file's document, checked; None if there is no file.
     Raises :class:`InputError` when it cannot be read or is malformed."""
@@ -200,13 +210,20 @@ def read_baseline(path: Path | str) -> dict[str, Any] | None:
         return None
     label = str(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        if path.is_file() and path.stat().st_size > MAX_BASELINE_BYTES:
+            raise InputError(Problem("", f"larger than {MAX_BASELINE_BYTES:,} bytes; is it a chansim baseline?"),
+                             source=label)
+        doc = json.loads(path.read_text(encoding="utf-8"), parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
         raise InputError(Problem("", f"not valid JSON: {exc.msg}", line=exc.lineno), source=label) from None
+    except RecursionError:
+        raise InputError(Problem("", "nested too deeply to be a chansim baseline"), source=label) from None
     except IsADirectoryError:
         raise InputError(Problem("", "is a directory, not a baseline file"), source=label) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(Problem("", f"cannot read it ({exc})"), source=label) from None
+    except ValueError as exc:  # a number too long (see _bounded_int)
+        raise InputError(Problem("", f"not a chansim baseline: {exc}"), source=label) from None
     if not isinstance(doc, dict):
         raise InputError(Problem("", "a baseline must be a JSON object"), source=label)
     problems: list[Problem] = []

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ChansimError", "InputError", "Problem"]
+__all__ = ["ChansimError", "InputError", "Problem", "printable"]
+
+# C0 (but tab and newline), DEL and C1 control characters: shown, not obeyed
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]}
+
+
+def printable(text: str) -> str:
+    """``text`` (often from a file) with terminal control characters, such as
+    escape sequences and bells, written as ``\\x1b`` instead of acting on
+    the terminal."""
+    return text.translate(_CONTROL)
 
 
 class ChansimError(Exception):
@@ -23,7 +33,7 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.path}: " if self.path else ""
         line = f" (line {self.line})" if self.line is not None else ""
-        return f"{where}{self.message}{line}"
+        return printable(f"{where}{self.message}{line}")
 
 
 class InputError(ChansimError):
@@ -39,7 +49,7 @@ class InputError(ChansimError):
         super().__init__(self.render())
 
     def render(self) -> str:
-        head = f"{self.source}: " if self.source else ""
+        head = f"{printable(self.source)}: " if self.source else ""
         if len(self.problems) == 1:
             return f"{head}{self.problems[0]}"
         lines = [f"{head}{len(self.problems)} problems:"]

@@ -108,6 +108,11 @@ class RunResult:
     def strategy(self, name: str) -> StrategyResult:
         return next(s for s in self.strategies if s.name == name)
 
+    def __repr__(self) -> str:  # the tables are large: say what the run is, not what it holds
+        names = ", ".join(s.name for s in self.strategies)
+        return (f"<RunResult {self.scenario.name!r}: {len(self.strategies)} strategies ({names}), "
+                f"{self.replications} replications, seed {self.seed}, {self.run_time_s:.1f} s>")
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``chansim run --format json``."""
         return {

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from chansim.billing.price import Pricer, cost_lines
+from chansim.engine.log import CONTACT_COLUMNS, MESSAGE_COLUMNS
 from chansim.errors import InputError, Problem
 from chansim.kpis.metrics import measured_window
 from chansim.labor import labor_costs
@@ -75,14 +76,34 @@ class Repricing:
         }
 
 
+#: Columns a stored table must have, and those of them that must be numbers.
+_COLUMNS = {"contacts.parquet": (CONTACT_COLUMNS, ("replication", "arrival_t", "answer_t", "end_t")),
+            "messages.parquet": (MESSAGE_COLUMNS, ("replication", "t", "chars"))}
+
+
 def _read(run_dir: Path, name: str) -> pd.DataFrame:
+    """A stored event-log table, checked: readable Parquet with the columns
+    re-pricing uses. A damaged or foreign file is an InputError naming it."""
     path = run_dir / name
     if not path.exists():
         if (run_dir / "summary.json").exists():  # a run written with --log contacts or --log none
             raise InputError(Problem("RUN_DIR", f"{run_dir} has no {name}: the run was written without its "
                                      "messages (--log contacts or none); run it again with --log messages"))
         raise InputError(Problem("RUN_DIR", f"{run_dir} has no {name}; is it a chansim run --out directory?"))
-    return pd.read_parquet(path)
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises ArrowInvalid, OSError, ValueError... for damage
+        why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise InputError(Problem("RUN_DIR", f"{path} is damaged or not a Parquet table ({why})")) from None
+    columns, numeric = _COLUMNS[name]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(Problem("RUN_DIR", f"{path} lacks the column(s) {', '.join(missing)}; "
+                                 "is it a table chansim run --out wrote?"))
+    wrong = [c for c in numeric if not pd.api.types.is_numeric_dtype(frame[c])]
+    if wrong:
+        raise InputError(Problem("RUN_DIR", f"{path}: column(s) {', '.join(wrong)} must hold numbers"))
+    return frame
 
 
 def _changes(overrides: Mapping[str, Any], **options: Any) -> dict[str, Any]:

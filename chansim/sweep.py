@@ -39,13 +39,13 @@ from typing import Any, Callable, Mapping, Sequence
 import pandas as pd
 import yaml
 
-from chansim import outdir
 from chansim.errors import InputError, Problem
 from chansim.experiment import simulate
 from chansim.kpis.address import parse_address
 from chansim.kpis.table import KPI_KEYS, kind_of
 from chansim.parallel import check_executor, executor as open_executor, ordered_results
-from chansim.scenario.models import Scenario
+from chansim.runtime import outdir
+from chansim.scenario.models import Scenario, validate_scenario
 from chansim.scenario.rosters import ROSTER_KEYS
 from chansim.scenario.paths import join_path, split_path
 
@@ -247,6 +247,10 @@ def sweep(
     if unknown:
         raise InputError([Problem("--strategy", f"no strategy named {n!r} (have: {', '.join(scenario.strategy_names)})")
                           for n in unknown])
+    if strategies:  # only the chosen strategies must hold at every point
+        data = scenario.model_dump(mode="json")
+        data["strategies"] = [s for s in data["strategies"] if s["name"] in names]
+        scenario = validate_scenario(data)
     if replications is not None and int(replications) < 1:
         raise InputError(Problem("--replications", "must be ≥ 1"))
     if not isinstance(executor, Executor):
@@ -350,18 +354,18 @@ def plot(frame: pd.DataFrame, kpi: str, *, title: str = "", currency: str = ""):
     return fig
 
 
-SWEEP_MARKER = "sweep.json"
+SWEEP_MARKER = outdir.MARKER
 
 
 def check_sweep_dir(out: Path) -> None:
     """Refuse early (before simulating) an ``--out`` we could not write."""
-    outdir.check_out_dir(out, SWEEP_MARKER, "chansim sweep")
+    outdir.check_out_dir(out, "chansim sweep")
 
 
 def write_sweep_dir(frame: pd.DataFrame, out: Path, kpi: str, *, title: str = "", currency: str = "") -> Path:
     """Write ``sweep.csv``, ``sweep.json``, the figure (``sweep.png``,
-    ``sweep.svg``) and ``report.html`` into ``out``, whole or not at all (see :mod:`chansim.outdir`)."""
-    with outdir.staged_dir(out, SWEEP_MARKER, "chansim sweep") as folder:
+    ``sweep.svg``) and ``report.html`` into ``out``, whole or not at all (see :mod:`chansim.runtime.outdir`)."""
+    with outdir.staged_dir(out, "chansim sweep") as folder:
         frame.to_csv(folder / "sweep.csv", index=False)
         (folder / "sweep.json").write_text(rows_json(frame) + "\n", encoding="utf-8")
         fig = plot(frame, kpi, title=title, currency=currency)

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from chansim.cli import app
 from chansim.kpis.table import KPI_KEYS
 from chansim.report import RUN_FILES
+from chansim.runtime.outdir import MARKER
 
 SMALL = str(Path(__file__).parent / "data" / "small.yaml")
 runner = CliRunner()
@@ -111,7 +112,7 @@ def test_out_writes_every_file_and_replaces_only_a_previous_result(tmp_path):
     out = tmp_path / "run1"
     result = invoke("run", SMALL, "-q", "--replications", "2", "--format", "json", "--out", str(out))
     assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES + (MARKER,))
     summary = json.loads((out / "summary.json").read_text())
     printed = json.loads(result.stdout)
     summary.pop("run_time_s"), printed.pop("run_time_s")

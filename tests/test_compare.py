@@ -20,6 +20,7 @@ from chansim.cli.compare import COMPARE_FILES
 from chansim.compare import DIRECTION, HIGHER, LOWER, NEUTRAL, best_by_kpi, paired_differences, pareto_front
 from chansim.kpis.table import KPI_KEYS
 from chansim.report import RUN_FILES
+from chansim.runtime.outdir import MARKER
 
 SMALL = Path(__file__).parent / "data" / "small.yaml"
 FAST = ("--replications", "3", "--days", "0.25", "--quiet")
@@ -199,7 +200,7 @@ def test_out_writes_the_run_files_the_comparison_and_every_figure(tmp_path):
     out = tmp_path / "cmp"
     result = invoke(SMALL, "--format", "json", *FAST, "--out", out)
     assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES + COMPARE_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES + COMPARE_FILES + (MARKER,))
     for name in ("frontier", "cost_breakdown", "service_by_hour", "occupancy_by_pool"):
         png, svg = out / f"{name}.png", out / f"{name}.svg"
         assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 10_000, name

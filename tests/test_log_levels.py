@@ -17,6 +17,7 @@ from chansim.cli import app
 from chansim.engine import EventLog
 from chansim.errors import InputError
 from chansim.logfiles import ParquetLog
+from chansim.runtime.outdir import MARKER
 
 SMALL = str(Path(__file__).parent / "data" / "small.yaml")
 FAST = {"days": 0.25, "replications": 2}
@@ -128,8 +129,8 @@ def test_log_contacts_writes_no_messages(tmp_path, in_memory):
 def test_log_none_writes_summaries_and_costs_only(tmp_path):
     out = tmp_path / "run"
     run_out(out, "--log", "none")
-    assert sorted(p.name for p in out.iterdir()) == ["costs.parquet", "replications.csv", "report.html", "scenario.yaml",
-                                                     "summary.csv", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "costs.parquet", "replications.csv", "report.html",
+                                                     "scenario.yaml", "summary.csv", "summary.json"]
 
 
 def test_a_bad_log_value_exits_2_and_writes_nothing(tmp_path):

@@ -166,8 +166,8 @@ def test_frontier_strategies_run_as_is_with_compare(two_pools_file, tmp_path):
     doc = json.loads(done.stdout)
     assert doc["feasible"] and doc["frontier"] and len(doc["strategies"]) == len(doc["frontier"])
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["optimize.json", "trials.csv", "frontier.csv", "strategies.yaml", "scenario.yaml", "trials.png",
-         "trials.svg"])
+        [".chansim-result.json", "optimize.json", "trials.csv", "frontier.csv", "strategies.yaml", "scenario.yaml",
+         "trials.png", "trials.svg"])
     fragment = yaml.safe_load((out / "strategies.yaml").read_text())
     assert [s["name"] for s in fragment["strategies"]] == [p["name"] for p in doc["frontier"]]
     assert all(set(s["set"]) == set(AXES) for s in fragment["strategies"])
@@ -310,21 +310,21 @@ def test_on_a_dask_cluster_the_trials_are_the_same(two_pools):
 
 def test_values_valid_alone_but_not_together_make_an_invalid_trial(two_pools):
     space = {"variables": {"strategies.*.offer": [["voice", "webchat"], ["webchat"]],
-                           "strategies.*.ivr_deflection": [None, {"to": "webchat", "accept": 0.3}]},
+                           "strategies.*.ivr_deflection": [None, {"to": "webchat", "accept": 0.3, "link_channel": "webchat"}]},
              "objectives": ["cost_total"], "trials": 4}
     result = chansim.optimize(two_pools, space)
     tried = [t for t in result.records if t.repeat_of is None]
     assert len(tried) == 4 and result.stopped in ("budget", "space exhausted")
     invalid = [t for t in tried if t.status == "invalid"]
     assert [t.params for t in invalid] == [{"strategies.*.offer": ["webchat"],
-                                            "strategies.*.ivr_deflection": {"to": "webchat", "accept": 0.3}}]
+                                            "strategies.*.ivr_deflection": {"to": "webchat", "accept": 0.3, "link_channel": "webchat"}}]
     assert "does not offer voice" in invalid[0].note and not invalid[0].feasible
     assert result.frontier_records and result.frontier_records[0].status == "complete"
 
 
 def test_a_real_variable_on_a_strategy_field(two_pools):
     data = {**TWO_POOLS, "strategies": [*TWO_POOLS["strategies"], {
-        "name": "deflect", "offer": ["voice", "webchat"], "ivr_deflection": {"to": "webchat", "accept": 0.3}}]}
+        "name": "deflect", "offer": ["voice", "webchat"], "ivr_deflection": {"to": "webchat", "accept": 0.3, "link_channel": "webchat"}}]}
     scenario = chansim.load_scenario(data)
     space = {"strategy": "deflect", "variables": {"strategies.*.ivr_deflection.offered": "0.0..0.6"},
              "objectives": ["cost_total"], "trials": 3}

@@ -198,4 +198,4 @@ def test_validate_and_run_refuse_what_cannot_be_priced_with_the_line(tmp_path):
     cards.write_text(CARD.replace("    confidence: official\n", "    confidence: official\n    colour: blue\n"))
     result = runner.invoke(app, ["validate", str(SMALL), "--set", f"pricing.rate_card={cards}"])
     assert result.exit_code == 2 and "cards[0] (card my-sms).colour: unknown key" in result.stderr
-    assert "(line 10)" in result.stderr
+    assert "line 10" in result.stderr and str(cards) in result.stderr

@@ -253,7 +253,7 @@ def test_staff_out_writes_a_report_and_chansim_report_rebuilds_it(tmp_path):
     assert done.exit_code == 0, done.output
     from chansim.studies.staffing_files import STAFF_FILES
 
-    assert sorted(p.name for p in out.iterdir()) == sorted(STAFF_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted(STAFF_FILES + (".chansim-result.json",))
     page = (out / "report.html").read_text()
     answer_part = page[page.index('<section id="answer">'):page.index('<section id="assumptions">')]
     assert "phones" in answer_part and "service_level&gt;=0.8" in answer_part and "agents" in answer_part

@@ -15,6 +15,7 @@ from chansim.cli import app
 from chansim.errors import InputError
 from chansim.kpis.table import KPI_KEYS
 from chansim.sweep import SWEEP_FILES, grid, kpi_columns, parse_axes, parse_axis, sweep
+from chansim.runtime.outdir import MARKER
 
 SMALL = str(Path(__file__).parent / "data" / "small.yaml")
 runner = CliRunner()
@@ -166,7 +167,7 @@ def test_sweep_out_writes_data_and_a_figure(tmp_path):
     result = invoke("--set", f"{HEADCOUNT}=8,10", "--set", "demand.contacts_per_day=2000,3000", "--set", "days=0.25",
                     "--replications", "2", "-s", "today", "-s", "more-phones", "--kpi", "asa_s", "--out", str(out), "-q")
     assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == sorted(SWEEP_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted(SWEEP_FILES + (MARKER,))
     assert (out / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (out / "sweep.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
     svg = (out / "sweep.svg").read_text()

@@ -24,14 +24,20 @@ from chansim.cli import optimize as _optimize  # noqa: E402,F401  isort: skip
 from chansim.cli import fit as _fit  # noqa: E402,F401  isort: skip
 from chansim.cli import report as _report  # noqa: E402,F401  isort: skip
 from chansim.errors import InputError
+from chansim.runtime.signals import Interrupted, stop_on_signals
 
 __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Console entry point."""
+    """Console entry point. Ctrl-C, SIGTERM and SIGHUP stop the command with
+    one line on stderr and exit 130, 143 or 129, temporary folders removed."""
     try:
-        app()
+        with stop_on_signals():
+            app()
     except InputError as exc:  # pragma: no cover - commands catch their own
-        stderr.print(f"error: {exc.render()}", highlight=False)
+        stderr.print(f"error: {exc.render()}", highlight=False, markup=False)
         sys.exit(EXIT_BAD_INPUT)
+    except Interrupted as stop:
+        stderr.print(f"stopped by {stop.name}: no result written", highlight=False, markup=False)
+        sys.exit(stop.exit_code)

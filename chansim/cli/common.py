@@ -13,13 +13,13 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
-from chansim.errors import InputError, Problem
-from chansim.scenario import Scenario, load_scenario
+from chansim.errors import InputError, Problem, printable
+from chansim.scenario import Scenario
 from chansim.scenario.paths import parse_assignment
 
 __all__ = ["app", "stdout", "stderr", "Format", "ExecutorKind", "LogLevel", "ScenarioArg", "SetOpt", "FormatOpt",
            "ReplicationsOpt", "SeedOpt", "DaysOpt", "WorkersOpt", "workers_option",
-           "ExecutorOpt", "SchedulerOpt", "QuietOpt", "fail",
+           "ExecutorOpt", "SchedulerOpt", "QuietOpt", "StrictOpt", "SizeCheckOpt", "fail", "safe_text",
            "overrides", "load", "progress_bar", "simulate_with_progress", "with_progress",
            "EXIT_OK", "EXIT_REGRESSION", "EXIT_BAD_INPUT"]
 
@@ -31,6 +31,25 @@ app = typer.Typer(
     help="Simulate customer-service channel strategies: cost, handle time, service level and CSAT, "
     "side by side with confidence intervals.",
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from chansim.version import __version__
+
+        print(f"chansim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", help="Print chansim's version and exit.", is_eager=True,
+                                          callback=_print_version)] = False,
+) -> None:
+    """Simulate customer-service channel strategies: cost, handle time, service level and CSAT, side by side with
+    confidence intervals."""
+
+
 # Piped output (files, CI logs) is not squeezed into 80 columns.
 stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 stderr = Console(stderr=True, soft_wrap=True)
@@ -93,10 +112,14 @@ SchedulerOpt = Annotated[
                  "tcp://10.0.0.5:8786 (only with --executor dask)."),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat plausibility warnings (a handle time of 7 s, a "
+                                         "target under 5 s, ...) as errors.")]
+SizeCheckOpt = Annotated[bool, typer.Option("--size-check/--no-size-check", help="Refuse, before simulating, a run "
+                                            "estimated not to fit in the memory available (see the reference).")]
 
 
 def fail(error: InputError) -> None:
-    stderr.print(f"[bold red]error:[/] {escape(error.render())}", highlight=False, markup=True)
+    stderr.print(f"[bold red]error:[/] {escape(safe_text(error.render()))}", highlight=False, markup=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -106,11 +129,26 @@ def overrides(sets: list[str] | None, **typed: Any) -> dict[str, Any]:
     return pairs
 
 
-def load(path: Path, overrides: dict[str, Any]) -> Scenario:
+def load(path: Path, overrides: dict[str, Any], *, strict: bool = False, size_check: bool = True,
+         workers: int | None = None) -> Scenario:
+    """The scenario at ``path`` after every check made before simulating
+    (:func:`chansim.runtime.preflight.prepare`); its warnings go to stderr."""
+    from chansim.parallel import worker_count
+    from chansim.runtime.preflight import prepare
+
     try:
-        return load_scenario(path, overrides)
+        prepared = prepare(path, overrides, strict=strict, size_check=size_check, at_once=worker_count(workers))
     except ValidationError as exc:  # a safety net: models should already report these as InputError
         raise InputError(Problem("", str(exc)), source=str(path)) from None
+    for warning in prepared.warnings:
+        stderr.print(f"warning: {safe_text(str(path))}: {safe_text(str(warning))}", highlight=False, markup=False)
+    return prepared.scenario
+
+
+def safe_text(text: str) -> str:
+    """``text`` from a file with terminal control characters shown, not obeyed
+    (:func:`chansim.errors.printable`)."""
+    return printable(text)
 
 
 def with_progress(work, *args, quiet: bool, label: str = "runs", **kwargs):
@@ -135,10 +173,10 @@ def progress_bar(quiet: bool):
     """A rich progress bar on stderr when it is a terminal and not ``--quiet``."""
     if quiet or not sys.stderr.isatty():
         return None
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     return Progress(
-        TextColumn("simulating"), BarColumn(), TextColumn("{task.completed}/{task.total} runs"),
+        TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
         TimeElapsedColumn(), TimeRemainingColumn(), console=stderr, transient=True,
     )
 

@@ -28,6 +28,8 @@ from chansim.cli.common import (
     SchedulerOpt,
     SeedOpt,
     SetOpt,
+    SizeCheckOpt,
+    StrictOpt,
     WorkersOpt,
     app,
     fail,
@@ -216,10 +218,11 @@ def write_compare_dir(result: RunResult, out: Path) -> Path:
     temporary directory beside ``out`` and renamed into place at the end, so a
     crash never leaves a half-written result; an earlier chansim result at
     ``out`` is replaced only once the new one is complete."""
-    from chansim import outdir, report
+    from chansim import report
     from chansim.report import figures
+    from chansim.runtime import outdir
 
-    with outdir.staged_dir(out, report.RUN_MARKER) as folder:
+    with outdir.staged_dir(out) as folder:
         report.write_run_files(result, folder)
         (folder / "comparison.json").write_text(to_json(result) + "\n", encoding="utf-8")
         (folder / "comparison.csv").write_text(to_csv(result), encoding="utf-8")
@@ -254,6 +257,8 @@ def compare(
         typer.Option("--show", help="Add a row for a breakdown (repeatable), e.g. segment.seniors.cost_per_issue, "
                      "market.MX.cost_channel, intent.returns.fcr_rate."),
     ] = None,
+    strict: StrictOpt = False,
+    size_check: SizeCheckOpt = True,
 ) -> None:
     """Compare strategies: KPIs side by side with 95 % CIs, the best of each KPI
     marked, and which differences from the first strategy are significant."""
@@ -262,7 +267,8 @@ def compare(
     try:
         for address in show or []:
             parse_address(address, "--show")
-        loaded = load(scenario, overrides(set_, seed=seed, days=days, replications=replications))
+        loaded = load(scenario, overrides(set_, seed=seed, days=days, replications=replications), strict=strict,
+                      size_check=size_check, workers=workers)
         if out is not None:
             report.check_out_dir(out)
         result = simulate_with_progress(loaded, strategy, workers=workers, executor=executor.value, scheduler=scheduler,

@@ -20,6 +20,8 @@ from chansim.cli.common import (
     LogLevel,
     QuietOpt,
     ReplicationsOpt,
+    SizeCheckOpt,
+    StrictOpt,
     ScenarioArg,
     SchedulerOpt,
     SeedOpt,
@@ -28,6 +30,7 @@ from chansim.cli.common import (
     app,
     fail,
     load,
+    safe_text,
     overrides,
     simulate_with_progress,
     stderr,
@@ -63,14 +66,16 @@ def run(
     executor: ExecutorOpt = ExecutorKind.processes,
     scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,
+    strict: StrictOpt = False,
+    size_check: SizeCheckOpt = True,
 ) -> None:
     """Simulate a scenario's strategies and print their KPIs with 95 % CIs."""
     from chansim import report
 
     options = {"workers": workers, "executor": executor.value, "scheduler": scheduler}
     try:
-        loaded = load(scenario, overrides(set_, seed=seed, days=days, replications=replications))
-        check_pricing(loaded, scenario)  # as validate does: with the file's lines
+        loaded = load(scenario, overrides(set_, seed=seed, days=days, replications=replications), strict=strict,
+                      size_check=size_check, workers=workers)
         if out is None:
             result = simulate_with_progress(loaded, strategy, log="none", quiet=quiet, **options)
         else:
@@ -93,33 +98,24 @@ def run(
 def validate(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario files to check.", show_default=False)],
     set_: SetOpt = None,
+    strict: StrictOpt = False,
+    size_check: SizeCheckOpt = True,
 ) -> None:
-    """Check scenario files and report every problem with its path; exit 2 if any is invalid."""
+    """Check scenario files as run does before simulating (fields, cross-field rules, pricing, size) and
+    report every problem with its path and line; exit 2 if any is invalid."""
     bad = 0
     for path in scenarios:
         try:
-            loaded = load(path, overrides(set_))
-            check_pricing(loaded, path)
+            loaded = load(path, overrides(set_), strict=strict, size_check=size_check)
         except InputError as exc:
             bad += 1
-            stderr.print(f"[bold red]invalid:[/] {escape(exc.render())}", highlight=False)
+            stderr.print(f"[bold red]invalid:[/] {escape(safe_text(exc.render()))}", highlight=False)
             continue
-        names = ", ".join(loaded.strategy_names)
-        stdout.print(f"ok: {escape(str(path))} ({len(loaded.strategies)} strategies: {escape(names)})", highlight=False)
+        names = safe_text(", ".join(loaded.strategy_names))
+        stdout.print(f"ok: {escape(safe_text(str(path)))} ({len(loaded.strategies)} strategies: {escape(names)})",
+                     highlight=False)
     if bad:
         raise typer.Exit(EXIT_BAD_INPUT)
-
-
-def check_pricing(scenario, path: Path) -> None:
-    """Every channel of every strategy can be priced in every segment's market, as at run."""
-    from chansim.billing.price import check_scenario
-    from chansim.scenario.loader import read_yaml
-
-    try:
-        lines = read_yaml(path.read_text(encoding="utf-8"))[1]
-    except (OSError, InputError):
-        lines = None
-    check_scenario(scenario, lines=lines, source=str(path))
 
 
 @app.command()

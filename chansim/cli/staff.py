@@ -20,6 +20,7 @@ from chansim.cli.common import (
     ScenarioArg,
     SchedulerOpt,
     SetOpt,
+    SizeCheckOpt,
     app,
     fail,
     load,
@@ -73,6 +74,7 @@ def staff(
         Optional[Path], typer.Option("--out", help="Write staffing.json (the JSON document) and report.html here.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
+    size_check: SizeCheckOpt = True,
 ) -> None:
     """Find the smallest roster of each pool meeting every target, by simulation: the pool's own roster scaled
     (default), a schedule per weekday × interval (--per-interval) or shift counts (--shifts).
@@ -92,7 +94,7 @@ def staff(
             raise InputError("--shifts: already finds the per-interval requirement; give one of --per-interval "
                              "and --shifts")
         targets = [parse_target(t) for t in target]
-        loaded = load(scenario, overrides(set_))
+        loaded = load(scenario, overrides(set_), size_check=size_check)
         if out is not None:
             check_staff_dir(out)
         if not quiet and sys.stderr.isatty():

@@ -11,15 +11,19 @@ from rich.markup import escape
 from rich.table import Table
 
 from chansim.cli.common import (
+    DaysOpt,
     ExecutorKind,
     ExecutorOpt,
     Format,
     FormatOpt,
     ScenarioArg,
     SchedulerOpt,
+    SeedOpt,
+    SizeCheckOpt,
     app,
     fail,
     load,
+    overrides,
     stderr,
     stdout,
     with_progress,
@@ -46,6 +50,8 @@ def sweep(
         Optional[list[str]], typer.Option("--strategy", "-s", help="Strategy to run (repeatable; default all).")
     ] = None,
     replications: Annotated[Optional[int], typer.Option(help="Replications per strategy and point.", min=1)] = None,
+    seed: SeedOpt = None,
+    days: DaysOpt = None,
     workers: workers_option("grid points") = None,
     executor: ExecutorOpt = ExecutorKind.processes,
     scheduler: SchedulerOpt = None,
@@ -54,6 +60,7 @@ def sweep(
         Optional[Path], typer.Option("--out", help="Write sweep.csv, sweep.json, a figure (sweep.png, sweep.svg) and report.html here.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    size_check: SizeCheckOpt = True,
 ) -> None:
     """Simulate every combination of the --set values (same seed at every point) and print one row per point × strategy."""
     from chansim.sweep import check_sweep_dir, parse_axes, rows_json, sweep as run_sweep, write_sweep_dir
@@ -63,7 +70,7 @@ def sweep(
         if not set_:
             raise InputError(Problem("--set", "give at least one key to sweep: --set key=v1,v2,... or key=a..b:step"))
         axes = parse_axes(set_)
-        loaded = load(scenario, {})
+        loaded = load(scenario, overrides(None, seed=seed, days=days), size_check=size_check)
         if out is not None:
             check_sweep_dir(out)
         frame = with_progress(run_sweep, loaded, axes, strategies=strategy, replications=replications,

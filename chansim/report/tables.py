@@ -17,7 +17,8 @@ import yaml
 from rich.markup import escape
 from rich.table import Table
 
-from chansim import outdir
+from chansim.runtime import outdir
+from chansim.errors import printable
 from chansim.experiment import LOG_TABLES, RunResult, log_level, simulate
 from chansim.kpis.address import breakdown_table
 from chansim.kpis.table import KPI_KEYS, kind_of
@@ -30,8 +31,8 @@ __all__ = ["to_json", "to_csv", "to_table", "write_run_files", "write_run_dir", 
 #: Files in an ``--out`` directory (the event-log tables only those its log level keeps).
 RUN_FILES = ("summary.json", "summary.csv", "scenario.yaml", "contacts.parquet", "messages.parquet",
              "staffing.parquet", "costs.parquet", "replications.csv", "report.html")
-#: The file that marks a directory as an earlier run result (safe to replace).
-RUN_MARKER = "summary.json"
+#: The file that marks a folder as chansim's own result (see :mod:`chansim.runtime.outdir`).
+RUN_MARKER = outdir.MARKER
 
 
 def jsonable(value: Any) -> Any:
@@ -113,12 +114,12 @@ def to_table(result: RunResult) -> Table:
     """KPIs as rows, strategies as columns, each value with its 95 % CI."""
     s = result.scenario
     table = Table(
-        title=escape(f"{s.name}: {s.days:g} days × {result.replications} replications (seed {result.seed})"),
+        title=escape(printable(f"{s.name}: {s.days:g} days × {result.replications} replications (seed {result.seed})")),
         caption=f"mean ± 95 % CI half-width over replications; money in {s.currency}; — = not measured",
     )
     table.add_column("KPI", style="bold")
     for strategy in result.strategies:
-        table.add_column(escape(strategy.name), justify="right")
+        table.add_column(escape(printable(strategy.name)), justify="right")
     for key in KPI_KEYS:
         cells = [format_value(key, st.kpis[key]) + _format_ci(key, st.ci95[key], st.kpis[key]) for st in result.strategies]
         table.add_row(key, *cells)
@@ -128,7 +129,7 @@ def to_table(result: RunResult) -> Table:
 # ------------------------------------------------------------------ --out DIR
 def check_out_dir(out: Path) -> None:
     """Refuse early (before simulating) an ``--out`` we could not write."""
-    outdir.check_out_dir(out, RUN_MARKER)
+    outdir.check_out_dir(out)
 
 
 def write_run_files(result: RunResult, folder: Path) -> None:
@@ -151,8 +152,8 @@ def write_run_files(result: RunResult, folder: Path) -> None:
 
 
 def write_run_dir(result: RunResult, out: Path) -> Path:
-    """Write a run's files into ``out``, whole or not at all (see :mod:`chansim.outdir`)."""
-    with outdir.staged_dir(out, RUN_MARKER) as folder:
+    """Write a run's files into ``out``, whole or not at all (see :mod:`chansim.runtime.outdir`)."""
+    with outdir.staged_dir(out) as folder:
         write_run_files(result, folder)
     return Path(out)
 
@@ -169,7 +170,7 @@ def simulate_to_dir(scenario, out: Path, strategies: Sequence[str] | None = None
     level = log_level(log)
     check_out_dir(out)
     names = list(strategies) if strategies else scenario.strategy_names
-    with outdir.staged_dir(out, RUN_MARKER) as folder:
+    with outdir.staged_dir(out) as folder:
         with ParquetLog(folder, level, names) as sink:
             result = simulate(scenario, strategies, log=level, on_log=sink, **options)
         write_run_files(result, folder)

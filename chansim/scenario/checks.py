@@ -7,7 +7,8 @@ the problems it finds (empty when the rule holds), with the path in the file.
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Callable
+import math
+from typing import TYPE_CHECKING, Any, Callable
 
 from chansim.channels import channel_kind
 from chansim.errors import Problem
@@ -16,9 +17,10 @@ from chansim.scenario.rosters import roster_problems
 if TYPE_CHECKING:  # pragma: no cover
     from chansim.scenario.models import Scenario
 
-__all__ = ["CHECKS", "run_checks"]
+__all__ = ["CHECKS", "run_checks", "share_problems_in_data", "name_problems_in_data", "SHARE_TOLERANCE"]
 
-SHARE_TOLERANCE = 1e-6
+#: Shares may sum to 1 within this much (0.3333 × 3); the loader scales them to sum to 1.
+SHARE_TOLERANCE = 1e-3
 
 
 def shares_sum_to_one(s: "Scenario") -> list[Problem]:
@@ -27,6 +29,46 @@ def shares_sum_to_one(s: "Scenario") -> list[Problem]:
         total = sum(item.share for item in getattr(s.demand, field))
         if abs(total - 1.0) > SHARE_TOLERANCE:
             problems.append(Problem(f"demand.{field}", f"shares must sum to 1 (they sum to {total:.6g})"))
+    return problems
+
+
+def share_problems_in_data(data: Any) -> list[Problem]:
+    """:func:`shares_sum_to_one` on plain data, for a file whose fields are
+    not all valid yet (so typos and share errors are reported together).
+    Lists it cannot read yet (a share that is not a number) are skipped."""
+    demand = data.get("demand") if isinstance(data, dict) else None
+    if not isinstance(demand, dict):
+        return []
+    problems = []
+    for field in ("segments", "intents"):
+        items = demand.get(field)
+        if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+            continue
+        shares = [i.get("share") for i in items]
+        if not all(isinstance(s, (int, float)) and not isinstance(s, bool) and math.isfinite(s) for s in shares):
+            continue
+        total = sum(shares)
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            problems.append(Problem(f"demand.{field}", f"shares must sum to 1 (they sum to {total:.6g})"))
+    return problems
+
+
+def name_problems_in_data(data: Any) -> list[Problem]:
+    """:func:`names_are_unique` on plain data (see :func:`share_problems_in_data`)."""
+    if not isinstance(data, dict):
+        return []
+    groups = {"agents.pools": (data.get("agents") or {}, "pools"), "strategies": (data, "strategies"),
+              "demand.segments": (data.get("demand") or {}, "segments"),
+              "demand.intents": (data.get("demand") or {}, "intents")}
+    problems = []
+    for path, (parent, key) in groups.items():
+        items = parent.get(key) if isinstance(parent, dict) else None
+        if not isinstance(items, list):
+            continue
+        names = [item.get("name") if isinstance(item, dict) else None for item in items]
+        for index, name in enumerate(names):
+            if isinstance(name, str) and names.index(name) != index:
+                problems.append(Problem(f"{path}[{index}].name", f"{name!r} is used twice; names must be unique"))
     return problems
 
 
@@ -131,9 +173,16 @@ def strategy_features_fit(s: "Scenario") -> list[Problem]:
                 channel(f"{path}.channels[{j}]", ch, "messaging")
     for i, st in enumerate(s.strategies):
         if st.ivr_deflection is not None:
-            channel(f"strategies[{i}].ivr_deflection.to", st.ivr_deflection.to, "messaging")
+            ivr = st.ivr_deflection
+            channel(f"strategies[{i}].ivr_deflection.to", ivr.to, "messaging")
             if "voice" not in st.offer:
                 problems.append(Problem(f"strategies[{i}].ivr_deflection", "the strategy does not offer voice"))
+            if "link_channel" in ivr.model_fields_set and ivr.link_channel not in s.channels:
+                problems.append(Problem(f"strategies[{i}].ivr_deflection.link_channel",
+                                        f"channel {ivr.link_channel!r} is not defined under 'channels'"))
+            elif channel_kind(ivr.link_channel) != "messaging":
+                problems.append(Problem(f"strategies[{i}].ivr_deflection.link_channel",
+                                        f"{ivr.link_channel!r} is not a messaging channel: the link is a message"))
         for j, c in enumerate(st.campaigns):
             where = f"strategies[{i}].campaigns[{j}]"
             channel(f"{where}.channel", c.channel, "messaging")

@@ -1,8 +1,10 @@
-"""Read a scenario: YAML (safe) → plain data → overrides → validated model.
+"""Read a scenario: YAML (safe, bounded, YAML 1.2; see
+:mod:`chansim.scenario.yamlfile`) → plain data → overrides → validated model.
 
 Every problem is reported at once, each with its path and, where the file
-tells, its line. A key given twice in one mapping is an error (PyYAML would
-keep the last one silently), and so is any YAML tag that builds Python objects.
+tells, its line. A value given by an override (``--set``, ``--days``) is not
+blamed on a line of the file. Numbers must be finite everywhere. Shares that
+sum to within :data:`SHARE_TOLERANCE` of 1 are scaled to sum to exactly 1.
 """
 
 from __future__ import annotations
@@ -11,63 +13,15 @@ import copy
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import yaml
+import math
 
 from chansim.errors import InputError, Problem
+from chansim.scenario.checks import SHARE_TOLERANCE, name_problems_in_data, share_problems_in_data
 from chansim.scenario.models import Scenario, validate_scenario
-from chansim.scenario.paths import apply_overrides, join_path, line_of, parse_assignment
+from chansim.scenario.paths import apply_overrides, join_path, line_of, parse_assignment, resolve_path
+from chansim.scenario.yamlfile import non_finite_problems, read_text_bounded, read_yaml
 
-__all__ = ["load_scenario", "read_yaml"]
-
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser where PyYAML has it
-    """SafeLoader; the node tree is walked separately for lines and duplicates."""
-
-
-def _walk(node: yaml.Node, path: tuple, lines: dict[tuple, int], problems: list[Problem]) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[Any, int] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            line = key_node.start_mark.line + 1
-            if key is not None:
-                if key in seen:
-                    problems.append(
-                        Problem(join_path(path + (key,)), f"key given twice (first on line {seen[key]})", line)
-                    )
-                else:
-                    seen[key] = line
-                lines[path + (key,)] = line
-                _walk(value_node, path + (key,), lines, problems)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _walk(item, path + (index,), lines, problems)
-
-
-def read_yaml(text: str) -> tuple[Any, dict[tuple, int], list[Problem]]:
-    """Parse YAML text safely. Returns the data, a map of path → line, and the
-    keys given twice. A syntax error or a Python tag raises InputError."""
-    try:
-        loader = _Loader(text)
-        try:
-            root = loader.get_single_node()  # parsed once: the nodes give the lines, then the data
-            data = loader.construct_document(root) if root is not None else None
-        finally:
-            loader.dispose()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = exc.problem or "malformed YAML"
-        if isinstance(exc, yaml.constructor.ConstructorError):
-            what = f"{what} (only plain YAML data is accepted)"
-        raise InputError(Problem("", f"YAML error: {what}", mark.line + 1 if mark else None)) from None
-    except yaml.YAMLError as exc:
-        raise InputError(Problem("", f"YAML error: {exc}")) from None
-    lines: dict[tuple, int] = {}
-    problems: list[Problem] = []
-    if root is not None:
-        _walk(root, (), lines, problems)
-    return data, lines, problems
-
+__all__ = ["load_scenario", "read_scenario", "read_yaml", "locate"]
 
 def _resolve_like(data: dict[str, Any], lines: dict[tuple, int]) -> list[Problem]:
     """Expand ``channels.X.like: Y`` into a copy of Y's settings under X's own."""
@@ -86,6 +40,11 @@ def _resolve_like(data: dict[str, Any], lines: dict[tuple, int]) -> list[Problem
             return spec
         base_name = spec["like"]
         path = ("channels", name, "like")
+        if not isinstance(base_name, str):
+            problems.append(Problem(join_path(path), "must be the name of another channel (e.g. like: sms)",
+                                    line_of(lines, path)))
+            resolved[name] = {k: v for k, v in spec.items() if k != "like"}
+            return resolved[name]
         if base_name in chain + (name,):
             problems.append(Problem(join_path(path), f"'like' goes round in a circle ({' → '.join(chain + (name, base_name))})",
                                     line_of(lines, path)))
@@ -126,8 +85,17 @@ def load_scenario(
     ``overrides`` are ``"dotted.path=value"`` strings (as given to ``--set``) or
     a ``{"dotted.path": value}`` mapping, applied before validation.
     Raises :class:`~chansim.errors.InputError` listing every problem."""
+    return read_scenario(source, overrides)[0]
+
+
+def read_scenario(
+    source: str | Path | Mapping[str, Any] | Scenario,
+    overrides: Iterable[str] | Mapping[str, Any] = (),
+) -> tuple[Scenario, dict[tuple, int]]:
+    """:func:`load_scenario`, also returning where each path is in the file
+    (path tuple → line; empty for a dict), for checks made after loading."""
     if isinstance(source, Scenario):
-        return source.with_overrides(dict(overrides)) if overrides else source
+        return (source.with_overrides(dict(overrides)) if overrides else source), {}
     label = None
     lines: dict[tuple, int] = {}
     problems: list[Problem] = []
@@ -137,7 +105,9 @@ def load_scenario(
         path = Path(source)
         label = str(path)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_text_bounded(path)
+        except InputError as exc:
+            raise exc.with_source(label) from None
         except FileNotFoundError:
             raise InputError(Problem("", "no such file"), source=label) from None
         except IsADirectoryError:
@@ -159,14 +129,73 @@ def load_scenario(
         except InputError as exc:
             raise exc.with_source(label) if label else exc from None
     if pairs:
+        before = [resolve_path(data, str(path)) for path, _ in pairs]  # where they are before being replaced
         problems += apply_overrides(data, dict(pairs), origin="--set")
+        lines = _unlocated(lines, data, [path for path, _ in pairs], before)
     problems += _resolve_like(data, lines)
     if label is not None:
         _anchor_rate_card(data, Path(label).parent)
+    infinite = non_finite_problems(data, lines)
+    problems += [p for p in infinite if p not in problems]  # the file's own were found on reading
+    _normalise_shares(data)
     try:
         scenario = validate_scenario(data, lines=lines, source=label)
     except InputError as exc:
-        problems += exc.problems
+        skip = {p.path for p in infinite}
+        problems += [p for p in exc.problems if p.path not in skip]
+        known = {(p.path, p.message) for p in problems}
+        problems += [Problem(p.path, p.message, line_of(lines, p.path))
+                     for p in share_problems_in_data(data) + name_problems_in_data(data)
+                     if (p.path, p.message) not in known]
+    problems = [_from_override(p, lines) for p in problems]
     if problems:
         raise InputError(problems, source=label)
-    return scenario
+    return scenario, lines
+
+
+_OVERRIDDEN = -1  # the "line" of a path whose value an override gave
+
+
+def _unlocated(lines: dict[tuple, int], data: dict[str, Any], paths: list[str], before: list) -> dict[tuple, int]:
+    """``lines`` with every overridden path (and so what is under it) marked
+    as not from the file."""
+    lines = dict(lines)
+    for path, found in zip(paths, before):
+        resolved = found if found is not None else resolve_path(data, str(path))
+        if resolved is not None:
+            size = len(resolved)
+            for key in [k for k in lines if len(k) > size and k[:size] == resolved]:
+                del lines[key]  # what the file had under it is gone
+            lines[resolved] = _OVERRIDDEN
+    return lines
+
+
+def _from_override(problem: Problem, lines: dict[tuple, int] | None = None) -> Problem:
+    if problem.line != _OVERRIDDEN:
+        return problem
+    return Problem(problem.path, f"{problem.message} (given as an override, not in the file)")
+
+
+def locate(problems: Iterable[Problem], lines: dict[tuple, int]) -> list[Problem]:
+    """Problems found after loading, with the line of their path in the file
+    (or said to come from an override); see :func:`read_scenario`."""
+    return [_from_override(p if p.line is not None else Problem(p.path, p.message, line_of(lines, p.path)))
+            for p in problems]
+
+
+def _normalise_shares(data: dict[str, Any]) -> None:
+    """Segment and intent shares within :data:`SHARE_TOLERANCE` of summing to
+    1 (three shares of 0.3333) are scaled to sum to 1 exactly."""
+    demand = data.get("demand")
+    if not isinstance(demand, dict):
+        return
+    for key in ("segments", "intents"):
+        items = demand.get(key)
+        if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+            continue
+        shares = [i.get("share") for i in items]
+        if not all(isinstance(s, (int, float)) and not isinstance(s, bool) and math.isfinite(s) for s in shares):
+            continue
+        total = float(sum(shares))
+        if total != 1.0 and abs(total - 1.0) <= SHARE_TOLERANCE:
+            demand[key] = [{**item, "share": item["share"] / total} for item in items]

@@ -50,14 +50,17 @@ __all__ = [
 ]
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Segment(_Model):
     """A group of customers who rank channels the same way."""
 
     name: str = Field(min_length=1, description="Segment name, unique")
-    share: float = Field(gt=0, le=1, description="Share of contacts from this segment (segments sum to 1)")
+    share: float = Field(
+        gt=0, le=1, description="Share of contacts from this segment (segments sum to 1; a sum within 0.001 of 1 "
+        "is scaled to 1)"
+    )
     preference: tuple[ChannelName, ...] = Field(
         min_length=1, description="Channels in the order this segment prefers them"
     )
@@ -72,7 +75,10 @@ class Intent(_Model):
     """Why the customer gets in touch."""
 
     name: str = Field(min_length=1, description="Intent name, unique")
-    share: float = Field(gt=0, le=1, description="Share of contacts with this intent (intents sum to 1)")
+    share: float = Field(
+        gt=0, le=1, description="Share of contacts with this intent (intents sum to 1; a sum within 0.001 of 1 "
+        "is scaled to 1)"
+    )
     complexity: float = Field(1.0, gt=0, description="Multiplier on agent handle time and time per turn")
     priority: int = Field(0, ge=0, description="Queue priority; higher is answered first (FIFO within a priority)")
     bot_resolvable: float = Field(0.0, ge=0, le=1, description="Share a bot can resolve on its own (used by bots)")

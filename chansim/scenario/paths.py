@@ -15,7 +15,7 @@ import yaml
 
 from chansim.errors import InputError, Problem
 
-__all__ = ["split_path", "join_path", "set_path", "apply_overrides", "parse_assignment", "line_of"]
+__all__ = ["split_path", "join_path", "set_path", "resolve_path", "apply_overrides", "parse_assignment", "line_of"]
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
@@ -93,6 +93,30 @@ def set_path(data: dict[str, Any], path: str | tuple, value: Any) -> None:
             raise ValueError(f"{where} is a single value ({node!r}); it has no {key!r}")
 
 
+def resolve_path(data: Any, path: str) -> tuple | None:
+    """``agents.pools.digital.headcount`` → ``("agents", "pools", 1, "headcount")``
+    in ``data`` (names of list items become indexes); None if it is not there."""
+    try:
+        parts = split_path(path)
+    except ValueError:
+        return None
+    node, out = data, []
+    for key in parts:
+        if isinstance(node, list):
+            try:
+                key = _child_in_list(node, key, "")
+            except ValueError:
+                return None
+        elif isinstance(node, dict) and not isinstance(key, int):
+            if key not in node:
+                return None
+        else:
+            return None
+        out.append(key)
+        node = node[key]
+    return tuple(out)
+
+
 def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any], *, origin: str) -> list[Problem]:
     """Apply every ``{path: value}`` in order; return the problems (empty if all applied)."""
     problems = []
@@ -109,8 +133,10 @@ def apply_overrides(data: dict[str, Any], overrides: Mapping[str, Any], *, origi
 def parse_assignment(text: str) -> tuple[str, Any]:
     """``agents.pools.digital.headcount=30`` → ``("agents.pools.digital.headcount", 30)``.
 
-    The value is read as YAML, so ``30`` is a number, ``[1, 2]`` a list and
-    ``true`` a boolean."""
+    The value is read as YAML 1.2, as scenario files are, so ``30`` is a
+    number, ``[1, 2]`` a list and ``true`` a boolean."""
+    from chansim.scenario.yamlfile import parse_value  # it names paths with join_path: imported when used
+
     if "=" not in text:
         raise InputError(Problem("--set", f"{text!r} is not key=value"))
     path, raw = text.split("=", 1)
@@ -119,7 +145,9 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     except ValueError as exc:
         raise InputError(Problem("--set", str(exc))) from None
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = parse_value(raw) if raw.strip() else ""
+    except InputError as exc:
+        raise InputError(Problem(f"--set {path.strip()}", f"value {raw!r}: {exc.problems[0].message}")) from None
     except yaml.YAMLError as exc:
         why = getattr(exc, "problem", None) or str(exc)  # one line, not PyYAML's excerpt of "<unicode string>"
         raise InputError(Problem(f"--set {path.strip()}", f"value {raw!r} is not valid YAML ({why})")) from None

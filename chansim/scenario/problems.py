@@ -5,6 +5,8 @@ file's own terms (``agents.pools[1].concurrency``), a plain message (``must be
 from __future__ import annotations
 
 import difflib
+import re
+import types
 import typing
 from typing import Any, Mapping
 
@@ -52,6 +54,85 @@ def _model_at(root: type[BaseModel] | None, loc: tuple) -> type[BaseModel] | Non
     return cls
 
 
+def _length_bounds(root: type[BaseModel] | None, loc: tuple) -> tuple[int | None, int | None]:
+    """The min and max length a list field allows (None where not bounded)."""
+    owner = _model_at(root, loc[:-1]) if loc else None
+    field = owner.model_fields.get(loc[-1]) if owner is not None and isinstance(loc[-1], str) else None
+    if field is None:
+        return None, None
+    low = next((m.min_length for m in field.metadata if hasattr(m, "min_length")), None)
+    high = next((m.max_length for m in field.metadata if hasattr(m, "max_length")), None)
+    return low, high
+
+
+# pydantic names the member of a union it tried ("float", "dict[str,float]",
+# "function-after[...]") in the location; users never wrote those.
+_UNION_MEMBER = re.compile(r"^(?:[a-z_]+\[.*\]|int|float|str|bool|none|list|dict|tuple|date|[A-Z]\w*|"
+                           r"function-\w+\[.*\]|constrained-\w+|lax-or-strict\[.*\]|literal\[.*\])$")
+
+
+def _without_union_members(errors: list[dict[str, Any]], root: type[BaseModel] | None) -> list[dict[str, Any]]:
+    """One error per field a union failed on: the member's error whose type
+    fitted the value given (its constraint failed), else a list of the kinds
+    the field takes."""
+    out: list[dict[str, Any]] = []
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for error in errors:
+        loc = tuple(error["loc"])
+        tags = [i for i, part in enumerate(loc) if isinstance(part, str) and _UNION_MEMBER.match(part)
+                and _is_union_field(root, loc[:i])]
+        if not tags:
+            out.append(error)
+            continue
+        cut = loc[: tags[0]]
+        if cut not in groups:
+            groups[cut] = []
+            out.append({"loc": cut, "type": "union", "input": error.get("input"), "msg": "", "_group": groups[cut]})
+        groups[cut].append({**error, "loc": tuple(p for i, p in enumerate(loc) if i not in tags)})
+    result = []
+    for error in out:
+        group = error.pop("_group", None)
+        if group is None:
+            result.append(error)
+            continue
+        cut = tuple(error["loc"])
+        # the member whose shape fitted: its failure is inside the value, or a rule, not the value's kind
+        fitting = [e for e in group if len(e["loc"]) > len(cut) or not e["type"].endswith(("_type", "_parsing"))]
+        if fitting:
+            result += fitting
+        else:
+            kinds = sorted({_TYPE_NAMES.get(e["type"], e["type"]) for e in group})
+            result.append({"loc": error["loc"], "type": "value_error", "input": error["input"],
+                           "msg": f"must be {' or '.join(kinds)} (got {_kind(error['input'])})", "ctx": {}})
+    return result
+
+
+_TYPE_NAMES = {"float_type": "a number", "float_parsing": "a number", "int_type": "a whole number",
+               "int_parsing": "a whole number", "dict_type": "a mapping", "list_type": "a list",
+               "tuple_type": "a list", "string_type": "text", "bool_type": "true/false", "bool_parsing": "true/false",
+               "model_type": "a mapping", "model_attributes_type": "a mapping"}
+
+
+def _is_union_field(root: type[BaseModel] | None, loc: tuple) -> bool:
+    """Whether ``loc`` names a field whose type is a union (so pydantic names its members next)."""
+    if not loc or not isinstance(loc[-1], str):
+        return False
+    owner = _model_at(root, loc[:-1])
+    field = owner.model_fields.get(loc[-1]) if owner is not None else None
+    if field is None:
+        return False
+    members = [a for a in typing.get_args(field.annotation) if a is not type(None)]
+    return typing.get_origin(field.annotation) in (typing.Union, types.UnionType) and len(members) > 1
+
+
+def _field_named_first(root: type[BaseModel] | None, loc: tuple, message: str) -> str | None:
+    """A rule over a whole section whose message starts with one of its fields
+    ("intraday weights must be ≥ 0") is about that field."""
+    owner = _model_at(root, loc)
+    word = message.split(" ", 1)[0]
+    return word if owner is not None and word in owner.model_fields else None
+
+
 def _message(error: dict[str, Any], root: type[BaseModel] | None, loc: tuple) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
@@ -74,7 +155,9 @@ def _message(error: dict[str, Any], root: type[BaseModel] | None, loc: tuple) ->
         return f"must be < {ctx['lt']} (got {given!r})"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"must be a whole number (got {given!r})"
-    if kind in ("float_parsing", "float_type", "finite_number"):
+    if kind == "finite_number":
+        return f"must be a finite number (got {given!r})"
+    if kind in ("float_parsing", "float_type"):
         return f"must be a number (got {given!r})"
     if kind in ("bool_parsing", "bool_type"):
         return f"must be true or false (got {given!r})"
@@ -82,9 +165,12 @@ def _message(error: dict[str, Any], root: type[BaseModel] | None, loc: tuple) ->
         return f"must be text (got {_kind(given)})"
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected')} (got {given!r})"
-    if kind == "too_short":
-        return f"needs at least {ctx.get('min_length')} item(s) (got {ctx.get('actual_length')})"
-    if kind == "too_long":
+    if kind in ("too_short", "too_long"):
+        low, high = _length_bounds(root, loc)
+        if low is not None and low == high:
+            return f"needs exactly {low} values (got {ctx.get('actual_length')})"
+        if kind == "too_short":
+            return f"needs at least {ctx.get('min_length')} item(s) (got {ctx.get('actual_length')})"
         return f"takes at most {ctx.get('max_length')} item(s) (got {ctx.get('actual_length')})"
     if kind == "string_pattern_mismatch":
         return f"must match {ctx.get('pattern')} (got {given!r})"
@@ -96,6 +182,8 @@ def _message(error: dict[str, Any], root: type[BaseModel] | None, loc: tuple) ->
         return f"must be a date like 2026-01-05 (got {given!r})"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"])).removeprefix("Value error, ")
+    if kind in _TYPE_NAMES:
+        return f"must be {_TYPE_NAMES[kind]} (got {_kind(given)})"
     return error["msg"]
 
 
@@ -109,7 +197,7 @@ def problems_from_validation_error(
     """One :class:`Problem` per pydantic error, in file order where lines are known."""
     problems = []
     seen = set()
-    errors = exc.errors(include_url=False)
+    errors = _without_union_members(exc.errors(include_url=False), root)
     nested = {tuple(e["loc"])[:k] for e in errors for k in range(len(e["loc"]))}
     for error in errors:
         loc = tuple(error["loc"])
@@ -120,6 +208,9 @@ def problems_from_validation_error(
             message = f"{loc[-1]!r} is not a known name; " + _message(error, root, loc)
         else:
             message = _message(error, root, loc)
+            field = _field_named_first(root, loc, message) if error["type"] == "value_error" else None
+            if field is not None:
+                loc = loc + (field,)
         path = join_path(loc)
         if prefix:
             path = f"{prefix}: {path}" if path else prefix

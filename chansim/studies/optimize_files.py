@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from chansim import outdir
+from chansim.runtime import outdir
 from chansim.studies.frontier import OptimizeResult
 
 __all__ = ["OPTIMIZE_FILES", "OPTIMIZE_MARKER", "check_optimize_dir", "write_optimize_dir", "strategies_yaml",
@@ -57,12 +57,12 @@ def strategies_yaml(result: OptimizeResult) -> str:
 
 def check_optimize_dir(out: Path) -> None:
     """Refuse early (before searching) an ``--out`` we could not write."""
-    outdir.check_out_dir(out, OPTIMIZE_MARKER, "chansim optimize result")
+    outdir.check_out_dir(out, "chansim optimize result")
 
 
 def write_optimize_dir(result: OptimizeResult, out: Path) -> Path:
     """Write :data:`OPTIMIZE_FILES` into ``out`` (see the module docstring)."""
-    with outdir.staged_dir(out, OPTIMIZE_MARKER, "chansim optimize result") as folder:
+    with outdir.staged_dir(out, "chansim optimize result") as folder:
         (folder / OPTIMIZE_MARKER).write_text(to_json(result) + "\n", encoding="utf-8")
         result.trials.to_csv(folder / "trials.csv", index=False)
         result.frontier.to_csv(folder / "frontier.csv", index=False)

@@ -22,19 +22,19 @@ _WHAT = "chansim staffing result"
 
 def check_staff_dir(out) -> None:
     """Refuse early (before searching) an ``--out`` we could not write."""
-    from chansim import outdir
+    from chansim.runtime import outdir
 
-    outdir.check_out_dir(out, STAFF_FILES[0], _WHAT)
+    outdir.check_out_dir(out, _WHAT)
 
 
 def write_staff_dir(result: StaffingResult, scenario: Scenario, out) -> Path:
     """Write ``staffing.json`` (the ``--format json`` document), the scenario
     searched (``scenario.yaml``) and ``report.html`` into ``out``."""
-    from chansim import outdir
+    from chansim.runtime import outdir
     from chansim.report import jsonable
     from chansim.report.study_pages import render_staff_report
 
-    with outdir.staged_dir(out, STAFF_FILES[0], _WHAT) as folder:
+    with outdir.staged_dir(out, _WHAT) as folder:
         (folder / "staffing.json").write_text(json.dumps(jsonable(result.to_dict()), indent=2, allow_nan=False) + "\n",
                                               encoding="utf-8")
         (folder / "scenario.yaml").write_text(

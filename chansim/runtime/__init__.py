@@ -1,0 +1,1 @@
+"""Running chansim: output folders, checks before simulating, signals."""

@@ -1,0 +1,76 @@
+"""Stopping cleanly on Ctrl-C, ``kill`` (SIGTERM) and a closed terminal (SIGHUP).
+
+Inside :func:`stop_on_signals` each of these raises :class:`Interrupted` in
+the main process, so every ``finally`` runs on the way out: a temporary
+``--out`` folder is removed, pools are closed. Worker processes the run
+started are stopped first, so none is left running. Writes past a file-size
+limit fail with an error instead of killing the process (SIGXFSZ ignored).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from contextlib import contextmanager
+from typing import Iterator
+
+__all__ = ["Interrupted", "EXIT_CODES", "stop_on_signals"]
+
+#: Exit code for each signal: 128 + its number, as shells report it.
+EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+if hasattr(signal, "SIGHUP"):
+    EXIT_CODES[signal.SIGHUP] = 129
+
+
+class Interrupted(BaseException):
+    """The run was stopped by a signal. Not an ``Exception``: nothing on the
+    way out mistakes it for an error to report and carry on from."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+        super().__init__(self.name)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES.get(self.signum, 128 + self.signum)
+
+
+def _stop_workers() -> None:
+    for child in multiprocessing.active_children():
+        try:
+            child.terminate()
+        except (OSError, ValueError):  # already gone
+            pass
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Turn SIGINT, SIGTERM and SIGHUP into :class:`Interrupted` for the block
+    (main thread only; elsewhere the block runs unchanged)."""
+    owner = os.getpid()
+
+    def handler(signum, frame):  # noqa: ARG001
+        if os.getpid() != owner:  # a forked worker: die as the signal says
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        _stop_workers()
+        raise Interrupted(signum)
+
+    previous = {}
+    try:
+        for signum in EXIT_CODES:
+            previous[signum] = signal.signal(signum, handler)
+        if hasattr(signal, "SIGXFSZ"):
+            previous[signal.SIGXFSZ] = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+        previous = {}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
