@@ -83,6 +83,7 @@ def _contacts_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: s
             "arrival_t": book.arrival_t[:n],
             "queued_t": queued,
             "answer_t": answer,
+            "first_reply_t": rec.first_reply_t[:n],
             "end_t": end,
             "wait_s": wait,
             "focus_s": rec.focus_s[:n],
