@@ -115,14 +115,19 @@ class SpanRecorder:
 
     def by_hour(self, pools: int, hours: int) -> np.ndarray:
         """Seconds of the spans per pool per hour, for hours [0, hours)."""
+        return self.by_interval(pools, hours, 3600.0)
+
+    def by_interval(self, pools: int, hours: int, interval: float) -> np.ndarray:
+        """Seconds of the spans per pool per interval of ``interval`` s, for
+        intervals [0, hours)."""
         busy = np.zeros((pools, hours))
         if not len(self.start):
             return busy
         pool = np.frombuffer(self.pool, dtype=np.int16).astype(np.int64)
         start = np.frombuffer(self.start, dtype=float)
         end = np.frombuffer(self.end, dtype=float)
-        first = np.floor(start / 3600.0).astype(np.int64)
-        last = np.floor(end / 3600.0).astype(np.int64)
+        first = np.floor(start / interval).astype(np.int64)
+        last = np.floor(end / interval).astype(np.int64)
         same = (first == last) & (first < hours)
         np.add.at(busy, (pool[same], first[same]), end[same] - start[same])
         # spans over several hours: one piece per hour, added span by span, hour by hour
@@ -130,7 +135,7 @@ class SpanRecorder:
         pieces = np.clip(np.minimum(last[across], hours - 1) - first[across] + 1, 0, None)
         span = np.repeat(across, pieces)
         hour = first[span] + (np.arange(span.size) - np.repeat(np.cumsum(pieces) - pieces, pieces))
-        overlap = np.minimum(end[span], (hour + 1) * 3600.0) - np.maximum(start[span], hour * 3600.0)
+        overlap = np.minimum(end[span], (hour + 1) * interval) - np.maximum(start[span], hour * interval)
         keep = overlap > 0
         np.add.at(busy, (pool[span[keep]], hour[keep]), overlap[keep])
         return busy

@@ -171,27 +171,31 @@ def _system_messages(s: Scenario, book: ContactBook, sim: Simulation) -> dict | 
 
 
 def _staffing_table(s: Scenario, sim: Simulation, strategy: str, replication: int) -> pd.DataFrame:
-    hours = max(1, math.ceil(s.horizon_s / 3600.0 - 1e-9))
-    busy = sim.attention.by_hour(len(sim.pools), hours)
+    """One row per pool per interval of its staffing plan (hourly by default)."""
     overtime = SpanRecorder()
     for pool in sim.pools:
         for start, end in pool.overtime:
             overtime.add(pool.index, -1, start, end)
-    extra = overtime.by_hour(len(sim.pools), hours)
-    starts = np.arange(hours) * 3600.0
-    lengths = np.minimum(3600.0, s.horizon_s - starts)
+    by_interval: dict[float, tuple[np.ndarray, np.ndarray]] = {}
     frames = []
-    for pool in sim.pools:
-        staffed = np.array([pool.spec.staffed_at(h % 24) for h in range(hours)], dtype=np.int32)
+    for pool, (interval, agents) in zip(sim.pools, sim.plans):
+        count = max(1, math.ceil(s.horizon_s / interval - 1e-9))
+        if interval not in by_interval:
+            by_interval[interval] = (sim.attention.by_interval(len(sim.pools), count, interval),
+                                     overtime.by_interval(len(sim.pools), count, interval))
+        busy, extra = by_interval[interval]
+        starts = np.arange(count) * interval
+        lengths = np.minimum(interval, s.horizon_s - starts)
+        staffed = agents[np.arange(count) % agents.size].astype(np.int32)
         frames.append(
             pd.DataFrame(
                 {
-                    "replication": np.full(hours, replication, dtype=np.int32),
-                    "strategy": _constant(strategy, hours),
-                    "pool": pd.Categorical([pool.name] * hours, categories=[p.name for p in s.agents.pools]),
+                    "replication": np.full(count, replication, dtype=np.int32),
+                    "strategy": _constant(strategy, count),
+                    "pool": pd.Categorical([pool.name] * count, categories=[p.name for p in s.agents.pools]),
                     "interval_start_s": starts,
                     "interval_s": lengths,
-                    "hour_of_day": (np.arange(hours) % 24).astype(np.int8),
+                    "hour_of_day": (np.floor(starts / 3600.0) % 24).astype(np.int8),
                     "staffed": staffed,
                     "overtime_s": extra[pool.index],
                     "busy_s": busy[pool.index],

@@ -215,7 +215,7 @@ class Simulation:
         self.env.run_until(self.horizon + MAX_DRAIN_S)
         self.env._queue.clear()  # nothing runs after the end (and no timer keeps the simulation alive)
         self._close_open_contacts()
-        for pool in self.pools:  # (the policies refer to the queues: nothing is kept alive after the run)
+        for pool in self.pools:  # (the policies refer to the queues: nothing keeps the run alive after it)
             pool.order = pool.replies = pool.next_reply = None
 
     def _on_interval(self, event) -> None:
