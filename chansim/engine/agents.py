@@ -64,18 +64,6 @@ class AgentPool:
         self.overtime: list[tuple[float, float]] = []  # (start, end): work finished after a shift ended
 
     # ----------------------------------------------------------- availability
-    def pick(self, whole: bool) -> Agent | None:
-        """The agent to give new work: an idle one for a call (``whole``),
-        else the one with the most free slots."""
-        if whole:
-            bucket = self.available[self.capacity]
-            return next(iter(bucket)) if bucket else None
-        for free in range(self.capacity, 0, -1):
-            bucket = self.available[free]
-            if bucket:
-                return next(iter(bucket))
-        return None
-
     def occupy(self, agent: Agent, slots: int) -> None:
         if agent.on_shift and not agent.leaving:
             del self.available[agent.free][agent]

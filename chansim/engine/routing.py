@@ -123,10 +123,25 @@ class InPriority:
         self.own = [(code, queues[code]) for code in pool.channel_codes]
         self.voice_queues = [queues[code] for code in pool.channel_codes if code in voice_codes]
         self.message_queues = [(code, queues[code]) for code in pool.channel_codes if code not in voice_codes]
+        if type(self) is InPriority and type(choice) is MostFreeSlots and pool.caps is None:
+            self.agent_for = self._most_free_slots
 
     def agent_for(self, code: int, voice: bool) -> Agent | None:
         """The agent a new contact on channel ``code`` goes to now, if any."""
         return self.choice.for_call() if voice else self.choice.for_message(code)
+
+    def _most_free_slots(self, code: int, voice: bool) -> Agent | None:
+        """:meth:`agent_for` of the default policies, without a detour."""
+        available = self.pool.available
+        capacity = self.pool.capacity
+        if voice:
+            bucket = available[capacity]
+            return next(iter(bucket)) if bucket else None
+        for free in range(capacity, 0, -1):
+            bucket = available[free]
+            if bucket:
+                return next(iter(bucket))
+        return None
 
     def next_for(self, agent: Agent):
         """The queued conversation this agent takes next (removed from its

@@ -66,7 +66,7 @@ from chansim.engine.log import (
     SpanRecorder,
 )
 from chansim.engine.plan import CHANNEL_CODE, NONE, ContactBook
-from chansim.engine.routing import pool_routing
+from chansim.engine.routing import InTurn, pool_routing
 from chansim.engine.staffing_plan import staffing_plan
 from chansim.engine.streams import Drawn
 from chansim.scenario.hours import OpenTimes, weekly_hours
@@ -183,8 +183,9 @@ class Simulation:
         self.queues: dict[int, list] = {code: [] for code in range(len(CHANNELS))}
         voice_codes = {code for code in range(len(CHANNELS)) if IS_VOICE[code]}
         for pool in self.pools:
-            pool.order, pool.replies = pool_routing(scenario.agents.routing, pool, self.queues, voice_codes)
-            pool.next_reply = pool.replies.next_reply
+            pool.order, replies = pool_routing(scenario.agents.routing, pool, self.queues, voice_codes)
+            pool.agent_for = pool.order.agent_for  # (bound once: the hot paths call them per contact)
+            pool.next_reply = None if replies is InTurn else replies.next_reply
         self.plans = [staffing_plan(scenario, i) for i in range(len(self.pools))]
         self.hours: list[OpenTimes | None] = [None] * len(CHANNELS)
         for name, spec in scenario.channels.items():
@@ -216,7 +217,7 @@ class Simulation:
         self.env._queue.clear()  # nothing runs after the end (and no timer keeps the simulation alive)
         self._close_open_contacts()
         for pool in self.pools:  # (the policies refer to the queues: nothing keeps the run alive after it)
-            pool.order = pool.replies = pool.next_reply = None
+            pool.order = pool.agent_for = pool.next_reply = None
 
     def _on_interval(self, event) -> None:
         """Interval ``k`` of a staffing plan starts: its pools take its staffing."""
@@ -298,7 +299,7 @@ class Simulation:
     def _route(self, conv: Conversation) -> None:
         """Give the conversation to an agent now, or queue it."""
         for pool in self.pools_for[conv.code]:
-            agent = pool.order.agent_for(conv.code, conv.voice)
+            agent = pool.agent_for(conv.code, conv.voice)
             if agent is not None:
                 self._assign(conv, agent)
                 return
@@ -335,7 +336,7 @@ class Simulation:
             self._queue_or_assign(conv)
 
     def _agent_free(self, code: int) -> bool:
-        return any(pool.order.agent_for(code, IS_VOICE[code]) is not None for pool in self.pools_for[code])
+        return any(pool.agent_for(code, IS_VOICE[code]) is not None for pool in self.pools_for[code])
 
     def _deflect(self, conv: Conversation) -> None:
         """The caller takes the messaging link: the call ends, a conversation starts."""
@@ -441,7 +442,8 @@ class Simulation:
         """Start the agent's next reply if its attention is free."""
         if agent.busy or not agent.tasks:
             return
-        conv = agent.pool.next_reply(agent)
+        next_reply = agent.pool.next_reply
+        conv = agent.tasks.popleft() if next_reply is None else next_reply(agent)
         agent.busy = True
         agent.writing = conv
         now = self.env._now
