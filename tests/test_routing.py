@@ -152,3 +152,37 @@ def test_first_replies_first_puts_new_conversations_ahead(ordered):
     data["agents"]["routing"] = {"replies": "first_replies_first"}
     c, _, _ = run(data, [0, 15, 22])
     assert c.loc[2, "first_reply_t"] == 35
+
+
+# ------------------------------------------------------------------ properties
+from hypothesis import given, strategies as st  # noqa: E402
+
+from chansim.scenario.hours import OpenTimes, weekly_hours  # noqa: E402
+from test_properties import PROPERTY, check_contact_invariants, small_scenarios  # noqa: E402
+
+
+@PROPERTY
+@given(data=small_scenarios(), agent=st.sampled_from(["most_free_slots", "idle_attention_first", "longest_idle"]),
+       queue=st.sampled_from(["priority", "voice_first_interruptible", "voice_first_reservation"]),
+       replies=st.sampled_from(["in_turn", "first_replies_first"]),
+       hours=st.sampled_from([None, {"daily": "06:00-18:00"}, {"mon-fri": ["00:00-03:00", "09:00-24:00"]}]))
+def test_every_policy_and_opening_hours_keep_the_log_consistent(data, agent, queue, replies, hours):
+    data["agents"]["routing"] = {"agent": agent, "queue": queue, "replies": replies}
+    if hours is not None:
+        for spec in data["channels"].values():
+            spec["hours"] = hours
+    s = load_scenario(data)
+    log = run_replication(s, s.strategy_names[0], 0)
+    check_contact_invariants(log, s)
+    c = log.contacts
+    closed = c["outcome"].astype(str) == "closed"
+    if hours is None:
+        assert not closed.any()
+        return
+    times = OpenTimes(weekly_hours(hours), s.start_date, s.horizon_s + 8 * 86_400)
+    # calls end closed exactly when they arrive while closed; everyone else joins the queue in open time
+    voice = (c["channel"].astype(str) == "voice").to_numpy()
+    open_at_arrival = np.array([times.is_open(t) for t in c["arrival_t"]], dtype=bool)
+    np.testing.assert_array_equal(closed.to_numpy(), voice & ~open_at_arrival)
+    queued = c["queued_t"].dropna()
+    assert all(times.is_open(t) for t in queued)

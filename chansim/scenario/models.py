@@ -325,6 +325,12 @@ class Pricing(_Model):
         return self
 
 
+def _int_or_caps(schema: dict) -> None:
+    """In the JSON Schema, ``concurrency`` is a number or a mapping of caps."""
+    number = {key: schema.pop(key) for key in ("type", "minimum") if key in schema}
+    schema["anyOf"] = [number, {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}}]
+
+
 class Pool(_Model):
     """A group of agents with the same skills."""
 
@@ -340,6 +346,7 @@ class Pool(_Model):
     concurrency: int = Field(
         1,
         ge=1,
+        json_schema_extra=_int_or_caps,
         description="Conversations one agent holds at once (slots); voice uses all. A mapping caps the slots "
         "per channel within a total (`{webchat: 2, whatsapp: 6, total: 6}`; total default: the largest cap); "
         "it is read as `concurrency` = the total and `slot_caps` = the caps",
