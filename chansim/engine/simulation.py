@@ -185,6 +185,7 @@ class Simulation:
         for pool in self.pools:
             pool.order, replies = pool_routing(scenario.agents.routing, pool, self.queues, voice_codes)
             pool.agent_for = pool.order.agent_for  # (bound once: the hot paths call them per contact)
+            pool.interrupts = pool.order.interrupts
             pool.next_reply = None if replies is InTurn else replies.next_reply
         self.plans = [staffing_plan(scenario, i) for i in range(len(self.pools))]
         self.hours: list[OpenTimes | None] = [None] * len(CHANNELS)
@@ -416,7 +417,7 @@ class Simulation:
         if not agent.on_shift or agent.leaving:
             return
         order = agent.pool.order
-        if order.interrupts:
+        if agent.pool.interrupts:
             call = order.next_call(agent)
             if call is not None:
                 self._assign(call, agent)
@@ -490,7 +491,7 @@ class Simulation:
         if delay > self.park_after[conv.code]:
             self._at(self.park_after[conv.code], self._on_park, conv)
         self._at(delay, self._on_customer_message, conv)
-        if agent.pool.order.interrupts:
+        if agent.pool.interrupts:
             self._dispatch(agent)  # a waiting call comes before the next reply
         if agent.tasks and not agent.busy:
             self._work(agent)
