@@ -244,15 +244,15 @@ def _per_channel(column: pd.Series, mapping: dict[str, float], what: str) -> np.
     return lookup[codes]
 
 
-_OUTCOMES = ("resolved", "unresolved", "abandoned", "contained", "deflected", "unserved")
+_OUTCOMES = ("resolved", "unresolved", "abandoned", "contained", "deflected", "unserved", "closed")
 
 
 # --------------------------------------------------------------------- model
 def expected_score(contacts: pd.DataFrame, csat: Csat) -> np.ndarray:
     """Expected survey score (1-5, float) of each contact, in row order.
 
-    NaN for ``deflected`` contacts and contacts without a channel (not
-    surveyed). Needs the columns
+    NaN for ``deflected`` contacts, calls that reached a ``closed`` line and
+    contacts without a channel (not surveyed). Needs the columns
     ``channel``, ``outcome`` and ``wait_s``; ``preferred_channel``,
     ``context_lost`` and ``transfers`` are optional (absent: no bonus, no
     lost context, no transfers).
@@ -293,7 +293,7 @@ def expected_score(contacts: pd.DataFrame, csat: Csat) -> np.ndarray:
         score += np.where(first_choice, csat.first_choice_bonus, 0.0)
 
     score = np.clip(score, SCORE_MIN, SCORE_MAX)
-    score[outcome == "deflected"] = np.nan
+    score[np.isin(outcome, ("deflected", "closed"))] = np.nan
     return score
 
 

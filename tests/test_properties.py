@@ -178,20 +178,36 @@ def check_contact_invariants(log, scenario: chansim.Scenario) -> None:
     ended = ~np.isnan(end)
     out = outcome.astype(str).to_numpy()
 
-    assert np.all(np.isfinite(arrival)) and np.all(arrival >= 0) and np.all(np.diff(arrival) >= 0)
-    # an answer belongs to handled contacts only; abandoned ones left before it
-    np.testing.assert_array_equal(answered, np.isin(out, ["resolved", "unresolved"]))
+    planned = c["repeat_of"].isna().to_numpy()  # (a return gets its id when decided, and arrives later)
+    assert np.all(np.isfinite(arrival)) and np.all(arrival >= 0) and np.all(np.diff(arrival[planned]) >= 0)
+    # the queue: joined at arrival, or at the opening for a message written while closed
+    queued = c["queued_t"].to_numpy(float)
+    assert np.all(queued[~np.isnan(queued)] >= arrival[~np.isnan(queued)])
+    # an answer belongs to handled contacts, and to conversations abandoned while holding a slot
+    # before the agent's first reply; other abandoned ones left before it
+    first_reply = c["first_reply_t"].to_numpy(float)
+    replied = ~np.isnan(first_reply)
+    on_voice = c["channel"].astype(str).to_numpy() == "voice"
+    slot_then_left = answered & (out == "abandoned")
+    np.testing.assert_array_equal(answered & ~slot_then_left, np.isin(out, ["resolved", "unresolved"]))
+    assert not (slot_then_left & (on_voice | replied)).any()
+    # the first reply: messaging only, after the slot, before the end
+    assert not replied[on_voice].any()
+    assert np.all(first_reply[replied] >= answer[replied])
+    assert np.all(np.isnan(end[replied]) | (end[replied] >= first_reply[replied]))
+    assert replied[~on_voice & (out == "resolved")].all()
     assert ended[np.isin(out, ["resolved", "abandoned"])].all()
     assert np.all(answer[answered] >= arrival[answered] - EPS)
     both = answered & ended
     assert np.all(end[both] >= answer[both])
     assert np.all(end[ended] >= arrival[ended] - EPS)
     assert np.all(end[ended] <= scenario.horizon_s + 7 * 86_400 + 1e-6)
-    # wait: arrival to answer, or to abandonment
+    # wait: joining the queue to answer, or to abandonment
     assert np.all(wait[~np.isnan(wait)] >= -EPS)
-    np.testing.assert_allclose(wait[answered], answer[answered] - arrival[answered], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(wait[answered], answer[answered] - queued[answered], rtol=0, atol=1e-9)
     abandoned = out == "abandoned"
-    np.testing.assert_allclose(wait[abandoned], end[abandoned] - arrival[abandoned], rtol=0, atol=1e-9)
+    left = abandoned & ~answered
+    np.testing.assert_allclose(wait[left], end[left] - queued[left], rtol=0, atol=1e-9)
     # attention only for answered contacts; answered contacts have a pool serving their channel
     focus = c["focus_s"].to_numpy(float)
     assert np.all(focus >= 0) and np.all(focus[~answered] == 0)

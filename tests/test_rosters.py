@@ -170,6 +170,8 @@ def test_same_staffing_when_simulated(tmp_path):
     b = simulate(load_scenario(with_pool(schedule={"all": day})), replications=2, workers=1)
     c = simulate(load_scenario(with_pool(schedule=[v for v in day for _ in range(4)], interval_minutes=15)),
                  replications=2, workers=1)
-    for other in (b, c):
-        assert other.strategies[0].kpis == a.strategies[0].kpis
+    for other in (b, c):  # the same to the last bits (sums over 15-minute rows may round differently)
+        for key, value in a.strategies[0].kpis.items():
+            got = other.strategies[0].kpis[key]
+            assert got == value if value is None else got == pytest.approx(value, rel=1e-12, abs=1e-12), key
     assert np.isclose(a.strategies[0].kpis["cost_labor"], 0.0)  # no cost_per_hour given

@@ -2,7 +2,9 @@
 
 A messaging agent holds up to ``concurrency`` conversations (slots) but writes
 one reply at a time (attention): the replies queue on the agent, so slowdown
-under concurrency emerges from the model. A call takes every slot of its agent.
+under concurrency emerges from the model. A call takes every slot of its agent
+(every free one under interruptible voice-first routing). With per-channel
+slot caps an agent also counts the conversations it holds per channel.
 """
 
 from __future__ import annotations
@@ -11,13 +13,17 @@ from collections import deque
 
 from chansim.scenario.models import Pool
 
-__all__ = ["Agent", "AgentPool"]
+__all__ = ["Agent", "AgentPool", "WAITING", "ACTIVE", "PARKED", "DONE", "WITH_BOT"]
+
+#: States of a conversation at run time.
+WAITING, ACTIVE, PARKED, DONE, WITH_BOT = range(5)
 
 
 class Agent:
     """One agent of a pool."""
 
-    __slots__ = ("pool", "index", "free", "busy", "tasks", "on_shift", "leaving", "leave_t")
+    __slots__ = ("pool", "index", "free", "busy", "tasks", "on_shift", "leaving", "leave_t", "held", "on_call",
+                 "free_since", "writing")
 
     def __init__(self, pool: "AgentPool", index: int):
         self.pool = pool
@@ -28,6 +34,10 @@ class Agent:
         self.on_shift = False
         self.leaving = False  # finishes what it holds, takes nothing new
         self.leave_t = 0.0  # when its shift ended while it still held work
+        self.held = [0] * len(pool.caps) if pool.caps is not None else None  # conversations held per channel
+        self.on_call = False  # on a call (interruptible routing: it may also hold chats)
+        self.free_since = 0.0  # when its attention last became free (longest-idle routing)
+        self.writing = None  # the conversation whose reply it writes (while busy)
 
     @property
     def idle(self) -> bool:
@@ -40,30 +50,20 @@ class AgentPool:
     ``available[f]`` holds the on-shift agents with ``f`` free slots, in the
     order they reached that state (so the longest-waiting agent is picked)."""
 
-    def __init__(self, index: int, spec: Pool, channel_codes: tuple[int, ...]):
+    def __init__(self, index: int, spec: Pool, channel_codes: tuple[int, ...],
+                 caps: list[float] | None = None):
         self.index = index
         self.spec = spec
         self.name = spec.name
         self.capacity = spec.concurrency
         self.channel_codes = channel_codes
+        self.caps = caps  # slots per channel code (None: only the total)
         self.agents: list[Agent] = []
         self.available: list[dict[Agent, None]] = [{} for _ in range(self.capacity + 1)]
         self.rostered = 0  # on shift and not leaving
         self.overtime: list[tuple[float, float]] = []  # (start, end): work finished after a shift ended
 
     # ----------------------------------------------------------- availability
-    def pick(self, whole: bool) -> Agent | None:
-        """The agent to give new work: an idle one for a call (``whole``),
-        else the one with the most free slots."""
-        if whole:
-            bucket = self.available[self.capacity]
-            return next(iter(bucket)) if bucket else None
-        for free in range(self.capacity, 0, -1):
-            bucket = self.available[free]
-            if bucket:
-                return next(iter(bucket))
-        return None
-
     def occupy(self, agent: Agent, slots: int) -> None:
         if agent.on_shift and not agent.leaving:
             del self.available[agent.free][agent]

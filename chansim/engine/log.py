@@ -4,7 +4,21 @@ Three columnar tables (pandas DataFrames):
 
 ``contacts``  one row per contact (arrival to end, who served it, outcome)
 ``messages``  one row per message (time, channel used, direction, sender, size)
-``staffing``  one row per pool per hour (agents on shift, busy attention)
+``staffing``  one row per pool per staffing interval (agents on shift, busy
+              attention); hourly unless the pool's staffing plan says otherwise
+
+Contacts, legs and issues: a row with ``parent_id`` set is a *leg* of the
+contact ``parent_id`` — the same customer attempt continued on another channel
+(an IVR-deflected call's messaging conversation, a chat that switched to a
+call) — not a new contact. A row with ``repeat_of`` set is a new attempt by a
+customer coming back (a repeat). ``root_id`` is the first contact of the
+customer's issue: every leg and repeat of an issue shares it.
+
+Times of a contact: ``arrival_t`` (it reached the channel), ``queued_t`` (it
+joined the agents' queue: after the IVR or the bot, or at the opening when it
+was written while closed), ``answer_t`` (it got an agent: the whole agent for a
+call, a slot for a conversation), ``first_reply_t`` (messaging and email: the
+agent's first reply was sent, when written), ``end_t``.
 
 During a run the engine writes into preallocated numpy arrays and typed
 ``array`` buffers; the DataFrames are made once at the end.
@@ -24,14 +38,15 @@ __all__ = ["EventLog", "ContactRecorder", "MessageRecorder", "SpanRecorder", "OU
            "MESSAGE_COLUMNS", "STAFFING_COLUMNS"]
 
 #: Every way a contact can end. ``unserved``: still waiting when the run ended
-#: (no agent on shift could ever take it).
-OUTCOMES = ("resolved", "unresolved", "abandoned", "contained", "deflected", "unserved")
-RESOLVED, UNRESOLVED, ABANDONED, CONTAINED, DEFLECTED, UNSERVED = range(len(OUTCOMES))
+#: (no agent on shift could ever take it). ``closed``: a call that reached the
+#: line outside its opening hours (it heard the closed message).
+OUTCOMES = ("resolved", "unresolved", "abandoned", "contained", "deflected", "unserved", "closed")
+RESOLVED, UNRESOLVED, ABANDONED, CONTAINED, DEFLECTED, UNSERVED, CLOSED = range(len(OUTCOMES))
 
 CONTACT_COLUMNS = (
     "replication", "strategy", "contact_id", "customer_id", "segment", "intent", "priority",
     "preferred_channel", "original_channel", "channel", "bot_outcome", "context_lost", "arrival_t", "queued_t",
-    "answer_t", "end_t", "wait_s", "focus_s", "elapsed_s", "outcome", "pool", "agent", "transfers", "repeat_of",
+    "answer_t", "first_reply_t", "end_t", "wait_s", "focus_s", "elapsed_s", "outcome", "pool", "agent", "transfers", "repeat_of",
     "parent_id", "root_id", "attempt",
 )
 MESSAGE_COLUMNS = (
@@ -49,7 +64,7 @@ class ContactRecorder:
     during the run."""
 
     _FIELDS = {
-        "queued_t": (float, np.nan), "answer_t": (float, np.nan), "end_t": (float, np.nan), "focus_s": (float, 0.0),
+        "queued_t": (float, np.nan), "answer_t": (float, np.nan), "first_reply_t": (float, np.nan), "end_t": (float, np.nan), "focus_s": (float, 0.0),
         "outcome": (np.int8, -1), "pool": (np.int16, -1), "agent": (np.int32, -1), "transfers": (np.int16, 0),
         "bot": (np.int8, 0),  # 0 no bot, 1 with the bot, 2 contained, 3 escalated
     }
@@ -100,14 +115,19 @@ class SpanRecorder:
 
     def by_hour(self, pools: int, hours: int) -> np.ndarray:
         """Seconds of the spans per pool per hour, for hours [0, hours)."""
+        return self.by_interval(pools, hours, 3600.0)
+
+    def by_interval(self, pools: int, hours: int, interval: float) -> np.ndarray:
+        """Seconds of the spans per pool per interval of ``interval`` s, for
+        intervals [0, hours)."""
         busy = np.zeros((pools, hours))
         if not len(self.start):
             return busy
         pool = np.frombuffer(self.pool, dtype=np.int16).astype(np.int64)
         start = np.frombuffer(self.start, dtype=float)
         end = np.frombuffer(self.end, dtype=float)
-        first = np.floor(start / 3600.0).astype(np.int64)
-        last = np.floor(end / 3600.0).astype(np.int64)
+        first = np.floor(start / interval).astype(np.int64)
+        last = np.floor(end / interval).astype(np.int64)
         same = (first == last) & (first < hours)
         np.add.at(busy, (pool[same], first[same]), end[same] - start[same])
         # spans over several hours: one piece per hour, added span by span, hour by hour
@@ -115,7 +135,7 @@ class SpanRecorder:
         pieces = np.clip(np.minimum(last[across], hours - 1) - first[across] + 1, 0, None)
         span = np.repeat(across, pieces)
         hour = first[span] + (np.arange(span.size) - np.repeat(np.cumsum(pieces) - pieces, pieces))
-        overlap = np.minimum(end[span], (hour + 1) * 3600.0) - np.maximum(start[span], hour * 3600.0)
+        overlap = np.minimum(end[span], (hour + 1) * interval) - np.maximum(start[span], hour * interval)
         keep = overlap > 0
         np.add.at(busy, (pool[span[keep]], hour[keep]), overlap[keep])
         return busy

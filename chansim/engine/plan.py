@@ -301,7 +301,9 @@ class ContactBook:
         resolves = np.zeros(n, dtype=bool)
         if self.bot is not None:
             on_bot = np.isin(actual, [CHANNEL_CODE[ch] for ch in self.bot.channels]) & ~self._skip_bot[intent]
-            on_bot &= parent < 0  # a continuation goes straight to an agent
+            ivr = self.strategy.ivr_deflection
+            if stream != "deflected" or ivr is None or not ivr.via_bot:
+                on_bot &= parent < 0  # a continuation goes straight to an agent, but a deflected caller meets the bot
             drawn = np.maximum(np.rint(self.bot.turns.sample(rng("bot.turns"), n)), 1).astype(np.int64)
             bot_turns = np.where(on_bot, drawn, 0)
             resolves = on_bot & (rng("bot.resolves").random(n) < self._resolvable[intent])

@@ -12,7 +12,6 @@ from chansim.engine.plan import CHANNEL_CODE, ContactBook, build_plan
 from chansim.engine.simulation import Simulation
 from chansim.engine.streams import Streams
 from chansim.scenario.models import Scenario
-from chansim.scenario.rosters import on_shift
 
 __all__ = ["run_replication"]
 
@@ -84,6 +83,7 @@ def _contacts_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: s
             "arrival_t": book.arrival_t[:n],
             "queued_t": queued,
             "answer_t": answer,
+            "first_reply_t": rec.first_reply_t[:n],
             "end_t": end,
             "wait_s": wait,
             "focus_s": rec.focus_s[:n],
@@ -179,35 +179,32 @@ def _system_messages(s: Scenario, book: ContactBook, sim: Simulation) -> dict | 
     return {key: np.concatenate([np.asarray(p[key]) for p in parts]) for key in rows}
 
 
-def _staffed_by_hour(s: Scenario, pool_index: int, hours: int) -> np.ndarray:
-    """Agents on shift in each hour (the mean over its intervals)."""
-    interval, agents = on_shift(s, pool_index)
-    per_hour = int(round(3600.0 / interval))
-    return agents[: hours * per_hour].reshape(hours, per_hour).mean(axis=1)
-
-
 def _staffing_table(s: Scenario, sim: Simulation, strategy: str, replication: int) -> pd.DataFrame:
-    hours = max(1, math.ceil(s.horizon_s / 3600.0 - 1e-9))
-    busy = sim.attention.by_hour(len(sim.pools), hours)
+    """One row per pool per interval of its staffing plan (hourly by default)."""
     overtime = SpanRecorder()
     for pool in sim.pools:
         for start, end in pool.overtime:
             overtime.add(pool.index, -1, start, end)
-    extra = overtime.by_hour(len(sim.pools), hours)
-    starts = np.arange(hours) * 3600.0
-    lengths = np.minimum(3600.0, s.horizon_s - starts)
+    by_interval: dict[float, tuple[np.ndarray, np.ndarray]] = {}
     frames = []
-    for pool in sim.pools:
-        staffed = _staffed_by_hour(s, pool.index, hours)
+    for pool, (interval, agents) in zip(sim.pools, sim.plans):
+        count = max(1, math.ceil(s.horizon_s / interval - 1e-9))
+        if interval not in by_interval:
+            by_interval[interval] = (sim.attention.by_interval(len(sim.pools), count, interval),
+                                     overtime.by_interval(len(sim.pools), count, interval))
+        busy, extra = by_interval[interval]
+        starts = np.arange(count) * interval
+        lengths = np.minimum(interval, s.horizon_s - starts)
+        staffed = agents[np.arange(count) % agents.size].astype(np.int32)
         frames.append(
             pd.DataFrame(
                 {
-                    "replication": np.full(hours, replication, dtype=np.int32),
-                    "strategy": _constant(strategy, hours),
-                    "pool": pd.Categorical([pool.name] * hours, categories=[p.name for p in s.agents.pools]),
+                    "replication": np.full(count, replication, dtype=np.int32),
+                    "strategy": _constant(strategy, count),
+                    "pool": pd.Categorical([pool.name] * count, categories=[p.name for p in s.agents.pools]),
                     "interval_start_s": starts,
                     "interval_s": lengths,
-                    "hour_of_day": (np.arange(hours) % 24).astype(np.int8),
+                    "hour_of_day": (np.floor(starts / 3600.0) % 24).astype(np.int8),
                     "staffed": staffed,
                     "overtime_s": extra[pool.index],
                     "busy_s": busy[pool.index],

@@ -10,23 +10,33 @@ Journey of a contact:
   and may take a messaging link (the call ends ``deflected``; the customer
   continues as a new conversation). Otherwise the call takes an idle agent of a
   pool that serves voice or queues, and abandons when patience runs out before
-  an answer; the call holds the agent (every slot and its attention).
+  an answer; the call holds the agent (every slot and its attention). A call
+  while the line is closed (the channel's ``hours``) ends ``closed``; a share
+  of those callers call back within the next opening hours.
 * **messaging** (web chat, WhatsApp, SMS, RCS, ...): on a bot channel the bot
   answers first, turn by turn (no queue); it resolves the contact
   (``contained``) or escalates it to the agents' queue, with or without the
-  context. With an agent, the conversation waits for a slot (patience applies
-  until answered), then the agent writes each reply on its single attention
-  (replies to several conversations queue) and the customer answers after a
-  reply delay. A customer silent longer than ``park_after`` releases the slot
-  and queues again when they write. A conversation may switch to a call.
+  context. With an agent, the conversation waits for a slot (``answer_t``),
+  then the agent writes each reply on its single attention (replies to
+  several conversations queue) and the customer answers after a reply delay.
+  The first reply is sent when written (``first_reply_t``); patience runs
+  until then: a customer who holds a slot but has no reply when patience runs
+  out abandons (the slot is released, the reply no longer waits on the
+  agent), unless the agent is writing that reply at the time. A customer
+  silent longer than ``park_after`` releases the slot and queues again when
+  they write. A conversation may switch to a call. Messages written while the
+  channel is closed wait for the opening (patience starts then).
 * **email**: like messaging, without patience.
 
 A handled contact ends ``resolved`` or ``unresolved``; an unresolved one (and
-a share of abandoned ones) brings the customer back later as a repeat contact.
-Queues are per channel, by intent priority then FIFO. An agent who frees
-capacity takes the best head of the queues of its pool's channels; an arriving
-contact takes the agent with the most free slots in the first pool (in file
-order) that has one.
+a share of abandoned ones) brings the customer back later as a repeat contact,
+within the opening hours of its channel. Queues are per channel. Who takes
+what follows the pool's routing policies (:mod:`chansim.engine.routing`); by
+default an agent who frees capacity takes the best head of the queues of its
+pool's channels (intent priority, then FIFO) and an arriving contact takes the
+agent with the most free slots in the first pool (in file order) that has
+one. Agents on shift follow each pool's staffing plan
+(:func:`chansim.engine.staffing_plan.staffing_plan`).
 """
 
 from __future__ import annotations
@@ -42,9 +52,10 @@ from simpy.core import NORMAL
 from simpy.events import Event
 
 from chansim.channels import CHANNELS, channel_kind
-from chansim.engine.agents import Agent, AgentPool
+from chansim.engine.agents import ACTIVE, DONE, PARKED, WAITING, WITH_BOT, Agent, AgentPool
 from chansim.engine.log import (
     ABANDONED,
+    CLOSED,
     CONTAINED,
     DEFLECTED,
     RESOLVED,
@@ -55,9 +66,12 @@ from chansim.engine.log import (
     SpanRecorder,
 )
 from chansim.engine.plan import CHANNEL_CODE, NONE, ContactBook
+from chansim.engine.routing import InTurn, pool_routing
+from chansim.engine.staffing_plan import staffing_plan
 from chansim.engine.streams import Drawn
+from chansim.scenario.hours import OpenTimes, weekly_hours
 from chansim.scenario.models import Scenario
-from chansim.scenario.rosters import DRAIN_S, on_shift
+from chansim.scenario.rosters import DRAIN_S
 
 __all__ = ["Simulation", "MAX_DRAIN_S"]
 
@@ -65,7 +79,6 @@ __all__ = ["Simulation", "MAX_DRAIN_S"]
 #: at most this long (s); contacts still open then are ``unserved``/``unresolved``.
 MAX_DRAIN_S = DRAIN_S
 
-WAITING, ACTIVE, PARKED, DONE, WITH_BOT = range(5)
 ARRIVAL_CHUNK = 4096  # planned arrivals read from the plan at a time
 VOICE = CHANNEL_CODE["voice"]
 IS_VOICE = [channel_kind(name) == "voice" for name in CHANNELS]
@@ -119,7 +132,7 @@ class Conversation:
     """Run-time state of one contact."""
 
     __slots__ = ("i", "code", "voice", "priority", "state", "agent", "turn", "turns", "bot_turns", "escalate_at",
-                 "offset", "answered", "work", "delay")
+                 "offset", "answered", "replied", "work", "delay", "slots")
 
     def __init__(self, i: int, code: int, priority: int, bot_turns: int, turns: int, escalate_turn: int, offset: int):
         self.i = i
@@ -133,7 +146,8 @@ class Conversation:
         self.turns = bot_turns + turns  # bot + agent turns
         self.escalate_at = bot_turns + escalate_turn if escalate_turn >= 0 else -1  # turn after which they call
         self.offset = offset  # first turn in the plan's per-turn arrays
-        self.answered = False
+        self.answered = False  # holds (or held) a slot
+        self.replied = False  # the agent's first reply was sent
         self.work: list[float] | tuple = ()  # per turn: the bot's or the agent's work time (s)
         self.delay: list[float] | tuple = ()  # per turn: the customer's reply delay after it (s)
 
@@ -161,13 +175,25 @@ class Simulation:
         self._repeat_delay = Drawn(partial(self.repeats.delay.sample, book.streams("repeat.delay")))
         self._at = self.env.call_in  # schedule ``callback(event)`` in ``delay`` s, with ``event._value``
         self.pools = [
-            AgentPool(i, spec, tuple(CHANNEL_CODE[c] for c in spec.channels))
+            AgentPool(i, spec, tuple(CHANNEL_CODE[c] for c in spec.channels), _caps(spec))
             for i, spec in enumerate(scenario.agents.pools)
         ]
         self.pools_for: dict[int, list[AgentPool]] = {
             code: [p for p in self.pools if code in p.channel_codes] for code in range(len(CHANNELS))
         }
         self.queues: dict[int, list] = {code: [] for code in range(len(CHANNELS))}
+        voice_codes = {code for code in range(len(CHANNELS)) if IS_VOICE[code]}
+        for pool in self.pools:
+            pool.order, replies = pool_routing(scenario.agents.routing, pool, self.queues, voice_codes)
+            pool.agent_for = pool.order.agent_for  # (bound once: the hot paths call them per contact)
+            pool.interrupts = pool.order.interrupts
+            pool.next_reply = None if replies is InTurn else replies.next_reply
+        self.plans = [staffing_plan(scenario, i) for i in range(len(self.pools))]
+        self.hours: list[OpenTimes | None] = [None] * len(CHANNELS)
+        for name, spec in scenario.channels.items():
+            if spec.hours is not None:
+                self.hours[CHANNEL_CODE[name]] = OpenTimes(weekly_hours(spec.hours), scenario.start_date,
+                                                           self.horizon + MAX_DRAIN_S)
         self.park_after = [math.inf] * len(CHANNELS)
         self.escalation = [None] * len(CHANNELS)
         for name, spec in scenario.channels.items():
@@ -177,16 +203,14 @@ class Simulation:
 
     # ------------------------------------------------------------ scheduling
     def run(self) -> None:
-        # agents on shift per interval of each pool, on one tick common to every pool
-        rosters = [on_shift(self.scenario, pool.index) for pool in self.pools]
-        tick = float(math.gcd(*(int(interval) for interval, _ in rosters)))
-        self._tick = tick
-        self._rosters = [(pool, agents, int(interval // tick)) for pool, (interval, agents) in zip(self.pools, rosters)
-                         if agents.size and (agents != agents[0]).any()]
-        for pool, (_, agents) in zip(self.pools, rosters):
+        for pool, (_, agents) in zip(self.pools, self.plans):
             self._staff(pool, int(agents[0]))
-        if self._rosters:
-            self._at(tick, self._on_tick, 1)
+        timed: dict[float, list[int]] = {}  # interval length -> pools whose staffing changes
+        for index, (interval, agents) in enumerate(self.plans):
+            if agents.size > 1:
+                timed.setdefault(interval, []).append(index)
+        for interval, pools in timed.items():
+            self._at(interval, self._on_interval, (interval, pools, 1))
         self._planned = self._planned_arrivals()
         first = next(self._planned, None)
         if first is not None:
@@ -194,14 +218,17 @@ class Simulation:
         self.env.run_until(self.horizon + MAX_DRAIN_S)
         self.env._queue.clear()  # nothing runs after the end (and no timer keeps the simulation alive)
         self._close_open_contacts()
+        for pool in self.pools:  # (the policies refer to the queues: nothing keeps the run alive after it)
+            pool.order = pool.agent_for = pool.next_reply = None
 
-    def _on_tick(self, event) -> None:
-        k = event._value
-        for pool, agents, every in self._rosters:
-            if k % every == 0 and k // every < agents.size:
-                self._staff(pool, int(agents[k // every]))
-        if k * self._tick < self.horizon or self.in_system > 0:
-            self._at(self._tick, self._on_tick, k + 1)
+    def _on_interval(self, event) -> None:
+        """Interval ``k`` of a staffing plan starts: its pools take its staffing."""
+        interval, pools, k = event._value
+        for index in pools:
+            agents = self.plans[index][1]
+            self._staff(self.pools[index], int(agents[k % agents.size]))
+        if k * interval < self.horizon or self.in_system > 0:
+            self._at(interval, self._on_interval, (interval, pools, k + 1))
 
     def _staff(self, pool: AgentPool, target: int) -> None:
         for agent in pool.set_staffed(target, self.env._now):
@@ -229,6 +256,12 @@ class Simulation:
                             book.escalate_turn.item(i), book.turn_offset.item(i))
         self.in_system += 1
         if conv.voice:
+            hours = self.hours[code]
+            if hours is not None and not hours.is_open(self.env._now):
+                self._end(conv, CLOSED)  # the closed message
+                if self.repeats.after_closed > 0:
+                    self._maybe_repeat(i, self.repeats.after_closed)
+                return
             if self.ivr is not None and book.parent.item(i) < 0:
                 self._at(self.ivr.ivr_seconds, self._after_ivr, conv)
             else:
@@ -246,17 +279,29 @@ class Simulation:
             self._queue_or_assign(conv)
 
     def _queue_or_assign(self, conv: Conversation) -> None:
-        """The contact joins the agents' queue now: patience starts."""
+        """The contact joins the agents' queue now: patience starts. A message
+        written while the channel is closed waits for the opening."""
+        hours = self.hours[conv.code]
+        if hours is not None and not conv.voice:
+            opening = hours.next_open(self.env._now)
+            if opening > self.env._now:
+                conv.state = WAITING
+                if opening < math.inf:
+                    self.env.call_at(opening, self._on_opening, conv)
+                return
         self.contacts.queued_t[conv.i] = self.env._now
         patience = self.book.patience.item(conv.i)
         if patience < math.inf:
             self._at(patience, self._on_patience, conv)
         self._route(conv)
 
+    def _on_opening(self, event) -> None:
+        self._queue_or_assign(event._value)
+
     def _route(self, conv: Conversation) -> None:
         """Give the conversation to an agent now, or queue it."""
         for pool in self.pools_for[conv.code]:
-            agent = pool.pick(whole=conv.voice)
+            agent = pool.agent_for(conv.code, conv.voice)
             if agent is not None:
                 self._assign(conv, agent)
                 return
@@ -268,8 +313,20 @@ class Simulation:
         conv = event._value
         if conv.state == WAITING and not conv.answered:
             self._end(conv, ABANDONED)
-            if self.repeats.after_abandon > 0:
-                self._maybe_repeat(conv.i, self.repeats.after_abandon)
+        elif conv.state == ACTIVE and not conv.voice and not conv.replied:
+            agent = conv.agent
+            if agent.busy and agent.writing is conv:
+                return  # the first reply is being written: the customer sees it coming
+            if conv in agent.tasks:
+                agent.tasks.remove(conv)
+            conv.agent = None
+            self._end(conv, ABANDONED)
+            self._release_slot(agent, conv)
+            self._freed(agent)
+        else:
+            return
+        if self.repeats.after_abandon > 0:
+            self._maybe_repeat(conv.i, self.repeats.after_abandon)
 
     # --------------------------------------------------------------------- IVR
     def _after_ivr(self, event) -> None:
@@ -281,7 +338,7 @@ class Simulation:
             self._queue_or_assign(conv)
 
     def _agent_free(self, code: int) -> bool:
-        return any(pool.pick(whole=IS_VOICE[code]) is not None for pool in self.pools_for[code])
+        return any(pool.agent_for(code, IS_VOICE[code]) is not None for pool in self.pools_for[code])
 
     def _deflect(self, conv: Conversation) -> None:
         """The caller takes the messaging link: the call ends, a conversation starts."""
@@ -336,7 +393,9 @@ class Simulation:
             self.contacts.pool[conv.i] = pool.index
             self.contacts.agent[conv.i] = agent.index
         if conv.voice:
-            pool.occupy(agent, pool.capacity)
+            conv.slots = agent.free  # every slot; under interruptible routing, every free one
+            pool.occupy(agent, conv.slots)
+            agent.on_call = True
             agent.busy = True
             duration = self.book.handle_time.item(conv.i) + self.book.extra_time.item(conv.i)
             self.contacts.focus_s[conv.i] += duration
@@ -344,31 +403,29 @@ class Simulation:
             self._at(duration, self._on_call_end, conv)
         else:
             pool.occupy(agent, 1)
+            if agent.held is not None:
+                agent.held[conv.code] += 1
             agent.tasks.append(conv)
             self._work(agent)
 
-    def _next_for(self, agent: Agent) -> Conversation | None:
-        """The best queued conversation this agent can take, removed from its queue."""
-        best_key = None
-        best_queue = None
-        idle = agent.idle
-        for code in agent.pool.channel_codes:
-            queue = self.queues[code]
-            while queue and queue[0][2].state != WAITING:
-                heapq.heappop(queue)  # abandoned while queued
-            if not queue or (queue[0][2].voice and not idle):
-                continue
-            if best_key is None or queue[0][:2] < best_key:
-                best_key = queue[0][:2]
-                best_queue = queue
-        return heapq.heappop(best_queue)[2] if best_queue is not None else None
+    def _release_slot(self, agent: Agent, conv: Conversation) -> None:
+        agent.pool.release(agent, 1)
+        if agent.held is not None:
+            agent.held[conv.code] -= 1
 
     def _dispatch(self, agent: Agent) -> None:
         """The agent has capacity: take queued work while it can."""
         if not agent.on_shift or agent.leaving:
             return
+        order = agent.pool.order
+        if agent.pool.interrupts:
+            call = order.next_call(agent)
+            if call is not None:
+                self._assign(call, agent)
+                return
+        next_for = order.next_for
         while agent.free > 0:
-            conv = self._next_for(agent)
+            conv = next_for(agent)
             if conv is None:
                 break
             self._assign(conv, agent)
@@ -387,8 +444,10 @@ class Simulation:
         """Start the agent's next reply if its attention is free."""
         if agent.busy or not agent.tasks:
             return
-        conv = agent.tasks.popleft()
+        next_reply = agent.pool.next_reply
+        conv = agent.tasks.popleft() if next_reply is None else next_reply(agent)
         agent.busy = True
+        agent.writing = conv
         now = self.env._now
         duration = conv.work[conv.turn]
         if conv.turn == conv.bot_turns:  # the agent's first reply: catch up on lost context
@@ -403,23 +462,29 @@ class Simulation:
         agent = conv.agent
         self._finish(conv)
         agent.busy = False
-        agent.pool.release(agent, agent.pool.capacity)
+        agent.on_call = False
+        agent.free_since = self.env._now
+        agent.pool.release(agent, conv.slots)
         self._freed(agent)
 
     def _on_reply(self, event) -> None:
         conv = event._value
         agent = conv.agent
         agent.busy = False
+        agent.free_since = now = self.env._now
         turn = conv.offset + conv.turn
-        self.messages.add(self.env._now, 2 * turn + 1)
+        self.messages.add(now, 2 * turn + 1)
+        if not conv.replied:
+            conv.replied = True
+            self.contacts.first_reply_t[conv.i] = now
         if conv.turn == conv.escalate_at:
             self._switch_to_voice(conv)
-            agent.pool.release(agent, 1)
+            self._release_slot(agent, conv)
             self._freed(agent)
             return
         if conv.turn + 1 >= conv.turns:
             self._finish(conv)
-            agent.pool.release(agent, 1)
+            self._release_slot(agent, conv)
             self._freed(agent)
             return
         delay = conv.delay[conv.turn]
@@ -427,7 +492,9 @@ class Simulation:
         if delay > self.park_after[conv.code]:
             self._at(self.park_after[conv.code], self._on_park, conv)
         self._at(delay, self._on_customer_message, conv)
-        if agent.tasks:
+        if agent.pool.interrupts:
+            self._dispatch(agent)  # a waiting call comes before the next reply
+        if agent.tasks and not agent.busy:
             self._work(agent)
 
     def _on_park(self, event) -> None:
@@ -435,18 +502,27 @@ class Simulation:
         agent = conv.agent
         conv.state = PARKED
         conv.agent = None
-        agent.pool.release(agent, 1)
+        self._release_slot(agent, conv)
         self._freed(agent)
 
     def _on_customer_message(self, event) -> None:
         conv = event._value
         self.messages.add(self.env._now, 2 * (conv.offset + conv.turn))
         if conv.state == PARKED:
+            hours = self.hours[conv.code]
+            opening = self.env._now if hours is None else hours.next_open(self.env._now)
+            if opening > self.env._now:  # written while closed: waits for the opening
+                if opening < math.inf:
+                    self.env.call_at(opening, self._on_reopening, conv)
+                return
             self._route(conv)  # queues again for a slot; patience no longer applies
         else:
             conv.agent.tasks.append(conv)
             if not conv.agent.busy:
                 self._work(conv.agent)
+
+    def _on_reopening(self, event) -> None:
+        self._route(event._value)
 
     def _switch_to_voice(self, conv: Conversation) -> None:
         """The customer calls instead of going on writing: the chat ends, a call starts."""
@@ -495,7 +571,11 @@ class Simulation:
         pending return arrives (see :meth:`_draw_pending`)."""
         if share < 1 and self._repeat_u() >= share:
             return
-        when = self.env._now + self._repeat_delay()
+        hours = self.hours[self.book.channel.item(i)]
+        if hours is None:
+            when = self.env._now + self._repeat_delay()
+        else:  # the delay runs in the channel's opening hours
+            when = hours.after_open(self.env._now, self._repeat_delay())
         if when >= self.horizon:
             return
         switch = self.book.channel.item(i) if self._repeat_u() < self.repeats.switch_share else NONE
@@ -529,3 +609,13 @@ class Simulation:
         answered = ~np.isnan(self.contacts.answer_t[:n])
         self.contacts.outcome[:n][open_ & answered] = UNRESOLVED
         self.contacts.outcome[:n][open_ & ~answered] = UNSERVED
+
+
+def _caps(spec) -> list[float] | None:
+    """Slots per channel code of a pool with per-channel caps (None: only the total)."""
+    if not spec.slot_caps:
+        return None
+    caps = [float(spec.concurrency)] * len(CHANNELS)
+    for name, cap in spec.slot_caps.items():
+        caps[CHANNEL_CODE[name]] = float(cap)
+    return caps

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from chansim.channels import channel_kind
 from chansim.errors import Problem
 from chansim.scenario.rosters import roster_problems
+from chansim.scenario.hours import hours_problems
 
 if TYPE_CHECKING:  # pragma: no cover
     from chansim.scenario.models import Scenario
@@ -234,6 +235,30 @@ def strategies_offer_distinct_channels(s: "Scenario") -> list[Problem]:
     return problems
 
 
+def opening_hours_are_valid(s: "Scenario") -> list[Problem]:
+    return [
+        Problem(f"channels.{name}.hours.{path}", message)
+        for name, spec in s.channels.items() if spec.hours is not None
+        for path, message in hours_problems(spec.hours)
+    ]
+
+
+def slot_caps_fit(s: "Scenario") -> list[Problem]:
+    problems = []
+    for index, pool in enumerate(s.agents.pools):
+        for channel, cap in (pool.slot_caps or {}).items():
+            path = f"agents.pools[{index}].concurrency.{channel}"
+            if channel not in pool.channels:
+                problems.append(Problem(path, f"{channel!r} is not one of this pool's channels "
+                                              f"({', '.join(pool.channels)})"))
+            elif channel_kind(channel) == "voice":
+                problems.append(Problem(path, "a call takes every slot of its agent; cap only messaging channels"))
+            elif not 1 <= cap <= pool.concurrency:
+                problems.append(Problem(path, f"must be between 1 and the total of {pool.concurrency} slots "
+                                              f"(got {cap})"))
+    return problems
+
+
 CHECKS: tuple[Callable[["Scenario"], list[Problem]], ...] = (
     shares_sum_to_one,
     names_are_unique,
@@ -243,6 +268,8 @@ CHECKS: tuple[Callable[["Scenario"], list[Problem]], ...] = (
     strategies_offer_distinct_channels,
     strategy_features_fit,
     roster_problems,
+    opening_hours_are_valid,
+    slot_caps_fit,
 )
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "Break",
     "Shift",
     "Pool",
+    "Routing",
     "Agents",
     "Strategy",
     "Scenario",
@@ -183,6 +184,13 @@ class Channel(_Model):
     escalate_to_voice: "Escalation | None" = Field(
         None, description="Messaging: a share of conversations switches to a phone call mid-conversation"
     )
+    hours: dict[str, str | tuple[str | dt.date, ...]] | None = Field(
+        None,
+        description="Opening hours of the agents on this channel, by weekday or range of weekdays "
+        "(`mon-fri: \"07:00-21:00\"`, `sat: [\"09:00-12:00\", \"13:00-17:00\"]`, `sun: closed`; days not "
+        "named are closed) and holiday closures by date (`closed: [2026-12-25]`); absent = open 24/7. "
+        "Calls while closed end `closed`; messages wait for the opening",
+    )
 
     def reach_for(self, segment: str) -> float:
         if isinstance(self.reach, dict):
@@ -273,6 +281,9 @@ class IvrDeflection(_Model):
     )
     link_channel: ChannelName = Field("sms", description="Channel of the message carrying the link (default sms)")
     link_chars: int = Field(120, ge=1, description="Characters of the link message")
+    via_bot: bool = Field(
+        True, description="The continuation meets the bot first when its channel has one (default true)"
+    )
 
 
 class Campaign(_Model):
@@ -315,6 +326,11 @@ class Repeats(_Model):
         0.3, ge=0, le=1, description="Share of returning customers who move to their next offered preference"
     )
     fcr_window_days: float = Field(7.0, gt=0, description="A repeat within this many days counts against FCR")
+    after_closed: float = Field(
+        0.5, ge=0, le=1,
+        description="Share of callers who reach a closed line and call back in the next opening hours "
+        "(default 0.5, assumption)",
+    )
 
 
 class Fee(_Model):
@@ -402,6 +418,12 @@ class Shift(_Model):
     breaks: tuple[Break, ...] = Field((), description="Breaks, off the floor")
 
 
+def _int_or_caps(schema: dict) -> None:
+    """In the JSON Schema, ``concurrency`` is a number or a mapping of caps."""
+    number = {key: schema.pop(key) for key in ("type", "minimum") if key in schema}
+    schema["anyOf"] = [number, {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}}]
+
+
 class Pool(_Model):
     """A group of agents with the same skills."""
 
@@ -421,11 +443,32 @@ class Pool(_Model):
     shifts: tuple[Shift, ...] | None = Field(
         None, description="Shift patterns, expanded to agents on shift per interval (instead of headcount)"
     )
-    concurrency: int = Field(1, ge=1, description="Conversations one agent holds at once (slots); voice uses all")
+    concurrency: int = Field(
+        1,
+        ge=1,
+        json_schema_extra=_int_or_caps,
+        description="Conversations one agent holds at once (slots); voice uses all. A mapping caps the slots "
+        "per channel within a total (`{webchat: 2, whatsapp: 6, total: 6}`; total default: the largest cap); "
+        "it is read as `concurrency` = the total and `slot_caps` = the caps",
+    )
+    slot_caps: dict[ChannelName, int] | None = Field(
+        None, description="Slots per channel within `concurrency` (filled from a concurrency mapping)"
+    )
     cost_per_hour: float = Field(0.0, ge=0, description="Fully loaded cost of one paid agent hour")
     shrinkage: float | None = Field(
         None, ge=0, lt=1, description="Share of paid time not on shift for this pool (default: agents.shrinkage)"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _slot_caps(cls, data: Any) -> Any:
+        """``concurrency: {webchat: 2, whatsapp: 6, total: 6}`` is the total plus caps."""
+        if isinstance(data, dict) and isinstance(data.get("concurrency"), dict):
+            caps = dict(data["concurrency"])
+            numbers = [v for v in caps.values() if isinstance(v, (int, float))]
+            total = caps.pop("total", max(numbers, default=1))
+            data = {**data, "concurrency": total, "slot_caps": {**caps, **(data.get("slot_caps") or {})}}
+        return data
 
     @model_validator(mode="after")
     def _headcount_or_schedule(self) -> "Pool":
@@ -449,6 +492,29 @@ class Pool(_Model):
         return self.headcount if self.schedule is None else self.schedule[hour_of_day]  # type: ignore[return-value,index]
 
 
+class Routing(_Model):
+    """How work reaches agents: one policy of :mod:`chansim.engine.routing` per question."""
+
+    agent: Literal["most_free_slots", "idle_attention_first", "longest_idle"] = Field(
+        "most_free_slots",
+        description="Which agent a new conversation goes to: the one with the most free slots; one whose "
+        "attention is free first; or the one whose attention has been free the longest (calls always go to the "
+        "agent idle the longest)",
+    )
+    queue: Literal["priority", "voice_first_interruptible", "voice_first_reservation"] = Field(
+        "priority",
+        description="What an agent with free capacity takes: the best queued contact by intent priority then "
+        "arrival, a call only when the agent holds nothing; or calls first, either on any agent whose attention "
+        "is free (the chats' replies wait while the call lasts) or by keeping agents holding chats from new "
+        "chats while a call waits",
+    )
+    replies: Literal["in_turn", "first_replies_first"] = Field(
+        "in_turn",
+        description="Order of the replies waiting on an agent's attention: in turn, or conversations still "
+        "waiting for their first reply first",
+    )
+
+
 class Agents(_Model):
     """Staff."""
 
@@ -459,6 +525,7 @@ class Agents(_Model):
         40.0, gt=0, le=168, description="Paid hours a week of one full-time equivalent (FTE), for reporting FTE"
     )
     pools: tuple[Pool, ...] = Field(min_length=1, description="Agent pools")
+    routing: Routing = Field(default_factory=Routing, description="Routing policies (default: in turn, most free slots)")
 
 
 class Strategy(_Model):

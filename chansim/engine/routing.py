@@ -1,0 +1,270 @@
+"""Routing policies: who gets new work, what an agent takes next, which reply
+it writes next. One small class per question, chosen by name in the scenario
+(``agents.routing``), one instance per pool.
+
+* **Agent choice** (``agents.routing.agent``): which agent of a pool a new
+  conversation goes to. ``most_free_slots`` (default): the agent with the
+  most free slots, the longest in that state first. ``idle_attention_first``:
+  an agent whose attention is free (writing nothing, no reply waiting) before
+  one with more free slots. ``longest_idle``: the agent whose attention has
+  been free the longest. A call always goes to the agent idle the longest.
+* **Queue order** (``agents.routing.queue``): what an agent with free
+  capacity takes from its pool's queues, and which agents a new call may
+  reach. ``priority`` (default): the best head of the queues by intent
+  priority then arrival; a call only when the agent holds nothing.
+  ``voice_first_interruptible``: calls first; a call may go to an agent
+  holding chats whose attention is free (it takes the agent's free slots and
+  its attention; the chats' replies wait while the call lasts).
+  ``voice_first_reservation``: calls first; while a call waits, agents holding
+  chats take no new chat, and take the call as their chats end.
+* **Reply order** (``agents.routing.replies``): which waiting reply an agent
+  writes next. ``in_turn`` (default): as the customers wrote;
+  ``first_replies_first``: conversations still waiting for their first reply
+  go first.
+
+Per-channel slot caps (``concurrency: {webchat: 2, whatsapp: 6, total: 6}``)
+apply under every policy: an agent takes a conversation of a channel only
+below that channel's cap.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+from chansim.engine.agents import WAITING, Agent, AgentPool
+
+__all__ = ["AGENT_CHOICES", "QUEUE_ORDERS", "REPLY_ORDERS", "MostFreeSlots", "IdleAttentionFirst", "LongestIdle",
+           "InPriority", "VoiceFirstInterruptible", "VoiceFirstReservation", "InTurn", "FirstRepliesFirst",
+           "pool_routing"]
+
+
+# ----------------------------------------------------------------- agent choice
+class MostFreeSlots:
+    """A new conversation goes to the agent with the most free slots."""
+
+    def __init__(self, pool: AgentPool):
+        self.pool = pool
+
+    def fits(self, agent: Agent, code: int) -> bool:
+        caps = self.pool.caps
+        return caps is None or agent.held[code] < caps[code]
+
+    def for_call(self) -> Agent | None:
+        """The agent idle the longest (idle: holding nothing)."""
+        bucket = self.pool.available[self.pool.capacity]
+        return next(iter(bucket)) if bucket else None
+
+    def for_message(self, code: int) -> Agent | None:
+        pool = self.pool
+        available = pool.available
+        if pool.caps is None:
+            for free in range(pool.capacity, 0, -1):
+                bucket = available[free]
+                if bucket:
+                    return next(iter(bucket))
+            return None
+        cap = pool.caps[code]
+        for free in range(pool.capacity, 0, -1):
+            for agent in available[free]:
+                if agent.held[code] < cap:
+                    return agent
+        return None
+
+
+class IdleAttentionFirst(MostFreeSlots):
+    """An agent whose attention is free first (most free slots among them),
+    else the agent with the most free slots."""
+
+    def for_message(self, code: int) -> Agent | None:
+        pool = self.pool
+        for free in range(pool.capacity, 0, -1):
+            for agent in pool.available[free]:
+                if not agent.busy and not agent.tasks and self.fits(agent, code):
+                    return agent
+        return super().for_message(code)
+
+
+class LongestIdle(MostFreeSlots):
+    """The agent whose attention has been free the longest, else the agent
+    with the most free slots."""
+
+    def for_message(self, code: int) -> Agent | None:
+        pool = self.pool
+        best = None
+        for free in range(pool.capacity, 0, -1):
+            for agent in pool.available[free]:
+                if not agent.busy and not agent.tasks and self.fits(agent, code) and (
+                        best is None or agent.free_since < best.free_since):
+                    best = agent
+        return best if best is not None else super().for_message(code)
+
+
+AGENT_CHOICES = {"most_free_slots": MostFreeSlots, "idle_attention_first": IdleAttentionFirst,
+                 "longest_idle": LongestIdle}
+
+
+# ------------------------------------------------------------------ queue order
+def _head(queue: list):
+    """The first waiting conversation of a queue (dropping those that left)."""
+    while queue and queue[0][2].state != WAITING:
+        heapq.heappop(queue)  # abandoned while queued
+    return queue[0] if queue else None
+
+
+class InPriority:
+    """Best queued contact by intent priority, then arrival; a call only for
+    an agent holding nothing."""
+
+    interrupts = False  # calls may go to agents holding chats
+
+    def __init__(self, pool: AgentPool, queues: dict[int, list], choice: MostFreeSlots, voice_codes: set[int]):
+        self.pool = pool
+        self.choice = choice
+        self.own = [(code, queues[code]) for code in pool.channel_codes]
+        self.voice_queues = [queues[code] for code in pool.channel_codes if code in voice_codes]
+        self.message_queues = [(code, queues[code]) for code in pool.channel_codes if code not in voice_codes]
+        if type(self) is InPriority and type(choice) is MostFreeSlots and pool.caps is None:
+            self.agent_for = self._most_free_slots
+
+    def agent_for(self, code: int, voice: bool) -> Agent | None:
+        """The agent a new contact on channel ``code`` goes to now, if any."""
+        return self.choice.for_call() if voice else self.choice.for_message(code)
+
+    def _most_free_slots(self, code: int, voice: bool) -> Agent | None:
+        """:meth:`agent_for` of the default policies, without a detour."""
+        available = self.pool.available
+        capacity = self.pool.capacity
+        if voice:
+            bucket = available[capacity]
+            return next(iter(bucket)) if bucket else None
+        for free in range(capacity, 0, -1):
+            bucket = available[free]
+            if bucket:
+                return next(iter(bucket))
+        return None
+
+    def next_for(self, agent: Agent):
+        """The queued conversation this agent takes next (removed from its
+        queue), or None. Called while the agent has a free slot."""
+        best_key = None
+        best_queue = None
+        idle = agent.free == self.pool.capacity
+        caps = self.pool.caps
+        for code, queue in self.own:
+            while queue and queue[0][2].state != WAITING:
+                heapq.heappop(queue)  # abandoned while queued
+            if not queue or (queue[0][2].voice and not idle):
+                continue
+            if caps is not None and not queue[0][2].voice and agent.held[code] >= caps[code]:
+                continue
+            if best_key is None or queue[0][:2] < best_key:
+                best_key = queue[0][:2]
+                best_queue = queue
+        return heapq.heappop(best_queue)[2] if best_queue is not None else None
+
+    def _best_message(self, agent: Agent):
+        caps = self.pool.caps
+        best = None
+        for code, queue in self.message_queues:
+            head = _head(queue)
+            if head is None or (caps is not None and agent.held[code] >= caps[code]):
+                continue
+            if best is None or head[:2] < best[0][:2]:
+                best = (head, queue)
+        return heapq.heappop(best[1])[2] if best is not None else None
+
+    def _best_call(self):
+        best = None
+        for queue in self.voice_queues:
+            head = _head(queue)
+            if head is not None and (best is None or head[:2] < best[0][:2]):
+                best = (head, queue)
+        return heapq.heappop(best[1])[2] if best is not None else None
+
+    def call_waiting(self) -> bool:
+        return any(_head(queue) is not None for queue in self.voice_queues)
+
+
+class VoiceFirstInterruptible(InPriority):
+    """Calls first; a call may go to an agent holding chats whose attention
+    is free."""
+
+    interrupts = True
+
+    def agent_for(self, code: int, voice: bool) -> Agent | None:
+        if not voice:
+            return self.choice.for_message(code)
+        agent = self.choice.for_call()
+        if agent is not None:
+            return agent
+        pool = self.pool
+        for free in range(pool.capacity - 1, -1, -1):
+            for agent in pool.available[free]:
+                if not agent.busy and not agent.on_call:
+                    return agent
+        return None
+
+    def next_call(self, agent: Agent):
+        """A queued call for this agent, if its attention is free."""
+        if agent.busy or agent.on_call or not self.voice_queues:
+            return None
+        return self._best_call()
+
+    def next_for(self, agent: Agent):
+        if agent.on_call:
+            return None
+        call = self.next_call(agent)
+        return call if call is not None else self._best_message(agent)
+
+
+class VoiceFirstReservation(InPriority):
+    """Calls first; while a call waits, agents holding chats take no new chat
+    and take the call as their chats end."""
+
+    def agent_for(self, code: int, voice: bool) -> Agent | None:
+        if voice:
+            return self.choice.for_call()
+        if self.voice_queues and self.call_waiting():
+            return None
+        return self.choice.for_message(code)
+
+    def next_for(self, agent: Agent):
+        if self.voice_queues and self.call_waiting():
+            return self._best_call() if agent.free == self.pool.capacity else None
+        return self._best_message(agent)
+
+
+QUEUE_ORDERS = {"priority": InPriority, "voice_first_interruptible": VoiceFirstInterruptible,
+                "voice_first_reservation": VoiceFirstReservation}
+
+
+# ------------------------------------------------------------------ reply order
+class InTurn:
+    """Replies in the order the customers wrote."""
+
+    @staticmethod
+    def next_reply(agent: Agent):
+        return agent.tasks.popleft()
+
+
+class FirstRepliesFirst:
+    """A conversation still waiting for its first reply before the others."""
+
+    @staticmethod
+    def next_reply(agent: Agent):
+        tasks = agent.tasks
+        for conv in tasks:
+            if not conv.replied:
+                tasks.remove(conv)
+                return conv
+        return tasks.popleft()
+
+
+REPLY_ORDERS = {"in_turn": InTurn, "first_replies_first": FirstRepliesFirst}
+
+
+def pool_routing(routing, pool: AgentPool, queues: dict[int, list], voice_codes: set[int]):
+    """(queue order, reply order) of ``pool`` under the scenario's
+    ``agents.routing``; the queue order holds the agent choice."""
+    choice = AGENT_CHOICES[routing.agent](pool)
+    return QUEUE_ORDERS[routing.queue](pool, queues, choice, voice_codes), REPLY_ORDERS[routing.replies]
