@@ -6,6 +6,10 @@ an agent who finishes a conversation after its shift ended is paid for that
 time one for one. Pure: staffing table and scenario in, one row per
 (replication, strategy, pool) out.
 
+Slot hours: the slots on the floor (staffed and overtime hours × the pool's
+concurrency) and the slot-hours held by conversations and calls (a call holds
+every slot of its agent), for slot utilisation.
+
 FTE (full-time equivalents) = paid hours ÷ (``agents.hours_per_fte`` × the
 measured weeks): the heads of full-time staff the paid hours amount to, for a
 measured period of any length (half a week of 400 paid hours at 40 hours per
@@ -57,6 +61,10 @@ def labor_costs(staffing: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
             "busy_hours": staffing["busy_s"].to_numpy(dtype=float) * share / 3600,
         }
     )
+    if "held_slot_s" in staffing:  # slot utilisation: slots held ÷ slots on the floor
+        concurrency = names.map(lambda n: pools[n].concurrency).to_numpy(dtype=float)
+        frame["held_slot_hours"] = staffing["held_slot_s"].to_numpy(dtype=float) * share / 3600
+        frame["slot_hours"] = (staffed_h + overtime_h) * concurrency
     frame["cost"] = frame["paid_hours"] * rate.to_numpy(dtype=float)
     out = frame.groupby(["replication", "strategy", "pool"], sort=False, as_index=False).sum()
     out["fte"] = fte(out["paid_hours"].to_numpy(dtype=float), scenario)

@@ -229,3 +229,19 @@ def test_channel_choice_first_preference_offered_else_first_offered(offer, expec
     c, _, _ = run(data, [0, 1])
     assert set(c["channel"].astype(str)) == {expected}
     assert set(c["preferred_channel"].astype(str)) == {"sms"}
+
+
+def test_slots_held_are_logged_per_interval():
+    # One agent with 2 slots, one-turn chats of exactly 60 s of writing, chats at 0 and 10.
+    # c0: slot 0-60 (reply written 0-60); c1: slot from 10, waits for the attention until 60, reply 60-120.
+    # Slot-seconds held in hour 0: 60 + 110 = 170; nothing after.
+    data = scenario(
+        {"webchat": {"turns": fixed(1), "agent_time_per_turn": fixed(60), "customer_reply_delay": fixed(0)}},
+        [{"name": "chat", "channels": ["webchat"], "headcount": 1, "concurrency": 2}],
+        ["webchat"],
+    )
+    c, m, staffing = run(data, [0, 10])
+    assert c["answer_t"].tolist() == [0, 10] and c["first_reply_t"].tolist() == [60, 120]
+    held = staffing["held_slot_s"].to_numpy()
+    assert held[0] == 170 and (held[1:] == 0).all()
+    assert staffing["busy_s"].to_numpy()[0] == 120

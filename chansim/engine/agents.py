@@ -62,6 +62,8 @@ class AgentPool:
         self.available: list[dict[Agent, None]] = [{} for _ in range(self.capacity + 1)]
         self.rostered = 0  # on shift and not leaving
         self.overtime: list[tuple[float, float]] = []  # (start, end): work finished after a shift ended
+        self.clock = None  # the simulation's environment (its ``_now``), for the slot log
+        self.slots = None  # a SlotRecorder: every change of the slots held, for slot utilisation
 
     # ----------------------------------------------------------- availability
     def occupy(self, agent: Agent, slots: int) -> None:
@@ -69,12 +71,16 @@ class AgentPool:
             del self.available[agent.free][agent]
             self.available[agent.free - slots][agent] = None
         agent.free -= slots
+        if self.slots is not None:
+            self.slots.add(self.index, self.clock._now, slots)
 
     def release(self, agent: Agent, slots: int) -> None:
         if agent.on_shift and not agent.leaving:
             del self.available[agent.free][agent]
             self.available[agent.free + slots][agent] = None
         agent.free += slots
+        if self.slots is not None:
+            self.slots.add(self.index, self.clock._now, -slots)
 
     # ----------------------------------------------------------------- shifts
     def set_staffed(self, target: int, now: float) -> list[Agent]:

@@ -34,7 +34,7 @@ import pandas as pd
 
 from chansim.channels import CHANNELS
 
-__all__ = ["EventLog", "ContactRecorder", "MessageRecorder", "SpanRecorder", "OUTCOMES", "CONTACT_COLUMNS",
+__all__ = ["EventLog", "ContactRecorder", "MessageRecorder", "SpanRecorder", "SlotRecorder", "spread", "OUTCOMES", "CONTACT_COLUMNS",
            "MESSAGE_COLUMNS", "STAFFING_COLUMNS"]
 
 #: Every way a contact can end. ``unserved``: still waiting when the run ended
@@ -55,7 +55,7 @@ MESSAGE_COLUMNS = (
 )
 STAFFING_COLUMNS = (
     "replication", "strategy", "pool", "interval_start_s", "interval_s", "hour_of_day", "staffed", "overtime_s",
-    "busy_s",
+    "busy_s", "held_slot_s",
 )
 
 
@@ -120,25 +120,66 @@ class SpanRecorder:
     def by_interval(self, pools: int, hours: int, interval: float) -> np.ndarray:
         """Seconds of the spans per pool per interval of ``interval`` s, for
         intervals [0, hours)."""
-        busy = np.zeros((pools, hours))
         if not len(self.start):
-            return busy
+            return np.zeros((pools, hours))
         pool = np.frombuffer(self.pool, dtype=np.int16).astype(np.int64)
-        start = np.frombuffer(self.start, dtype=float)
-        end = np.frombuffer(self.end, dtype=float)
-        first = np.floor(start / interval).astype(np.int64)
-        last = np.floor(end / interval).astype(np.int64)
-        same = (first == last) & (first < hours)
-        np.add.at(busy, (pool[same], first[same]), end[same] - start[same])
-        # spans over several hours: one piece per hour, added span by span, hour by hour
-        across = np.flatnonzero(~same)
-        pieces = np.clip(np.minimum(last[across], hours - 1) - first[across] + 1, 0, None)
-        span = np.repeat(across, pieces)
-        hour = first[span] + (np.arange(span.size) - np.repeat(np.cumsum(pieces) - pieces, pieces))
-        overlap = np.minimum(end[span], (hour + 1) * interval) - np.maximum(start[span], hour * interval)
-        keep = overlap > 0
-        np.add.at(busy, (pool[span[keep]], hour[keep]), overlap[keep])
+        return spread(pool, np.frombuffer(self.start, dtype=float), np.frombuffer(self.end, dtype=float), None,
+                      pools, hours, interval)
+
+
+class SlotRecorder:
+    """Slots held per pool over time: each change (time, pool, ± slots)."""
+
+    def __init__(self) -> None:
+        self.pool = array("h")
+        self.t = array("d")
+        self.delta = array("i")
+
+    def add(self, pool: int, t: float, delta: int) -> None:
+        self.pool.append(pool)
+        self.t.append(t)
+        self.delta.append(delta)
+
+    def by_interval(self, pools: int, count: int, interval: float) -> np.ndarray:
+        """Slot-seconds held per pool per interval of ``interval`` s, for
+        intervals [0, count)."""
+        out = np.zeros((pools, count))
+        if not len(self.t):
+            return out
+        pool = np.frombuffer(self.pool, dtype=np.int16).astype(np.int64)
+        t = np.frombuffer(self.t, dtype=float)
+        delta = np.frombuffer(self.delta, dtype=np.int32).astype(np.int64)
+        for p in np.unique(pool):
+            mine = np.flatnonzero(pool == p)  # in time order: changes are recorded as they happen
+            level = np.cumsum(delta[mine])
+            start, end = t[mine][:-1], t[mine][1:]
+            held = level[:-1] > 0
+            out[p] = spread(np.zeros(int(held.sum()), np.int64), start[held], end[held], level[:-1][held].astype(float),
+                            1, count, interval)[0]
+        return out
+
+
+def spread(pool: np.ndarray, start: np.ndarray, end: np.ndarray, weight: np.ndarray | None, pools: int, hours: int,
+           interval: float) -> np.ndarray:
+    """Seconds (× ``weight``) of spans [start, end) per pool per interval of
+    ``interval`` s, for intervals [0, hours)."""
+    busy = np.zeros((pools, hours))
+    if not start.size:
         return busy
+    w = np.ones(start.size) if weight is None else weight
+    first = np.floor(start / interval).astype(np.int64)
+    last = np.floor(end / interval).astype(np.int64)
+    same = (first == last) & (first < hours)
+    np.add.at(busy, (pool[same], first[same]), (end[same] - start[same]) * w[same])
+    # spans over several hours: one piece per hour, added span by span, hour by hour
+    across = np.flatnonzero(~same)
+    pieces = np.clip(np.minimum(last[across], hours - 1) - first[across] + 1, 0, None)
+    span = np.repeat(across, pieces)
+    hour = first[span] + (np.arange(span.size) - np.repeat(np.cumsum(pieces) - pieces, pieces))
+    overlap = np.minimum(end[span], (hour + 1) * interval) - np.maximum(start[span], hour * interval)
+    keep = overlap > 0
+    np.add.at(busy, (pool[span[keep]], hour[keep]), overlap[keep] * w[span[keep]])
+    return busy
 
 
 def _categorical(codes: np.ndarray, names: tuple[str, ...] | list[str]) -> pd.Categorical:

@@ -191,8 +191,9 @@ def _staffing_table(s: Scenario, sim: Simulation, strategy: str, replication: in
         count = max(1, math.ceil(s.horizon_s / interval - 1e-9))
         if interval not in by_interval:
             by_interval[interval] = (sim.attention.by_interval(len(sim.pools), count, interval),
-                                     overtime.by_interval(len(sim.pools), count, interval))
-        busy, extra = by_interval[interval]
+                                     overtime.by_interval(len(sim.pools), count, interval),
+                                     sim.slots.by_interval(len(sim.pools), count, interval))
+        busy, extra, held = by_interval[interval]
         starts = np.arange(count) * interval
         lengths = np.minimum(interval, s.horizon_s - starts)
         staffed = agents[np.arange(count) % agents.size].astype(np.int32)
@@ -208,6 +209,7 @@ def _staffing_table(s: Scenario, sim: Simulation, strategy: str, replication: in
                     "staffed": staffed,
                     "overtime_s": extra[pool.index],
                     "busy_s": busy[pool.index],
+                    "held_slot_s": held[pool.index],
                 }
             )
         )

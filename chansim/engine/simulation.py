@@ -63,6 +63,7 @@ from chansim.engine.log import (
     UNSERVED,
     ContactRecorder,
     MessageRecorder,
+    SlotRecorder,
     SpanRecorder,
 )
 from chansim.engine.plan import CHANNEL_CODE, NONE, ContactBook
@@ -189,6 +190,9 @@ class Simulation:
             pool.interrupts = pool.order.interrupts
             pool.next_reply = None if replies is InTurn else replies.next_reply
         self.plans = [staffing_plan(scenario, i) for i in range(len(self.pools))]
+        self.slots = SlotRecorder()
+        for pool in self.pools:
+            pool.clock, pool.slots = self.env, self.slots
         self.hours: list[OpenTimes | None] = [None] * len(CHANNELS)
         for name, spec in scenario.channels.items():
             if spec.hours is not None:
@@ -219,7 +223,7 @@ class Simulation:
         self.env._queue.clear()  # nothing runs after the end (and no timer keeps the simulation alive)
         self._close_open_contacts()
         for pool in self.pools:  # (the policies refer to the queues: nothing keeps the run alive after it)
-            pool.order = pool.agent_for = pool.next_reply = None
+            pool.order = pool.agent_for = pool.next_reply = pool.clock = None
 
     def _on_interval(self, event) -> None:
         """Interval ``k`` of a staffing plan starts: its pools take its staffing."""
