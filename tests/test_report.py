@@ -266,8 +266,10 @@ def test_staff_out_writes_a_report_and_chansim_report_rebuilds_it(tmp_path):
 def test_slot_utilisation_by_hour_when_the_staffing_log_records_held_slots(run):
     from chansim.report.html import HELD_SLOTS_COLUMN
 
-    page = render_report(run)
-    assert 'id="occupancy-by-hour"' in page and 'id="slot_utilisation-by-hour"' not in page
+    page = render_report(run)  # the engine logs the slots held: the grid is there
+    assert 'id="occupancy-by-hour"' in page and 'id="slot_utilisation-by-hour"' in page
+    bare = dataclasses.replace(run.log, staffing=run.log.staffing.drop(columns=[HELD_SLOTS_COLUMN]))
+    assert 'id="slot_utilisation-by-hour"' not in render_report(dataclasses.replace(run, log=bare))
     staffing = run.log.staffing.copy()
     # every slot of the digital pool held half of the time: 50 % in every hour someone is on shift
     concurrency = {"phones": 1, "digital": 3}

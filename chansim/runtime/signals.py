@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -21,6 +22,10 @@ __all__ = ["Interrupted", "EXIT_CODES", "stop_on_signals"]
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 if hasattr(signal, "SIGHUP"):
     EXIT_CODES[signal.SIGHUP] = 129
+
+
+#: Seconds a stopped run may take to close its pools and folders before it exits regardless.
+GRACE_S = 20.0
 
 
 class Interrupted(BaseException):
@@ -57,6 +62,11 @@ def stop_on_signals() -> Iterator[None]:
             os.kill(os.getpid(), signum)
             return
         _stop_workers()
+        # if closing a pool whose workers were just stopped hangs (it can, in a busy
+        # moment), leave anyway: a leftover temporary folder is cleaned by the next run
+        watchdog = threading.Timer(GRACE_S, os._exit, args=(EXIT_CODES.get(signum, 128 + signum),))
+        watchdog.daemon = True
+        watchdog.start()
         raise Interrupted(signum)
 
     previous = {}
