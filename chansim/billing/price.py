@@ -267,15 +267,23 @@ class Pricer:
         priced["card"] = constant(card.id, len(priced))
         return priced.drop(columns="rate")
 
-    def _market_of(self, table: pd.DataFrame) -> np.ndarray:
-        """Each row's market, from its segment."""
-        if "segment" not in table or not self.segment_markets:
-            return np.full(len(table), self.market, dtype=object)
-        segment = table["segment"].astype(object).to_numpy()
-        out = np.full(len(table), self.market, dtype=object)
-        for name, market in self.segment_markets.items():
-            out[segment == name] = market_code(market)
-        return out
+    def _markets(self, table: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+        """Each row's market, from its segment: integer codes and the markets
+        they stand for (no string per row)."""
+        names = [self.market]
+        if "segment" not in table or not self.segment_markets or not len(table):
+            return np.zeros(len(table), dtype=np.int64), names
+        segment = table["segment"]
+        cat = segment if isinstance(segment.dtype, pd.CategoricalDtype) else segment.astype("category")
+        lookup = []
+        for name in cat.cat.categories:
+            market = self.segment_markets.get(str(name))
+            market = market_code(market) if market else self.market
+            if market not in names:
+                names.append(market)
+            lookup.append(names.index(market))
+        codes = cat.cat.codes.to_numpy()
+        return np.append(np.asarray(lookup, dtype=np.int64), 0)[codes], names
 
     def _price_table(self, table: pd.DataFrame, time_column: str, calls: bool) -> pd.DataFrame:
         n = len(table)
@@ -283,11 +291,16 @@ class Pricer:
         units = np.full(n, np.nan)
         cost = np.full(n, np.nan)
         labels: dict[str, list] = {column: [] for column in LABEL_COLUMNS}
+        market, markets = self._markets(table)
         if n:
-            market = self._market_of(table)
-            key = pd.MultiIndex.from_arrays([table["channel"].astype(str).to_numpy(), market])
-            for (name, where), rows in pd.Series(np.arange(n)).groupby(key, sort=True).indices.items():
-                name, frame = str(name), table.iloc[rows]
+            channel = table["channel"]
+            cat = channel if isinstance(channel.dtype, pd.CategoricalDtype) else channel.astype("category")
+            codes, channels = cat.cat.codes.to_numpy().astype(np.int64), [str(c) for c in cat.cat.categories]
+            key = codes * len(markets) + market
+            groups = [(channels[k // len(markets)], markets[k % len(markets)], k) for k in np.unique(key)]
+            for name, where, k in sorted(groups):  # in (channel, market) order
+                rows = np.flatnonzero(key == k)
+                frame = table.iloc[rows]
                 if name in self.fees:
                     priced = self._flat(frame, name, calls)
                 else:
@@ -301,7 +314,7 @@ class Pricer:
         columns = {"billable": billable, "units": units, "cost": cost}
         for column in PRICE_COLUMNS:
             out[column] = columns[column] if column in columns else stitch(labels[column], n)
-        out["market"] = pd.Categorical(self._market_of(table).astype(str)) if n else pd.Categorical([])
+        out["market"] = pd.Categorical.from_codes(market, categories=markets) if n else pd.Categorical([])
         return out
 
     def messages(self, messages: pd.DataFrame) -> pd.DataFrame:

@@ -209,7 +209,8 @@ def _staffing_table(s: Scenario, sim: Simulation, strategy: str, replication: in
                     "staffed": staffed,
                     "overtime_s": extra[pool.index],
                     "busy_s": busy[pool.index],
-                    "held_slot_s": held[pool.index],
+                    # a voice-only pool's calls hold every slot of their agent while it talks
+                    "held_slot_s": held[pool.index] if pool.slots is not None else busy[pool.index] * pool.capacity,
                 }
             )
         )

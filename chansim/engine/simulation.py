@@ -191,8 +191,9 @@ class Simulation:
             pool.next_reply = None if replies is InTurn else replies.next_reply
         self.plans = [staffing_plan(scenario, i) for i in range(len(self.pools))]
         self.slots = SlotRecorder()
-        for pool in self.pools:
-            pool.clock, pool.slots = self.env, self.slots
+        for pool in self.pools:  # a voice-only pool holds its slots exactly while its attention is busy
+            if not all(IS_VOICE[code] for code in pool.channel_codes):
+                pool.clock, pool.slots = self.env, self.slots
         self.hours: list[OpenTimes | None] = [None] * len(CHANNELS)
         for name, spec in scenario.channels.items():
             if spec.hours is not None:
