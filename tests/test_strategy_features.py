@@ -158,7 +158,7 @@ def test_ivr_deflection_moves_callers_to_messaging():
     data = base()
     data["strategies"] = [
         {"name": "phone", "offer": ["voice", "webchat"]},
-        {"name": "deflect", "offer": ["voice", "webchat"],
+        {"name": "deflect", "offer": ["voice", "webchat", "sms"],
          "ivr_deflection": {"to": "sms", "offered": 0.5, "accept": 0.6, "ivr_seconds": 20}},
     ]
     data["agents"]["pools"][1]["channels"] = ["webchat", "sms"]

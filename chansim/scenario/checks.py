@@ -176,6 +176,10 @@ def strategy_features_fit(s: "Scenario") -> list[Problem]:
         if st.ivr_deflection is not None:
             ivr = st.ivr_deflection
             channel(f"strategies[{i}].ivr_deflection.to", ivr.to, "messaging")
+            if ivr.to in s.channels and ivr.to not in st.offer:
+                problems.append(Problem(f"strategies[{i}].ivr_deflection.to",
+                                        f"{ivr.to!r} is not offered by strategy {st.name!r}: deflected callers would "
+                                        f"continue on a channel it does not offer (add it to strategies[{i}].offer)"))
             if "voice" not in st.offer:
                 problems.append(Problem(f"strategies[{i}].ivr_deflection", "the strategy does not offer voice"))
             if "link_channel" in ivr.model_fields_set and ivr.link_channel not in s.channels:
