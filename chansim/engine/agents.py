@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from chansim.engine.log import SlotRecorder
 from chansim.scenario.models import Pool
 
 __all__ = ["Agent", "AgentPool", "WAITING", "ACTIVE", "PARKED", "DONE", "WITH_BOT"]
@@ -63,7 +64,8 @@ class AgentPool:
         self.rostered = 0  # on shift and not leaving
         self.overtime: list[tuple[float, float]] = []  # (start, end): work finished after a shift ended
         self.clock = None  # the simulation's environment (its ``_now``), for the slot log
-        self.slots = None  # a SlotRecorder: every change of the slots held, for slot utilisation
+        self.slots = None  # a SlotRecorder of this pool: every change of the slots held, for slot utilisation
+        self._slot_t = self._slot_delta = None  # its buffers, appended to directly on the hot path
 
     # ----------------------------------------------------------- availability
     def occupy(self, agent: Agent, slots: int) -> None:
@@ -72,7 +74,8 @@ class AgentPool:
             self.available[agent.free - slots][agent] = None
         agent.free -= slots
         if self.slots is not None:
-            self.slots.add(self.index, self.clock._now, slots)
+            self._slot_t.append(self.clock._now)
+            self._slot_delta.append(slots)
 
     def release(self, agent: Agent, slots: int) -> None:
         if agent.on_shift and not agent.leaving:
@@ -80,7 +83,13 @@ class AgentPool:
             self.available[agent.free + slots][agent] = None
         agent.free += slots
         if self.slots is not None:
-            self.slots.add(self.index, self.clock._now, -slots)
+            self._slot_t.append(self.clock._now)
+            self._slot_delta.append(-slots)
+
+    def log_slots(self, clock) -> None:
+        """Log every change of the slots held, read from ``clock._now``."""
+        self.clock, self.slots = clock, SlotRecorder()
+        self._slot_t, self._slot_delta = self.slots.t, self.slots.delta
 
     # ----------------------------------------------------------------- shifts
     def set_staffed(self, target: int, now: float) -> list[Agent]:

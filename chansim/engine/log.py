@@ -128,35 +128,22 @@ class SpanRecorder:
 
 
 class SlotRecorder:
-    """Slots held per pool over time: each change (time, pool, ± slots)."""
+    """Slots held by one pool over time: each change (time, ± slots), in time order."""
 
     def __init__(self) -> None:
-        self.pool = array("h")
         self.t = array("d")
         self.delta = array("i")
 
-    def add(self, pool: int, t: float, delta: int) -> None:
-        self.pool.append(pool)
-        self.t.append(t)
-        self.delta.append(delta)
-
-    def by_interval(self, pools: int, count: int, interval: float) -> np.ndarray:
-        """Slot-seconds held per pool per interval of ``interval`` s, for
-        intervals [0, count)."""
-        out = np.zeros((pools, count))
-        if not len(self.t):
-            return out
-        pool = np.frombuffer(self.pool, dtype=np.int16).astype(np.int64)
+    def by_interval(self, count: int, interval: float) -> np.ndarray:
+        """Slot-seconds held per interval of ``interval`` s, for intervals [0, count)."""
+        if len(self.t) < 2:
+            return np.zeros(count)
         t = np.frombuffer(self.t, dtype=float)
-        delta = np.frombuffer(self.delta, dtype=np.int32).astype(np.int64)
-        for p in np.unique(pool):
-            mine = np.flatnonzero(pool == p)  # in time order: changes are recorded as they happen
-            level = np.cumsum(delta[mine])
-            start, end = t[mine][:-1], t[mine][1:]
-            held = level[:-1] > 0
-            out[p] = spread(np.zeros(int(held.sum()), np.int64), start[held], end[held], level[:-1][held].astype(float),
-                            1, count, interval)[0]
-        return out
+        level = np.cumsum(np.frombuffer(self.delta, dtype=np.int32).astype(np.int64))
+        held = level[:-1] > 0
+        start, end = t[:-1][held], t[1:][held]
+        return spread(np.zeros(start.size, np.int64), start, end, level[:-1][held].astype(float), 1, count,
+                      interval)[0]
 
 
 def spread(pool: np.ndarray, start: np.ndarray, end: np.ndarray, weight: np.ndarray | None, pools: int, hours: int,

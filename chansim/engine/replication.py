@@ -191,9 +191,8 @@ def _staffing_table(s: Scenario, sim: Simulation, strategy: str, replication: in
         count = max(1, math.ceil(s.horizon_s / interval - 1e-9))
         if interval not in by_interval:
             by_interval[interval] = (sim.attention.by_interval(len(sim.pools), count, interval),
-                                     overtime.by_interval(len(sim.pools), count, interval),
-                                     sim.slots.by_interval(len(sim.pools), count, interval))
-        busy, extra, held = by_interval[interval]
+                                     overtime.by_interval(len(sim.pools), count, interval))
+        busy, extra = by_interval[interval]
         starts = np.arange(count) * interval
         lengths = np.minimum(interval, s.horizon_s - starts)
         staffed = agents[np.arange(count) % agents.size].astype(np.int32)
@@ -210,7 +209,8 @@ def _staffing_table(s: Scenario, sim: Simulation, strategy: str, replication: in
                     "overtime_s": extra[pool.index],
                     "busy_s": busy[pool.index],
                     # a voice-only pool's calls hold every slot of their agent while it talks
-                    "held_slot_s": held[pool.index] if pool.slots is not None else busy[pool.index] * pool.capacity,
+                    "held_slot_s": (pool.slots.by_interval(count, interval) if pool.slots is not None
+                                    else busy[pool.index] * pool.capacity),
                 }
             )
         )

@@ -63,7 +63,6 @@ from chansim.engine.log import (
     UNSERVED,
     ContactRecorder,
     MessageRecorder,
-    SlotRecorder,
     SpanRecorder,
 )
 from chansim.engine.plan import CHANNEL_CODE, NONE, ContactBook
@@ -190,10 +189,9 @@ class Simulation:
             pool.interrupts = pool.order.interrupts
             pool.next_reply = None if replies is InTurn else replies.next_reply
         self.plans = [staffing_plan(scenario, i) for i in range(len(self.pools))]
-        self.slots = SlotRecorder()
         for pool in self.pools:  # a voice-only pool holds its slots exactly while its attention is busy
             if not all(IS_VOICE[code] for code in pool.channel_codes):
-                pool.clock, pool.slots = self.env, self.slots
+                pool.log_slots(self.env)
         self.hours: list[OpenTimes | None] = [None] * len(CHANNELS)
         for name, spec in scenario.channels.items():
             if spec.hours is not None:
