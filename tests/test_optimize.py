@@ -159,6 +159,10 @@ def test_another_search_seed_proposes_other_points(two_pools, searched):
 
 
 # --------------------------------------------------------- output and CLI
+def doc_names(doc: dict) -> list[str]:
+    return [s["name"] for s in doc["strategies"]]
+
+
 def test_frontier_strategies_run_as_is_with_compare(two_pools_file, tmp_path):
     out = tmp_path / "found"
     done = runner.invoke(app, ["optimize", two_pools_file, "--out", str(out), "--format", "json", "--quiet"])
@@ -167,7 +171,10 @@ def test_frontier_strategies_run_as_is_with_compare(two_pools_file, tmp_path):
     assert doc["feasible"] and doc["frontier"] and len(doc["strategies"]) == len(doc["frontier"])
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [".chansim-result.json", "optimize.json", "trials.csv", "frontier.csv", "strategies.yaml", "scenario.yaml",
-         "trials.png", "trials.svg"])
+         "trials.png", "trials.svg", "report.html"])
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert '<section id="frontier">' in page and "<svg" in page and "<script" not in page
+    assert all(name in page for name in doc_names(doc))
     fragment = yaml.safe_load((out / "strategies.yaml").read_text())
     assert [s["name"] for s in fragment["strategies"]] == [p["name"] for p in doc["frontier"]]
     assert all(set(s["set"]) == set(AXES) for s in fragment["strategies"])

@@ -13,7 +13,7 @@ from chansim.kpis.table import BY_KEY
 from chansim.report.formats import fmt, fmt_ci
 from chansim.report.html import environment, scenario_summary, svg
 
-__all__ = ["render_sweep_report", "render_staff_report", "stored_sweep_meta"]
+__all__ = ["render_sweep_report", "render_staff_report", "render_optimize_report", "stored_sweep_meta"]
 
 
 # ---------------------------------------------------------------- sweeps
@@ -93,3 +93,48 @@ def _roster_text(p) -> str:
 def _scenario_for(scenario, strategy: str):
     """The scenario as it stands under the staffed strategy."""
     return scenario.for_strategy(strategy) if strategy in scenario.strategy_names else scenario
+
+
+# ---------------------------------------------------------------- optimize
+def render_optimize_report(result) -> str:
+    """The HTML report of a search (:class:`~chansim.studies.frontier.OptimizeResult`):
+    the question, the frontier (or best point, or the closest points when
+    none is feasible) with its objectives and constraints, and the figure of
+    every trial."""
+    from markupsafe import Markup
+
+    from chansim.version import __version__
+
+    space = result.space
+    paths = list(space.paths)
+    shown = list(dict.fromkeys([str(o.address) for o in space.objectives] + [str(c.address) for c in space.constraints]
+                               + ["cost_per_issue", "service_level", "abandon_rate", "csat"]))
+    currency = result.scenario.currency
+
+    def rows_of(frame: pd.DataFrame, names: list[str]) -> list[dict[str, Any]]:
+        rows = []
+        for name, record in zip(names, frame.to_dict(orient="records")):
+            rows.append({"name": name, "point": [str(record.get(p)) for p in paths],
+                         "cells": [{"value": fmt(record.get(k), k, currency), "ci": fmt_ci(record.get(f"{k}_ci95"), k)}
+                                   for k in shown]})
+        return rows
+
+    frontier = result.frontier
+    rows = rows_of(frontier, list(frontier["name"])) if len(frontier) else []
+    closest = []
+    if not rows and result.closest:
+        trials = result.trials
+        picked = trials[trials["trial"].isin([t.number for t in result.closest])]
+        closest = rows_of(picked, [f"trial {n}" for n in picked["trial"]])
+    context = {
+        "title": f"{result.scenario.name}: optimize {space.strategy}",
+        "scenario": result.scenario.name, "strategy": space.strategy, "paths": paths, "shown": shown,
+        "objectives": [f"{o.address} ({'lower' if o.sign < 0 else 'higher'})"
+                       for o in space.objectives],
+        "constraints": [str(c) for c in space.constraints], "rows": rows, "closest": closest,
+        "figure": Markup(svg(result.plot())),
+        "run": {"trials": result.evaluations, "replications": result.replications_run, "stopped": result.stopped,
+                "seed": getattr(space, "seed", result.scenario.seed), "version": __version__},
+        "generated_by": f"chansim {__version__}",
+    }
+    return environment().get_template("optimize.html.j2").render(**context)

@@ -5,7 +5,8 @@
 * ``strategies.yaml``: the frontier's strategies (a ``strategies:`` list to paste into a scenario);
 * ``scenario.yaml``: the scenario with the searched strategy and the frontier's strategies, no
   ``optimize`` section: ``chansim compare DIR/scenario.yaml`` runs it as is;
-* ``trials.png`` / ``trials.svg``: the figure of every trial and the frontier.
+* ``trials.png`` / ``trials.svg``: the figure of every trial and the frontier;
+* ``report.html``: the self-contained page of the search (question, frontier, every trial).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ __all__ = ["OPTIMIZE_FILES", "OPTIMIZE_MARKER", "check_optimize_dir", "write_opt
 
 OPTIMIZE_MARKER = "optimize.json"
 OPTIMIZE_FILES = (OPTIMIZE_MARKER, "trials.csv", "frontier.csv", "strategies.yaml", "scenario.yaml", "trials.png",
-                  "trials.svg")
+                  "trials.svg", "report.html")
 
 
 def to_json(result: OptimizeResult) -> str:
@@ -71,4 +72,7 @@ def write_optimize_dir(result: OptimizeResult, out: Path) -> Path:
         fig = result.plot()
         fig.savefig(folder / "trials.png", dpi=120)
         fig.savefig(folder / "trials.svg")
+        from chansim.report.study_pages import render_optimize_report
+
+        (folder / "report.html").write_text(render_optimize_report(result), encoding="utf-8")
     return Path(out)
