@@ -22,6 +22,7 @@ from chansim.errors import printable
 from chansim.experiment import LOG_TABLES, RunResult, log_level, simulate
 from chansim.kpis.address import breakdown_table
 from chansim.kpis.table import KPI_KEYS, kind_of
+from chansim.report.formats import fmt
 from chansim.report.html import write_report
 from chansim.report.stored import REPLICATIONS_FILE
 
@@ -81,22 +82,10 @@ def to_csv(result: RunResult) -> str:
 
 
 def format_value(key: str, value: float | None, currency: str = "") -> str:
-    """A KPI value for people: counts with separators, money with 2 decimals,
-    shares as percentages, times in seconds."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    kind = kind_of(key)
-    if kind == "count":
-        return f"{value:,.0f}"
-    if kind == "money":
-        return f"{value:,.2f}" if abs(value) < 1000 else f"{value:,.0f}"
-    if kind == "share":
-        return f"{100 * value:.1f} %"
-    if kind == "seconds":
-        return f"{value:,.1f} s"
-    if kind == "score":
-        return f"{value:.2f} / 5"
-    return f"{value:,.1f}" if abs(value) >= 100 else f"{value:.2f}"
+    """A KPI value for people, by its kind (:func:`chansim.report.formats.fmt`);
+    a CSAT score reads "4.20 / 5" in a terminal table."""
+    text = fmt(value, key)
+    return text + " / 5" if kind_of(key) == "score" and text != "—" else text
 
 
 def _format_ci(key: str, ci: float | None, value: float | None = None) -> str:
