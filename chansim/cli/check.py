@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 from contextlib import ExitStack
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -16,6 +15,8 @@ from rich.table import Table
 
 from chansim.check import CheckReport, change_text, number_text, tolerance_text, plan, run_plans, write_text_atomic
 from chansim.cli.common import (
+    TableOrJson,
+    TableOrJsonOpt,
     EXIT_OK,
     EXIT_REGRESSION,
     ExecutorKind,
@@ -37,9 +38,6 @@ from chansim.parallel import opener
 __all__ = ["check", "to_table"]
 
 
-class CheckFormat(str, Enum):
-    table = "table"
-    json = "json"
 
 
 _STATUS_STYLE = {"same": "dim", "within": "yellow", "drift": "bold red", "new": "cyan", "gone": "bold red"}
@@ -127,7 +125,7 @@ def check(
     junit: Annotated[Optional[Path], typer.Option("--junit", help="Write a JUnit XML report here (one test case "
                                                                   "per scenario × strategy × KPI group).")] = None,
     set_: SetOpt = None,
-    format_: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.table,
+    format_: TableOrJsonOpt = TableOrJson.table,
     all_rows: Annotated[bool, typer.Option("--all", help="List every KPI, not only those that moved.")] = False,
     workers: WorkersOpt = None,
     executor: ExecutorOpt = ExecutorKind.processes,
@@ -154,7 +152,7 @@ def check(
     except InputError as exc:
         fail(exc)
         return
-    if format_ is CheckFormat.json:
+    if format_ is TableOrJson.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
         _print_table(report, all_rows)

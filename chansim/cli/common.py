@@ -63,6 +63,16 @@ class Format(str, Enum):
     csv = "csv"
 
 
+class TableOrJson(str, Enum):
+    """The output formats of a command whose answer is not a table of rows (no CSV)."""
+
+    table = "table"
+    json = "json"
+
+
+TableOrJsonOpt = Annotated[TableOrJson, typer.Option("--format", "-f", help="Output format.")]
+
+
 class ExecutorKind(str, Enum):
     """Where runs execute (chansim.parallel.EXECUTORS)."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -14,6 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from chansim.cli.common import (
+    TableOrJson,
+    TableOrJsonOpt,
     EXIT_REGRESSION,
     QuietOpt,
     ScenarioArg,
@@ -29,9 +30,6 @@ from chansim.cli.common import (
 from chansim.errors import InputError, Problem
 
 
-class FitFormat(str, Enum):
-    table = "table"
-    json = "json"
 
 
 DataArg = Annotated[list[Path], typer.Argument(help="Export files (CSV or Parquet): interval report, contact "
@@ -47,7 +45,6 @@ TzOpt = Annotated[
     typer.Option("--tz", help="The center's time zone (e.g. Europe/London): timestamps with a UTC offset are "
                  "converted to it, timestamps without one are taken as its local time."),
 ]
-FormatOpt = Annotated[FitFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
 def _targets(values: list[str] | None) -> dict[str, float]:
@@ -90,7 +87,7 @@ def fit(
         typer.Option("--report", help="Write the fit report here: parameters.csv (95 % CIs), notes.txt and "
                      "figures of actual vs fitted."),
     ] = None,
-    format_: FormatOpt = FitFormat.table,
+    format_: TableOrJsonOpt = TableOrJson.table,
 ) -> None:
     """Fit a scenario to contact-center exports; every fitted number says where it came from."""
     from chansim.studies.fit import fit as fit_scenario
@@ -103,7 +100,7 @@ def fit(
         fail(exc)
         return
     table = result.report.table()
-    if format_ is FitFormat.json:
+    if format_ is TableOrJson.json:
         print(json.dumps({"scenario": str(out), "report": str(report) if report else None,
                           "parameters": [e.to_dict() for e in result.report.parameters],
                           "notes": result.report.notes, "implausible": result.report.implausible}, indent=2))
@@ -142,7 +139,7 @@ def backtest(
         typer.Option("--kpi", help="KPI the --max-mape gate checks (repeatable; default all: service_level, asa_s, "
                      "abandon_rate, aht_s, occupancy). MAPE is large for KPIs near 0, e.g. ASA of a few seconds."),
     ] = None,
-    format_: FormatOpt = FitFormat.table,
+    format_: TableOrJsonOpt = TableOrJson.table,
     quiet: QuietOpt = False,
 ) -> None:
     """Simulate the data's period with its staffing and compare KPIs with the data, hour by hour."""
@@ -171,7 +168,7 @@ def backtest(
         fail(exc)
         return
     failed = max_mape is not None and worst is not None and worst > max_mape
-    if format_ is FitFormat.json:
+    if format_ is TableOrJson.json:
         print(json.dumps({**result.to_dict(), "max_mape": max_mape, "worst_mape_pct": worst, "passed": not failed},
                          indent=2))
     else:

@@ -4,7 +4,6 @@ frontier (or the best point) under service targets."""
 from __future__ import annotations
 
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -14,6 +13,8 @@ from rich.table import Table
 from rich.text import Text
 
 from chansim.cli.common import (
+    TableOrJson,
+    TableOrJsonOpt,
     ExecutorKind,
     ExecutorOpt,
     QuietOpt,
@@ -37,9 +38,6 @@ __all__ = ["optimize", "frontier_table"]
 PointsWorkersOpt = workers_option("the replications of the points tried")
 
 
-class OptimizeFormat(str, Enum):
-    table = "table"
-    json = "json"
 
 
 @app.command()
@@ -76,7 +74,7 @@ def optimize(
     executor: ExecutorOpt = ExecutorKind.processes,
     scheduler: SchedulerOpt = None,
     set_: SetOpt = None,
-    format_: Annotated[OptimizeFormat, typer.Option("--format", "-f", help="Output format.")] = OptimizeFormat.table,
+    format_: TableOrJsonOpt = TableOrJson.table,
     quiet: QuietOpt = False,
 ) -> None:
     """Search decision variables (any dotted scenario path) for the best points under constraints on any KPI.
@@ -122,7 +120,7 @@ def optimize(
         return
     if status is not None:
         status.stop()
-    if format_ is OptimizeFormat.json:
+    if format_ is TableOrJson.json:
         print(to_json(result))
     else:
         stdout.print(frontier_table(result))

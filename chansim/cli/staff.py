@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -14,6 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from chansim.cli.common import (
+    TableOrJson,
+    TableOrJsonOpt,
     WorkersOpt,
     ExecutorKind,
     ExecutorOpt,
@@ -31,9 +32,6 @@ from chansim.cli.common import (
 from chansim.errors import InputError
 
 
-class StaffFormat(str, Enum):
-    table = "table"
-    json = "json"
 
 
 @app.command()
@@ -69,7 +67,7 @@ def staff(
     executor: ExecutorOpt = ExecutorKind.processes,
     scheduler: SchedulerOpt = None,
     set_: SetOpt = None,
-    format_: Annotated[StaffFormat, typer.Option("--format", "-f", help="Output format.")] = StaffFormat.table,
+    format_: TableOrJsonOpt = TableOrJson.table,
     out: Annotated[
         Optional[Path], typer.Option("--out", help="Write staffing.json (the JSON document) and report.html here.")
     ] = None,
@@ -125,7 +123,7 @@ def staff(
         return
     if status is not None:
         status.stop()
-    if format_ is StaffFormat.json:
+    if format_ is TableOrJson.json:
         print(json.dumps(jsonable(result.to_dict()), indent=2, allow_nan=False))
     else:
         stdout.print(_table(result))
