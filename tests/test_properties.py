@@ -216,6 +216,11 @@ def check_contact_invariants(log, scenario: chansim.Scenario) -> None:
     for pool, channel in zip(c["pool"][answered].astype(str), c["channel"][answered].astype(str)):
         assert channel in serves[pool]
     assert np.all(c["agent"].to_numpy()[answered] >= 0)
+    # an agent is on one call at a time
+    calls = c[on_voice & answered & ended].sort_values(["pool", "agent", "answer_t"])
+    for _, agent_calls in calls.groupby(["pool", "agent"], observed=True):
+        starts, ends = agent_calls["answer_t"].to_numpy(float), agent_calls["end_t"].to_numpy(float)
+        assert np.all(starts[1:] >= ends[:-1] - EPS), "an agent on two calls at once"
 
     # messages: of known contacts, on messaging channels, within the contact's life
     if len(m):

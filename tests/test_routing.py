@@ -81,6 +81,21 @@ def test_interruptible_call_takes_the_free_attention_and_the_chat_waits(ordered)
     assert m.loc[m["direction"] == "out", "t"].tolist() == [10, 165]
 
 
+@pytest.mark.parametrize("slots", [1, 3])
+def test_interruptible_call_keeps_the_slots_its_chats_free(ordered, slots):
+    # Chat c0 at 0: reply 0-10; the customer is away (writes again at 110) and the chat parks at 40.
+    # Call c1 at 20 takes the free attention (20-70) and every free slot (none with one slot). c0's
+    # slot freed at 40 goes to the call, so call c2 at 45 waits for the agent (70-120), and c0's next
+    # message waits for it too (120-130).
+    ordered(["webchat", "voice", "voice"])
+    data = blended({"queue": "voice_first_interruptible"}, slots=slots)
+    data["channels"]["webchat"]["park_after"] = 30
+    c, _, slots = run(data, [0, 20, 45])
+    assert c["answer_t"].tolist()[:3] == [0, 20, 70]
+    assert c["end_t"].tolist()[1:3] == [70, 120]
+    assert c.loc[0, "end_t"] == 130
+
+
 def test_reservation_keeps_new_chats_from_an_agent_while_a_call_waits(ordered):
     # c0 chat at 0 (replies 0-10 and 110-120); call c1 at 20 waits; chat c2 at 30.
     # Default: c2 takes a free slot at 30 (replies 30-40, 140-150); the call waits until the agent
@@ -140,6 +155,36 @@ def test_idle_attention_first_prefers_a_free_attention_to_more_free_slots(ordere
     assert c.loc[3, "agent"] == agent and c.loc[3, "first_reply_t"] == first_reply
 
 
+@pytest.mark.parametrize(("spill", "agent", "answer", "first_reply"), [
+    ("default", 0, 5, 200), (None, 1, 11, 111), (0, 0, 5, 200), (3, 0, 8, 200), (20, 1, 11, 111)])
+def test_idle_attention_first_waits_in_the_pool_for_a_free_attention(ordered, spill, agent, answer, first_reply):
+    # One-turn chats, 2 agents × 3 slots: web chat c0 at 0 -> agent 0 (writing 0-100); WhatsApp c1 at 1
+    # -> agent 1 (1-11); web chat c2 at 5 finds both attentions busy. Most free slots (the default
+    # routing, or a spill after 0 s) puts it behind agent 0 (100-200). Idle attention first keeps it
+    # in the pool until agent 1's attention frees at 11 (11-111); with spill_after_s 3 it goes to the
+    # most free slots at 8 (agent 0 again); with 20 the free attention at 11 comes first.
+    data = scenario(
+        {"webchat": {"turns": fixed(1), "agent_time_per_turn": fixed(100)},
+         "whatsapp": {"turns": fixed(1), "agent_time_per_turn": fixed(10)}},
+        [{"name": "d", "channels": ["webchat", "whatsapp"], "headcount": 2, "concurrency": 3}],
+        ["webchat", "whatsapp"],
+    )
+    if spill != "default":
+        data["agents"]["routing"] = {"agent": "idle_attention_first", "spill_after_s": spill}
+    ordered(["webchat", "whatsapp", "webchat"])
+    c, _, _ = run(data, [0, 1, 5])
+    assert c["agent"].tolist()[:2] == [0, 1]
+    assert (c.loc[2, "agent"], c.loc[2, "answer_t"], c.loc[2, "first_reply_t"]) == (agent, answer, first_reply)
+    assert c.loc[2, "queued_t"] == 5
+
+
+def test_spill_after_needs_idle_attention_first():
+    data = blended({"agent": "longest_idle", "spill_after_s": 30})
+    with pytest.raises(InputError) as info:
+        load_scenario(data)
+    assert [p.path for p in info.value.problems] == ["agents.routing.spill_after_s"]
+
+
 def test_first_replies_first_puts_new_conversations_ahead(ordered):
     # One agent, 3 slots, chats of 2 turns: c0 at 0, reply 0-10, its customer writes again at 20
     # while c1 (at 15) is being answered 15-25; c2 arrives at 22. In turn: c0 25-35, then c2's
@@ -164,10 +209,13 @@ from test_properties import PROPERTY, check_contact_invariants, small_scenarios 
 @PROPERTY
 @given(data=small_scenarios(), agent=st.sampled_from(["most_free_slots", "idle_attention_first", "longest_idle"]),
        queue=st.sampled_from(["priority", "voice_first_interruptible", "voice_first_reservation"]),
+       spill=st.sampled_from([None, 0.0, 45.0]),
        replies=st.sampled_from(["in_turn", "first_replies_first"]),
        hours=st.sampled_from([None, {"daily": "06:00-18:00"}, {"mon-fri": ["00:00-03:00", "09:00-24:00"]}]))
-def test_every_policy_and_opening_hours_keep_the_log_consistent(data, agent, queue, replies, hours):
+def test_every_policy_and_opening_hours_keep_the_log_consistent(data, agent, queue, replies, spill, hours):
     data["agents"]["routing"] = {"agent": agent, "queue": queue, "replies": replies}
+    if agent == "idle_attention_first" and spill is not None:
+        data["agents"]["routing"]["spill_after_s"] = spill
     if hours is not None:
         for spec in data["channels"].values():
             spec["hours"] = hours

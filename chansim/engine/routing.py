@@ -5,9 +5,13 @@ it writes next. One small class per question, chosen by name in the scenario
 * **Agent choice** (``agents.routing.agent``): which agent of a pool a new
   conversation goes to. ``most_free_slots`` (default): the agent with the
   most free slots, the longest in that state first. ``idle_attention_first``:
-  an agent whose attention is free (writing nothing, no reply waiting) before
-  one with more free slots. ``longest_idle``: the agent whose attention has
-  been free the longest. A call always goes to the agent idle the longest.
+  an agent whose attention is free (writing nothing, no reply waiting), most
+  free slots first; while every attention is busy the conversation waits in
+  the pool and goes to the first agent whose attention frees, or after
+  ``agents.routing.spill_after_s`` of waiting to the agent with the most free
+  slots (0: at once). ``longest_idle``: the agent whose attention has been
+  free the longest, else the most free slots. A call always goes to the agent
+  idle the longest.
 * **Queue order** (``agents.routing.queue``): what an agent with free
   capacity takes from its pool's queues, and which agents a new call may
   reach. ``priority`` (default): the best head of the queues by intent
@@ -42,8 +46,19 @@ __all__ = ["AGENT_CHOICES", "QUEUE_ORDERS", "REPLY_ORDERS", "MostFreeSlots", "Id
 class MostFreeSlots:
     """A new conversation goes to the agent with the most free slots."""
 
-    def __init__(self, pool: AgentPool):
+    #: queued conversations wait for an agent whose attention is free
+    #: (:meth:`takes` says which agents may take one)
+    pulls = False
+    #: seconds a conversation waits for such an agent before :meth:`spill_to`
+    spill_after_s = None
+
+    def __init__(self, pool: AgentPool, spill_after_s: float | None = None):
         self.pool = pool
+
+    @staticmethod
+    def takes(agent: Agent) -> bool:
+        """Whether ``agent`` (with a free slot) may take a queued conversation."""
+        return True
 
     def fits(self, agent: Agent, code: int) -> bool:
         caps = self.pool.caps
@@ -72,8 +87,19 @@ class MostFreeSlots:
 
 
 class IdleAttentionFirst(MostFreeSlots):
-    """An agent whose attention is free first (most free slots among them),
-    else the agent with the most free slots."""
+    """An agent whose attention is free (most free slots among them). While
+    none is, the conversation waits in the pool for the first attention to
+    free, up to ``spill_after_s`` (None: as long as it takes; 0: none), then
+    goes to the agent with the most free slots."""
+
+    def __init__(self, pool: AgentPool, spill_after_s: float | None = None):
+        super().__init__(pool)
+        self.spill_after_s = spill_after_s
+        self.pulls = spill_after_s != 0
+
+    @staticmethod
+    def takes(agent: Agent) -> bool:
+        return not agent.busy and not agent.tasks
 
     def for_message(self, code: int) -> Agent | None:
         pool = self.pool
@@ -81,6 +107,10 @@ class IdleAttentionFirst(MostFreeSlots):
             for agent in pool.available[free]:
                 if not agent.busy and not agent.tasks and self.fits(agent, code):
                     return agent
+        return None if self.pulls else super().for_message(code)
+
+    def spill_to(self, code: int) -> Agent | None:
+        """The agent a conversation that waited ``spill_after_s`` goes to."""
         return super().for_message(code)
 
 
@@ -150,12 +180,14 @@ class InPriority:
         best_queue = None
         idle = agent.free == self.pool.capacity
         caps = self.pool.caps
+        pulls, takes = self.choice.pulls, self.choice.takes
         for code, queue in self.own:
             while queue and queue[0][2].state != WAITING:
                 heapq.heappop(queue)  # abandoned while queued
             if not queue or (queue[0][2].voice and not idle):
                 continue
-            if caps is not None and not queue[0][2].voice and agent.held[code] >= caps[code]:
+            if (caps is not None or pulls) and not queue[0][2].voice and (
+                    (caps is not None and agent.held[code] >= caps[code]) or (pulls and not takes(agent))):
                 continue
             if best_key is None or queue[0][:2] < best_key:
                 best_key = queue[0][:2]
@@ -163,6 +195,8 @@ class InPriority:
         return heapq.heappop(best_queue)[2] if best_queue is not None else None
 
     def _best_message(self, agent: Agent):
+        if self.choice.pulls and not self.choice.takes(agent):
+            return None
         caps = self.pool.caps
         best = None
         for code, queue in self.message_queues:
@@ -266,5 +300,5 @@ REPLY_ORDERS = {"in_turn": InTurn, "first_replies_first": FirstRepliesFirst}
 def pool_routing(routing, pool: AgentPool, queues: dict[int, list], voice_codes: set[int]):
     """(queue order, reply order) of ``pool`` under the scenario's
     ``agents.routing``; the queue order holds the agent choice."""
-    choice = AGENT_CHOICES[routing.agent](pool)
+    choice = AGENT_CHOICES[routing.agent](pool, routing.spill_after_s)
     return QUEUE_ORDERS[routing.queue](pool, queues, choice, voice_codes), REPLY_ORDERS[routing.replies]

@@ -187,7 +187,13 @@ class Simulation:
             pool.order, replies = pool_routing(scenario.agents.routing, pool, self.queues, voice_codes)
             pool.agent_for = pool.order.agent_for  # (bound once: the hot paths call them per contact)
             pool.interrupts = pool.order.interrupts
+            # an agent whose attention frees may take queued work even with no slot freed
+            pool.redispatch = pool.interrupts or pool.order.choice.pulls
+            pool.spill_after = pool.order.choice.spill_after_s if pool.order.choice.pulls else None
             pool.next_reply = None if replies is InTurn else replies.next_reply
+        # per channel: seconds a queued conversation waits for a free attention before it spills
+        self.spill_after = [min((p.spill_after for p in self.pools_for[code] if p.spill_after is not None),
+                                default=None) for code in range(len(CHANNELS))]
         self.plans = [staffing_plan(scenario, i) for i in range(len(self.pools))]
         for pool in self.pools:  # a voice-only pool holds its slots exactly while its attention is busy
             if not all(IS_VOICE[code] for code in pool.channel_codes):
@@ -310,7 +316,28 @@ class Simulation:
                 return
         conv.state = WAITING
         self._seq += 1
-        heapq.heappush(self.queues[conv.code], (-conv.priority, self._seq, conv))
+        entry = (-conv.priority, self._seq, conv)
+        heapq.heappush(self.queues[conv.code], entry)
+        if not conv.voice:
+            spill = self.spill_after[conv.code]
+            if spill is not None:
+                self._at(spill, self._on_spill, entry)
+
+    def _on_spill(self, event) -> None:
+        """A conversation waited ``spill_after_s`` for a free attention: it
+        goes to the agent with the most free slots, if any has one."""
+        entry = event._value
+        conv = entry[2]
+        queue = self.queues[conv.code]
+        if conv.state != WAITING or entry not in queue:
+            return  # taken, abandoned, or queued again since
+        for pool in self.pools_for[conv.code]:
+            agent = pool.order.choice.spill_to(conv.code) if pool.spill_after is not None else None
+            if agent is not None:
+                queue.remove(entry)
+                heapq.heapify(queue)
+                self._assign(conv, agent)
+                return
 
     def _on_patience(self, event) -> None:
         conv = event._value
@@ -400,6 +427,7 @@ class Simulation:
             pool.occupy(agent, conv.slots)
             agent.on_call = True
             agent.busy = True
+            agent.writing = conv
             duration = self.book.handle_time.item(conv.i) + self.book.extra_time.item(conv.i)
             self.contacts.focus_s[conv.i] += duration
             self.attention.add(pool.index, conv.code, now, now + duration)
@@ -412,9 +440,12 @@ class Simulation:
             self._work(agent)
 
     def _release_slot(self, agent: Agent, conv: Conversation) -> None:
-        agent.pool.release(agent, 1)
         if agent.held is not None:
             agent.held[conv.code] -= 1
+        if agent.on_call:  # a chat ended during a call: the call holds every free slot of its agent
+            agent.writing.slots += 1
+            return
+        agent.pool.release(agent, 1)
 
     def _dispatch(self, agent: Agent) -> None:
         """The agent has capacity: take queued work while it can."""
@@ -495,8 +526,8 @@ class Simulation:
         if delay > self.park_after[conv.code]:
             self._at(self.park_after[conv.code], self._on_park, conv)
         self._at(delay, self._on_customer_message, conv)
-        if agent.pool.interrupts:
-            self._dispatch(agent)  # a waiting call comes before the next reply
+        if agent.pool.redispatch:
+            self._dispatch(agent)  # a waiting call before the next reply; or queued work for a free attention
         if agent.tasks and not agent.busy:
             self._work(agent)
 

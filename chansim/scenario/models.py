@@ -498,8 +498,14 @@ class Routing(_Model):
     agent: Literal["most_free_slots", "idle_attention_first", "longest_idle"] = Field(
         "most_free_slots",
         description="Which agent a new conversation goes to: the one with the most free slots; one whose "
-        "attention is free first; or the one whose attention has been free the longest (calls always go to the "
-        "agent idle the longest)",
+        "attention is free (while none is, it waits in the pool for the first to free, see spill_after_s); or the "
+        "one whose attention has been free the longest, else the most free slots (calls always go to the agent "
+        "idle the longest)",
+    )
+    spill_after_s: float | None = Field(
+        None, ge=0,
+        description="With idle_attention_first: seconds a new conversation waits in the pool for a free attention "
+        "before it goes to the agent with the most free slots (0: at once; default: it waits for a free attention)",
     )
     queue: Literal["priority", "voice_first_interruptible", "voice_first_reservation"] = Field(
         "priority",
@@ -513,6 +519,12 @@ class Routing(_Model):
         description="Order of the replies waiting on an agent's attention: in turn, or conversations still "
         "waiting for their first reply first",
     )
+
+    @model_validator(mode="after")
+    def _spill_needs_idle_attention(self):
+        if self.spill_after_s is not None and self.agent != "idle_attention_first":
+            raise ValueError("spill_after_s applies to agent: idle_attention_first only")
+        return self
 
 
 class Agents(_Model):
