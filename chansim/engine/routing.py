@@ -150,6 +150,7 @@ class InPriority:
     def __init__(self, pool: AgentPool, queues: dict[int, list], choice: MostFreeSlots, voice_codes: set[int]):
         self.pool = pool
         self.choice = choice
+        self.pulls = choice.pulls
         self.own = [(code, queues[code]) for code in pool.channel_codes]
         self.voice_queues = [queues[code] for code in pool.channel_codes if code in voice_codes]
         self.message_queues = [(code, queues[code]) for code in pool.channel_codes if code not in voice_codes]
@@ -180,14 +181,14 @@ class InPriority:
         best_queue = None
         idle = agent.free == self.pool.capacity
         caps = self.pool.caps
-        pulls, takes = self.choice.pulls, self.choice.takes
+        pulls = self.pulls
         for code, queue in self.own:
             while queue and queue[0][2].state != WAITING:
                 heapq.heappop(queue)  # abandoned while queued
             if not queue or (queue[0][2].voice and not idle):
                 continue
             if (caps is not None or pulls) and not queue[0][2].voice and (
-                    (caps is not None and agent.held[code] >= caps[code]) or (pulls and not takes(agent))):
+                    (caps is not None and agent.held[code] >= caps[code]) or (pulls and not self.choice.takes(agent))):
                 continue
             if best_key is None or queue[0][:2] < best_key:
                 best_key = queue[0][:2]

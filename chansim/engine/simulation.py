@@ -163,6 +163,9 @@ class Simulation:
         self.messages = MessageRecorder()
         self.system_messages: list[tuple] = []  # (t, contact, customer, channel, category, chars, non_gsm, media)
         self.attention = SpanRecorder()
+        attention = self.attention
+        self._attend = (attention.pool.append, attention.channel.append, attention.start.append, attention.end.append)
+        self._message_t, self._message_position = self.messages.t.append, self.messages.position.append
         self.horizon = scenario.horizon_s
         self.in_system = 0
         self._seq = 0
@@ -279,7 +282,8 @@ class Simulation:
         turns = slice(conv.offset, conv.offset + conv.turns)
         conv.work = book.turn_data.work_time[turns].tolist()
         conv.delay = book.turn_data.reply_delay[turns].tolist()
-        self.messages.add(self.env._now, 2 * conv.offset)  # the customer's first message
+        self._message_t(self.env._now)  # the customer's first message
+        self._message_position(2 * conv.offset)
         if conv.bot_turns > 0:
             conv.state = WITH_BOT
             self.contacts.bot[i] = 1
@@ -290,8 +294,8 @@ class Simulation:
     def _queue_or_assign(self, conv: Conversation) -> None:
         """The contact joins the agents' queue now: patience starts. A message
         written while the channel is closed waits for the opening."""
-        hours = self.hours[conv.code]
-        if hours is not None and not conv.voice:
+        hours = None if conv.voice else self.hours[conv.code]
+        if hours is not None:
             opening = hours.next_open(self.env._now)
             if opening > self.env._now:
                 conv.state = WAITING
@@ -428,9 +432,14 @@ class Simulation:
             agent.on_call = True
             agent.busy = True
             agent.writing = conv
-            duration = self.book.handle_time.item(conv.i) + self.book.extra_time.item(conv.i)
-            self.contacts.focus_s[conv.i] += duration
-            self.attention.add(pool.index, conv.code, now, now + duration)
+            i = conv.i
+            duration = self.book.handle_time.item(i) + self.book.extra_time.item(i)
+            self.contacts.focus_s[i] = duration  # (a call is answered once, and is all its agent's time)
+            add_pool, add_channel, add_start, add_end = self._attend
+            add_pool(pool.index)
+            add_channel(conv.code)
+            add_start(now)
+            add_end(now + duration)
             self._at(duration, self._on_call_end, conv)
         else:
             pool.occupy(agent, 1)
@@ -487,7 +496,11 @@ class Simulation:
         if conv.turn == conv.bot_turns:  # the agent's first reply: catch up on lost context
             duration += float(self.book.extra_time[conv.i])
         self.contacts.focus_s[conv.i] += duration
-        self.attention.add(agent.pool.index, conv.code, now, now + duration)
+        add_pool, add_channel, add_start, add_end = self._attend
+        add_pool(agent.pool.index)
+        add_channel(conv.code)
+        add_start(now)
+        add_end(now + duration)
         self._at(duration, self._on_reply, conv)
 
     # ------------------------------------------------------------ conversation
@@ -506,8 +519,8 @@ class Simulation:
         agent = conv.agent
         agent.busy = False
         agent.free_since = now = self.env._now
-        turn = conv.offset + conv.turn
-        self.messages.add(now, 2 * turn + 1)
+        self._message_t(now)
+        self._message_position(2 * (conv.offset + conv.turn) + 1)
         if not conv.replied:
             conv.replied = True
             self.contacts.first_reply_t[conv.i] = now
@@ -541,7 +554,8 @@ class Simulation:
 
     def _on_customer_message(self, event) -> None:
         conv = event._value
-        self.messages.add(self.env._now, 2 * (conv.offset + conv.turn))
+        self._message_t(self.env._now)
+        self._message_position(2 * (conv.offset + conv.turn))
         if conv.state == PARKED:
             hours = self.hours[conv.code]
             opening = self.env._now if hours is None else hours.next_open(self.env._now)
@@ -570,11 +584,15 @@ class Simulation:
     def _finish(self, conv: Conversation) -> None:
         """An agent finished the contact: resolved, or the customer will be back."""
         i = conv.i
-        if self.book.unresolved_u.item(i) < self.book.unresolved_p.item(i):
-            self._end(conv, UNRESOLVED)
+        book = self.book
+        unresolved = book.unresolved_u.item(i) < book.unresolved_p.item(i)
+        conv.state = DONE  # (:meth:`_end`, inline)
+        contacts = self.contacts
+        contacts.end_t[i] = self.env._now
+        contacts.outcome[i] = UNRESOLVED if unresolved else RESOLVED
+        self.in_system -= 1
+        if unresolved:
             self._maybe_repeat(i, 1.0)
-        else:
-            self._end(conv, RESOLVED)
 
     def _end(self, conv: Conversation, outcome: int) -> None:
         conv.state = DONE
