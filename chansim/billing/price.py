@@ -300,7 +300,7 @@ class Pricer:
             groups = [(channels[k // len(markets)], markets[k % len(markets)], k) for k in np.unique(key)]
             for name, where, k in sorted(groups):  # in (channel, market) order
                 rows = np.flatnonzero(key == k)
-                frame = table.iloc[rows]
+                frame = table if rows.size == n else table.iloc[rows]
                 if name in self.fees:
                     priced = self._flat(frame, name, calls)
                 else:
@@ -310,6 +310,7 @@ class Pricer:
                 cost[rows] = priced["cost"].to_numpy(dtype=float)
                 for column in LABEL_COLUMNS:
                     labels[column].append((rows, as_labels(priced[column])))
+                del frame, priced  # (one group's copy at a time)
         out = table.copy(deep=False)  # copy-on-write: the table is left as it is
         columns = {"billable": billable, "units": units, "cost": cost}
         for column in PRICE_COLUMNS:
@@ -323,7 +324,7 @@ class Pricer:
 
     def calls(self, contacts: pd.DataFrame) -> pd.DataFrame:
         """Voice contacts with the price columns and ``market`` added."""
-        voice = np.asarray(contacts["channel"].astype(str) == "voice")
+        voice = np.asarray(contacts["channel"] == "voice", dtype=bool)  # (on the categories, not a string per row)
         calls = contacts.copy(deep=False) if voice.all() else contacts[voice]
         return self._price_table(calls, "arrival_t", calls=True)
 

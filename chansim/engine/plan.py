@@ -65,7 +65,8 @@ class _Columns:
             for name in self._fields:
                 old = getattr(self, name)
                 new = np.zeros(capacity, dtype=old.dtype)
-                new[:start] = old[:start]
+                if old[:start].any():  # (a column never written keeps its pages untouched)
+                    new[:start] = old[:start]
                 setattr(self, name, new)
             self._capacity = capacity
         self.size = start + extra
@@ -341,8 +342,7 @@ class ContactBook:
         chars = np.zeros(2 * turn_ids.size, dtype=np.int32)
         non_gsm = np.zeros(2 * turn_ids.size, dtype=bool)
         media = np.zeros(2 * turn_ids.size, dtype=bool)
-        extension = np.zeros(2 * turn_ids.size, dtype=np.int32)
-        emoji = np.zeros(2 * turn_ids.size, dtype=np.int32)
+        extension = emoji = None  # (all zero unless a channel has a share: then drawn)
         present = set(actual[owner].tolist())
         for name in s.channels:
             code = CHANNEL_CODE[name]
@@ -370,8 +370,10 @@ class ContactBook:
             media[msg] = rng(f"{name}.media").random(size) < spec.media_share
             # extension characters in GSM-7 messages, emoji in the others: binomial counts per message
             if spec.extension_share > 0:
+                extension = np.zeros(2 * turn_ids.size, dtype=np.int32) if extension is None else extension
                 extension[msg] = np.where(non_gsm[msg], 0, rng(f"{name}.extension").binomial(chars[msg], spec.extension_share))
             if spec.emoji_share > 0:
+                emoji = np.zeros(2 * turn_ids.size, dtype=np.int32) if emoji is None else emoji
                 emoji[msg] = np.where(non_gsm[msg], rng(f"{name}.emoji").binomial(chars[msg], spec.emoji_share), 0)
         if not common and is_bot.any():  # one stream for every channel's bot turns: draw them in turn order
             work[is_bot] = self.bot.time_per_turn.sample(rng("bot.time"), int(is_bot.sum()))
@@ -379,7 +381,10 @@ class ContactBook:
         self.turn_data.reply_delay[turn_ids] = delay
         span = slice(first_message, first_message + chars.size)
         self.message_data.chars[span], self.message_data.non_gsm[span], self.message_data.media[span] = chars, non_gsm, media
-        self.message_data.extension[span], self.message_data.emoji[span] = extension, emoji
+        if extension is not None:
+            self.message_data.extension[span] = extension
+        if emoji is not None:
+            self.message_data.emoji[span] = emoji
         if first_message != 2 * first_turn:
             raise AssertionError("message rows must stay two per turn")
 
