@@ -4,8 +4,9 @@
   200/h of 3 turns, exponential 30 s of work each, customer delay 60 s) carries
   6 Erlangs of attention. Calls that wait for an agent holding nothing starve
   (today's routing); reservation lies in between; interruptible voice-first
-  gives the calls at least the service level of M/M/10 at 6 Erlangs of 180 s
-  work, and in fact what an independent peer gives (Ciw: the pool's attention
+  gives the calls at least the service level of M/M/10 at 6 Erlangs (of 180 s
+  work: 0.935; of the pool's actual mix, 34.8 s on average: 0.990), and in
+  fact what an independent peer gives (Ciw: the pool's attention
   as 10 servers, calls served before chat replies): a call waits only while
   every attention is busy, and then for the first of them to free, mostly at
   the end of a 30 s reply, so far less than M/M/10's 180 s calls suggest.
@@ -119,11 +120,15 @@ def test_voice_first_policies_in_a_blended_pool():
     # attention with 180 s of work (better: a call goes before the replies waiting on the agent it
     # reaches, and the attentions free every 30 s or so) ...
     assert interrupt >= theory.service_level - 0.05, (interrupt, interrupt_ci, theory.service_level)
-    # ... and as well as the peer with calls first, better than the peer in arrival order
+    # ... and at least as well as M/M/10 carrying the pool's actual attention in arrival order (620
+    # pieces of work an hour: 20 calls of 180 s, 600 replies of 30 s, a mean of 34.8 s) ...
+    mix = erlang_c_metrics(10, 620 / 3600, 6 * 3600 / 620, 20)
+    assert mix.load == pytest.approx(6.0) and interrupt >= mix.service_level - interrupt_ci, (interrupt, mix)
+    # ... as well as the peer with calls first, better than the peer in arrival order
     peer_first, peer_first_ci = _mean_ci([_ciw_voice_service_level(seed, True) for seed in range(reps)])
     peer_fifo, peer_fifo_ci = _mean_ci([_ciw_voice_service_level(seed, False) for seed in range(reps)])
     print(f"voice SL(20 s): today {today:.3f}, reservation {reserve:.3f}, interruptible {interrupt:.3f}; "
-          f"M/M/10 {theory.service_level:.3f}; Ciw calls first {peer_first:.4f}, in arrival order {peer_fifo:.3f}")
+          f"M/M/10 {theory.service_level:.3f} (180 s), {mix.service_level:.3f} (34.8 s); Ciw calls first {peer_first:.4f}, in arrival order {peer_fifo:.3f}")
     assert abs(interrupt - peer_first) <= 0.01 + interrupt_ci + peer_first_ci, (interrupt, peer_first)
     assert peer_fifo + peer_fifo_ci < interrupt - interrupt_ci, (peer_fifo, interrupt)
     # today's routing starves the calls; reservation lies in between (paired: the same customers

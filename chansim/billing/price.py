@@ -233,11 +233,17 @@ class Pricer:
             cards = [self.book.find(channel, market, self.as_of)]
         else:
             day_index = np.floor(np.nan_to_num(t, nan=0.0) / DAY_S).astype(np.int64)
-            days, inverse = np.unique(day_index, return_inverse=True)
+            first = int(day_index.min()) if day_index.size else 0
+            days = np.flatnonzero(np.bincount(day_index - first)) + first  # the days with rows (no sort)
             found = [self.book.find(channel, market, self.start + dt.timedelta(days=int(d))) for d in days]
             ids = list(dict.fromkeys(c.id for c in found))
             cards = [next(c for c in found if c.id == i) for i in ids]
-            which = np.array([ids.index(c.id) for c in found], dtype=np.int64)[inverse]
+            if len(cards) <= 1:
+                which = np.zeros(0, dtype=np.int64)  # one card for every row (or no row): nothing to split
+            else:
+                day_card = np.zeros(int(days[-1]) - first + 1, dtype=np.int64)
+                day_card[days - first] = [ids.index(c.id) for c in found]
+                which = day_card[day_index - first]
         settings = self._rule_settings(channel)
         if len(cards) == 1:
             return self._apply(frame, cards[0], settings)
@@ -272,7 +278,7 @@ class Pricer:
         they stand for (no string per row)."""
         names = [self.market]
         if "segment" not in table or not self.segment_markets or not len(table):
-            return np.zeros(len(table), dtype=np.int64), names
+            return np.zeros(len(table), dtype=np.int32), names
         segment = table["segment"]
         cat = segment if isinstance(segment.dtype, pd.CategoricalDtype) else segment.astype("category")
         lookup = []
@@ -283,7 +289,7 @@ class Pricer:
                 names.append(market)
             lookup.append(names.index(market))
         codes = cat.cat.codes.to_numpy()
-        return np.append(np.asarray(lookup, dtype=np.int64), 0)[codes], names
+        return np.append(np.asarray(lookup, dtype=np.int32), 0)[codes], names
 
     def _price_table(self, table: pd.DataFrame, time_column: str, calls: bool) -> pd.DataFrame:
         n = len(table)
@@ -295,7 +301,7 @@ class Pricer:
         if n:
             channel = table["channel"]
             cat = channel if isinstance(channel.dtype, pd.CategoricalDtype) else channel.astype("category")
-            codes, channels = cat.cat.codes.to_numpy().astype(np.int64), [str(c) for c in cat.cat.categories]
+            codes, channels = cat.cat.codes.to_numpy().astype(np.int32), [str(c) for c in cat.cat.categories]
             key = codes * len(markets) + market
             groups = [(channels[k // len(markets)], markets[k % len(markets)], k) for k in np.unique(key)]
             for name, where, k in sorted(groups):  # in (channel, market) order
