@@ -17,8 +17,9 @@ it writes next. One small class per question, chosen by name in the scenario
   reach. ``priority`` (default): the best head of the queues by intent
   priority then arrival; a call only when the agent holds nothing.
   ``voice_first_interruptible``: calls first; a call may go to an agent
-  holding chats whose attention is free (it takes the agent's free slots and
-  its attention; the chats' replies wait while the call lasts).
+  holding chats whose attention is free (it takes the agent's free slots,
+  those its chats free while it lasts, and its attention; the chats' replies
+  wait while the call lasts).
   ``voice_first_reservation``: calls first; while a call waits, agents holding
   chats take no new chat, and take the call as their chats end.
 * **Reply order** (``agents.routing.replies``): which waiting reply an agent
