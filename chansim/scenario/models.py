@@ -523,7 +523,8 @@ class Routing(_Model):
     @model_validator(mode="after")
     def _spill_needs_idle_attention(self):
         if self.spill_after_s is not None and self.agent != "idle_attention_first":
-            raise ValueError("spill_after_s applies to agent: idle_attention_first only")
+            raise ValueError("spill_after_s applies to agent: idle_attention_first only "
+                             f"(the agent policy here is {self.agent!r})")
         return self
 
 
