@@ -21,6 +21,7 @@ from chansim.billing.gsm import (
     UCS2,
     SegmentInfo,
     analyse,
+    sent_as,
     segments_for_texts,
     split_segments,
 )
@@ -308,6 +309,31 @@ def test_long_message_is_counted_in_full():
     assert int(sms_segments(3000, False)) == 21
     # 700 UCS-2 units: ⌈700/67⌉ = 11.
     assert analyse(CYR * 700).segments == 11
+
+
+def test_a_body_over_1600_characters_is_sent_as_several_messages_each_counted():
+    assert [b.segments for b in sent_as("a" * 3000)] == [11, 10] and sum(
+        b.segments for b in sent_as("a" * 3000)) == int(sms_segments(3000, False))
+    assert sent_as("a" * 1600) == (analyse("a" * 1600),)
+    # each body is encoded on its own: a Cyrillic tail forces UCS-2 on the second body only
+    first, second = sent_as("a" * 1600 + CYR * 10)
+    assert (first.encoding, first.segments, second.encoding, second.segments) == ("GSM-7", 11, "UCS-2", 1)
+    # bodies split between user-perceived characters: an emoji is never cut in two
+    bodies = sent_as("a" * 1599 + GRIN + "b")
+    assert [b.characters for b in bodies] == [1600, 1] and bodies[0].encoding == "UCS-2"
+
+
+def test_cli_segments_reports_the_messages_a_long_text_is_sent_as():
+    import json
+
+    from typer.testing import CliRunner
+
+    from chansim.cli import app
+
+    doc = json.loads(CliRunner().invoke(app, ["segments", "a" * 3000, "--format", "json"]).stdout)
+    assert (doc["messages"], doc["segments"], [m["segments"] for m in doc["per_message"]]) == (2, 21, [11, 10])
+    short = json.loads(CliRunner().invoke(app, ["segments", "a" * 161, "--format", "json"]).stdout)
+    assert (short["messages"], short["segments"], "per_message" in short) == (1, 2, False)
 
 
 def test_segments_for_texts():

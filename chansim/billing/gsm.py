@@ -45,9 +45,10 @@ Segments
 Empty text
     One GSM-7 segment of 0 units: providers still send (and bill) a message.
 Long text
-    Providers cap a message at about 1,600 characters (10 segments). Like
-    :mod:`chansim.billing.sms`, this module reports the full count with no
-    truncation: what the traffic would need, not what a provider would cut.
+    Providers cap a message body at 1,600 characters. :func:`analyse` counts
+    any text as one body, with no truncation; :func:`sent_as` splits a longer
+    text into bodies of at most 1,600 user-perceived characters, each encoded
+    and counted on its own, as :mod:`chansim.billing.sms` bills it.
 
 Grapheme clusters come from the third-party ``regex`` package (``\\X``).
 All functions are pure and never print.
@@ -62,7 +63,7 @@ from types import MappingProxyType
 import numpy as np
 import regex
 
-from chansim.billing.sms import GSM_PART, GSM_SINGLE, UCS2_PART, UCS2_SINGLE
+from chansim.billing.sms import GSM_PART, GSM_SINGLE, MAX_BODY_CHARS, UCS2_PART, UCS2_SINGLE
 
 __all__ = [
     "GSM7",
@@ -71,6 +72,7 @@ __all__ = [
     "GSM7_EXTENSION",
     "SegmentInfo",
     "analyse",
+    "sent_as",
     "split_segments",
     "segments_for_texts",
 ]
@@ -220,6 +222,17 @@ def _layout(text: str) -> tuple[SegmentInfo, list[str]]:
 def analyse(text: str) -> SegmentInfo:
     """Encoding, characters, units and segments of ``text`` sent as one SMS."""
     return _layout(text)[0]
+
+
+def sent_as(text: str) -> tuple[SegmentInfo, ...]:
+    """The messages ``text`` is sent as: bodies of at most 1,600 user-perceived
+    characters (a provider refuses longer ones), each analysed on its own."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, not {type(text).__name__}")
+    clusters = _GRAPHEME.findall(text)
+    if len(clusters) <= MAX_BODY_CHARS:
+        return (analyse(text),)
+    return tuple(analyse("".join(clusters[k:k + MAX_BODY_CHARS])) for k in range(0, len(clusters), MAX_BODY_CHARS))
 
 
 def split_segments(text: str) -> tuple[str, ...]:

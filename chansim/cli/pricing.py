@@ -19,20 +19,30 @@ def segments(
     text: Annotated[str, typer.Argument(help="The message text.", show_default=False)],
     format_: Annotated[Format, typer.Option("--format", "-f", help="Output format (table or json).")] = Format.table,
 ) -> None:
-    """How an SMS text is encoded and how many segments it takes (GSM 03.38)."""
-    from chansim.billing.gsm import analyse
+    """How an SMS text is encoded and how many segments it takes (GSM 03.38);
+    a text over 1,600 characters is sent as several messages, each counted."""
+    from chansim.billing.gsm import analyse, sent_as
 
     info = analyse(text)
-    if format_ is Format.json:
-        print(json.dumps(info.to_dict(), ensure_ascii=False))
-        return
+    bodies = sent_as(text)
     doc = info.to_dict()
+    doc["segments"] = sum(b.segments for b in bodies)  # what is billed
+    doc["messages"] = len(bodies)
+    if len(bodies) > 1:
+        doc["per_message"] = [b.to_dict() for b in bodies]
+    if format_ is Format.json:
+        print(json.dumps(doc, ensure_ascii=False))
+        return
     stdout.print(
         f"{doc['encoding']}: {doc['characters']} characters, {doc['units']} units, "
         f"{doc['segments']} segment{'s' if doc['segments'] != 1 else ''} (up to {info.per_segment} units each)",
         highlight=False,
         markup=False,
     )
+    if len(bodies) > 1:
+        stdout.print(f"over 1,600 characters: sent as {len(bodies)} messages of "
+                     + " + ".join(f"{b.segments} {b.encoding}" for b in bodies) + " segments",
+                     highlight=False, markup=False)
     if doc["non_gsm_chars"]:
         stdout.print("outside GSM-7 (forces UCS-2): " + " ".join(repr(c) for c in doc["non_gsm_chars"]),
                      highlight=False, markup=False)
