@@ -141,15 +141,31 @@ def test_an_interval_report_alone_gives_a_valid_scenario_and_says_what_it_assume
     assert result.report.estimate("channels.voice.handle_time.mean").covers(360.0)
 
 
-def test_a_per_weekday_shape_is_written_as_the_average_and_said(tmp_path):
+def test_a_per_weekday_shape_is_written_per_weekday_and_said(tmp_path):
+    import numpy as np
     import pandas as pd
 
-    hours = pd.date_range("2026-01-05", periods=7 * 24, freq="h")
-    offered = [(30 if (h.day_of_week == 5) == (h.hour >= 16) and 8 <= h.hour < 20 else 0) for h in hours]
-    path = tmp_path / "report.csv"
-    pd.DataFrame({"interval_start": hours, "offered": offered, "handled": offered,
-                  "aht_s": [300.0 + (i % 7) for i in range(len(hours))]}).to_csv(path, index=False)
-    result = chansim.fit([path])
-    assert "differs by weekday" in result.yaml and "all-days average" in result.yaml
-    assert any("differs by weekday" in note for note in result.report.notes)
+    from chansim.scenario.profiles import intraday_by_weekday
+
+    def report(days: int):
+        hours = pd.date_range("2026-01-05", periods=days * 24, freq="h")
+        offered = [(30 if (h.day_of_week == 5) == (h.hour >= 16) and 8 <= h.hour < 20 else 0) for h in hours]
+        path = tmp_path / f"report-{days}.csv"
+        pd.DataFrame({"interval_start": hours, "offered": offered, "handled": offered,
+                      "aht_s": [300.0 + (i % 7) for i in range(len(hours))]}).to_csv(path, index=False)
+        return chansim.fit([path])
+
+    # a week: Saturday's contacts come 16:00-20:00, every other day's 08:00-16:00
+    result = report(7)
+    assert "differs by weekday" in result.yaml and "one shape per weekday" in result.yaml
+    assert any("one shape per weekday written" in note for note in result.report.notes)
+    shapes = intraday_by_weekday(result.scenario.demand)
+    np.testing.assert_allclose(shapes[5, 16:20], 0.25)
+    np.testing.assert_allclose(shapes[0, 8:16], 0.125)
+    assert shapes[5, 8] == 0 and shapes[0, 16] == 0
+    # six days (no Sunday): the shape per weekday cannot be written; the all-days average, said
+    short = report(6)
+    assert isinstance(short.scenario.demand.intraday, tuple)
+    assert "differs by weekday" in short.yaml and "all-days average" in short.yaml
+    assert any("not every weekday seen" in note for note in short.report.notes)
     assert "sized for 85% occupancy" in result.yaml

@@ -17,15 +17,16 @@ __all__ = ["hourly_rates", "arrival_times"]
 
 def hourly_rates(
     contacts_per_day: float,
-    intraday: tuple[float, ...],
+    intraday: tuple[float, ...] | np.ndarray,
     weekly: tuple[float, ...],
     first_weekday: int,
     horizon_s: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Start (s), length (s) and rate (contacts per second) of each hour.
 
-    ``intraday`` is normalised to sum 1 and ``weekly`` to mean 1, so an average
-    day brings ``contacts_per_day``. ``first_weekday`` is 0 for Monday."""
+    ``intraday`` (24 weights, or 7 × 24: one row per weekday, Monday first)
+    is normalised to sum 1 per day and ``weekly`` to mean 1, so an average day
+    brings ``contacts_per_day``. ``first_weekday`` is 0 for Monday."""
     hours = max(1, math.ceil(horizon_s / 3600.0 - 1e-9))
     starts = np.arange(hours, dtype=float) * 3600.0
     lengths = np.minimum(3600.0, horizon_s - starts)
@@ -35,7 +36,10 @@ def hourly_rates(
     intra = np.asarray(intraday, dtype=float)
     week = np.asarray(weekly, dtype=float)
     daily = contacts_per_day * week[weekday] / week.mean()
-    rates = daily * intra[hour_of_day] / intra.sum() / 3600.0
+    if intra.ndim == 2:  # a shape per weekday
+        rates = daily * intra[weekday, hour_of_day] / intra.sum(axis=1)[weekday] / 3600.0
+    else:
+        rates = daily * intra[hour_of_day] / intra.sum() / 3600.0
     return starts, lengths, rates
 
 

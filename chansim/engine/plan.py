@@ -21,6 +21,7 @@ which gives the same numbers as drawing for each in turn.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -28,6 +29,7 @@ from chansim.channels import CHANNELS, channel_kind
 from chansim.engine.arrivals import arrival_times, hourly_rates
 from chansim.engine.streams import Streams
 from chansim.scenario.models import Scenario
+from chansim.scenario.profiles import intraday_by_weekday
 
 __all__ = ["ContactBook", "build_plan", "CHANNEL_CODE", "DEFAULT_CHARS", "NONE"]
 
@@ -414,8 +416,9 @@ def build_plan(scenario: Scenario, streams: Streams, *, arrivals: np.ndarray | N
     hand-built cases."""
     demand = scenario.demand
     if arrivals is None:
+        intraday = intraday_by_weekday(demand) if isinstance(demand.intraday, Mapping) else demand.intraday
         starts, lengths, rates = hourly_rates(
-            demand.contacts_per_day, demand.intraday, demand.weekly, scenario.start_date.weekday(), scenario.horizon_s
+            demand.contacts_per_day, intraday, demand.weekly, scenario.start_date.weekday(), scenario.horizon_s
         )
         t = arrival_times(starts, lengths, rates, streams("arrivals"))
     else:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from chansim.channels import channel_kind
 from chansim.errors import Problem
+from chansim.scenario.profiles import profile_problems
 from chansim.scenario.rosters import roster_problems
 from chansim.scenario.hours import hours_problems
 
@@ -271,6 +272,7 @@ CHECKS: tuple[Callable[["Scenario"], list[Problem]], ...] = (
     warmup_fits_horizon,
     strategies_offer_distinct_channels,
     strategy_features_fit,
+    profile_problems,
     roster_problems,
     opening_hours_are_valid,
     slot_caps_fit,

@@ -99,11 +99,10 @@ class Demand(_Model):
     contacts_per_day: float = Field(
         ge=0, description="Contacts arriving on an average day (the weekly profile is normalised to mean 1)"
     )
-    intraday: tuple[float, ...] = Field(
+    intraday: tuple[float, ...] | dict[str, tuple[float, ...]] = Field(
         (1.0,) * 24,
-        min_length=24,
-        max_length=24,
-        description="24 hourly weights, hour 0 = 00:00-01:00; normalised to sum 1 (default flat)",
+        description="24 hourly weights, hour 0 = 00:00-01:00, normalised to sum 1 (default flat); or one such list "
+        "per weekday, every weekday once (`{mon-fri: [...], sat: [...], sun: [...]}`)",
     )
     weekly: tuple[float, ...] = Field(
         (1.0,) * 7,
@@ -115,9 +114,7 @@ class Demand(_Model):
     intents: tuple[Intent, ...] = Field(default_factory=_default_intents, min_length=1, description="Contact intents")
 
     @model_validator(mode="after")
-    def _profiles_positive(self) -> "Demand":
-        if any(w < 0 for w in self.intraday) or sum(self.intraday) <= 0:
-            raise ValueError("intraday weights must be ≥ 0 and not all 0")
+    def _profiles_positive(self) -> "Demand":  # (intraday: chansim.scenario.profiles.profile_problems)
         if any(w < 0 for w in self.weekly) or sum(self.weekly) <= 0:
             raise ValueError("weekly weights must be ≥ 0 and not all 0")
         return self

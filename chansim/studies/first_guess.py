@@ -18,6 +18,7 @@ import numpy as np
 from chansim.analytic import erlang_c_metrics, smallest_agents_for_service_level
 from chansim.channels import CHANNELS, channel_kind
 from chansim.scenario.models import Scenario
+from chansim.scenario.profiles import intraday_by_weekday
 from chansim.studies.targets import Target
 
 __all__ = ["channel_shares", "work_per_contact", "weekly_load", "erlang_estimate"]
@@ -66,8 +67,7 @@ def weekly_load(resolved: Scenario, pool: str) -> tuple[np.ndarray, np.ndarray]:
     spec = resolved.pool(pool)
     demand = resolved.demand
     week = np.asarray(demand.weekly, dtype=float)
-    intra = np.asarray(demand.intraday, dtype=float)
-    per_hour = demand.contacts_per_day * np.outer(week / week.mean(), intra / intra.sum())  # contacts per hour
+    per_hour = demand.contacts_per_day * ((week / week.mean())[:, None] * intraday_by_weekday(demand))  # per hour
     shares = channel_shares(resolved)
     rate = np.zeros((7, 24))
     load = np.zeros((7, 24))

@@ -19,6 +19,7 @@ import yaml
 from chansim.channels import CHANNELS
 from chansim.errors import InputError, Problem
 from chansim.scenario.models import validate_scenario
+from chansim.scenario.rosters import WEEKDAYS
 from chansim.studies.commented_yaml import Commented, Node, render
 from chansim.studies.estimate import Estimate
 from chansim.studies.exports import Exports, read_exports
@@ -106,12 +107,24 @@ def _demand(volumes: VolumeFit, channels: list[str], repeats: RepeatFit | None, 
     e = volumes.contacts_per_day
     d["contacts_per_day"] = Commented(round(e.value, 1), f"{e.data}; {e.method}{_ci(e.low, e.high)}")
     intraday_note = [f"share of contacts (%) by hour of day, hour 0 first: {e.data.split(';')[0]}"]
-    if volumes.weekday_shapes_differ:
+    if volumes.per_weekday:
         intraday_note.append(
-            f"The hourly shape differs by weekday (chi-squared test p = {volumes.weekday_shape_pvalue:.2g}); one "
-            "intraday profile for every day is the best a scenario can say today: this is the all-days average.")
-        report.notes.append("intraday: the hourly shape differs by weekday; the scenario holds the all-days average")
-    d["intraday"] = Commented(list(volumes.intraday), above=tuple(intraday_note))
+            f"one shape per weekday: the hourly shape differs by weekday (chi-squared test p = "
+            f"{volumes.weekday_shape_pvalue:.2g})")
+        shapes = Node()
+        for day, name in enumerate(WEEKDAYS):
+            shapes[name] = Commented(list(volumes.intraday_of(day)))
+        shapes.above = tuple(intraday_note)
+        d["intraday"] = shapes
+        report.notes.append("intraday: the hourly shape differs by weekday; one shape per weekday written")
+    else:
+        if volumes.weekday_shapes_differ:
+            intraday_note.append(
+                f"The hourly shape differs by weekday (chi-squared test p = {volumes.weekday_shape_pvalue:.2g}), "
+                "but not every weekday is in the data: this is the all-days average.")
+            report.notes.append("intraday: the hourly shape differs by weekday, not every weekday seen; "
+                                "the scenario holds the all-days average")
+        d["intraday"] = Commented(list(volumes.intraday), above=tuple(intraday_note))
     if volumes.all_weekdays:
         d["weekly"] = Commented(list(volumes.weekly), above=(
             "daily volume by weekday, Monday first, relative to the mean weekday: "

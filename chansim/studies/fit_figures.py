@@ -52,12 +52,12 @@ def volume_by_weekday(report: "FitReport") -> "Figure":
     actual = frame.groupby(["weekday", "hour"])["offered"].mean()
     daily = v.contacts_per_day.value / max(1.0 - (report.repeats.repeat_share.value if report.repeats else 0.0), 1e-9)
     weekly = np.asarray(v.weekly) / np.mean(v.weekly)
-    intraday = np.asarray(v.intraday) / np.sum(v.intraday)
     fig, axes = plt.subplots(1, 7, figsize=(16, 3.4), sharey=True, layout="constrained")
     for d, ax in enumerate(axes):
         if d in actual.index.get_level_values(0):
             a = actual.loc[d].reindex(range(24))
             ax.bar(range(24), a.to_numpy(), color="#bbbbbb", label="actual (mean)")
+        intraday = np.asarray(v.intraday_of(d)) / np.sum(v.intraday_of(d))
         ax.plot(range(24), daily * weekly[d] * intraday, color=_FITTED, label="fitted")
         ax.set_title(_DAYS[d], fontsize=9)
         ax.set_xticks([0, 6, 12, 18])

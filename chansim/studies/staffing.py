@@ -68,6 +68,7 @@ from chansim.errors import InputError, Problem
 from chansim.experiment import simulate
 from chansim.parallel import opener
 from chansim.scenario.models import Scenario
+from chansim.scenario.profiles import intraday_by_weekday
 from chansim.scenario.rosters import WEEKDAYS, shift_cover, shift_step, weekly_roster
 from chansim.studies.cells import Cells, closed_at, closed_cells
 from chansim.studies.first_guess import erlang_estimate, weekly_load
@@ -241,8 +242,8 @@ class _Study:
                 self.rates[n], self.loads[n] = weekly_load(resolved, n)
             except (AttributeError, TypeError, KeyError, ValueError, ZeroDivisionError):
                 # only a starting point: start from one agent in every hour with demand
-                weights = np.asarray(resolved.demand.intraday, dtype=float)
-                self.rates[n], self.loads[n] = np.tile((weights > 0).astype(float), (7, 1)), np.zeros((7, 24))
+                weights = intraday_by_weekday(resolved.demand)
+                self.rates[n], self.loads[n] = (weights > 0).astype(float), np.zeros((7, 24))
             if self.rates[n].sum() <= 0:
                 raise InputError(Problem("--pool", f"pool {n!r} serves {', '.join(self.channels[n])}, which get no "
                                                    f"contacts under strategy {strategy!r}: nothing to staff"))

@@ -1,6 +1,6 @@
 """Contact volumes: hourly counts per channel, contacts per day, and the
 weekly and intraday profiles (with a test of whether the intraday shape
-differs by weekday, which a scenario's single intraday profile cannot say)."""
+differs by weekday: then one shape per weekday)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,17 @@ class VolumeFit:
     weekday_shape_pvalue: float | None
     all_weekdays: bool
     hourly: pd.DataFrame  # channel, hour_start, offered
+    #: share (%) by hour of each weekday, Monday first (None: not every weekday has contacts)
+    intraday_by_weekday: tuple[tuple[float, ...], ...] | None = None
+
+    @property
+    def per_weekday(self) -> bool:
+        """Whether the scenario gets one hourly shape per weekday (they differ, and every weekday is seen)."""
+        return self.weekday_shapes_differ and self.intraday_by_weekday is not None
+
+    def intraday_of(self, weekday: int) -> tuple[float, ...]:
+        """The hourly shape the scenario gets for ``weekday`` (Monday 0)."""
+        return self.intraday_by_weekday[weekday] if self.per_weekday else self.intraday  # type: ignore[index]
 
 
 def fit_volumes(hourly: pd.DataFrame, source: str, *, repeat_share: float = 0.0) -> VolumeFit:
@@ -94,6 +105,11 @@ def fit_volumes(hourly: pd.DataFrame, source: str, *, repeat_share: float = 0.0)
     by_hour = total.groupby(hour).sum().reindex(range(24), fill_value=0).to_numpy(dtype=float)
     intraday = tuple(round(float(v / by_hour.sum() * 100), 3) for v in by_hour)
     table = total.groupby([total.index.day_of_week, hour]).sum().unstack(fill_value=0)
+    by_weekday = None
+    if all_weekdays:
+        cells = table.reindex(index=range(7), columns=range(24), fill_value=0).to_numpy(dtype=float)
+        if (cells.sum(axis=1) > 0).all():
+            by_weekday = tuple(tuple(round(float(v / row.sum() * 100), 3) for v in row) for row in cells)
     table = table.loc[:, table.sum(axis=0) > 0]
     pvalue = None
     if table.shape[0] > 1 and table.shape[1] > 1 and table.to_numpy().sum() > 0:
@@ -103,7 +119,7 @@ def fit_volumes(hourly: pd.DataFrame, source: str, *, repeat_share: float = 0.0)
     return VolumeFit(contacts_per_day=per_day, weekly=weekly, weekly_estimates=tuple(weekly_estimates),
                      intraday=intraday, channel_share=share, days=days, first_day=first,
                      weekday_shapes_differ=pvalue is not None and pvalue < 0.001, weekday_shape_pvalue=pvalue,
-                     all_weekdays=all_weekdays, hourly=hourly)
+                     all_weekdays=all_weekdays, hourly=hourly, intraday_by_weekday=by_weekday)
 
 
 def hourly_staffing(intervals: pd.DataFrame) -> pd.DataFrame:
