@@ -169,3 +169,37 @@ def test_a_per_weekday_shape_is_written_per_weekday_and_said(tmp_path):
     assert "differs by weekday" in short.yaml and "all-days average" in short.yaml
     assert any("not every weekday seen" in note for note in short.report.notes)
     assert "sized for 85% occupancy" in result.yaml
+
+
+def test_staffing_that_differs_by_weekday_is_written_per_weekday(tmp_path):
+    import pandas as pd
+
+    from chansim.scenario.rosters import weekly_roster
+    from chansim.studies.fit_staffing import by_weekday
+
+    assert by_weekday([[1] * 24] * 5 + [[2] * 24, [3] * 24]) == {"mon-fri": [1] * 24, "sat": [2] * 24, "sun": [3] * 24}
+    assert list(by_weekday([[1] * 24, [2] * 24] + [[1] * 24] * 5)) == ["mon", "tue", "wed-sun"]
+
+    hours = pd.date_range("2026-01-05", periods=14 * 24, freq="h")
+    weekend = hours.day_of_week >= 5
+    open_ = (hours.hour >= 8) & (hours.hour < 20)
+    offered = [20 if o else 0 for o in open_]
+    staffed = [(2 if w else 6) if o else 0 for w, o in zip(weekend, open_)]
+    path = tmp_path / "report.csv"
+    pd.DataFrame({"interval_start": hours, "offered": offered, "handled": offered, "aht_s": 300.0,
+                  "agents_staffed": staffed}).to_csv(path, index=False)
+    result = chansim.fit([path])
+    pool = result.scenario.agents.pools[0]
+    assert pool.schedule == {"mon-fri": tuple([0] * 8 + [6] * 12 + [0] * 4),
+                             "sat-sun": tuple([0] * 8 + [2] * 12 + [0] * 4)}
+    assert "staffing differs by weekday" in result.yaml
+    _, roster = weekly_roster(pool)  # Monday first, hour by hour
+    assert roster[8] == 6 and roster[5 * 24 + 8] == 2 and roster[6 * 24 + 7] == 0
+
+    # no staffing in the data: sized for the load of each weekday (the weekend has half the contacts)
+    halved = [v // 2 if w else v for v, w in zip(offered, weekend)]
+    path = tmp_path / "volumes.csv"
+    pd.DataFrame({"interval_start": hours, "offered": halved, "handled": halved, "aht_s": 300.0}).to_csv(path, index=False)
+    sized = chansim.fit([path]).scenario.agents.pools[0].schedule
+    assert isinstance(sized, dict) and set(sized) == {"mon-fri", "sat-sun"}
+    assert sum(sized["sat-sun"]) < sum(sized["mon-fri"])
