@@ -264,10 +264,9 @@ class Simulation:
     def _arrive(self, i: int) -> None:
         book = self.book
         code = book.channel.item(i)
-        conv = Conversation(i, code, book.priority.item(i), book.bot_turns.item(i), book.turns.item(i),
-                            book.escalate_turn.item(i), book.turn_offset.item(i))
         self.in_system += 1
-        if conv.voice:
+        if IS_VOICE[code]:  # (a call has no turns, no bot and no escalation: nothing more to read)
+            conv = Conversation(i, code, book.priority.item(i), 0, 0, -1, 0)
             hours = self.hours[code]
             if hours is not None and not hours.is_open(self.env._now):
                 self._end(conv, CLOSED)  # the closed message
@@ -279,6 +278,8 @@ class Simulation:
             else:
                 self._queue_or_assign(conv)
             return
+        conv = Conversation(i, code, book.priority.item(i), book.bot_turns.item(i), book.turns.item(i),
+                            book.escalate_turn.item(i), book.turn_offset.item(i))
         turns = slice(conv.offset, conv.offset + conv.turns)
         conv.work = book.turn_data.work_time[turns].tolist()
         conv.delay = book.turn_data.reply_delay[turns].tolist()
