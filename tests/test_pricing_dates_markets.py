@@ -142,7 +142,7 @@ def _model_segments(n: int, share: float, ucs2: bool) -> tuple[float, float]:
     return mean, float((pmf * (seg - mean) ** 2).sum())
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15, deadline=None, derandomize=True)  # a statistical check: the same examples every run
 @given(n=st.integers(20, 400), share=st.sampled_from([0.0, 0.02, 0.1, 0.3]), ucs2=st.booleans(),
        seed=st.integers(0, 2**16))
 def test_simulated_segments_expectation_matches_text_analysis(n, share, ucs2, seed):
@@ -155,7 +155,8 @@ def test_simulated_segments_expectation_matches_text_analysis(n, share, ucs2, se
         counts.append(analyse("".join(chars)).segments)
     mean, var = _model_segments(n, share, ucs2)
     # the model ignores where pairs fall: a pair moves whole to the next part at most once a boundary
-    boundary = share * n / 153 * 0.02
+    # (parts of 153 septets in GSM-7, 67 code units in UCS-2)
+    boundary = share * n / (67 if ucs2 else 153) * 0.02
     assert abs(float(np.mean(counts)) - mean) <= 4 * np.sqrt(var / texts) + boundary + 1e-9
     if share == 0.3 and not ucs2 and 140 <= n <= 160:  # one part alone, two with escapes
         assert mean > float(sms_segments(n, False))  # extension characters do count
@@ -198,3 +199,24 @@ def test_a_simulated_run_across_2026_10_01_uses_both_cards():
     assert free["count"].sum() == 1000  # October's allowance, then every reply is charged
     assert charged["count"].sum() > 0
     assert charged["cost"].sum() == pytest.approx(charged["count"].sum() * 0.0034)
+
+
+def test_the_free_allowance_is_the_business_numbers_over_every_market():
+    # 600 replies to Brazilian customers, then 600 to Mexican ones, the same month: the number's 1,000 free
+    # replies are the first 1,000 in time (all 600 in Brazil, 400 in Mexico), not 1,000 per market
+    items = _allowance_used(600) + [(3000.0 + k * 3.0, f"m{k}", d, "service")
+                                    for k in range(600) for d in ("in", "out")]
+    items = [(t + (1.0 if d == "out" and c.startswith("m") else 0.0), c, d, cat) for t, c, d, cat in items]
+    messages = rows(*items, segment=["br" if c.startswith("x") else "mx" for _, c, _, _ in items])
+    priced = price(messages, market="BR", start_date="2026-11-02", segment_markets={"br": "BR", "mx": "MX"})
+    replies = priced[priced["direction"] == "out"]
+    mexico = replies["market"] == "MX"
+    assert (~replies["billable"]).sum() == 1000
+    assert replies.loc[~mexico, "cost"].sum() == 0
+    charged = replies[mexico & replies["billable"]]
+    assert len(charged) == 200 and (charged["t"] > replies.loc[mexico & ~replies["billable"], "t"].max()).all()
+    assert set(replies.loc[~replies["billable"], "rule"]) == {
+        "whatsapp v3: free-form service message, free (first 1,000 of the calendar month, every market)"}
+    # one market alone is priced as before: its own 600 replies, all free
+    alone = price(rows(*items[:1200]), market="BR", start_date="2026-11-02")
+    assert alone.loc[alone["direction"] == "out", "cost"].sum() == 0

@@ -224,10 +224,13 @@ class Pricer:
                 "business_agent": self.business_agent, "agent": self.rcs_agent, "number": self.voice_number,
                 "bytes_per_char": float(self.bytes_per_char.get(channel, 1.0))}
 
-    def _by_card(self, frame: pd.DataFrame, channel: str, market: str, t: np.ndarray) -> pd.DataFrame:
+    def _by_card(self, frame: pd.DataFrame, channel: str, market: str, t: np.ndarray,
+                 shared_allowance: bool = False) -> pd.DataFrame:
         """Each row under the card in force on its own day (or the pricing
         date). A card's rule sees all the rows (windows and monthly counts
-        cross change dates); each card keeps its own rows."""
+        cross change dates); each card keeps its own rows. ``shared_allowance``:
+        WhatsApp's monthly free units are counted by the caller, over every
+        market (the rows come back charged, with an ``allowance`` column)."""
         if self.as_of is not None:
             which = np.zeros(len(frame), dtype=np.int64)
             cards = [self.book.find(channel, market, self.as_of)]
@@ -245,10 +248,13 @@ class Pricer:
                 day_card[days - first] = [ids.index(c.id) for c in found]
                 which = day_card[day_index - first]
         settings = self._rule_settings(channel)
+        if shared_allowance:
+            settings["shared_allowance"] = True
         if len(cards) == 1:
             return self._apply(frame, cards[0], settings)
         n = len(frame)
         billable, units, cost = np.zeros(n, dtype=bool), np.zeros(n), np.zeros(n)
+        allowance = np.zeros(n, dtype=np.int64) if shared_allowance else None
         labels: dict[str, list] = {column: [] for column in LABEL_COLUMNS}
         for k, card in enumerate(cards):
             mine = which == k
@@ -260,11 +266,15 @@ class Pricer:
             billable[rows] = priced["billable"].to_numpy(dtype=bool)
             units[rows] = priced["units"].to_numpy(dtype=float)
             cost[rows] = priced["cost"].to_numpy(dtype=float)
+            if allowance is not None and "allowance" in priced:
+                allowance[rows] = priced["allowance"].to_numpy(dtype=np.int64)
             for column in LABEL_COLUMNS:
                 labels[column].append((rows, as_labels(priced[column])))
         out = pd.DataFrame({"billable": billable, "units": units, "cost": cost}, index=frame.index)
         for column in LABEL_COLUMNS:
             out[column] = stitch(labels[column], n)
+        if allowance is not None:
+            out["allowance"] = allowance
         return out
 
     def _apply(self, frame: pd.DataFrame, card: RateCard, settings: dict) -> pd.DataFrame:
@@ -304,25 +314,59 @@ class Pricer:
             codes, channels = cat.cat.codes.to_numpy().astype(np.int32), [str(c) for c in cat.cat.categories]
             key = codes * len(markets) + market
             groups = [(channels[k // len(markets)], markets[k % len(markets)], k) for k in np.unique(key)]
+            # WhatsApp's monthly free allowance belongs to the business number: over every market at once
+            shared = sum(name == "whatsapp" and name not in self.fees for name, _, _ in groups) > 1
+            allowance = np.zeros(n, dtype=np.int64) if shared else None
             for name, where, k in sorted(groups):  # in (channel, market) order
                 rows = np.flatnonzero(key == k)
                 frame = table if rows.size == n else table.iloc[rows]
                 if name in self.fees:
                     priced = self._flat(frame, name, calls)
                 else:
-                    priced = self._by_card(frame, name, where, frame[time_column].to_numpy(dtype=float))
+                    priced = self._by_card(frame, name, where, frame[time_column].to_numpy(dtype=float),
+                                           shared_allowance=shared and name == "whatsapp")
                 billable[rows] = priced["billable"].to_numpy(dtype=bool)
                 units[rows] = priced["units"].to_numpy(dtype=float)
                 cost[rows] = priced["cost"].to_numpy(dtype=float)
+                if allowance is not None and "allowance" in priced:
+                    allowance[rows] = priced["allowance"].to_numpy(dtype=np.int64)
                 for column in LABEL_COLUMNS:
                     labels[column].append((rows, as_labels(priced[column])))
                 del frame, priced  # (one group's copy at a time)
+            if allowance is not None and allowance.any():
+                labels["rule"].append(self._share_allowance(table, time_column, allowance, billable, units, cost,
+                                                            stitch(labels["rule"], n)))
         out = table.copy(deep=False)  # copy-on-write: the table is left as it is
         columns = {"billable": billable, "units": units, "cost": cost}
         for column in PRICE_COLUMNS:
             out[column] = columns[column] if column in columns else stitch(labels[column], n)
         out["market"] = pd.Categorical.from_codes(market, categories=markets) if n else pd.Categorical([])
         return out
+
+    def _share_allowance(self, table: pd.DataFrame, time_column: str, allowance: np.ndarray, billable: np.ndarray,
+                         units: np.ndarray, cost: np.ndarray, rule: pd.Categorical) -> tuple[np.ndarray, pd.Categorical]:
+        """Free the first ``allowance`` charged units of each calendar month
+        (per run and category, in time order, every market together) in
+        ``billable``, ``units`` and ``cost``; returns those rows and their rules."""
+        rows = np.flatnonzero(allowance > 0)
+        t = table[time_column].to_numpy(dtype=float)[rows]
+        day = np.datetime64(self.start, "D") + np.floor(t / DAY_S).astype(np.int64).astype("timedelta64[D]")
+        month = day.astype("datetime64[M]").astype(np.int64)
+        worlds = [c for c in ("replication", "strategy", "category") if c in table]
+        world = (table.groupby(worlds, sort=False, observed=True, dropna=False).ngroup().to_numpy()[rows]
+                 if worlds else np.zeros(rows.size, dtype=np.int64))
+        key = world * 100_000 + month  # months since 1970 stay far below 100,000
+        order = np.lexsort((rows, t, key))
+        sorted_key = key[order]
+        new = np.ones(order.size, dtype=bool)
+        new[1:] = sorted_key[1:] != sorted_key[:-1]
+        k = np.arange(order.size)
+        rank = k - np.maximum.accumulate(np.where(new, k, 0))  # 0-based within its month
+        freed = rows[order][rank < allowance[rows][order]]
+        billable[freed], units[freed], cost[freed] = False, 0.0, 0.0
+        texts = [str(r).removesuffix(", charged") + f", free (first {int(a):,} of the calendar month, every market)"
+                 for r, a in zip(np.asarray(rule)[freed], allowance[freed])]
+        return freed, pd.Categorical(texts)
 
     def messages(self, messages: pd.DataFrame) -> pd.DataFrame:
         """The messages table with the price columns and ``market`` added."""

@@ -64,7 +64,10 @@ Meta Business Agent (from 2026-08-01)
 
 Free units and tiers, in every model: the card's ``monthly_free`` units of a
 category are the first of each calendar month (all customers, time order);
-``tiers`` then count the month's paid units. A rate the traffic needs and
+``tiers`` then count the month's paid units. The allowance belongs to the
+business number, not to a market: a caller pricing several markets passes
+``shared_allowance`` and counts it over all of them
+(:class:`~chansim.billing.price.Pricer` does). A rate the traffic needs and
 the card lacks is an error, never 0.
 
 The card is applied to every message as given (the caller picks, for each
@@ -194,8 +197,12 @@ class _Book:
     """The outcome of each (sorted) message, filled in rule by rule. Rules are
     kept as codes into ``texts`` until the end."""
 
-    def __init__(self, n: int, month: np.ndarray, time_order: np.ndarray):
+    def __init__(self, n: int, month: np.ndarray, time_order: np.ndarray, shared_allowance: bool = False):
         self.month, self.time_order = month, time_order
+        #: the monthly free units are counted by the caller over every market: charge them all here and
+        #: mark each with its card's monthly allowance (``allowance``)
+        self.shared_allowance = shared_allowance
+        self.allowance = np.zeros(n, dtype=np.int64)
         self.billable = np.zeros(n, dtype=bool)
         self.rate = np.zeros(n)
         self.units = np.ones(n)
@@ -239,6 +246,9 @@ class _Book:
         k = np.arange(len(rows))
         rank = k - np.maximum.accumulate(np.where(new, k, 0))  # 0-based within the month
         n_free = card.monthly_free.get(category, 0)
+        if self.shared_allowance:
+            self.allowance[rows] = n_free
+            n_free = 0
         free = rank < n_free
         paid_k = rank - n_free + 1  # 1-based among the month's paid units
         rate = np.full(len(rows), card.rate(rate_name or category))
@@ -273,7 +283,7 @@ def _text(codes: np.ndarray, texts: list[str]) -> pd.api.extensions.ExtensionArr
 
 def price_whatsapp(messages: pd.DataFrame, card: RateCard, *, start: dt.date, rules: str = "current",
                    business_market: str | None = None, business_agent: tuple[float, float] | None = None,
-                   **_) -> pd.DataFrame:
+                   shared_allowance: bool = False, **_) -> pd.DataFrame:
     """Price each WhatsApp message under ``card`` (one market, one billing model).
 
     ``messages`` has ``t`` (seconds since ``start`` 00:00), ``customer_id``,
@@ -290,7 +300,11 @@ def price_whatsapp(messages: pd.DataFrame, card: RateCard, *, start: dt.date, ru
     ``rules="v2"`` prices a v3 card under the v2 rules; ``business_market``
     (the business's own country) decides authentication-international;
     ``business_agent`` = (tokens per reply, rate per token) bills bot replies
-    as Meta Business Agent messages from 2026-08-01.
+    as Meta Business Agent messages from 2026-08-01. ``shared_allowance``:
+    the card's monthly free units are counted by the caller over every market
+    of the business number; every unit is charged here and the result has an
+    ``allowance`` column (the card's monthly free units of the row's category,
+    0 where none applies).
 
     The card is taken as given for every message (see the module notes).
     """
@@ -334,7 +348,7 @@ def price_whatsapp(messages: pd.DataFrame, card: RateCard, *, start: dt.date, ru
     # Monthly counts run per world in time order (ties by original order).
     time_order = np.lexsort((order, t, world))
     month = month + world * 100_000  # a (world, month) key: months since 1970 stay far below 100,000
-    book = _Book(n, month, time_order)
+    book = _Book(n, month, time_order, shared_allowance)
 
     service = out & (category == SERVICE)
     template = out & ~service
@@ -370,6 +384,7 @@ def price_whatsapp(messages: pd.DataFrame, card: RateCard, *, start: dt.date, ru
         by_agent = (active & (category == SERVICE) & (messages["sender"].astype(str).to_numpy()[order] == "bot")
                     & (day >= np.datetime64(BUSINESS_AGENT_BILLED_FROM, "D")))
         book.billable[by_agent] = token_rate > 0
+        book.allowance[by_agent] = 0  # (billed per token, outside the service allowance)
         book.units[by_agent] = float(tokens)
         book.rate[by_agent] = float(token_rate)
         book.rule[by_agent] = book.code("whatsapp: Meta Business Agent reply, per token (bot.token_rate, unverified)")
@@ -386,13 +401,18 @@ def price_whatsapp(messages: pd.DataFrame, card: RateCard, *, start: dt.date, ru
     rate[order] = book.rate
     rule = np.empty(n, dtype=np.int32)
     rule[order] = book.rule
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "billable": billable,
         "units": units,
         "unit": _text(unit_code, [unit, "token"]),
         "rate": rate,
         "rule": _text(rule, book.texts or [""]),
     }, index=messages.index)
+    if shared_allowance:
+        allowance = np.empty(n, dtype=np.int64)
+        allowance[order] = np.where(book.billable, book.allowance, 0)
+        out["allowance"] = allowance
+    return out
 
 
 def _charge_template(book: _Book, card: RateCard, mask: np.ndarray, c: str, rule: str,
