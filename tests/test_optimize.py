@@ -194,6 +194,18 @@ def test_table_prints_the_frontier_and_ready_strategies(two_pools_file):
     assert "strategies:" in done.stdout and "frontier-1" in done.stdout
 
 
+def test_off_a_terminal_progress_is_a_line_per_batch_and_quiet_is_silent(two_pools_file):
+    import re
+
+    done = runner.invoke(app, ["optimize", two_pools_file, "--trials", "4"])
+    assert done.exit_code == 0, done.output
+    lines = [ln for ln in done.stderr.splitlines() if ln.startswith("points ")]
+    assert lines and re.match(r"points 4 of 4 \(ETA 0 s\): ", lines[-1]), done.stderr
+    assert all(re.match(r"points \d+ of 4 \(ETA [^)]+\): ", ln) for ln in lines)
+    quiet = runner.invoke(app, ["optimize", two_pools_file, "--trials", "4", "--quiet"])
+    assert "points " not in quiet.stderr
+
+
 def test_no_feasible_point_is_not_an_error(two_pools_file):
     done = runner.invoke(app, ["optimize", two_pools_file, "--trials", "3", "--quiet",
                                "--set", "optimize.constraints=[abandon_rate <= 0.0001]"])

@@ -128,6 +128,18 @@ SizeCheckOpt = Annotated[bool, typer.Option("--size-check/--no-size-check", help
                                             "estimated not to fit in the memory available (see the reference).")]
 
 
+def duration_text(seconds: float) -> str:
+    """A duration as a person reads it: "45 s", "3 min 05 s", "2 h 10 min"."""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
 def fail(error: InputError) -> None:
     stderr.print(f"[bold red]error:[/] {escape(safe_text(error.render()))}", highlight=False, markup=True)
     raise typer.Exit(EXIT_BAD_INPUT)

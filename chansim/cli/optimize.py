@@ -4,6 +4,7 @@ frontier (or the best point) under service targets."""
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -13,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from chansim.cli.common import (
+    duration_text,
     TableOrJson,
     TableOrJsonOpt,
     ExecutorKind,
@@ -100,9 +102,15 @@ def optimize(
             status.start()
             task = status.add_task("searching…", total=None)
 
+        started = time.monotonic()
+
         def progress(done: int, budget: int, best: str) -> None:
             if status is not None:
                 status.update(task, completed=done, total=budget, description=escape(best))
+            elif not quiet:  # not on a terminal (a CI log): a line per batch of points
+                left = max(budget - done, 0) * (time.monotonic() - started) / max(done, 1)
+                stderr.print(escape(f"points {done} of {budget} (ETA {duration_text(left)}): {best}"),
+                             highlight=False)
 
         try:
             result = run_search(loaded, section, strategy=strategy, trials=trials, time_limit_s=time_limit,

@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from chansim.cli.common import (
+    duration_text,
     TableOrJson,
     TableOrJsonOpt,
     WorkersOpt,
@@ -105,7 +106,7 @@ def staff(
                 return
             elapsed = time.monotonic() - started
             left = max(expected - done, 0) * elapsed / done
-            line = f"evaluation {done} of about {expected} (ETA {_duration(left)}): {staffing}"
+            line = f"evaluation {done} of about {expected} (ETA {duration_text(left)}): {staffing}"
             if status is not None:
                 status.update(escape(line))
             else:
@@ -129,17 +130,6 @@ def staff(
         stdout.print(_table(result))
     if out is not None and not quiet:
         stderr.print(f"wrote {out}", highlight=False, markup=False)
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {seconds:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 def _roster(p) -> str:
