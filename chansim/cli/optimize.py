@@ -122,12 +122,10 @@ def optimize(
         if out is not None:
             write_optimize_dir(result, out)
     except InputError as exc:
+        fail(exc)
+    finally:
         if status is not None:
             status.stop()
-        fail(exc)
-        return
-    if status is not None:
-        status.stop()
     if format_ is TableOrJson.json:
         print(to_json(result))
     else:

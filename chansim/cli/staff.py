@@ -118,12 +118,10 @@ def staff(
         if out is not None:
             write_staff_dir(result, loaded, out)
     except InputError as exc:
+        fail(exc)
+    finally:
         if status is not None:
             status.stop()
-        fail(exc)
-        return
-    if status is not None:
-        status.stop()
     if format_ is TableOrJson.json:
         print(json.dumps(jsonable(result.to_dict()), indent=2, allow_nan=False))
     else:
