@@ -60,6 +60,32 @@ def _as_date(value: dt.date | str, what: str = "date") -> dt.date:
         raise InputError(Problem(what, f"{value!r} is not a date like 2025-07-01")) from None
 
 
+class _Parts:
+    """Price columns of ``n`` rows filled part by part (a channel and market,
+    or a card): each part's rows get its billable, units, cost, labels and,
+    when the WhatsApp allowance is shared, its allowance."""
+
+    def __init__(self, n: int, fill: float, shared_allowance: bool = False):
+        self.n = n
+        self.billable = np.zeros(n, dtype=bool)
+        self.units = np.full(n, fill)
+        self.cost = np.full(n, fill)
+        self.allowance = np.zeros(n, dtype=np.int64) if shared_allowance else None
+        self.labels: dict[str, list] = {column: [] for column in LABEL_COLUMNS}
+
+    def put(self, rows: np.ndarray, priced: pd.DataFrame) -> None:
+        self.billable[rows] = priced["billable"].to_numpy(dtype=bool)
+        self.units[rows] = priced["units"].to_numpy(dtype=float)
+        self.cost[rows] = priced["cost"].to_numpy(dtype=float)
+        if self.allowance is not None and "allowance" in priced:
+            self.allowance[rows] = priced["allowance"].to_numpy(dtype=np.int64)
+        for column in LABEL_COLUMNS:
+            self.labels[column].append((rows, as_labels(priced[column])))
+
+    def label(self, column: str) -> pd.Categorical:
+        return stitch(self.labels[column], self.n)
+
+
 @dataclass
 class Pricer:
     """Everything needed to price a log."""
@@ -252,29 +278,17 @@ class Pricer:
             settings["shared_allowance"] = True
         if len(cards) == 1:
             return self._apply(frame, cards[0], settings)
-        n = len(frame)
-        billable, units, cost = np.zeros(n, dtype=bool), np.zeros(n), np.zeros(n)
-        allowance = np.zeros(n, dtype=np.int64) if shared_allowance else None
-        labels: dict[str, list] = {column: [] for column in LABEL_COLUMNS}
+        parts = _Parts(len(frame), 0.0, shared_allowance)
         for k, card in enumerate(cards):
-            mine = which == k
-            rows = np.flatnonzero(mine)
+            rows = np.flatnonzero(which == k)
             stateful = card.channel in ("whatsapp", "rcs")  # windows and conversations cross the change date
             priced = self._apply(frame if stateful else frame.iloc[rows], card, settings)
-            if stateful:
-                priced = priced.iloc[rows]
-            billable[rows] = priced["billable"].to_numpy(dtype=bool)
-            units[rows] = priced["units"].to_numpy(dtype=float)
-            cost[rows] = priced["cost"].to_numpy(dtype=float)
-            if allowance is not None and "allowance" in priced:
-                allowance[rows] = priced["allowance"].to_numpy(dtype=np.int64)
-            for column in LABEL_COLUMNS:
-                labels[column].append((rows, as_labels(priced[column])))
-        out = pd.DataFrame({"billable": billable, "units": units, "cost": cost}, index=frame.index)
+            parts.put(rows, priced.iloc[rows] if stateful else priced)
+        out = pd.DataFrame({"billable": parts.billable, "units": parts.units, "cost": parts.cost}, index=frame.index)
         for column in LABEL_COLUMNS:
-            out[column] = stitch(labels[column], n)
-        if allowance is not None:
-            out["allowance"] = allowance
+            out[column] = parts.label(column)
+        if parts.allowance is not None:
+            out["allowance"] = parts.allowance
         return out
 
     def _apply(self, frame: pd.DataFrame, card: RateCard, settings: dict) -> pd.DataFrame:
@@ -303,10 +317,7 @@ class Pricer:
 
     def _price_table(self, table: pd.DataFrame, time_column: str, calls: bool) -> pd.DataFrame:
         n = len(table)
-        billable = np.zeros(n, dtype=bool)
-        units = np.full(n, np.nan)
-        cost = np.full(n, np.nan)
-        labels: dict[str, list] = {column: [] for column in LABEL_COLUMNS}
+        parts = _Parts(n, np.nan)
         market, markets = self._markets(table)
         if n:
             channel = table["channel"]
@@ -316,7 +327,7 @@ class Pricer:
             groups = [(channels[k // len(markets)], markets[k % len(markets)], k) for k in np.unique(key)]
             # WhatsApp's monthly free allowance belongs to the business number: over every market at once
             shared = sum(name == "whatsapp" and name not in self.fees for name, _, _ in groups) > 1
-            allowance = np.zeros(n, dtype=np.int64) if shared else None
+            parts = _Parts(n, np.nan, shared)
             for name, where, k in sorted(groups):  # in (channel, market) order
                 rows = np.flatnonzero(key == k)
                 frame = table if rows.size == n else table.iloc[rows]
@@ -325,29 +336,23 @@ class Pricer:
                 else:
                     priced = self._by_card(frame, name, where, frame[time_column].to_numpy(dtype=float),
                                            shared_allowance=shared and name == "whatsapp")
-                billable[rows] = priced["billable"].to_numpy(dtype=bool)
-                units[rows] = priced["units"].to_numpy(dtype=float)
-                cost[rows] = priced["cost"].to_numpy(dtype=float)
-                if allowance is not None and "allowance" in priced:
-                    allowance[rows] = priced["allowance"].to_numpy(dtype=np.int64)
-                for column in LABEL_COLUMNS:
-                    labels[column].append((rows, as_labels(priced[column])))
+                parts.put(rows, priced)
                 del frame, priced  # (one group's copy at a time)
-            if allowance is not None and allowance.any():
-                labels["rule"].append(self._share_allowance(table, time_column, allowance, billable, units, cost,
-                                                            stitch(labels["rule"], n)))
+            if parts.allowance is not None and parts.allowance.any():
+                parts.labels["rule"].append(self._share_allowance(table, time_column, parts, parts.label("rule")))
         out = table.copy(deep=False)  # copy-on-write: the table is left as it is
-        columns = {"billable": billable, "units": units, "cost": cost}
+        columns = {"billable": parts.billable, "units": parts.units, "cost": parts.cost}
         for column in PRICE_COLUMNS:
-            out[column] = columns[column] if column in columns else stitch(labels[column], n)
+            out[column] = columns[column] if column in columns else parts.label(column)
         out["market"] = pd.Categorical.from_codes(market, categories=markets) if n else pd.Categorical([])
         return out
 
-    def _share_allowance(self, table: pd.DataFrame, time_column: str, allowance: np.ndarray, billable: np.ndarray,
-                         units: np.ndarray, cost: np.ndarray, rule: pd.Categorical) -> tuple[np.ndarray, pd.Categorical]:
-        """Free the first ``allowance`` charged units of each calendar month
-        (per run and category, in time order, every market together) in
-        ``billable``, ``units`` and ``cost``; returns those rows and their rules."""
+    def _share_allowance(self, table: pd.DataFrame, time_column: str, parts: "_Parts",
+                         rule: pd.Categorical) -> tuple[np.ndarray, pd.Categorical]:
+        """Free the first ``parts.allowance`` charged units of each calendar
+        month (per run and category, in time order, every market together) in
+        ``parts``; returns those rows and their rules."""
+        allowance = parts.allowance
         rows = np.flatnonzero(allowance > 0)
         t = table[time_column].to_numpy(dtype=float)[rows]
         day = np.datetime64(self.start, "D") + np.floor(t / DAY_S).astype(np.int64).astype("timedelta64[D]")
@@ -363,7 +368,7 @@ class Pricer:
         k = np.arange(order.size)
         rank = k - np.maximum.accumulate(np.where(new, k, 0))  # 0-based within its month
         freed = rows[order][rank < allowance[rows][order]]
-        billable[freed], units[freed], cost[freed] = False, 0.0, 0.0
+        parts.billable[freed], parts.units[freed], parts.cost[freed] = False, 0.0, 0.0
         texts = [str(r).removesuffix(", charged") + f", free (first {int(a):,} of the calendar month, every market)"
                  for r, a in zip(np.asarray(rule)[freed], allowance[freed])]
         return freed, pd.Categorical(texts)

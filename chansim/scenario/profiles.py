@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from chansim.errors import Problem
-from chansim.scenario.rosters import WEEKDAYS, parse_days
+from chansim.scenario.rosters import WEEKDAYS, parse_days, weekday_owners
 
 if TYPE_CHECKING:  # pragma: no cover
     from chansim.scenario.models import Demand, Scenario
@@ -61,20 +61,9 @@ def profile_problems(scenario: "Scenario") -> list[Problem]:
     intraday = scenario.demand.intraday
     if not isinstance(intraday, Mapping):
         return _weights_problems("demand.intraday", intraday)
-    problems: list[Problem] = []
-    owner: dict[int, str] = {}
+    owner, problems = weekday_owners(intraday, "demand.intraday")
     for key, weights in intraday.items():
-        path = f"demand.intraday.{key}" if str(key).strip() else "demand.intraday"
-        try:
-            days = parse_days(key)
-        except ValueError as exc:
-            problems.append(Problem(path, str(exc)))
-            continue
-        for day in days:
-            if day in owner:
-                problems.append(Problem(path, f"{WEEKDAYS[day]} is also given by {owner[day]!r}; each weekday once"))
-            owner.setdefault(day, key)
-        problems += _weights_problems(path, weights)
+        problems += _weights_problems(f"demand.intraday.{key}" if str(key).strip() else "demand.intraday", weights)
     missing = [WEEKDAYS[d] for d in range(7) if d not in owner]
     if missing and not problems:
         problems.append(Problem("demand.intraday", f"no hourly shape for {', '.join(missing)}: give every weekday "

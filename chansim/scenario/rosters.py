@@ -49,6 +49,7 @@ __all__ = [
     "INTERVAL_MINUTES",
     "DRAIN_S",
     "parse_days",
+    "weekday_owners",
     "parse_clock",
     "values_per_day",
     "weekly_roster",
@@ -96,6 +97,26 @@ def parse_days(text: str | Sequence[str]) -> tuple[int, ...]:
     if seen:
         raise ValueError(f"names {', '.join(WEEKDAYS[d] for d in sorted(set(seen)))} twice")
     return tuple(sorted(days))
+
+
+def weekday_owners(mapping: Mapping[str, object], where: str) -> tuple[dict[int, str], list[Problem]]:
+    """Which key of a per-weekday ``mapping`` gives each weekday (Monday 0),
+    and the problems of its keys (not a weekday, a weekday given twice), each
+    at ``where.key``."""
+    owner: dict[int, str] = {}
+    problems: list[Problem] = []
+    for key in mapping:
+        path = f"{where}.{key}" if str(key).strip() else where
+        try:
+            days = parse_days(key)
+        except ValueError as exc:
+            problems.append(Problem(path, str(exc)))
+            continue
+        for d in days:
+            if d in owner:
+                problems.append(Problem(path, f"{WEEKDAYS[d]} is also given by {owner[d]!r}; each weekday once"))
+            owner.setdefault(d, key)
+    return owner, problems
 
 
 def parse_clock(text: str) -> int:
@@ -213,18 +234,7 @@ def _pool_problems(pool: "Pool", where: str) -> list[Problem]:
         lists: list[tuple[str, Sequence[int]]]
         if isinstance(pool.schedule, Mapping):
             lists = [(f"{where}.schedule.{key}", values) for key, values in pool.schedule.items()]
-            owner: dict[int, str] = {}
-            for key in pool.schedule:
-                try:
-                    days = parse_days(key)
-                except ValueError as exc:
-                    problems.append(Problem(f"{where}.schedule.{key}", str(exc)))
-                    continue
-                for d in days:
-                    if d in owner:
-                        problems.append(Problem(f"{where}.schedule.{key}",
-                                                f"{WEEKDAYS[d]} is also given by {owner[d]!r}; each weekday once"))
-                    owner.setdefault(d, key)
+            problems += weekday_owners(pool.schedule, f"{where}.schedule")[1]
         else:
             lists = [(f"{where}.schedule", pool.schedule)]
         for path, values in lists:

@@ -49,8 +49,9 @@ def agents_section(channels: list[str], exports: Exports, volumes: VolumeFit, re
                            f"({_files(exports, 'intervals')}): staffing differs by weekday")
             else:
                 pool["schedule"] = every_day
-                if per_weekday is None and _weekday_spread(rows) > 0.05:
-                    comment += (f"; staffed hours differ by weekday (cv {_weekday_spread(rows):.0%}) but not every "
+                spread = _weekday_spread(rows) if per_weekday is None else 0.0
+                if spread > 0.05:
+                    comment += (f"; staffed hours differ by weekday (cv {spread:.0%}) but not every "
                                 "weekday is in the data: one schedule for every day")
         else:
             pool["schedule"] = _sized_schedule(channel, volumes, report, concurrency)
