@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 import chansim
 from chansim.cli import app
-from chansim.studies.backtest import backtest
-from chansim.studies.interval_kpis import KPIS
+from chansim.studies.fit.backtest import backtest
+from chansim.studies.fit.interval_kpis import KPIS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "exports"

@@ -268,7 +268,7 @@ def small_run(tmp_path_factory):
 
 
 def test_repricing_a_stored_log_equals_pricing_during_the_run(small_run):
-    from chansim.reprice import reprice_run
+    from chansim.studies.reprice import reprice_run
 
     out, doc = small_run
     again = reprice_run(out)
@@ -283,7 +283,7 @@ def test_repricing_a_stored_log_equals_pricing_during_the_run(small_run):
 
 @pytest.mark.parametrize("k", [0.5, 2.0, 3.0])
 def test_prices_scaled_by_k_scale_every_cost_by_k(small_run, tmp_path, k):
-    from chansim.reprice import reprice_run
+    from chansim.studies.reprice import reprice_run
 
     out, _ = small_run
     base = reprice_run(out)
@@ -293,7 +293,7 @@ def test_prices_scaled_by_k_scale_every_cost_by_k(small_run, tmp_path, k):
 
 
 def test_reprice_at_the_whatsapp_switch_shows_the_model_change(small_run):
-    from chansim.reprice import reprice_run
+    from chansim.studies.reprice import reprice_run
 
     out, _ = small_run
     v1 = reprice_run(out, date="2025-06-30").lines_after

@@ -15,7 +15,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from typer.testing import CliRunner
 
-from chansim.check import (
+from chansim.studies.check.regression import (
     DEFAULT_TOLERANCES,
     EXACT,
     KPI_GROUPS,

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from chansim.cli import app
 from chansim.cli.compare import COMPARE_FILES
-from chansim.compare import DIRECTION, HIGHER, LOWER, NEUTRAL, best_by_kpi, paired_differences, pareto_front
+from chansim.kpis.compare import DIRECTION, HIGHER, LOWER, NEUTRAL, best_by_kpi, paired_differences, pareto_front
 from chansim.kpis.table import KPI_KEYS
 from chansim.report import RUN_FILES
 from chansim.runtime.outdir import MARKER

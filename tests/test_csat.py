@@ -1,4 +1,4 @@
-"""Tests for chansim.csat: hand-computed expected scores, exclusions,
+"""Tests for chansim.kpis.csat: hand-computed expected scores, exclusions,
 validation, survey sampling (response share, determinism) and properties
 that hold for any contacts: more waiting never raises a score, resolving a
 contact never lowers it (expected and sampled, fixed seed)."""
@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from chansim.channels import CHANNELS
-from chansim.csat import (
+from chansim.scenario.channels import CHANNELS
+from chansim.kpis.csat import (
     BENCHMARK_SHARE,
     DEFAULT_BASE,
     DEFAULT_RESPONSE_RATE,

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chansim.cli import app
-from chansim.check import read_baseline
+from chansim.studies.check.regression import read_baseline
 from chansim.errors import InputError
 
 SMALL = str(Path(__file__).parent / "data" / "small.yaml")

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 import chansim
 from chansim.cli import app
 from chansim.errors import InputError
-from chansim.parallel import SerialExecutor, executor, ordered_results
+from chansim.runtime.parallel import SerialExecutor, executor, ordered_results
 from chansim.report import to_json
-from chansim.sweep import sweep
+from chansim.studies.sweep import sweep
 
 distributed = pytest.importorskip("distributed")
 
@@ -123,7 +123,7 @@ def test_bad_executor_options_exit_2_naming_the_option(command, args, field, tmp
 
 
 def test_an_unreachable_scheduler_exits_2(monkeypatch):
-    monkeypatch.setattr("chansim.parallel.DASK_CONNECT_TIMEOUT_S", 0.5)
+    monkeypatch.setattr("chansim.runtime.parallel.DASK_CONNECT_TIMEOUT_S", 0.5)
     result = runner.invoke(app, ["run", SMALL, "-q", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9"])
     assert result.exit_code == 2
     assert "--scheduler" in result.stderr and "cannot reach" in result.stderr
@@ -138,8 +138,8 @@ def test_without_dask_installed_the_message_says_what_to_install(monkeypatch, sm
 
 
 def test_staff_and_check_on_dask_equal_one_process(cluster, small, tmp_path):
-    from chansim.check import check
-    from chansim.studies.staffing import find_staffing
+    from chansim.studies.check.regression import check
+    from chansim.studies.staffing.search import find_staffing
 
     address = cluster.scheduler_address
     on_dask = find_staffing(small, ["phones"], ["service_level>=0.7"], executor="dask", scheduler=address)
@@ -155,7 +155,7 @@ def test_staff_and_check_on_dask_equal_one_process(cluster, small, tmp_path):
 def test_a_local_dask_cluster_has_one_worker_per_core_unless_told():
     import os
 
-    from chansim.parallel import capacity
+    from chansim.runtime.parallel import capacity
 
     with executor(None, "dask-local") as pool:
         assert capacity(pool) == (os.cpu_count() or 1)

@@ -1,4 +1,4 @@
-"""Tests for chansim.distributions: declared means and spreads, parameter
+"""Tests for chansim.scenario.distributions: declared means and spreads, parameter
 validation, and a property that holds for any valid parameters."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from chansim.distributions import DIST_PARAMETERS, Distribution
+from chansim.scenario.distributions import DIST_PARAMETERS, Distribution
 
 N = 200_000
 

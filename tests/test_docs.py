@@ -1,7 +1,7 @@
 """The docs cannot drift from the code.
 
 * every command of the ``chansim`` app has its section in docs/reference/cli.md;
-* the generated reference pages are up to date (``python -m chansim.docgen --check``);
+* the generated reference pages are up to date (``python -m chansim.cli.docgen --check``);
 * every scenario in the tutorial and the how-to guides validates and can be
   priced, and every rate card file in them loads;
 * every ``chansim ...`` command shown names a real command;
@@ -21,7 +21,7 @@ import typer
 import yaml
 
 import chansim
-from chansim import docgen
+from chansim.cli import docgen
 from chansim.billing import check_scenario
 from chansim.billing.ratecard import MODEL_RATES, load_card_file
 from chansim.cli import app
@@ -49,16 +49,16 @@ def command_names() -> set[str]:
 def test_every_command_is_in_the_cli_reference():
     text = (DOCS / "reference" / "cli.md").read_text(encoding="utf-8")
     missing = [name for name in sorted(command_names()) if f"## chansim {name}\n" not in text]
-    assert not missing, f"docs/reference/cli.md lacks {missing}; run: python -m chansim.docgen"
+    assert not missing, f"docs/reference/cli.md lacks {missing}; run: python -m chansim.cli.docgen"
 
 
 def test_generated_reference_is_up_to_date():
     stale = docgen.stale(DOCS)
-    assert not stale, f"out of date: {[str(p) for p in stale]}; run: python -m chansim.docgen"
+    assert not stale, f"out of date: {[str(p) for p in stale]}; run: python -m chansim.cli.docgen"
 
 
 def test_docgen_check_exits_0_when_up_to_date(tmp_path):
-    check = subprocess.run([sys.executable, "-m", "chansim.docgen", "--check"], cwd=ROOT, capture_output=True,
+    check = subprocess.run([sys.executable, "-m", "chansim.cli.docgen", "--check"], cwd=ROOT, capture_output=True,
                            text=True)
     assert check.returncode == 0, check.stderr
 

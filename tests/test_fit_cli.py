@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 import chansim
 from chansim.cli import app
-from chansim.studies.exports import read_export
+from chansim.studies.fit.exports import read_export
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "exports"
@@ -175,7 +175,7 @@ def test_staffing_that_differs_by_weekday_is_written_per_weekday(tmp_path):
     import pandas as pd
 
     from chansim.scenario.rosters import weekly_roster
-    from chansim.studies.fit_staffing import by_weekday
+    from chansim.studies.fit.fit_staffing import by_weekday
 
     assert by_weekday([[1] * 24] * 5 + [[2] * 24, [3] * 24]) == {"mon-fri": [1] * 24, "sat": [2] * 24, "sun": [3] * 24}
     assert list(by_weekday([[1] * 24, [2] * 24] + [[1] * 24] * 5)) == ["mon", "tue", "wed-sun"]

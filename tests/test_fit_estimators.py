@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from chansim.studies.durations import fit_duration
-from chansim.studies.estimate import TooLittleData
-from chansim.studies.patience import censored_exponential, fit_patience, kaplan_meier
-from chansim.studies.volumes import fit_volumes
+from chansim.studies.fit.durations import fit_duration
+from chansim.studies.fit.estimate import TooLittleData
+from chansim.studies.fit.patience import censored_exponential, fit_patience, kaplan_meier
+from chansim.studies.fit.volumes import fit_volumes
 
 
 def test_kaplan_meier_matches_the_textbook_6mp_leukaemia_curve():
@@ -125,7 +125,7 @@ def test_profiles_of_known_counts():
 
 
 def test_repeats_from_customer_ids():
-    from chansim.studies.repeats import fit_repeats
+    from chansim.studies.fit.repeats import fit_repeats
 
     t = pd.Timestamp("2026-03-02 09:00")
     rows = [  # customer, channel, arrival (h after t), answered, duration (h)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from chansim.cli import app
 from chansim.errors import InputError
-from chansim.studies.exports import parse_mapping, read_export, read_exports
+from chansim.studies.fit.exports import parse_mapping, read_export, read_exports
 
 runner = CliRunner()
 HEADER = "contact_id,channel,arrival,answer,end,outcome\n"

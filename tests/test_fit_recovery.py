@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 import chansim
-from chansim.studies import synthetic
-from chansim.studies.exports import Exports, read_exports
+from chansim.studies.fit.fitter import synthetic
+from chansim.studies.fit.exports import Exports, read_exports
 
 WEEKLY = [1.2, 1.1, 1.0, 1.0, 1.05, 0.9, 0.75]
 INTRADAY = [0] * 7 + [1, 5, 8, 9, 9, 7, 7, 8, 8, 7, 6, 5, 3] + [0] * 4

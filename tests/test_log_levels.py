@@ -16,7 +16,7 @@ import chansim
 from chansim.cli import app
 from chansim.engine import EventLog
 from chansim.errors import InputError
-from chansim.logfiles import ParquetLog
+from chansim.runtime.logfiles import ParquetLog
 from chansim.runtime.outdir import MARKER
 
 SMALL = str(Path(__file__).parent / "data" / "small.yaml")

@@ -24,10 +24,10 @@ import chansim
 from chansim.analytic import smallest_agents_for_service_level
 from chansim.cli import app
 from chansim.errors import InputError
-from chansim.studies.search_space import resolve_space
+from chansim.studies.optimize.space import resolve_space
 from chansim.scenario.search_space import SearchSpace
-from chansim.studies.staffing import find_staffing
-from chansim.sweep import sweep
+from chansim.studies.staffing.search import find_staffing
+from chansim.studies.sweep import sweep
 
 runner = CliRunner()
 
@@ -303,8 +303,8 @@ def test_search_settings_override_and_check(two_pools):
 
 def test_clearly_dominated_needs_the_whole_intervals_apart():
     from chansim.kpis.address import parse_address
-    from chansim.studies.frontier import dominates_clearly
-    from chansim.studies.search_space import Objective
+    from chansim.studies.optimize.frontier import dominates_clearly
+    from chansim.studies.optimize.space import Objective
 
     goals = [Objective(parse_address("cost_total"), -1), Objective(parse_address("csat"), 1)]
     winner = {"cost_total": (100.0, 5.0), "csat": (4.5, 0.1)}

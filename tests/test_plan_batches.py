@@ -82,7 +82,7 @@ def test_batch_draws_equal_one_at_a_time(path, overrides):
     {"dist": "fixed", "value": 7},
 ])
 def test_values_drawn_a_block_at_a_time_equal_single_draws(spec):
-    from chansim.distributions import Distribution
+    from chansim.scenario.distributions import Distribution
     from chansim.engine.streams import Drawn
 
     dist = Distribution(**spec)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import chansim
 from chansim.billing.ratecard import builtin_cards, load_card_file, regions
-from chansim.channels import BILLING_MODELS, CHANNEL_INFO, CHANNELS
+from chansim.scenario.channels import BILLING_MODELS, CHANNEL_INFO, CHANNELS
 from chansim.cli import app
 from chansim.errors import InputError
 
@@ -92,7 +92,7 @@ def test_a_country_is_priced_at_its_region_and_gb_is_uk():
 
 
 def test_registry_is_the_one_list_of_channels():
-    from chansim.csat import DEFAULT_BASE, DEFAULT_RESPONSE_RATE, DEFAULT_WAIT_GRACE_S
+    from chansim.kpis.csat import DEFAULT_BASE, DEFAULT_RESPONSE_RATE, DEFAULT_WAIT_GRACE_S
 
     assert set(DEFAULT_BASE) == set(DEFAULT_RESPONSE_RATE) == set(DEFAULT_WAIT_GRACE_S) == set(CHANNELS)
     assert DEFAULT_RESPONSE_RATE["email"] == CHANNEL_INFO["email"].csat_response_rate

@@ -12,7 +12,7 @@ from chansim.engine import run_replication
 from chansim.engine.arrivals import hourly_rates
 from chansim.errors import InputError
 from chansim.scenario.profiles import intraday_by_weekday
-from chansim.studies.first_guess import weekly_load
+from chansim.studies.staffing.first_guess import weekly_load
 
 WEEKDAY = [0] * 7 + [1, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 1, 1] + [0] * 4
 SATURDAY = [0] * 9 + [1, 1, 1, 1, 1] + [0] * 10

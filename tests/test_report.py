@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chansim.cli import app
-from chansim.experiment import simulate
+from chansim.studies.experiment import simulate
 from chansim.report import figures
 from chansim.report.answer import answer, cost_kpi
 from chansim.report.html import SECTIONS, render_report
@@ -251,7 +251,7 @@ def test_staff_out_writes_a_report_and_chansim_report_rebuilds_it(tmp_path):
                                "--replications", "2", "--set", "days=0.25", "--quiet", "--format", "json",
                                "--out", str(out)])
     assert done.exit_code == 0, done.output
-    from chansim.studies.staffing_files import STAFF_FILES
+    from chansim.report.staffing_files import STAFF_FILES
 
     assert sorted(p.name for p in out.iterdir()) == sorted(STAFF_FILES + (".chansim-result.json",))
     page = (out / "report.html").read_text()

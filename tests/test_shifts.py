@@ -131,7 +131,7 @@ def _requirement(seed: int) -> np.ndarray:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_milp_is_never_dearer_than_the_rounded_up_requirement(seed):
-    from chansim.studies.shift_plan import cheapest_shifts, rounded_up_shifts
+    from chansim.studies.staffing.shift_plan import cheapest_shifts, rounded_up_shifts
 
     covers = _patterns()
     costs = {name: cover.sum() * 30.0 for name, cover in covers.items()}  # paid hours a week × 30 an hour
@@ -147,7 +147,7 @@ def test_milp_is_never_dearer_than_the_rounded_up_requirement(seed):
 def test_milp_is_optimal_on_a_small_case_checked_by_enumeration():
     import itertools
 
-    from chansim.studies.shift_plan import cheapest_shifts
+    from chansim.studies.staffing.shift_plan import cheapest_shifts
 
     covers = _patterns()
     costs = {name: cover.sum() * 30.0 for name, cover in covers.items()}
@@ -164,7 +164,7 @@ def test_milp_is_optimal_on_a_small_case_checked_by_enumeration():
 
 def test_a_needed_interval_no_pattern_covers_is_an_input_error():
     from chansim.errors import InputError
-    from chansim.studies.shift_plan import cheapest_shifts
+    from chansim.studies.staffing.shift_plan import cheapest_shifts
 
     covers = _patterns()
     need = np.zeros(7 * 24, dtype=int)
@@ -212,7 +212,7 @@ def test_staff_shifts_returns_counts_whose_simulated_targets_hold(staffed_shifts
 
 def test_staff_shifts_objective_is_never_above_the_requirement_rounded_up_into_the_patterns(staffed_shifts):
     from chansim.scenario.rosters import shift_cover
-    from chansim.studies.shift_plan import rounded_up_shifts
+    from chansim.studies.staffing.shift_plan import rounded_up_shifts
 
     doc, _ = staffed_shifts
     phones = doc["pools"]["phones"]

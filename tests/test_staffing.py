@@ -1,4 +1,4 @@
-"""chansim staff / chansim.studies.staffing: target parsing, the search, the
+"""chansim staff / chansim.studies.staffing.search: target parsing, the search, the
 CI convention, scaled rosters, per-interval schedules, and the command's JSON
 and exit codes.
 
@@ -25,8 +25,8 @@ from chansim.cli import app
 from chansim.errors import InputError
 from chansim.kpis.metrics import kpis, measured_window
 from chansim.kpis.table import KPI_KEYS
-from chansim.studies.searches import search_level
-from chansim.studies.staffing import (
+from chansim.studies.staffing.searches import search_level
+from chansim.studies.staffing.search import (
     CONVENTION,
     INTERVAL_KPIS,
     Target,
@@ -335,7 +335,7 @@ def _pool(**roster):
 
 
 def test_scaled_roster_keeps_the_shape():
-    from chansim.studies.staffing import scaled_roster
+    from chansim.studies.staffing.search import scaled_roster
 
     shape = [0] * 7 + [2, 4, 6, 8, 8, 6, 4, 4, 4, 3, 2, 1, 1] + [0] * 4
     assert scaled_roster(_pool(schedule=shape), 8) == {"schedule": shape, "interval_minutes": 60}
@@ -360,7 +360,7 @@ def test_flat_search_scales_the_users_schedule_instead_of_a_24_7_headcount():
     voice = result.pools["voice"]
     assert voice.headcount is None and voice.meets_targets
     level = max(voice.schedule)
-    from chansim.studies.staffing import scaled_roster
+    from chansim.studies.staffing.search import scaled_roster
 
     assert list(voice.schedule) == scaled_roster(scenario.pool("voice"), level)["schedule"]
     assert voice.labor["staffed_hours"] == pytest.approx(sum(voice.schedule))
@@ -390,7 +390,7 @@ def test_closed_cells_are_never_staffed():
 
 
 def test_closed_cells_from_opening_hours():
-    from chansim.studies.cells import open_cells
+    from chansim.studies.staffing.cells import open_cells
 
     hours = {"mon-fri": "07:00-21:00", "sat": "09:00-17:30", "closed": ["2026-12-25"]}
     open_ = open_cells(hours, 30).reshape(7, 48)
@@ -400,7 +400,7 @@ def test_closed_cells_from_opening_hours():
 
 
 def test_labor_reports_fte_per_pool():
-    from chansim.labor import labor_costs
+    from chansim.kpis.labor import labor_costs
 
     scenario = chansim.load_scenario(SMALL)
     result = chansim.simulate(scenario, ["today"], 2, workers=1)
@@ -424,7 +424,7 @@ def test_flat_search_drops_a_schedules_agents_in_closed_hours():
 
 
 def test_closed_masks_change_interval():
-    from chansim.studies.cells import closed_at
+    from chansim.studies.staffing.cells import closed_at
 
     hourly = np.zeros((7, 24), dtype=bool)
     hourly[:, :7] = True

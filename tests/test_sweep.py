@@ -1,4 +1,4 @@
-"""chansim sweep / chansim.sweep: axis parsing, the grid, common random
+"""chansim sweep / chansim.studies.sweep: axis parsing, the grid, common random
 numbers across points, determinism under --workers, and the --out files."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import chansim
 from chansim.cli import app
 from chansim.errors import InputError
 from chansim.kpis.table import KPI_KEYS
-from chansim.sweep import SWEEP_FILES, grid, kpi_columns, parse_axes, parse_axis, sweep
+from chansim.studies.sweep import SWEEP_FILES, grid, kpi_columns, parse_axes, parse_axis, sweep
 from chansim.runtime.outdir import MARKER
 
 SMALL = str(Path(__file__).parent / "data" / "small.yaml")

@@ -13,7 +13,7 @@ Each message is priced by its customer's market and its own date:
   on this date": every message gets the card in force that day, and the
   calendar (monthly allowances, tiers, date rules) starts on it.
 
-The card's billing model (registered in :mod:`chansim.channels`) applies
+The card's billing model (registered in :mod:`chansim.scenario.channels`) applies
 the rules; windows and monthly counts run over all of a market's messages,
 so a WhatsApp window opened on 30 September covers the 1 October reply.
 Flat ``pricing.fees`` win over the card for the channels they name
@@ -36,7 +36,7 @@ import pandas as pd
 from chansim.billing.labels import LABEL_COLUMNS, as_labels, constant, stitch
 from chansim.billing.ratecard import CardBook, RateCard, card_book, market_code
 from chansim.billing.sms import sms_segments
-from chansim.channels import billing_rule
+from chansim.scenario.channels import billing_rule
 from chansim.errors import InputError, Problem
 
 __all__ = ["Pricer", "price", "cost_lines", "check_scenario", "PRICE_COLUMNS", "COST_LINE_COLUMNS", "RULES"]

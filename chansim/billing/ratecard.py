@@ -3,7 +3,7 @@
 A rate card prices one channel in one market (an ISO country, a "rest of"
 region of ``cards/regions.yaml``, or ``*`` = any market) between
 ``effective_from`` and ``effective_to`` (inclusive; open-ended when absent),
-under one billing ``model`` (registered in :mod:`chansim.channels`). Every
+under one billing ``model`` (registered in :mod:`chansim.scenario.channels`). Every
 card names its ``source`` and ``confidence`` (``official``, ``medium``,
 ``reseller`` or ``unverified``); a single rate may carry its own source and
 confidence.
@@ -30,8 +30,8 @@ from typing import Iterable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from chansim.channels import BILLING_MODELS as _REGISTRY
-from chansim.channels import CARD_CHANNELS
+from chansim.scenario.channels import BILLING_MODELS as _REGISTRY
+from chansim.scenario.channels import CARD_CHANNELS
 from chansim.errors import InputError, Problem
 
 __all__ = [
@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 Confidence = Literal["official", "reseller", "medium", "unverified"]
-#: Every billing model, from the channel registry (:mod:`chansim.channels`).
+#: Every billing model, from the channel registry (:mod:`chansim.scenario.channels`).
 BILLING_MODELS = tuple(_REGISTRY)
 BillingModel = Literal[BILLING_MODELS]  # type: ignore[valid-type]  # from the registry
 CardChannel = Literal[CARD_CHANNELS]  # type: ignore[valid-type]  # from the registry
@@ -178,7 +178,7 @@ class RateCard(_Model):
 
 
 def _channel_models(channel: str) -> tuple[str, ...]:
-    from chansim.channels import CHANNEL_INFO
+    from chansim.scenario.channels import CHANNEL_INFO
 
     return CHANNEL_INFO[channel].billing_models
 

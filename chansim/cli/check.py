@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from chansim.check import CheckReport, change_text, number_text, tolerance_text, plan, run_plans, write_text_atomic
+from chansim.studies.check.regression import CheckReport, change_text, number_text, tolerance_text, plan, run_plans, write_text_atomic
 from chansim.cli.common import (
     TableOrJson,
     TableOrJsonOpt,
@@ -33,7 +33,7 @@ from chansim.cli.common import (
     stdout,
 )
 from chansim.errors import InputError, Problem
-from chansim.parallel import opener
+from chansim.runtime.parallel import opener
 
 __all__ = ["check", "to_table"]
 

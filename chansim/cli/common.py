@@ -74,7 +74,7 @@ TableOrJsonOpt = Annotated[TableOrJson, typer.Option("--format", "-f", help="Out
 
 
 class ExecutorKind(str, Enum):
-    """Where runs execute (chansim.parallel.EXECUTORS)."""
+    """Where runs execute (chansim.runtime.parallel.EXECUTORS)."""
 
     processes = "processes"
     dask = "dask"
@@ -82,7 +82,7 @@ class ExecutorKind(str, Enum):
 
 
 class LogLevel(str, Enum):
-    """How much of the event log ``--out`` writes (chansim.experiment.LOG_LEVELS)."""
+    """How much of the event log ``--out`` writes (chansim.studies.experiment.LOG_LEVELS)."""
 
     messages = "messages"
     contacts = "contacts"
@@ -155,7 +155,7 @@ def load(path: Path, overrides: dict[str, Any], *, strict: bool = False, size_ch
          workers: int | None = None) -> Scenario:
     """The scenario at ``path`` after every check made before simulating
     (:func:`chansim.runtime.preflight.prepare`); its warnings go to stderr."""
-    from chansim.parallel import worker_count
+    from chansim.runtime.parallel import worker_count
     from chansim.runtime.preflight import prepare
 
     try:
@@ -186,7 +186,7 @@ def with_progress(work, *args, quiet: bool, label: str = "runs", **kwargs):
 
 def simulate_with_progress(scenario: Scenario, strategies, *, quiet: bool, **options: Any):
     """``chansim.simulate(scenario, strategies, **options)`` with a progress bar on stderr."""
-    from chansim.experiment import simulate
+    from chansim.studies.experiment import simulate
 
     return with_progress(simulate, scenario, strategies, quiet=quiet, **options)
 

@@ -39,9 +39,9 @@ from chansim.cli.common import (
     stderr,
     stdout,
 )
-from chansim.compare import NEUTRAL, best_by_kpi, direction, paired_differences
+from chansim.kpis.compare import NEUTRAL, best_by_kpi, direction, paired_differences
 from chansim.errors import InputError
-from chansim.experiment import RunResult
+from chansim.studies.experiment import RunResult
 from chansim.kpis.address import parse_address
 from chansim.kpis.table import KPI_KEYS
 
@@ -88,7 +88,7 @@ def breakdown_rows(result: RunResult, show: list[str] | None = None) -> list[str
     """Addresses of the table's breakdown rows: each channel's service level
     (and first response time and response service level for messaging), each
     pool's occupancy and slot utilisation, then the addresses of ``show``."""
-    from chansim.channels import channel_kind
+    from chansim.scenario.channels import channel_kind
 
     channels = sorted({ch for st in result.strategies for ch in st.by_channel})
     pools = list(dict.fromkeys(p for st in result.strategies for p in st.by_pool))

@@ -90,7 +90,7 @@ def fit(
     format_: TableOrJsonOpt = TableOrJson.table,
 ) -> None:
     """Fit a scenario to contact-center exports; every fitted number says where it came from."""
-    from chansim.studies.fit import fit as fit_scenario
+    from chansim.studies.fit.fitter import fit as fit_scenario
 
     try:
         result = fit_scenario(data, mapping=map_, timezone=tz, name=name, targets=_targets(target), market=market,
@@ -143,7 +143,7 @@ def backtest(
     quiet: QuietOpt = False,
 ) -> None:
     """Simulate the data's period with its staffing and compare KPIs with the data, hour by hour."""
-    from chansim.studies.backtest import backtest as run_backtest, check_kpis
+    from chansim.studies.fit.backtest import backtest as run_backtest, check_kpis
 
     try:
         check_kpis(kpi)

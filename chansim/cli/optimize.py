@@ -83,9 +83,9 @@ def optimize(
 
     One objective: the best point (TPE); several: the frontier (NSGA-II). A constraint holds at the pessimistic
     end of its 95 % CI. The same seed gives the same trials on any number of workers."""
-    from chansim.studies.optimize import optimize as run_search
-    from chansim.studies.optimize_files import check_optimize_dir, strategies_yaml, to_json, write_optimize_dir
-    from chansim.studies.space_file import file_lines, load_space
+    from chansim.studies.optimize.study import optimize as run_search
+    from chansim.report.optimize_files import check_optimize_dir, strategies_yaml, to_json, write_optimize_dir
+    from chansim.studies.optimize.space_file import file_lines, load_space
 
     status = None
     try:

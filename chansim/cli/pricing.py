@@ -144,7 +144,7 @@ def reprice(
     """Re-bill a stored run's log under other pricing settings, without simulating: total cost, cost per
     contact and per issue, before and after, by strategy and channel."""
     from chansim.cli.common import overrides
-    from chansim.reprice import reprice_run
+    from chansim.studies.reprice import reprice_run
 
     try:
         result = reprice_run(run_dir, overrides(set_), date=date, market=market, rate_card=rate_card, markup=markup)

@@ -80,8 +80,8 @@ def staff(
 
     A target must hold at the pessimistic end of the 95 % CI (mean − ci95 for ≥, mean + ci95 for ≤)."""
     from chansim.report import jsonable
-    from chansim.studies.staffing import find_staffing, parse_target
-    from chansim.studies.staffing_files import check_staff_dir, write_staff_dir
+    from chansim.studies.staffing.search import find_staffing, parse_target
+    from chansim.report.staffing_files import check_staff_dir, write_staff_dir
 
     status = None
     try:

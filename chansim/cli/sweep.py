@@ -63,7 +63,7 @@ def sweep(
     size_check: SizeCheckOpt = True,
 ) -> None:
     """Simulate every combination of the --set values (same seed at every point) and print one row per point × strategy."""
-    from chansim.sweep import check_sweep_dir, parse_axes, rows_json, sweep as run_sweep, write_sweep_dir
+    from chansim.studies.sweep import check_sweep_dir, parse_axes, rows_json, sweep as run_sweep, write_sweep_dir
 
     try:
         kpi = str(parse_address(kpi, "--kpi"))

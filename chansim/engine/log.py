@@ -32,14 +32,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from chansim.channels import CHANNELS
+from chansim.scenario.channels import CHANNELS
 
-__all__ = ["EventLog", "ContactRecorder", "MessageRecorder", "SpanRecorder", "SlotRecorder", "spread", "OUTCOMES", "CONTACT_COLUMNS",
+__all__ = ["LOG_LEVELS", "LOG_TABLES", "EventLog", "ContactRecorder", "MessageRecorder", "SpanRecorder", "SlotRecorder", "spread", "OUTCOMES", "CONTACT_COLUMNS",
            "MESSAGE_COLUMNS", "STAFFING_COLUMNS"]
 
 #: Every way a contact can end. ``unserved``: still waiting when the run ended
 #: (no agent on shift could ever take it). ``closed``: a call that reached the
 #: line outside its opening hours (it heard the closed message).
+#: How much of the event log a run keeps: every table; contacts and staffing
+#: (no messages); none (KPIs and cost lines only).
+LOG_LEVELS = ("messages", "contacts", "none")
+#: The event-log tables each level keeps.
+LOG_TABLES = {"messages": ("contacts", "messages", "staffing"), "contacts": ("contacts", "staffing"), "none": ()}
 OUTCOMES = ("resolved", "unresolved", "abandoned", "contained", "deflected", "unserved", "closed")
 RESOLVED, UNRESOLVED, ABANDONED, CONTAINED, DEFLECTED, UNSERVED, CLOSED = range(len(OUTCOMES))
 

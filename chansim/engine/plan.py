@@ -25,7 +25,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from chansim.channels import CHANNELS, channel_kind
+from chansim.scenario.channels import CHANNELS, channel_kind
 from chansim.engine.arrivals import arrival_times, hourly_rates
 from chansim.engine.streams import Streams
 from chansim.scenario.models import Scenario

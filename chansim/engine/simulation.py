@@ -51,7 +51,7 @@ import simpy
 from simpy.core import NORMAL
 from simpy.events import Event
 
-from chansim.channels import CHANNELS, channel_kind
+from chansim.scenario.channels import CHANNELS, channel_kind
 from chansim.engine.agents import ACTIVE, DONE, PARKED, WAITING, WITH_BOT, Agent, AgentPool
 from chansim.engine.log import (
     ABANDONED,

@@ -73,7 +73,7 @@ def _as_mapping(strategy: Any) -> Mapping[str, Any]:
 
 def lookup(strategy: Any, address: Address | str) -> tuple[float | None, float | None]:
     """``(mean, ci95)`` of an address in one strategy's result (a
-    :class:`~chansim.experiment.StrategyResult` or its JSON dict). A member
+    :class:`~chansim.studies.experiment.StrategyResult` or its JSON dict). A member
     the run does not have (a channel the strategy does not offer) gives
     ``(None, None)``; the ci95 of a breakdown is null where the run kept none."""
     a = parse_address(address) if isinstance(address, str) else address

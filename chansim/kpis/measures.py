@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from chansim.csat import SATISFIED
+from chansim.kpis.csat import SATISFIED
 from chansim.kpis.sample import Sample
 
 

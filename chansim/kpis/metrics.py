@@ -124,7 +124,7 @@ def kpis(
     """KPIs of one replication of one strategy.
 
     ``contacts`` and ``messages`` are the measured window (see
-    :func:`measured_window`); ``labor`` is :func:`chansim.labor.labor_costs`
+    :func:`measured_window`); ``labor`` is :func:`chansim.kpis.labor.labor_costs`
     (net of the warm-up); ``channel_costs`` the cost lines priced from those
     contacts and messages; ``targets`` the service-level target (s) of each
     channel that has one; ``markets`` the market of each segment (for the

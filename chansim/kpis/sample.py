@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from chansim.billing.sms import sms_segments
-from chansim.channels import channel_kind
+from chansim.scenario.channels import channel_kind
 
 __all__ = ["LogArrays", "Sample"]
 

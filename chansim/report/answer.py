@@ -1,7 +1,7 @@
 """The director's question and its answer: which strategy is cheapest per
 customer need while meeting the service targets, and what it gives up.
 
-Pure functions over a :class:`~chansim.experiment.RunResult`; nothing here
+Pure functions over a :class:`~chansim.studies.experiment.RunResult`; nothing here
 prints or draws.
 """
 
@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from chansim.compare import paired_differences
+from chansim.kpis.compare import paired_differences
 from chansim.kpis.table import BY_KEY
 
 __all__ = ["Answer", "Tradeoff", "answer", "cost_kpi", "SERVICE_GOAL", "TRADEOFF_KPIS"]

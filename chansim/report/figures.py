@@ -11,7 +11,7 @@ figure                 question
 ``occupancy_by_pool``  How busy is each team under each strategy?
 =====================  ==========================================================
 
-Every function takes a :class:`~chansim.experiment.RunResult`, draws on
+Every function takes a :class:`~chansim.studies.experiment.RunResult`, draws on
 ``ax`` (or a new figure) and returns the matplotlib ``Figure``;
 :func:`save_figures` writes them all as PNG and SVG. In notebooks:
 ``PlotAccessor(result).frontier()``.
@@ -32,13 +32,13 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 import pandas as pd
 
-from chansim.compare import pareto_front
+from chansim.kpis.compare import pareto_front
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from chansim.experiment import RunResult
+    from chansim.studies.experiment import RunResult
 
 __all__ = ["frontier", "cost_breakdown", "service_by_hour", "occupancy_by_pool", "save_figures", "PlotAccessor",
            "FIGURES", "cost_components"]
@@ -518,7 +518,7 @@ def service_by_hour(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
 def occupancy_table(result: "RunResult") -> pd.DataFrame:
     """Occupancy of each pool per strategy: busy agent attention over time on
     the floor (staffed + overtime), mean over replications and its 95 % CI."""
-    from chansim.experiment import ci95_halfwidth
+    from chansim.studies.experiment import ci95_halfwidth
 
     labor = result.labor
     rows = []

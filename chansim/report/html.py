@@ -101,7 +101,7 @@ def _figures(result) -> dict[str, str]:
 
 # ---------------------------------------------------------------- sections
 def _comparison(result, currency: str) -> dict[str, Any]:
-    from chansim.compare import paired_differences
+    from chansim.kpis.compare import paired_differences
 
     names = [s.name for s in result.strategies]
     diffs = {}
@@ -334,7 +334,7 @@ def environment():
 
 
 def render_report(result) -> str:
-    """The HTML text of a run's report (a :class:`~chansim.experiment.RunResult`)."""
+    """The HTML text of a run's report (a :class:`~chansim.studies.experiment.RunResult`)."""
     from markupsafe import Markup
 
     context = _context(result)
@@ -376,7 +376,7 @@ def rebuild_report(run_dir: Path | str) -> Path:
     run_dir = Path(run_dir)
     if (run_dir / "staffing.json").exists() and (run_dir / "scenario.yaml").exists():
         from chansim.report.study_pages import render_staff_report
-        from chansim.studies.staffing_files import read_staff_dir
+        from chansim.report.staffing_files import read_staff_dir
 
         try:
             staffing, scenario = read_staff_dir(run_dir)
@@ -387,7 +387,7 @@ def rebuild_report(run_dir: Path | str) -> Path:
         return path
     if (run_dir / "sweep.csv").exists() and not (run_dir / "summary.json").exists():
         from chansim.report.study_pages import render_sweep_report, stored_sweep_meta
-        from chansim.sweep import plot
+        from chansim.studies.sweep import plot
 
         frame = pd.read_csv(run_dir / "sweep.csv")
         meta = stored_sweep_meta(run_dir)

@@ -29,7 +29,7 @@ def _frame(path: Path) -> pd.DataFrame | None:
 def _labor(staffing: pd.DataFrame, scenario, names: list[str]) -> pd.DataFrame:
     """Paid and busy hours per replication, strategy and pool, as the run
     measured them: labor is a pure function of the staffing log."""
-    from chansim.labor import labor_costs
+    from chansim.kpis.labor import labor_costs
 
     strategy = staffing["strategy"].astype(str)
     frames = [labor_costs(staffing[(strategy == name).to_numpy()], scenario.for_strategy(name))
@@ -38,11 +38,11 @@ def _labor(staffing: pd.DataFrame, scenario, names: list[str]) -> pd.DataFrame:
 
 
 def load_run_dir(folder: Path | str):
-    """The :class:`~chansim.experiment.RunResult` stored in ``folder`` by
+    """The :class:`~chansim.studies.experiment.RunResult` stored in ``folder`` by
     ``run --out`` or ``compare --out``. :class:`InputError` when ``folder``
     holds no run result or its scenario no longer validates."""
     from chansim.engine.log import EventLog
-    from chansim.experiment import RunResult, StrategyResult
+    from chansim.studies.experiment import RunResult, StrategyResult
     from chansim.scenario.models import Scenario
 
     folder = Path(folder)

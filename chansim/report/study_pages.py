@@ -45,7 +45,7 @@ def render_sweep_report(frame: pd.DataFrame, kpi: str, fig, *, title: str = "", 
 
 # ---------------------------------------------------------------- staffing
 def render_staff_report(result, scenario) -> str:
-    """The HTML report of a staffing search (:class:`~chansim.studies.staffing_result.StaffingResult`
+    """The HTML report of a staffing search (:class:`~chansim.studies.staffing.result.StaffingResult`
     of ``scenario``): the staffing each pool needs, its KPIs against every
     target at the pessimistic end of the CI, and hour by hour when searched
     per hour."""
@@ -97,7 +97,7 @@ def _scenario_for(scenario, strategy: str):
 
 # ---------------------------------------------------------------- optimize
 def render_optimize_report(result) -> str:
-    """The HTML report of a search (:class:`~chansim.studies.frontier.OptimizeResult`):
+    """The HTML report of a search (:class:`~chansim.studies.optimize.frontier.OptimizeResult`):
     the question, the frontier (or best point, or the closest points when
     none is feasible) with its objectives and constraints, and the figure of
     every trial."""

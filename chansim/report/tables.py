@@ -19,7 +19,7 @@ from rich.table import Table
 
 from chansim.runtime import outdir
 from chansim.errors import printable
-from chansim.experiment import LOG_TABLES, RunResult, log_level, simulate
+from chansim.studies.experiment import LOG_TABLES, RunResult, log_level, simulate
 from chansim.kpis.address import breakdown_table
 from chansim.kpis.table import KPI_KEYS, kind_of
 from chansim.report.formats import fmt
@@ -152,9 +152,9 @@ def simulate_to_dir(scenario, out: Path, strategies: Sequence[str] | None = None
     """``chansim run --out``: simulate (``options`` as :func:`chansim.simulate`)
     and write the run's files into ``out``, whole or not at all. The event-log
     tables of ``log`` are streamed to Parquet as each replication finishes
-    (:class:`chansim.logfiles.ParquetLog`), so the log is never in memory
+    (:class:`chansim.runtime.logfiles.ParquetLog`), so the log is never in memory
     whole: the result's ``log`` is None."""
-    from chansim.logfiles import ParquetLog
+    from chansim.runtime.logfiles import ParquetLog
 
     level = log_level(log)
     check_out_dir(out)

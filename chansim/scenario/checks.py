@@ -10,7 +10,7 @@ from collections import Counter
 import math
 from typing import TYPE_CHECKING, Any, Callable
 
-from chansim.channels import channel_kind
+from chansim.scenario.channels import channel_kind
 from chansim.errors import Problem
 from chansim.scenario.profiles import profile_problems
 from chansim.scenario.rosters import roster_problems

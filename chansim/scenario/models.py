@@ -16,9 +16,9 @@ import copy
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from chansim.channels import CHANNELS, ChannelName, channel_kind
-from chansim.csat import Csat
-from chansim.distributions import Distribution
+from chansim.scenario.channels import CHANNELS, ChannelName, channel_kind
+from chansim.scenario.csat import Csat
+from chansim.scenario.distributions import Distribution
 from chansim.errors import InputError, Problem
 from chansim.scenario.checks import run_checks
 from chansim.scenario.paths import apply_overrides, join_path, line_of
@@ -579,7 +579,7 @@ class Scenario(_Model):
         default_factory=Repeats,
         description="Returning customers: every unresolved contact, and `after_abandon` of abandoned ones",
     )
-    csat: Csat = Field(default_factory=Csat, description="Customer satisfaction model (defaults: see chansim.csat)")
+    csat: Csat = Field(default_factory=Csat, description="Customer satisfaction model (defaults: see chansim.kpis.csat)")
     strategies: tuple[Strategy, ...] = Field(
         (), description="Strategies compared; absent = one 'baseline' strategy offering every channel"
     )

@@ -16,7 +16,7 @@ optimize:
 This module checks the section's shape only (a range's bounds in order,
 choices not empty, ``KPI >= VALUE`` syntax); whether a path exists in the
 scenario and whether a KPI is known and rankable is checked by the search
-(:mod:`chansim.studies.search_space`), which knows the KPI table.
+(:mod:`chansim.studies.optimize.space`), which knows the KPI table.
 """
 
 from __future__ import annotations

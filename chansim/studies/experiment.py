@@ -1,0 +1,336 @@
+"""Replications and strategies: ``simulate(scenario) -> RunResult``.
+
+Each strategy runs the same replication numbers; replication *r* draws from
+streams seeded by (scenario seed, r), so every strategy sees the same customers
+(common random numbers) and differences come from the strategy, not from noise.
+KPIs are means over replications with the half-width of a Student-t 95 %
+confidence interval.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from concurrent.futures import Executor
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.special import stdtrit  # the Student t quantile: lighter than scipy.stats
+
+from chansim.billing.price import Pricer, check_scenario, cost_lines
+from chansim.kpis.csat import survey
+from chansim.engine import EventLog, run_replication
+from chansim.engine.log import LOG_LEVELS, LOG_TABLES
+from chansim.engine.streams import Streams
+from chansim.errors import InputError, Problem
+from chansim.kpis.address import BREAKDOWNS, flatten, lookup
+from chansim.kpis.labor import labor_costs
+from chansim.kpis.metrics import kpis, measured_window
+from chansim.kpis.table import KPI_KEYS
+from chansim.runtime.parallel import capacity, check_executor, executor as open_executor, ordered_results
+from chansim.scenario.models import Scenario
+from chansim.version import __version__
+
+__all__ = ["simulate", "measure_replication", "aggregate_replications", "kpi_options", "RunResult", "StrategyResult", "ci95_halfwidth", "LOG_LEVELS", "LOG_TABLES",
+           "log_level"]
+
+
+
+#: The breakdown keys of a strategy's result, in order.
+BREAKDOWN_KEYS = tuple(BREAKDOWNS.values())
+
+
+def ci95_halfwidth(values: Sequence[float | None]) -> float | None:
+    """Half-width of the 95 % Student-t interval of the mean (null below 2 values)."""
+    xs = np.array([v for v in values if v is not None and not math.isnan(v)], dtype=float)
+    if xs.size < 2:
+        return None
+    return float(stdtrit(xs.size - 1, 0.975) * xs.std(ddof=1) / math.sqrt(xs.size))
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    xs = [v for v in values if v is not None and not math.isnan(v)]
+    return float(sum(xs) / len(xs)) if xs else None
+
+
+#: Draws a result's figures (``result.plot``): set by the package face to the report's figures, which
+#: load matplotlib only when a figure is asked for (the studies never draw).
+PLOTTER: Callable[["RunResult"], Any] | None = None
+
+@dataclass(frozen=True)
+class StrategyResult:
+    """One strategy's KPIs over the replications."""
+
+    name: str
+    kpis: dict[str, float | None]
+    ci95: dict[str, float | None]
+    by_channel: dict[str, dict[str, float | None]]
+    by_pool: dict[str, dict[str, float | None]]
+    by_segment: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    by_intent: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    by_market: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    #: ci95 of each breakdown: ``{"by_channel": {member: {kpi: half-width}}, ...}``
+    breakdown_ci95: dict[str, dict[str, dict[str, float | None]]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "kpis": self.kpis, "ci95": self.ci95}
+        for key in BREAKDOWN_KEYS:
+            out[key] = getattr(self, key)
+            out[f"{key}_ci95"] = self.breakdown_ci95.get(key, {})
+        return out
+
+    def value(self, address: str) -> tuple[float | None, float | None]:
+        """``(mean, ci95)`` of a KPI or a breakdown (``voice.service_level``,
+        ``pool.digital.occupancy``, ``segment.seniors.cost_per_issue``)."""
+        return lookup(self, address)
+
+
+@dataclass
+class RunResult:
+    """What a run returns: KPIs per strategy, the log, and how it was made."""
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    strategies: list[StrategyResult]
+    replication_kpis: pd.DataFrame
+    log: EventLog | None
+    costs: pd.DataFrame
+    labor: pd.DataFrame
+    run_time_s: float = 0.0
+    version: str = __version__
+    extra: dict[str, Any] = field(default_factory=dict)
+    log_level: str = "messages"  # which log tables were kept (LOG_LEVELS), in ``log`` or streamed to ``on_log``
+
+    def strategy(self, name: str) -> StrategyResult:
+        return next(s for s in self.strategies if s.name == name)
+
+    def __repr__(self) -> str:  # the tables are large: say what the run is, not what it holds
+        names = ", ".join(s.name for s in self.strategies)
+        return (f"<RunResult {self.scenario.name!r}: {len(self.strategies)} strategies ({names}), "
+                f"{self.replications} replications, seed {self.seed}, {self.run_time_s:.1f} s>")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``chansim run --format json``."""
+        return {
+            "scenario": self.scenario.name,
+            "chansim_version": self.version,
+            "seed": self.seed,
+            "replications": self.replications,
+            "strategies": [s.to_dict() for s in self.strategies],
+            "run_time_s": round(self.run_time_s, 3),
+        }
+
+    @property
+    def plot(self):
+        """Figures for notebooks: ``result.plot.frontier()``, ``.cost_breakdown()``,
+        ``.service_by_hour()``, ``.occupancy_by_pool()`` (matplotlib Figures)."""
+        if PLOTTER is None:  # pragma: no cover - the package face sets it on import
+            raise RuntimeError("figures need chansim.report: import chansim")
+        return PLOTTER(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows a result as its KPI table: strategies as columns, mean ± CI."""
+        table = self.summary.copy()
+        table["value"] = [
+            "—" if m is None else (f"{m:,.4g}" + ("" if c is None else f" ± {c:,.2g}"))
+            for m, c in zip(table["mean"], table["ci95"])
+        ]
+        wide = table.pivot(index="kpi", columns="strategy", values="value")
+        wide = wide.reindex(index=list(KPI_KEYS), columns=[s.name for s in self.strategies])
+        head = (f"<p><b>{self.scenario.name}</b>: {self.replications} replications, seed {self.seed}; "
+                f"mean ± 95 % CI half-width</p>")
+        return head + wide.to_html(escape=True)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per strategy × KPI: mean and 95 % CI half-width."""
+        rows = [
+            {"strategy": s.name, "kpi": key, "mean": s.kpis[key], "ci95": s.ci95[key]}
+            for s in self.strategies
+            for key in KPI_KEYS
+        ]
+        return pd.DataFrame(rows)
+
+    @property
+    def contacts(self) -> pd.DataFrame:
+        return self.log.contacts if self.log is not None else pd.DataFrame()
+
+    @property
+    def messages(self) -> pd.DataFrame:
+        return self.log.messages if self.log is not None else pd.DataFrame()
+
+    @property
+    def staffing(self) -> pd.DataFrame:
+        return self.log.staffing if self.log is not None else pd.DataFrame()
+
+
+def aggregate_replications(name: str, per_rep: list) -> StrategyResult:
+    """Means over the replications, with the 95 % CI half-width of each KPI,
+    overall and in every breakdown."""
+    overall = [r.overall for r in per_rep]
+    kpi_mean = {k: _mean([o[k] for o in overall]) for k in KPI_KEYS}
+    kpi_ci = {k: ci95_halfwidth([o[k] for o in overall]) for k in KPI_KEYS}
+    tables: dict[str, dict] = {}
+    cis: dict[str, dict] = {}
+    for key in BREAKDOWN_KEYS:
+        members = [m for r in per_rep for m in r.breakdowns.get(key, {})]
+        if key == "by_channel":
+            members = sorted(members)
+        tables[key], cis[key] = {}, {}
+        for member in dict.fromkeys(members):
+            rows = [r.breakdowns[key][member] for r in per_rep if member in r.breakdowns.get(key, {})]
+            names = list(dict.fromkeys(k for row in rows for k in row))
+            tables[key][member] = {k: _mean([row.get(k) for row in rows]) for k in names}
+            cis[key][member] = {k: ci95_halfwidth([row.get(k) for row in rows]) for k in names}
+    return StrategyResult(name, kpi_mean, kpi_ci, tables["by_channel"], tables["by_pool"], tables["by_segment"],
+                          tables["by_intent"], tables["by_market"], cis)
+
+
+def kpi_options(resolved: Scenario, contacts: pd.DataFrame, replication: int) -> dict[str, Any]:
+    """What :func:`chansim.kpis.metrics.kpis` needs besides the log, for one
+    replication of a resolved scenario: service-level targets, bot cost, FCR
+    window, the CSAT survey of ``contacts`` (its own random stream), each
+    segment's market, hours per FTE and the measured hours."""
+    bot = resolved.active_bot
+    return {
+        "targets": resolved.service_level_targets,
+        "bot_cost_per_session": bot.cost_per_session if bot is not None else 0.0,
+        "fcr_window_s": resolved.repeats.fcr_window_days * 86_400.0,
+        "survey": survey(contacts, resolved.csat, Streams(resolved.seed, replication)("csat.survey")),
+        "markets": {seg.name: str(getattr(seg, "market", None) or resolved.market) for seg in resolved.demand.segments},
+        "hours_per_fte": float(getattr(resolved.agents, "hours_per_fte", None) or 40.0),
+        "period_h": max(resolved.horizon_s - resolved.warmup_s, 0.0) / 3600.0,
+    }
+
+
+def log_level(log: str | None = None, keep_log: bool | None = None) -> str:
+    """The log level of ``simulate(log=..., keep_log=...)``: ``keep_log`` is the
+    older spelling (True: ``"messages"``, False: ``"none"``); neither: ``"messages"``."""
+    if log is not None and log not in LOG_LEVELS:
+        raise InputError(Problem("--log", f"{log!r} is not a log level (choose from {', '.join(LOG_LEVELS)})"))
+    if keep_log is None:
+        return log or "messages"
+    implied = "messages" if keep_log else "none"
+    if log is not None and log != implied:
+        raise InputError(Problem("--log", f"log={log!r} contradicts keep_log={keep_log!r}; give only log="))
+    return implied
+
+
+def _kept_log(log: EventLog, keep: bool | str) -> EventLog | None:
+    """What a replication sends back of its log (``keep``: a log level or a bool)."""
+    level = keep if isinstance(keep, str) else ("messages" if keep else "none")
+    if level == "none":
+        return None
+    if level == "contacts":
+        return EventLog(log.contacts, log.messages.iloc[:0].copy(), log.staffing, log.meta)
+    return log
+
+
+def measure_replication(scenario: Scenario, name: str, r: int, keep_log: bool | str):
+    """Simulate and measure one replication of one strategy (runs in a worker)."""
+    resolved = scenario.for_strategy(name)
+    log = run_replication(scenario, name, r)
+    contacts, messages = measured_window(log.contacts, log.messages, resolved.warmup_s)
+    pricer = Pricer.for_scenario(resolved)
+    costs = cost_lines(pricer.messages(messages), pricer.calls(contacts))
+    labor = labor_costs(log.staffing, resolved)
+    measured = kpis(contacts, messages, labor, costs, **kpi_options(resolved, contacts, r))
+    return measured, costs, labor, _kept_log(log, keep_log)
+
+
+def simulate(
+    scenario: Scenario,
+    strategies: Sequence[str] | None = None,
+    replications: int | None = None,
+    *,
+    workers: int | None = None,
+    executor: str | Executor = "processes",
+    scheduler: str | None = None,
+    log: str | None = None,
+    keep_log: bool | None = None,
+    on_log: Callable[[str, int, EventLog], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunResult:
+    """Simulate every (chosen) strategy for every replication.
+
+    ``workers`` > 1 runs replications in that many processes (0: one per
+    core); ``executor`` picks where: ``"processes"`` (a local process pool),
+    ``"dask"`` (the Dask cluster whose scheduler is at ``scheduler``),
+    ``"dask-local"`` (a Dask cluster of ``workers`` processes started for the
+    run), or an open :class:`concurrent.futures.Executor` (see
+    :func:`chansim.runtime.parallel.executor`), used as is. The numbers are the same
+    whatever the executor and the count, because each replication's random
+    streams depend only on the seed and its number.
+
+    ``log`` says how much of the event log to keep (:data:`LOG_LEVELS`):
+    ``"messages"`` every table, ``"contacts"`` contacts and staffing (no
+    messages), ``"none"`` nothing (KPIs and cost lines only); workers drop the
+    rest before sending a replication back. ``keep_log`` is the older
+    spelling (True: ``"messages"``, False: ``"none"``). With ``on_log``, each
+    replication's kept log is handed to ``on_log(strategy, replication, log)``
+    in task order (strategy, then replication), whatever order they finish
+    in, and not kept: ``RunResult.log`` is then None. ``progress(done,
+    total)`` is called after each replication."""
+    started = time.perf_counter()
+    level = log_level(log, keep_log)
+    names = list(strategies) if strategies else scenario.strategy_names
+    unknown = [n for n in names if n not in scenario.strategy_names]
+    if unknown:
+        raise InputError(
+            [Problem("--strategy", f"no strategy named {n!r} (have: {', '.join(scenario.strategy_names)})") for n in unknown]
+        )
+    reps = scenario.replications if replications is None else int(replications)
+    if reps < 1:
+        raise InputError(Problem("replications", "must be ≥ 1"))
+    if isinstance(executor, Executor):
+        if workers is not None and workers < 0:
+            raise InputError(Problem("--workers", "must be ≥ 0"))
+    else:
+        check_executor(executor, scheduler, workers)
+    for name in names:
+        scenario.for_strategy(name)  # resolve (and cache) before any fork
+    check_scenario(scenario)  # every channel can be priced: fail before simulating
+    keys = [(name, r) for name in names for r in range(reps)]
+    tasks = [(scenario, name, r, level) for name, r in keys]
+    outputs: dict[tuple[str, int], tuple] = {}
+    opened = (nullcontext(executor) if isinstance(executor, Executor)
+              else open_executor(workers, executor, scheduler, tasks=len(tasks)))
+    with opened as pool:
+        streaming = on_log is not None and level != "none"
+        # streamed logs wait in memory only until the earlier ones are handed on: bound how many
+        window = 2 * capacity(pool) + 1 if streaming else None
+        results_in_order = ordered_results(pool, measure_replication, tasks, window=window, progress=progress)
+        for (name, r), (measured, costs, labor, replication_log) in zip(keys, results_in_order):
+            if streaming and replication_log is not None:
+                on_log(name, r, replication_log)
+                replication_log = None
+            outputs[name, r] = (measured, costs, labor, replication_log)
+
+    results, rows, logs, cost_frames, labor_frames = [], [], [], [], []
+    for name in names:
+        per_rep = []
+        for r in range(reps):
+            measured, costs, labor, replication_log = outputs[name, r]
+            per_rep.append(measured)
+            rows.append({"strategy": name, "replication": r, **measured.overall, **flatten(measured.breakdowns)})
+            cost_frames.append(costs)
+            labor_frames.append(labor)
+            if replication_log is not None:
+                logs.append(replication_log)
+        results.append(aggregate_replications(name, per_rep))
+    return RunResult(
+        scenario=scenario,
+        seed=scenario.seed,
+        replications=reps,
+        strategies=results,
+        replication_kpis=pd.DataFrame(rows),
+        log=EventLog.concat(logs) if logs else None,
+        log_level=level,
+        costs=pd.concat(cost_frames, ignore_index=True) if cost_frames else pd.DataFrame(),
+        labor=pd.concat(labor_frames, ignore_index=True) if labor_frames else pd.DataFrame(),
+        run_time_s=time.perf_counter() - started,
+    )

@@ -1,0 +1,310 @@
+"""Read a contact center's exports: interval reports, contact records and
+message records, from CSV or Parquet.
+
+Each file is recognised by its columns (after the column mapping), checked,
+and turned into a table with canonical column names and local wall-clock
+times. Bad input raises :class:`~chansim.errors.InputError` naming the file,
+the row and the column; rows that are merely implausible are kept out of the
+fit, counted and reported in :attr:`Exports.implausible`.
+
+=================  ==========================================================
+format             columns (canonical name; ``?`` = optional)
+=================  ==========================================================
+interval report    interval_start, channel?, offered, handled?, abandoned?,
+                   aht_s?, asa_s?, service_level?, agents_staffed?
+contact records    contact_id, channel, arrival, answer? (empty: abandoned),
+                   end?, outcome?, segment?, intent?, customer_id?
+message records    conversation_id, timestamp, direction (or sender),
+                   text? or chars?, channel?
+=================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from chansim.scenario.channels import CHANNELS
+from chansim.errors import InputError, Problem
+from chansim.studies.fit.export_checks import Locator, check_contacts, check_intervals, check_messages, check_overlaps
+
+__all__ = ["Exports", "read_exports", "read_export", "parse_mapping", "FORMATS", "CHANNEL_ALIASES"]
+
+#: Canonical columns of each format: (required, optional).
+FORMATS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "intervals": (("interval_start", "offered"),
+                  ("channel", "handled", "abandoned", "aht_s", "asa_s", "service_level", "agents_staffed")),
+    "contacts": (("contact_id", "channel", "arrival"),
+                 ("answer", "end", "outcome", "segment", "intent", "customer_id")),
+    "messages": (("conversation_id", "timestamp"), ("direction", "sender", "text", "chars", "channel")),
+}
+#: The column that tells each format apart.
+_MARKER = {"intervals": "interval_start", "contacts": "arrival", "messages": "conversation_id"}
+_LABELS = {"intervals": "interval report", "contacts": "contact records", "messages": "message records"}
+_TIMES = {"intervals": ("interval_start",), "contacts": ("arrival", "answer", "end"), "messages": ("timestamp",)}
+_NUMBERS = {"intervals": ("offered", "handled", "abandoned", "aht_s", "asa_s", "service_level", "agents_staffed"),
+            "messages": ("chars",)}
+
+#: Channel names as exports often spell them, and the chansim channel each means.
+CHANNEL_ALIASES = {
+    "phone": "voice", "call": "voice", "calls": "voice", "inbound": "voice", "telephony": "voice",
+    "chat": "webchat", "web chat": "webchat", "livechat": "webchat", "live chat": "webchat", "web": "webchat",
+    "e-mail": "email", "mail": "email", "text": "sms", "wa": "whatsapp", "whatsapp business": "whatsapp",
+    "imessage": "apple_messages", "apple business chat": "apple_messages", "facebook": "messenger",
+}
+_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
+_HAS_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
+
+
+@dataclass
+class Exports:
+    """The tables read from a set of export files, in canonical columns and
+    local wall-clock time (naive timestamps in the center's time zone)."""
+
+    intervals: pd.DataFrame | None = None
+    contacts: pd.DataFrame | None = None
+    messages: pd.DataFrame | None = None
+    files: dict[str, list[str]] = field(default_factory=dict)
+    implausible: list[dict] = field(default_factory=list)
+    timezone: str | None = None
+
+    @property
+    def channels(self) -> list[str]:
+        seen: set[str] = set()
+        for table in (self.intervals, self.contacts, self.messages):
+            if table is not None and "channel" in table:
+                seen.update(table["channel"].dropna().unique())
+        return [c for c in CHANNELS if c in seen]
+
+    @property
+    def period(self) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """First and last time in the data (interval starts, arrivals, messages)."""
+        times = []
+        if self.intervals is not None:
+            times.append(self.intervals["interval_start"])
+            times.append(self.intervals["interval_start"] + pd.to_timedelta(self.intervals["interval_s"], unit="s"))
+        if self.contacts is not None:
+            times.append(self.contacts["arrival"])
+        if self.messages is not None:
+            times.append(self.messages["timestamp"])
+        allt = pd.concat(times)
+        return allt.min(), allt.max()
+
+
+def parse_mapping(pairs: Iterable[str] | Mapping[str, str] | None) -> dict[str, str]:
+    """``["arrival=CreatedAt", ...]`` → ``{"arrival": "CreatedAt"}`` (canonical name → your column)."""
+    if pairs is None:
+        return {}
+    if isinstance(pairs, Mapping):
+        items = list(pairs.items())
+    else:
+        items = []
+        for text in pairs:
+            for part in str(text).split(","):
+                if not part.strip():
+                    continue
+                if "=" not in part:
+                    raise InputError(Problem("--map", f"{part!r}: expected canonical=YourColumn, e.g. arrival=CreatedAt"))
+                key, value = part.split("=", 1)
+                items.append((key.strip(), value.strip()))
+    known = {c for req, opt in FORMATS.values() for c in req + opt}
+    bad = [k for k, _ in items if k not in known]
+    if bad:
+        raise InputError(Problem("--map", f"unknown column name(s) {', '.join(map(repr, bad))}; "
+                                          f"known: {', '.join(sorted(known))}"))
+    return dict(items)
+
+
+def read_exports(paths: Iterable[str | Path], mapping: Mapping[str, str] | Iterable[str] | None = None,
+                 timezone: str | None = None) -> Exports:
+    """Read every file, recognise its format and stack files of the same format."""
+    mapping = parse_mapping(mapping)
+    if timezone is not None:
+        try:
+            pd.Timestamp("2026-01-01").tz_localize(timezone)
+        except Exception:
+            raise InputError(Problem("--tz", f"unknown time zone {timezone!r} (use a name like Europe/London)")) from None
+    out = Exports(timezone=timezone)
+    tables: dict[str, list[pd.DataFrame]] = {}
+    paths = list(paths)
+    if not paths:
+        raise InputError(Problem("DATA", "give at least one export file"))
+    for path in paths:
+        kind, table, implausible = read_export(path, mapping, timezone)
+        tables.setdefault(kind, []).append(table)
+        out.files.setdefault(kind, []).append(str(path))
+        out.implausible += implausible
+    for kind, frames in tables.items():
+        setattr(out, kind, pd.concat(frames, ignore_index=True))
+    if out.intervals is not None and len(out.files["intervals"]) > 1:
+        check_overlaps(out.intervals, ", ".join(out.files["intervals"]))
+    return out
+
+
+def _load(path: Path) -> pd.DataFrame:
+    label = str(path)
+    if not path.exists():
+        raise InputError(Problem("", "no such file"), source=label)
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except Exception as exc:  # a file pandas cannot read at all
+        raise InputError(Problem("", f"cannot read it as {'Parquet' if path.suffix.lower() in ('.parquet', '.pq') else 'CSV'} ({exc})"),
+                         source=label) from None
+
+
+def read_export(path: str | Path, mapping: Mapping[str, str] | None = None,
+                timezone: str | None = None) -> tuple[str, pd.DataFrame, list[dict]]:
+    """Read one file: ``(format, canonical table, implausible row counts)``."""
+    path = Path(path)
+    label = str(path)
+    csv = path.suffix.lower() not in (".parquet", ".pq")
+    raw = _load(path)
+    mapping = dict(mapping or {})
+    renamed = _canonical_names(raw, mapping)
+    kind = next((k for k, marker in _MARKER.items() if marker in renamed.columns), None) or \
+        next((k for k, marker in _MARKER.items() if marker in mapping), None)
+    if kind is None:
+        wanted = "; ".join(f"{k}: {', '.join(FORMATS[k][0])}" for k in FORMATS)
+        raise InputError(Problem("columns", f"not a known export: found columns {', '.join(map(str, raw.columns))}; "
+                                            f"expected one of ({wanted}); map yours with --map canonical=YourColumn"),
+                         source=label)
+    required, optional = FORMATS[kind]
+    missing = [c for c in required if c not in renamed.columns]
+    if kind == "messages" and not {"direction", "sender"} & set(renamed.columns):
+        missing.append("direction (or sender)")
+    if kind == "intervals" and "channel" not in renamed.columns:
+        renamed["channel"] = "voice"
+    if missing:
+        mapped = [f"{c} (mapped to {mapping[c]!r}, not in the file)" if c in mapping else c for c in missing]
+        raise InputError(Problem("columns", f"{_LABELS[kind]} lacks {', '.join(mapped)}; "
+                                            f"found {', '.join(map(str, raw.columns))}"), source=label)
+    table = renamed[[c for c in required + optional if c in renamed.columns]].copy()
+    where = Locator(label, csv)
+    for col in _TIMES[kind]:
+        if col in table:
+            table[col] = _parse_times(table[col], col, where, timezone)
+    for col in _NUMBERS.get(kind, ()):
+        if col in table:
+            table[col] = _parse_numbers(table[col], col, where)
+    if "channel" in table:
+        table["channel"] = _parse_channels(table["channel"], where)
+    check = {"intervals": check_intervals, "contacts": check_contacts, "messages": check_messages}[kind]
+    table, implausible = check(table, where)
+    if kind == "intervals":
+        check_overlaps(table, label)
+    return kind, table, [dict(item, file=label) for item in implausible]
+
+
+
+def _canonical_names(raw: pd.DataFrame, mapping: Mapping[str, str]) -> pd.DataFrame:
+    reverse = {source: canonical for canonical, source in mapping.items()}
+    names = {}
+    for col in raw.columns:
+        if col in reverse:
+            names[col] = reverse[col]
+        else:
+            words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(col).strip())  # ConversationId -> Conversation_Id
+            plain = re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_")
+            # a mapped name wins over a column of that name, which is then ignored
+            names[col] = plain if plain not in mapping else f"(unmapped) {col}"
+    out = raw.rename(columns=names)
+    out = out.loc[:, ~out.columns.duplicated()]
+    if "channel" not in out.columns and "queue" in out.columns:  # interval reports often say queue
+        out = out.rename(columns={"queue": "channel"})
+    return out
+
+
+def _blank(values: pd.Series) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        return values.isna().to_numpy()
+    return values.isna().to_numpy() | (values.astype(str).str.strip() == "").to_numpy()
+
+
+def _parse_times(values: pd.Series, column: str, where: Locator, timezone: str | None) -> pd.Series:
+    """Local wall-clock times (naive) in the center's time zone."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values
+        aware = getattr(values.dt, "tz", None) is not None
+        if aware:
+            parsed = values.dt.tz_convert(timezone) if timezone else values
+            return parsed.dt.tz_localize(None)
+        return values.astype("datetime64[ns]")
+    text = values.astype(str).str.strip()
+    blank = _blank(values)
+    has_offset = text.str.contains(_HAS_OFFSET).to_numpy() & ~blank
+    if has_offset.any() and (~has_offset & ~blank).any():
+        first = int(np.flatnonzero(has_offset)[0])
+        naive = int(np.flatnonzero(~has_offset & ~blank)[0])
+        raise where.error(naive, column, f"mixed time zones: {text.iloc[naive]!r} has no UTC offset but "
+                                         f"{text.iloc[first]!r} (row {first + 1}) has one; give every timestamp "
+                                         f"an offset, or none and --tz")
+    try:
+        if has_offset.any():
+            utc = pd.to_datetime(text.where(~blank), utc=True, errors="coerce", format="ISO8601")
+        else:
+            utc = pd.to_datetime(text.where(~blank), errors="coerce", format="mixed")
+    except (ValueError, TypeError):
+        utc = pd.Series(pd.NaT, index=values.index)
+        for i, t in enumerate(text):
+            if not blank[i]:
+                try:
+                    pd.Timestamp(t)
+                except (ValueError, TypeError):
+                    raise where.error(i, column, f"unparseable timestamp {t!r}") from None
+    bad = np.flatnonzero(utc.isna().to_numpy() & ~blank)
+    if bad.size:
+        i = int(bad[0])
+        more = f" ({bad.size} rows like it)" if bad.size > 1 else ""
+        raise where.error(i, column, f"unparseable timestamp {text.iloc[i]!r}{more}")
+    if not has_offset.any():
+        return utc.astype("datetime64[ns]")
+    if timezone is None:
+        offsets = text[has_offset].str.extract(_OFFSET)[0].str.replace(":", "").replace("Z", "+0000").unique()
+        if len(offsets) > 1:
+            first = int(np.flatnonzero(has_offset)[0])
+            other = int(np.flatnonzero(has_offset & (text.str.extract(_OFFSET)[0].str.replace(":", "")
+                                                     .replace("Z", "+0000").to_numpy() != offsets[0]))[0])
+            raise where.error(other, column, f"mixed time zones: UTC offset of {text.iloc[other]!r} differs from "
+                                             f"{text.iloc[first]!r} (row {first + 1}); give the center's zone "
+                                             f"with --tz (e.g. Europe/London) to convert them")
+        local = utc.dt.tz_convert(pd.Timestamp(text[has_offset].iloc[0]).tz)
+    else:
+        local = utc.dt.tz_convert(timezone)
+    return local.dt.tz_localize(None).astype("datetime64[ns]")
+
+
+def _parse_numbers(values: pd.Series, column: str, where: Locator) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values):
+        numbers = values.astype(float)
+    else:
+        text = values.astype(str).str.strip().str.rstrip("%")
+        numbers = pd.to_numeric(text.where(text != ""), errors="coerce")
+        bad = np.flatnonzero(numbers.isna().to_numpy() & ~_blank(values))
+        if bad.size:
+            i = int(bad[0])
+            raise where.error(i, column, f"not a number: {values.iloc[i]!r}")
+        if column == "service_level" and values.astype(str).str.contains("%").any():
+            numbers = numbers / 100.0
+    negative = np.flatnonzero((numbers < 0).to_numpy())
+    if negative.size:
+        i = int(negative[0])
+        raise where.error(i, column, f"negative value {values.iloc[i]!r}")
+    return numbers.astype(float)
+
+
+def _parse_channels(values: pd.Series, where: Locator) -> pd.Series:
+    text = values.astype(str).str.strip().str.lower()
+    named = text.map(lambda t: CHANNEL_ALIASES.get(t, t.replace(" ", "_")))
+    unknown = np.flatnonzero(~named.isin(CHANNELS).to_numpy())
+    if unknown.size:
+        i = int(unknown[0])
+        raise where.error(i, "channel", f"unknown channel {values.iloc[i]!r}; use one of {', '.join(CHANNELS)} "
+                                        f"(or a common name such as phone, chat, e-mail)")
+    return named

@@ -1,0 +1,534 @@
+"""The smallest staffing that meets service targets, found by simulation.
+
+``find_staffing(scenario, ["voice"], ["voice.service_level>=0.8"])`` answers
+"how many agents does the voice pool need?" by simulating candidate rosters.
+Targets (:mod:`chansim.kpis.goals`) name any KPI address: a bare KPI is
+measured over the searched pool's channels together, ``voice.service_level``
+over one channel, ``pool.digital.occupancy`` on one pool. A target holds at
+the **pessimistic end of the 95 % CI** of its mean over replications.
+
+Three answers, in the planner's terms:
+
+Flat (default): the pool's own roster, scaled
+    A ``headcount`` pool gets a headcount. A pool with a ``schedule`` or
+    ``shifts`` keeps its shape: the search scales it so that its busiest
+    interval (or its largest shift) has N agents, every other value in
+    proportion (rounded, never below 1 where the shape has agents), and finds
+    the smallest N meeting the targets over the whole run. Search: start from
+    Erlang C at the busiest hour, simulate; step down (1, 2, 4, ...) until a
+    level fails or up until one passes; bisect. N passes and N − 1 was
+    simulated and fails.
+Per interval (``per_interval=True``)
+    A schedule per weekday × interval of ``interval_minutes`` (15, 30, 60):
+    the targets must hold for the contacts arriving in each weekday ×
+    interval (pooled over the simulated weeks, per replication, then the CI
+    convention; a cell with no contacts has nothing to meet, one with data in
+    a single replication must meet the target with its mean). Start from
+    Erlang C per hour; while some cell fails, add one agent to every failing
+    cell; then repeatedly try removing one agent from every cell not yet
+    known to be minimal, all at once: if every cell still passes the cut is
+    kept, otherwise it is undone for the cells blamed for the failures (a
+    failing cell blames itself if it was cut, else the nearest earlier cut
+    cell, whose backlog it inherited), which are then fixed. Only contact
+    KPIs can be targeted per interval (:data:`INTERVAL_KPIS`).
+Shifts (``shifts=True``)
+    The per-interval requirement turned into the cheapest whole numbers of
+    agents on the pool's own shift patterns (its ``shifts``, their
+    ``agents`` ignored) by an integer program
+    (:mod:`chansim.studies.staffing.shift_plan`): minimise paid hours × cost per hour
+    subject to agents on the floor ≥ requirement in every interval. The plan
+    is simulated again to confirm the targets; where it fails, the failing
+    intervals' requirement goes up by one and the plan is solved again (at
+    most :data:`MAX_SHIFT_ROUNDS` times).
+
+Closed intervals are never staffed: ``closed`` gives, per pool, the cells
+(weekday × interval) in which every channel of the pool is closed; by
+default they come from the channels' opening ``hours`` when the scenario
+has them, else every cell is open. Closed cells keep 0 agents and have no
+targets.
+
+Every candidate is simulated with the scenario's seed (common random
+numbers: every candidate sees the same customers), each staffing once. Pools
+are searched one after another; when they share a channel the round is
+repeated until nothing changes (at most :data:`MAX_ROUNDS`). The days after
+the run (while the engine drains the contacts still in the system) keep the
+roster of the last simulated weekday.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import Executor
+from contextlib import ExitStack
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from chansim.errors import InputError, Problem
+from chansim.studies.experiment import simulate
+from chansim.runtime.parallel import opener
+from chansim.scenario.models import Scenario
+from chansim.scenario.profiles import intraday_by_weekday
+from chansim.scenario.rosters import WEEKDAYS, shift_cover, shift_step, weekly_roster
+from chansim.studies.staffing.cells import Cells, closed_at, closed_cells
+from chansim.studies.staffing.first_guess import erlang_estimate, weekly_load
+from chansim.studies.staffing.pool_kpis import INTERVAL_KPIS, Measured, contact_kpis_by_group, measure, pool_kpis
+from chansim.studies.staffing.scaling import describe, peak_of, roster_overrides, scaled_roster, shape_of
+from chansim.studies.staffing.searches import search_cells, search_level
+from chansim.studies.staffing.shift_plan import ShiftPlan, cheapest_shifts
+from chansim.studies.staffing.result import PoolStaffing, StaffingResult
+from chansim.kpis.goals import CONVENTION, Target, parse_target
+
+__all__ = [
+    "Target",
+    "parse_target",
+    "find_staffing",
+    "StaffingResult",
+    "PoolStaffing",
+    "CONVENTION",
+    "INTERVAL_KPIS",
+    "MAX_ROUNDS",
+    "MAX_SHIFT_ROUNDS",
+    "pool_kpis",
+    "contact_kpis_by_group",
+    "scaled_roster",
+    "closed_cells",
+]
+
+#: Rounds of coordinate descent for pools that share channels.
+MAX_ROUNDS = 5
+#: Rounds of "raise the failing intervals' requirement and solve again" (shifts).
+MAX_SHIFT_ROUNDS = 3
+
+Progress = Callable[[int, int, str], None]
+
+
+# ----------------------------------------------------------------- evaluate
+class _Evaluator:
+    """Simulates staffings (each once) and measures the searched pools."""
+
+    def __init__(self, resolved: Scenario, strategy: str, pools: dict[str, tuple[str, ...]],
+                 targets: dict[str, list[Target]], replications: int, pool_for: Callable[[int], Executor],
+                 cells: Cells | None, progress: Progress | None):
+        self.resolved = resolved
+        self.strategy = strategy
+        self.pools = pools
+        self.targets = targets
+        self.replications = replications
+        self.pool_for = pool_for  # opens the executor on the first simulation, kept for the whole search
+        self.pool: Executor | None = None
+        self.cells = cells
+        self.progress = progress
+        self.cache: dict[Any, dict[str, Measured]] = {}
+        self.count = 0
+        self.remaining = 1  # the search's estimate of the evaluations still to come
+
+    def __call__(self, state: dict[str, dict[str, Any]]) -> dict[str, Measured]:
+        key = _key(state)
+        if key in self.cache:
+            return self.cache[key]
+        overrides: dict[str, Any] = {}
+        for pool, roster in state.items():
+            overrides.update(roster_overrides(self.resolved.pool(pool), roster))
+        scenario = self.resolved.with_overrides(overrides)
+        if self.pool is None:
+            self.pool = self.pool_for(self.replications)
+        result = simulate(scenario, [self.strategy], self.replications, executor=self.pool, log="messages")
+        self.count += 1
+        cells = (self.cells.of, self.cells.count) if self.cells is not None else None
+        measured = measure(result, self.pools, self.targets, cells)
+        self.cache[key] = measured
+        if self.progress is not None:
+            self.progress(self.count, self.count + max(self.remaining - 1, 0), describe(state))
+        return measured
+
+
+def _key(state: Mapping[str, Mapping[str, Any]]) -> Any:
+    def freeze(v: Any) -> Any:
+        if isinstance(v, Mapping):
+            return tuple(sorted((k, freeze(x)) for k, x in v.items()))
+        if isinstance(v, (list, tuple)):
+            return tuple(freeze(x) for x in v)
+        return v
+
+    return freeze(state)
+
+
+# -------------------------------------------------------------- the study
+def find_staffing(
+    scenario: Scenario,
+    pools: Sequence[str],
+    targets: Sequence[Target | str],
+    *,
+    strategy: str | None = None,
+    per_interval: bool = False,
+    shifts: bool = False,
+    interval_minutes: int = 60,
+    per_hour: bool = False,
+    replications: int | None = None,
+    workers: int | None = None,
+    executor: str | Executor = "processes",
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+    closed: Mapping[str, np.ndarray] | None = None,
+) -> StaffingResult:
+    """The smallest roster of each pool in ``pools`` meeting every target, by simulation.
+
+    Flat by default (the pool's own roster scaled), ``per_interval`` (a
+    schedule per weekday × ``interval_minutes``; ``per_hour`` is
+    ``per_interval`` at 60 minutes) or ``shifts`` (the cheapest counts on the
+    pool's shift patterns); see the module docstring. ``strategy`` defaults to
+    the scenario's first; its ``set`` is applied first. ``progress(done,
+    expected, staffing)`` is called after each simulation (``expected``: an
+    estimate of the total). ``closed[pool]``: cells to leave unstaffed
+    (default: from opening hours). Raises :class:`InputError` for an unknown
+    pool, strategy or channel, a bad target, fewer than 2 replications, or
+    targets no staffing within reach meets. ``workers``, ``executor`` and
+    ``scheduler`` are those of :func:`chansim.simulate`; the executor is
+    opened once for the whole search."""
+    with ExitStack() as stack:
+        pool_for = opener(stack, workers, executor, scheduler)
+        mode = "shifts" if shifts else ("per_interval" if per_interval or per_hour else "flat")
+        return _Study(scenario, pools, targets, strategy, mode, interval_minutes, replications, pool_for,
+                      progress, closed).run()
+
+
+class _Study:
+    def __init__(self, scenario: Scenario, pools: Sequence[str], targets: Sequence[Target | str],
+                 strategy: str | None, mode: str, minutes: int, replications: int | None,
+                 pool_for: Callable[[int], Executor], progress: Progress | None,
+                 closed: Mapping[str, np.ndarray] | None):
+        parsed = [parse_target(t) for t in targets]
+        if not parsed:
+            raise InputError(Problem("--target", "give at least one target, e.g. service_level>=0.8"))
+        names = list(pools)
+        if not names:
+            raise InputError(Problem("--pool", "give at least one pool to staff"))
+        strategy = strategy if strategy is not None else scenario.strategy_names[0]
+        if strategy not in scenario.strategy_names:
+            raise InputError(Problem("--strategy", f"no strategy named {strategy!r} "
+                                                   f"(have: {', '.join(scenario.strategy_names)})"))
+        resolved = scenario.for_strategy(strategy)
+        known = [p.name for p in resolved.agents.pools]
+        problems = [Problem("--pool", f"no pool named {n!r} (have: {', '.join(known)})") for n in names if n not in known]
+        problems += [Problem("--pool", f"pool {n!r} is named twice") for i, n in enumerate(names) if n in names[:i]]
+        if problems:
+            raise InputError(problems)
+        reps = resolved.replications if replications is None else int(replications)
+        if reps < 2:
+            raise InputError(Problem("--replications",
+                                     f"need at least 2 replications for a confidence interval (got {reps})"))
+        if mode != "flat":
+            if int(minutes) not in (15, 30, 60):
+                raise InputError(Problem("--interval", f"must be 15, 30 or 60 minutes (got {minutes})"))
+            bad = sorted({t.address.kpi for t in parsed if t.address.kpi not in INTERVAL_KPIS
+                          or t.address.breakdown not in (None, "channel")})
+            if bad:
+                raise InputError(Problem("--target", f"per-interval targets can name only contact KPIs, overall or "
+                                                     f"by channel ({', '.join(INTERVAL_KPIS)}); not {', '.join(bad)}"))
+        if mode == "shifts":
+            bare = [n for n in names if resolved.pool(n).shifts is None]
+            if bare:
+                raise InputError([Problem("--shifts", f"pool {n!r} has no shift patterns to choose from: give it "
+                                                      f"`shifts:` in the scenario (their `agents` may be 0)")
+                                  for n in bare])
+        self.resolved, self.names, self.strategy, self.mode, self.reps = resolved, names, strategy, mode, reps
+        self.targets = parsed
+        self.channels = {n: tuple(resolved.pool(n).channels) for n in names}
+        self.applies = self._targets_by_pool(parsed)
+        self.rates, self.loads = {}, {}
+        for n in names:
+            try:
+                self.rates[n], self.loads[n] = weekly_load(resolved, n)
+            except (AttributeError, TypeError, KeyError, ValueError, ZeroDivisionError):
+                # only a starting point: start from one agent in every hour with demand
+                weights = intraday_by_weekday(resolved.demand)
+                self.rates[n], self.loads[n] = (weights > 0).astype(float), np.zeros((7, 24))
+            if self.rates[n].sum() <= 0:
+                raise InputError(Problem("--pool", f"pool {n!r} serves {', '.join(self.channels[n])}, which get no "
+                                                   f"contacts under strategy {strategy!r}: nothing to staff"))
+        self.cells = (Cells(int(minutes), resolved.start_date.weekday(), resolved.days)
+                      if mode != "flat" else None)
+        self.closed = {}
+        for n in names:
+            mask_minutes = self.cells.minutes if self.cells is not None else 60
+            given = None if closed is None else closed.get(n)
+            try:
+                self.closed[n] = (closed_cells(resolved, n, mask_minutes) if given is None
+                                  else closed_at(given, mask_minutes))
+            except ValueError as exc:
+                raise InputError(Problem("closed", f"pool {n!r}: {exc}")) from None
+        self.evaluate = _Evaluator(resolved, strategy, self.channels, self.applies, reps, pool_for, self.cells,
+                                   progress)
+
+    def _targets_by_pool(self, parsed: list[Target]) -> dict[str, list[Target]]:
+        out: dict[str, list[Target]] = {n: [] for n in self.names}
+        for t in parsed:
+            a = t.address
+            if a.breakdown == "channel":
+                if a.member not in self.resolved.channels:
+                    raise InputError(Problem("--target", f"{str(t)!r}: no channel {a.member!r} in the scenario "
+                                                         f"(have: {', '.join(self.resolved.channels)})"))
+                served = [n for n in self.names if a.member in self.channels[n]]
+                if not served:
+                    raise InputError(Problem("--target", f"{str(t)!r}: none of the pools searched "
+                                                         f"({', '.join(self.names)}) serves {a.member}"))
+            elif a.breakdown == "pool":
+                if a.member not in [p.name for p in self.resolved.agents.pools]:
+                    raise InputError(Problem("--target", f"{str(t)!r}: no pool named {a.member!r}"))
+                served = [a.member] if a.member in self.names else list(self.names)
+            else:
+                served = list(self.names)
+            for n in served:
+                out[n].append(t)
+        return out
+
+    # ------------------------------------------------------------ helpers
+    def _target_s(self, n: str) -> float | None:
+        ts = [self.resolved.channels[ch].service_level_target_s for ch in self.channels[n]
+              if self.resolved.channels[ch].service_level_target_s is not None]
+        return min(ts) if ts else None
+
+    def _helpers(self, n: str, state: Mapping[str, Mapping[str, Any]]) -> np.ndarray:
+        """Per weekday × hour: agents of other pools that serve only channels
+        of pool ``n`` (they take part of its load), as currently staffed."""
+        mine = set(self.channels[n])
+        total = np.zeros((7, 24))
+        for p in self.resolved.agents.pools:
+            if p.name != n and set(p.channels) <= mine:
+                spec = p
+                if p.name in state:
+                    spec = self.resolved.with_overrides(roster_overrides(p, state[p.name])).pool(p.name)
+                interval, week = weekly_roster(spec)
+                per_hour = int(round(3600.0 / interval))
+                total += week.reshape(7 * 24, per_hour).mean(axis=1).reshape(7, 24)
+        return total
+
+    def _erlang(self, n: str, state) -> np.ndarray:
+        """Per weekday × hour: Erlang C's agents, less the helpers."""
+        helpers = self._helpers(n, state)
+        out = np.zeros((7, 24), dtype=np.int64)
+        for d in range(7):
+            for h in range(24):
+                need = erlang_estimate(float(self.rates[n][d, h]), float(self.loads[n][d, h]), self.applies[n],
+                                       self._target_s(n))
+                out[d, h] = max(need - int(helpers[d, h]), 0)
+        return out
+
+    def _simulated_hours(self) -> np.ndarray:
+        first = self.resolved.start_date.weekday()
+        days = max(1, math.ceil(self.resolved.days - 1e-9))
+        mask = np.zeros((7, 24), dtype=bool)
+        for d in range(min(days, 7)):
+            mask[(first + d) % 7] = True
+        return mask
+
+    # ------------------------------------------------------------- search
+    def run(self) -> StaffingResult:
+        state: dict[str, dict[str, Any]] = {}
+        for n in self.names:
+            spec = self.resolved.pool(n)
+            kind, shape = shape_of(spec)
+            if kind == "shifts":
+                state[n] = {"shifts": {s.name: s.agents for s in spec.shifts}}
+            else:
+                state[n] = {kind: shape} | ({"interval_minutes": spec.interval_minutes} if kind == "schedule" else {})
+        plans: dict[str, ShiftPlan] = {}
+        requirement: dict[str, tuple[int, ...]] = {}
+        rounds = self._rounds(state, requirement)
+        if self.mode == "shifts":
+            rounds += self._to_shifts(state, requirement, plans)
+        final = self.evaluate(state)
+        return self._result(state, final, requirement, plans, rounds)
+
+    def _rounds(self, state: dict[str, dict[str, Any]], requirement: dict[str, tuple[int, ...]]) -> int:
+        searched: set[str] = set()
+        coupled = _coupled(self.resolved, self.names)
+        rounds = 0
+        for rounds in range(1, MAX_ROUNDS + 1):
+            changed = False
+            for n in self.names:
+                before = _key(state[n])
+                if self.mode == "flat":
+                    state[n] = self._flat(n, state, n in searched)
+                else:
+                    cells = self._cells_of(n, state, requirement.get(n))
+                    requirement[n] = cells
+                    state[n] = {"schedule": self.cells.schedule(cells), "interval_minutes": self.cells.minutes}
+                changed |= _key(state[n]) != before
+                searched.add(n)
+            if not coupled or not changed:
+                break
+        return rounds
+
+    def _flat(self, n: str, state: dict[str, dict[str, Any]], again: bool) -> dict[str, Any]:
+        spec = self.resolved.pool(n)
+        kind, shape = shape_of(spec)
+        closed = self.closed[n]
+        if kind == "headcount" and closed.any():
+            # a 24/7 headcount would staff closed hours: scale the open hours instead
+            open_hours = (~closed.reshape(7, 24)).astype(int)
+            spec = self.resolved.with_overrides(roster_overrides(spec, {
+                "schedule": {WEEKDAYS[d]: open_hours[d].tolist() for d in range(7)}})).pool(n)
+        elif kind == "schedule" and closed.any():
+            # the user's shape, less any agents it has in closed hours
+            interval, week = weekly_roster(spec)
+            minutes = int(interval // 60)
+            shut = np.repeat(closed.reshape(7, 24), 60 // minutes, axis=1).reshape(-1)
+            if (week[shut] > 0).any():
+                days = np.where(shut, 0, week).reshape(7, -1)
+                spec = self.resolved.with_overrides(roster_overrides(spec, {
+                    "schedule": {WEEKDAYS[d]: days[d].tolist() for d in range(7)},
+                    "interval_minutes": minutes})).pool(n)
+        load = np.where(self._simulated_hours(), self.loads[n], 0.0)
+        peak = np.unravel_index(int(np.argmax(load)), load.shape)
+        estimate = max(int(self._erlang(n, state)[peak]), 1)
+        if again:
+            current = state[n]
+            start = current.get("headcount") or peak_of(current)
+        else:
+            start = estimate
+        cap = max(4 * (math.floor(float(load.max())) + 1), start + 50) if load.max() > 0 else 2000
+
+        def passes(level: int) -> bool:
+            roster = scaled_roster(spec, level)
+            return self.evaluate({**state, n: roster})[n].passes(self.applies[n])
+
+        level = search_level(passes, start, 1, cap, n, self.applies[n], self._expect)
+        return scaled_roster(spec, level)
+
+    def _expect(self, remaining: int) -> None:
+        self.evaluate.remaining = remaining
+
+    def _cells_of(self, n: str, state: dict[str, dict[str, Any]], previous: tuple[int, ...] | None) -> tuple[int, ...]:
+        cells = self.cells
+        assert cells is not None
+        closed = self.closed[n]
+        simulated = np.repeat(self._simulated_hours().reshape(-1), 60 // cells.minutes)
+        rate = cells.hourly(np.where(self._simulated_hours(), self.rates[n], 0.0))
+        searched = simulated & ~closed
+        floor = np.where(searched & (rate > 0), 1, 0)
+        if previous is not None:
+            start = np.asarray(previous)
+        else:
+            start = np.where(searched, cells.hourly(self._erlang(n, state)), 0)
+        start = np.where(closed, 0, start)
+
+        def run(values: tuple[int, ...]) -> Measured:
+            roster = {"schedule": cells.schedule(values), "interval_minutes": cells.minutes}
+            return self.evaluate({**state, n: roster})[n]
+
+        return search_cells(run, [int(v) for v in start], [int(v) for v in floor], searched, self.applies[n], n,
+                             cells, self._expect)
+
+    def _to_shifts(self, state: dict[str, dict[str, Any]], requirement: dict[str, tuple[int, ...]],
+                   plans: dict[str, ShiftPlan]) -> int:
+        cells = self.cells
+        assert cells is not None
+        need = {n: np.asarray(requirement[n], dtype=np.int64) for n in self.names}
+        for n in self.names:
+            simulated = np.repeat(self._simulated_hours().reshape(-1), 60 // cells.minutes)
+            need[n] = np.where(simulated & ~self.closed[n], need[n], 0)
+        rounds = 0
+        for rounds in range(1, MAX_SHIFT_ROUNDS + 1):
+            for n in self.names:
+                plans[n] = self._plan(n, need[n])
+                state[n] = {"shifts": plans[n].counts}
+            self._expect(1)
+            measured = self.evaluate(state)
+            failing = {n: [c for c in range(cells.count)
+                           if self._searched(n, c) and not measured[n].cell_passes(self.applies[n], c)]
+                       for n in self.names}
+            if all(measured[n].passes(self.applies[n]) and not failing[n] for n in self.names):
+                break
+            for n in self.names:
+                if not failing[n] and not measured[n].passes(self.applies[n]):
+                    failing[n] = [c for c in range(cells.count) if need[n][c] > 0]  # only the whole run fails
+                for c in failing[n]:
+                    need[n][c] += 1
+        for n in self.names:
+            requirement[n] = tuple(int(v) for v in need[n])
+        return rounds
+
+    def _searched(self, n: str, cell: int) -> bool:
+        cells = self.cells
+        simulated = self._simulated_hours().reshape(-1)[cell // (60 // cells.minutes)]
+        return bool(simulated and not self.closed[n][cell])
+
+    def _plan(self, n: str, need: np.ndarray) -> ShiftPlan:
+        cells = self.cells
+        spec = self.resolved.pool(n)
+        step = math.gcd(cells.minutes, shift_step(spec.shifts))
+        required = np.repeat(need, cells.minutes // step)
+        covers = {s.name: shift_cover(s, step) for s in spec.shifts}
+        shrinkage = spec.shrinkage if spec.shrinkage is not None else self.resolved.agents.shrinkage
+        rate = spec.cost_per_hour if spec.cost_per_hour > 0 else 1.0
+        costs = {s.name: covers[s.name].sum() * step / 60.0 / (1.0 - shrinkage) * rate for s in spec.shifts}
+        labels = [Cells(step, 0, 7).label(t) for t in range(required.size)]
+        try:
+            return cheapest_shifts(required, covers, costs, labels=labels)
+        except InputError as exc:
+            raise InputError([Problem(f"agents.pools.{n}.shifts", p.message) for p in exc.problems]) from None
+
+    # ------------------------------------------------------------- result
+    def _result(self, state, final: dict[str, Measured], requirement, plans, rounds: int) -> StaffingResult:
+        out = {}
+        for n in self.names:
+            entry = final[n]
+            applies = self.applies[n]
+            targets = {str(t): {"mean": entry.targets[str(t)][0], "ci95": entry.targets[str(t)][1],
+                                "holds": t.holds(*entry.targets[str(t)])} for t in applies}
+            ok = entry.passes(applies)
+            by_interval = None
+            roster = dict(state[n])
+            if self.mode != "flat":
+                cells = self.cells
+                ok = ok and all(entry.cell_passes(applies, c) for c in range(cells.count) if self._searched(n, c))
+                by_interval = {}
+                for t in applies:
+                    means, cis, _ = entry.cells[str(t)]
+                    by_interval[str(t)] = {"mean": _nullable(cells.shown(means)), "ci95": _nullable(cells.shown(cis))}
+            if self.mode == "per_interval":
+                roster = {"schedule": self.cells.shown(requirement[n]), "interval_minutes": self.cells.minutes}
+            plan = None
+            if n in plans:
+                p = plans[n]
+                plan = {"cost_per_week": p.cost, "lower_bound_per_week": p.lower_bound, "optimal": p.optimal}
+            out[n] = PoolStaffing(
+                name=n,
+                channels=self.channels[n],
+                roster=roster,
+                kpis=entry.kpis,
+                ci95=entry.ci95,
+                labor=entry.labor,
+                targets=targets,
+                meets_targets=ok,
+                by_interval=by_interval,
+                requirement=self.cells.shown(requirement[n]) if self.mode == "shifts" else None,
+                plan=plan,
+            )
+        return StaffingResult(
+            pools=out,
+            evaluations=self.evaluate.count,
+            targets=self.targets,
+            strategy=self.strategy,
+            replications=self.reps,
+            seed=self.resolved.seed,
+            mode=self.mode,
+            interval_minutes=self.cells.minutes if self.cells is not None else None,
+            rounds=rounds,
+        )
+
+
+def _nullable(rows: dict[str, list[float]]) -> dict[str, list[float | None]]:
+    return {k: [None if (v is None or math.isnan(v)) else float(v) for v in vs] for k, vs in rows.items()}
+
+
+def _coupled(resolved: Scenario, names: Sequence[str]) -> bool:
+    """Whether any searched pool shares a channel with another pool (so its
+    staffing changes another pool's KPIs)."""
+    for n in names:
+        mine = set(resolved.pool(n).channels)
+        if any(p.name != n and mine & set(p.channels) for p in resolved.agents.pools):
+            return True
+    return False

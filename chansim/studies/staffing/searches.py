@@ -1,0 +1,126 @@
+"""The two searches of a staffing study, over a function that simulates.
+
+* :func:`search_level`: the smallest level N (a headcount, or the peak of a
+  scaled roster) that passes, assuming more agents never hurt: gallop from a
+  start, then bisect. N passes and N − 1 (if within reach) was simulated and
+  failed.
+* :func:`search_cells`: agents per cell (weekday × interval): add one agent
+  to every failing cell until all pass, then cut one from every cell not yet
+  known to be minimal, all at once, undoing the cut where a failure is blamed
+  on it (a failing cell blames itself if it was cut, else the nearest earlier
+  cut cell, whose backlog it inherited).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+import numpy as np
+
+from chansim.errors import InputError, Problem
+from chansim.studies.staffing.cells import Cells
+from chansim.studies.staffing.pool_kpis import Measured
+from chansim.kpis.goals import CONVENTION, Target
+
+__all__ = ["search_level", "search_cells", "MAX_CELL_UP"]
+
+#: Rounds of "add one agent to every failing cell" before giving up.
+MAX_CELL_UP = 40
+
+
+def search_level(passes: Callable[[int], bool], start: int, floor: int, cap: int, pool: str,
+                      targets: Sequence[Target], expect: Callable[[int], None] | None = None) -> int:
+    """Smallest N in [floor, cap] that passes, assuming more agents never hurt:
+    gallop from ``start`` then bisect. N passes and N − 1 (if ≥ floor) failed.
+    ``expect(n)`` is told how many evaluations are still to come (an estimate)."""
+    seen: dict[int, bool] = {}
+    tell = expect or (lambda n: None)
+
+    def ok(n: int) -> bool:
+        if n not in seen:
+            seen[n] = passes(n)
+        return seen[n]
+
+    start = min(max(start, floor), cap)
+    tell(2)
+    if ok(start):
+        hi, lo, step = start, None, 1
+        while hi > floor:
+            candidate = max(hi - step, floor)
+            tell(1 + max(1, math.ceil(math.log2(step + 1))))
+            if ok(candidate):
+                hi, step = candidate, step * 2
+            else:
+                lo = candidate
+                break
+        if lo is None:
+            return hi
+    else:
+        lo, hi, step = start, None, 1
+        while hi is None:
+            if lo >= cap:
+                raise InputError(Problem(
+                    "--target",
+                    f"pool {pool!r}: no staffing up to {cap} agents meets {', '.join(map(str, targets))} "
+                    f"(under the convention: {CONVENTION})",
+                ))
+            candidate = min(lo + step, cap)
+            tell(1 + max(1, math.ceil(math.log2(step + 1))))
+            if ok(candidate):
+                hi = candidate
+            else:
+                lo, step = candidate, step * 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        tell(max(1, math.ceil(math.log2(hi - lo))))
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def search_cells(evaluate: Callable[[tuple[int, ...]], Measured], start: Sequence[int], floor: Sequence[int],
+                  searched: np.ndarray, targets: Sequence[Target], pool: str, cells: Cells,
+                  expect: Callable[[int], None] | None = None) -> tuple[int, ...]:
+    """Per-interval search (module docstring) over the ``searched`` cells;
+    the others stay at their start value."""
+    tell = expect or (lambda n: None)
+    n = len(start)
+    schedule = [max(s, f) for s, f in zip(start, floor)]
+    order = [c for c in range(n) if searched[c]]
+    failing: list[int] = []
+    for _ in range(MAX_CELL_UP):
+        tell(4)
+        entry = evaluate(tuple(schedule))
+        failing = [c for c in order if not entry.cell_passes(targets, c)]
+        if not failing:
+            break
+        for c in failing:
+            schedule[c] += 1
+    else:
+        raise InputError(Problem(
+            "--target",
+            f"pool {pool!r}: no schedule found meeting {', '.join(map(str, targets))} in every interval after "
+            f"{MAX_CELL_UP} rounds of adding agents (still failing: {', '.join(cells.label(c) for c in failing[:5])})",
+        ))
+    fixed: set[int] = set()
+    while True:
+        cuts = [c for c in order if c not in fixed and schedule[c] > floor[c]]
+        if not cuts:
+            return tuple(schedule)
+        tell(3)
+        trial = list(schedule)
+        for c in cuts:
+            trial[c] -= 1
+        entry = evaluate(tuple(trial))
+        failing = [c for c in order if not entry.cell_passes(targets, c)]
+        if not failing:
+            schedule = trial
+            continue
+        cut = set(cuts)
+        for c in failing:
+            blamed = next(((c - back) % n for back in range(n) if (c - back) % n in cut), None)
+            if blamed is not None:
+                fixed.add(blamed)
