@@ -1,4 +1,4 @@
-"""chansim's :class:`~chansim.engine.simulation.Clock` runs SimPy's event
+"""chansim's :class:`~chansim.engine.clock.Clock` runs SimPy's event
 queue with its own loop (``run_until``) and schedules callbacks straight into
 it (``call_at``/``call_in``). These tests drive the same events through that
 loop and through ``simpy.Environment.run`` and require the same order and
@@ -14,7 +14,7 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chansim.engine.simulation import Clock
+from chansim.engine.clock import Clock
 
 
 def build(env: Clock, seed: int, trace: list) -> None:

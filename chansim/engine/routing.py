@@ -1,6 +1,8 @@
 """Routing policies: who gets new work, what an agent takes next, which reply
 it writes next. One small class per question, chosen by name in the scenario
-(``agents.routing``), one instance per pool.
+(``agents.routing``), one instance per pool. The names are declared by the
+scenario (:data:`chansim.scenario.models.agents.ROUTING_POLICIES`); each
+table here has one class per declared name.
 
 * **Agent choice** (``agents.routing.agent``): which agent of a pool a new
   conversation goes to. ``most_free_slots`` (default): the agent with the
@@ -37,10 +39,21 @@ from __future__ import annotations
 import heapq
 
 from chansim.engine.agents import WAITING, Agent, AgentPool
+from chansim.scenario.models.agents import ROUTING_POLICIES
 
 __all__ = ["AGENT_CHOICES", "QUEUE_ORDERS", "REPLY_ORDERS", "MostFreeSlots", "IdleAttentionFirst", "LongestIdle",
            "InPriority", "VoiceFirstInterruptible", "VoiceFirstReservation", "InTurn", "FirstRepliesFirst",
            "pool_routing"]
+
+
+def _named(question: str, table: dict[str, type]) -> dict[str, type]:
+    """``table`` (policy name → class), checked to name exactly the policies
+    the scenario declares for ``agents.routing.<question>``."""
+    declared = ROUTING_POLICIES[question]
+    if set(table) != set(declared):
+        raise RuntimeError(f"agents.routing.{question}: the scenario names {', '.join(declared)}; "
+                          f"the engine has {', '.join(table)}")
+    return table
 
 
 # ----------------------------------------------------------------- agent choice
@@ -130,8 +143,8 @@ class LongestIdle(MostFreeSlots):
         return best if best is not None else super().for_message(code)
 
 
-AGENT_CHOICES = {"most_free_slots": MostFreeSlots, "idle_attention_first": IdleAttentionFirst,
-                 "longest_idle": LongestIdle}
+AGENT_CHOICES = _named("agent", {"most_free_slots": MostFreeSlots, "idle_attention_first": IdleAttentionFirst,
+                                 "longest_idle": LongestIdle})
 
 
 # ------------------------------------------------------------------ queue order
@@ -270,8 +283,8 @@ class VoiceFirstReservation(InPriority):
         return self._best_message(agent)
 
 
-QUEUE_ORDERS = {"priority": InPriority, "voice_first_interruptible": VoiceFirstInterruptible,
-                "voice_first_reservation": VoiceFirstReservation}
+QUEUE_ORDERS = _named("queue", {"priority": InPriority, "voice_first_interruptible": VoiceFirstInterruptible,
+                                "voice_first_reservation": VoiceFirstReservation})
 
 
 # ------------------------------------------------------------------ reply order
@@ -296,7 +309,7 @@ class FirstRepliesFirst:
         return tasks.popleft()
 
 
-REPLY_ORDERS = {"in_turn": InTurn, "first_replies_first": FirstRepliesFirst}
+REPLY_ORDERS = _named("replies", {"in_turn": InTurn, "first_replies_first": FirstRepliesFirst})
 
 
 def pool_routing(routing, pool: AgentPool, queues: dict[int, list], voice_codes: set[int]):

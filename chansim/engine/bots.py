@@ -1,0 +1,45 @@
+"""Bots: on a bot channel the bot answers first, turn by turn (no queue); it
+resolves the contact (``contained``) or escalates it to the agents' queue, with
+or without the context."""
+
+from __future__ import annotations
+
+from chansim.engine.agents import WAITING
+from chansim.engine.log import CONTAINED
+
+__all__ = ["Bots"]
+
+
+class Bots:
+    """The bot handlers of :class:`~chansim.engine.simulation.Simulation`."""
+
+    def _on_bot_reply(self, event) -> None:
+        conv = event._value
+        book, i = self.book, conv.i
+        self.messages.add(self.env._now, 2 * (conv.offset + conv.turn) + 1)
+        delay = conv.delay[conv.turn]
+        conv.turn += 1
+        if conv.turn < conv.bot_turns:
+            self._at(delay, self._on_bot_customer, conv)
+        elif book.bot_resolves[i]:
+            self.contacts.bot[i] = 2
+            self._end(conv, CONTAINED)
+        else:
+            self.contacts.bot[i] = 3
+            if not self.bot.keeps_context:
+                book.context_lost[i] = True
+                book.extra_time[i] = self.bot.lost_context_extra_s * self.book.intent_complexity[book.intent[i]]
+                book.unresolved_p[i] = min(1.0, book.unresolved_p[i] + self.bot.lost_context_unresolved)
+            self.contacts.transfers[i] += 1
+            self._at(delay, self._on_escalation_message, conv)
+
+    def _on_bot_customer(self, event) -> None:
+        conv = event._value
+        self.messages.add(self.env._now, 2 * (conv.offset + conv.turn))
+        self._at(conv.work[conv.turn], self._on_bot_reply, conv)
+
+    def _on_escalation_message(self, event) -> None:
+        conv = event._value
+        self.messages.add(self.env._now, 2 * (conv.offset + conv.turn))
+        conv.state = WAITING
+        self._queue_or_assign(conv)

@@ -1,0 +1,167 @@
+"""The contact book: every contact of one replication as numpy columns, with
+its turns and messages.
+
+Contacts that only exist because of what happened in the run (a customer
+coming back, a caller taking a messaging link, a chat switching to a call)
+are added during the run: a customer coming back gets an id when the repeat
+is decided (:meth:`ContactBook.new_id`) and their description and draws
+shortly before they arrive, together with every other return decided by then
+(:meth:`ContactBook.draw`), which gives the same numbers as drawing for each
+in turn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chansim.engine.channel_codes import NONE
+from chansim.engine.draws import ContactDraws
+from chansim.engine.streams import Streams
+from chansim.scenario.models import Scenario
+
+__all__ = ["ContactBook"]
+
+_CONTACT_FIELDS = {
+    "arrival_t": float, "customer": np.int64, "segment": np.int16, "intent": np.int16, "preferred": np.int8,
+    "original": np.int8, "channel": np.int8, "priority": np.int32, "patience": float, "handle_time": float,
+    "turns": np.int32, "bot_turns": np.int32, "turn_offset": np.int64, "bot_resolves": bool, "unresolved_u": float,
+    "unresolved_p": float, "escalate_turn": np.int32, "deflect": bool, "parent": np.int64,
+    "repeat_of": np.int64, "root": np.int64, "attempt": np.int16, "context_lost": bool, "extra_time": float,
+}
+_TURN_FIELDS = {"work_time": float, "reply_delay": float, "contact": np.int64}
+_MESSAGE_FIELDS = {"chars": np.int32, "non_gsm": bool, "media": bool, "extension": np.int32, "emoji": np.int32}
+
+
+class _Columns:
+    """Named numpy columns that grow by doubling."""
+
+    def __init__(self, fields: dict, capacity: int):
+        self._fields = fields
+        self.size = 0
+        self._capacity = max(capacity, 16)
+        for name, dtype in fields.items():
+            setattr(self, name, np.zeros(self._capacity, dtype=dtype))
+
+    def reserve(self, extra: int) -> int:
+        """Make room for ``extra`` rows; returns the first new row."""
+        start = self.size
+        if start + extra > self._capacity:
+            capacity = max(self._capacity * 2, start + extra)
+            for name in self._fields:
+                old = getattr(self, name)
+                new = np.zeros(capacity, dtype=old.dtype)
+                if old[:start].any():  # (a column never written keeps its pages untouched)
+                    new[:start] = old[:start]
+                setattr(self, name, new)
+            self._capacity = capacity
+        self.size = start + extra
+        return start
+
+    def view(self, name: str) -> np.ndarray:
+        return getattr(self, name)[: self.size]
+
+
+class ContactBook(ContactDraws):
+    """Every contact of one replication (arrival order first, then those made
+    during the run), with its turns and messages. What is drawn for each
+    contact: :class:`~chansim.engine.draws.ContactDraws`."""
+
+    def __init__(self, scenario: Scenario, streams: Streams, capacity: int = 1024):
+        self.scenario = scenario
+        self.streams = streams
+        self.strategy = scenario.strategies[0]
+        self.offer = self.strategy.offer
+        self.bot = scenario.active_bot
+        self.contacts = _Columns(_CONTACT_FIELDS, capacity)
+        self._bind()
+        self.turn_data = _Columns(_TURN_FIELDS, capacity * 8)
+        self.message_data = _Columns(_MESSAGE_FIELDS, capacity * 16)
+        demand = scenario.demand
+        self.intent_complexity = np.array([i.complexity for i in demand.intents])
+        self._priority = np.array([i.priority for i in demand.intents], dtype=np.int32)
+        self._resolvable = np.array([i.bot_resolvable for i in demand.intents])
+        self._unresolved = np.array([i.unresolved_share for i in demand.intents])
+        self._skip_bot = np.array([self._triaged(i) for i in demand.intents], dtype=bool)
+        self._segment_names = [seg.name for seg in demand.segments]
+
+    def _triaged(self, intent) -> bool:
+        bot = self.bot
+        if bot is None:
+            return False
+        return (bot.skip_priority is not None and intent.priority >= bot.skip_priority) or (
+            bot.skip_value is not None and intent.value >= bot.skip_value
+        )
+
+    @property
+    def size(self) -> int:
+        return self.contacts.size
+
+    def _bind(self) -> None:
+        """Expose each contact column as a plain attribute (book.arrival_t[i]);
+        rebound whenever the columns grow."""
+        for name in _CONTACT_FIELDS:
+            setattr(self, name, getattr(self.contacts, name))
+
+    # ------------------------------------------------------------- contacts
+    def add(
+        self,
+        arrival_t: np.ndarray,
+        segment: np.ndarray,
+        intent: np.ndarray,
+        *,
+        stream: str,
+        customer: np.ndarray | None = None,
+        channel: np.ndarray | None = None,
+        parent: np.ndarray | None = None,
+        repeat_of: np.ndarray | None = None,
+        root: np.ndarray | None = None,
+        context_lost: np.ndarray | None = None,
+        switch: np.ndarray | None = None,
+        attempt: np.ndarray | None = None,
+        common: bool = True,
+    ) -> np.ndarray:
+        """Add contacts and draw everything they need from streams named
+        ``stream.*`` (:meth:`new_id`, :meth:`describe`, then :meth:`draw`).
+        Returns the new ids."""
+        first = self.new_id(arrival_t.size)
+        ids = np.arange(first, first + arrival_t.size, dtype=np.int64)
+        self.describe(ids, arrival_t, segment, intent, customer=customer, parent=parent, repeat_of=repeat_of,
+                      root=root, context_lost=context_lost, attempt=attempt)
+        self.draw(ids, stream=stream, channel=channel, switch=switch, common=common)
+        return ids
+
+    def new_id(self, n: int = 1) -> int:
+        """Rows for ``n`` new contacts, described later (:meth:`describe`);
+        returns the first id."""
+        first = self.contacts.reserve(n)
+        if self.arrival_t is not self.contacts.arrival_t:  # the columns grew
+            self._bind()
+        return first
+
+    def describe(
+        self,
+        ids: np.ndarray,
+        arrival_t: np.ndarray,
+        segment: np.ndarray,
+        intent: np.ndarray,
+        *,
+        customer: np.ndarray | None = None,
+        parent: np.ndarray | None = None,
+        repeat_of: np.ndarray | None = None,
+        root: np.ndarray | None = None,
+        context_lost: np.ndarray | None = None,
+        attempt: np.ndarray | None = None,
+    ) -> None:
+        """The arrival, who and why of contacts ``ids``; nothing random yet
+        (see :meth:`draw`)."""
+        c = self.contacts
+        c.arrival_t[ids] = arrival_t
+        c.segment[ids] = segment
+        c.intent[ids] = intent
+        c.customer[ids] = ids if customer is None else customer
+        c.parent[ids] = NONE if parent is None else parent
+        c.repeat_of[ids] = NONE if repeat_of is None else repeat_of
+        c.root[ids] = ids if root is None else root
+        c.attempt[ids] = 0 if attempt is None else attempt
+        c.context_lost[ids] = False if context_lost is None else context_lost
+        c.priority[ids] = self._priority[intent]

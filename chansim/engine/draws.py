@@ -1,0 +1,236 @@
+"""What is drawn for each contact: the channel it takes (the customer's
+preference among the channels the strategy offers, then reach and fallback),
+patience, handle time, turns, bot and resolution draws, and per turn and
+message the work time, reply delay and message size.
+
+Planned contacts draw every per-channel quantity (common random numbers), so
+customer *i* keeps them even when a strategy moves them to another channel;
+contacts made during the run draw only what their channel needs, in contact
+order, so a batch of them gives the same numbers as each in turn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chansim.engine.channel_codes import CHANNEL_CODE, NONE
+from chansim.scenario.channels import CHANNELS, channel_kind
+
+__all__ = ["ContactDraws", "DEFAULT_CHARS"]
+
+#: Characters per message when a channel gives no ``chars`` distribution.
+DEFAULT_CHARS = 100
+
+
+class ContactDraws:
+    """The draws of :class:`~chansim.engine.contact_book.ContactBook`: the
+    channel choice and everything random a contact needs."""
+
+    # ------------------------------------------------------------- choices
+    def choose(self, segment: np.ndarray, skip: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """First preferred channel the strategy offers (else the first offered);
+        with ``skip`` (a channel code per contact), the next offered preference
+        after that one."""
+        preferred = np.empty(segment.size, dtype=np.int8)
+        chosen = np.empty(segment.size, dtype=np.int8)
+        for index, seg in enumerate(self.scenario.demand.segments):
+            mask = segment == index
+            if not mask.any():
+                continue
+            preferred[mask] = CHANNEL_CODE[seg.preference[0]]
+            offered = [ch for ch in seg.preference if ch in self.offer] or [self.offer[0]]
+            if skip is None:
+                chosen[mask] = CHANNEL_CODE[offered[0]]
+            else:
+                for k in np.flatnonzero(mask):
+                    rest = [ch for ch in offered if CHANNEL_CODE[ch] != skip[k]]
+                    chosen[k] = CHANNEL_CODE[rest[0]] if rest else skip[k]
+        return preferred, chosen
+
+    def _reach(self, segment: np.ndarray, chosen: np.ndarray, u: dict[str, np.ndarray]) -> np.ndarray:
+        """Customers out of a channel's reach: its provider fallback (RCS → SMS),
+        or else their next offered preference (no WhatsApp → next channel)."""
+        channel = chosen.copy()
+        for _ in range(len(CHANNELS)):
+            moved = False
+            for name, spec in self.scenario.channels.items():
+                if spec.reach == 1 or (isinstance(spec.reach, dict) and not spec.reach):
+                    continue
+                reach = np.array([spec.reach_for(seg) for seg in self._segment_names])[segment]
+                out = (channel == CHANNEL_CODE[name]) & (u[name] >= reach)
+                if not out.any():
+                    continue
+                if spec.fallback is not None:
+                    channel[out] = CHANNEL_CODE[spec.fallback]
+                else:
+                    _, nxt = self.choose(segment[out], skip=channel[out])
+                    channel[out] = nxt
+                u[name] = np.where(out, -1.0, u[name])  # a customer is moved off a channel once
+                moved = True
+            if not moved:
+                break
+        return channel
+
+    # ---------------------------------------------------------------- draws
+    def draw(
+        self,
+        ids: np.ndarray,
+        *,
+        stream: str,
+        channel: np.ndarray | None = None,
+        switch: np.ndarray | None = None,
+        common: bool = True,
+    ) -> None:
+        """Choose the channel of described contacts ``ids`` and draw everything
+        they need from streams named ``stream.*``. ``channel`` forces the
+        channel (no choice, no reach); ``switch`` (a channel code per contact,
+        or -1) makes those customers take their next offered preference after
+        it.
+
+        ``common`` (common random numbers, for planned contacts): every
+        per-channel quantity is drawn for every contact, so a customer keeps
+        their draws whichever channel a strategy gives them. Without it (for
+        contacts made during the run) only what a contact's channel needs is
+        drawn, in contact order, so drawing for a batch of contacts gives the
+        same numbers as drawing for each of them in turn."""
+        s, rng = self.scenario, lambda name: self.streams(f"{stream}.{name}")
+        n = ids.size
+        c = self.contacts
+        segment, intent = c.segment[ids], c.intent[ids]
+        complexity = self.intent_complexity[intent]
+
+        if channel is None:
+            preferred, chosen = self.choose(segment)
+            if switch is not None and (switch >= 0).any():
+                moving = switch >= 0
+                _, moved = self.choose(segment[moving], skip=switch[moving])
+                chosen[moving] = moved
+            u = {name: rng(f"reach.{name}").random(n) for name, spec in s.channels.items() if spec.reach != 1}
+            actual = self._reach(segment, chosen, u)
+        else:
+            preferred, _ = self.choose(segment)
+            chosen = actual = np.asarray(channel, dtype=np.int8)
+        c.preferred[ids], c.original[ids], c.channel[ids] = preferred, chosen, actual
+
+        def sample(dist, name: str, mask: np.ndarray) -> np.ndarray:
+            return dist.sample(rng(name), n)[mask] if common else dist.sample(rng(name), int(mask.sum()))
+
+        def uniform(name: str, mask: np.ndarray) -> np.ndarray:
+            return rng(name).random(n)[mask] if common else rng(name).random(int(mask.sum()))
+
+        patience = np.full(n, np.inf)
+        handle = np.full(n, np.nan)
+        turns = np.zeros(n, dtype=np.int64)
+        escalate = np.full(n, NONE, dtype=np.int64)
+        unresolved_p = self._unresolved[intent].copy()
+        used = [name for name in CHANNELS if name in s.channels and np.any(actual == CHANNEL_CODE[name])]
+        for name in used:
+            spec = s.channels[name]
+            mask = actual == CHANNEL_CODE[name]
+            unresolved_p[mask] += spec.unresolved_share
+            if spec.patience is not None:
+                patience[mask] = sample(spec.patience, f"{name}.patience", mask)
+            if channel_kind(name) == "voice":
+                handle[mask] = sample(spec.handle_time, f"{name}.handle_time", mask) * complexity[mask]
+                continue
+            drawn = sample(spec.turns, f"{name}.turns", mask) if spec.turns is not None else np.ones(mask.sum())
+            turns[mask] = np.maximum(np.rint(drawn), 1).astype(np.int64)
+            if spec.escalate_to_voice is not None:
+                go = uniform(f"{name}.escalate", mask) < spec.escalate_to_voice.share
+                after = np.floor(uniform(f"{name}.escalate_turn", mask) * turns[mask]).astype(np.int64)
+                escalate[mask] = np.where(go, np.minimum(after, turns[mask] - 1), NONE)
+        c.patience[ids], c.handle_time[ids], c.turns[ids], c.escalate_turn[ids] = patience, handle, turns, escalate
+        c.unresolved_p[ids] = np.minimum(unresolved_p, 1.0)
+        c.unresolved_u[ids] = rng("unresolved").random(n)
+        c.extra_time[ids] = 0.0
+
+        parent = c.parent[ids]
+        bot_turns = np.zeros(n, dtype=np.int64)
+        resolves = np.zeros(n, dtype=bool)
+        if self.bot is not None:
+            on_bot = np.isin(actual, [CHANNEL_CODE[ch] for ch in self.bot.channels]) & ~self._skip_bot[intent]
+            ivr = self.strategy.ivr_deflection
+            if stream != "deflected" or ivr is None or not ivr.via_bot:
+                on_bot &= parent < 0  # a continuation goes straight to an agent, but a deflected caller meets the bot
+            drawn = np.maximum(np.rint(self.bot.turns.sample(rng("bot.turns"), n)), 1).astype(np.int64)
+            bot_turns = np.where(on_bot, drawn, 0)
+            resolves = on_bot & (rng("bot.resolves").random(n) < self._resolvable[intent])
+        c.bot_turns[ids], c.bot_resolves[ids] = bot_turns, resolves
+
+        ivr = self.strategy.ivr_deflection
+        if ivr is not None:  # (streams of their own: drawing them or not changes no other draw)
+            u_offer = rng("ivr.offered").random(n)
+            u_accept = rng("ivr.accept").random(n)
+            c.deflect[ids] = (actual == CHANNEL_CODE["voice"]) & (u_offer < ivr.offered) & (u_accept < ivr.accept)
+        else:
+            c.deflect[ids] = False
+        c.deflect[ids] &= parent < 0  # only first calls are offered the link
+
+        self._draw_turns(ids, actual, bot_turns, turns, complexity, rng, common)
+
+    def _draw_turns(self, ids, actual, bot_turns, turns, complexity, rng, common: bool) -> None:
+        """Per turn: work time (bot reply or agent attention × complexity) and
+        the customer's reply delay; per message: size, non-GSM, media."""
+        s = self.scenario
+        total_turns = bot_turns + turns
+        first_turn = self.turn_data.reserve(int(total_turns.sum()))
+        offsets = first_turn + np.concatenate([[0], np.cumsum(total_turns)[:-1]]).astype(np.int64)
+        self.contacts.turn_offset[ids] = offsets
+        if not total_turns.sum():
+            return
+        self.turn_data.contact[first_turn:first_turn + int(total_turns.sum())] = np.repeat(ids, total_turns)
+        owner = np.repeat(np.arange(ids.size), total_turns)
+        k = np.arange(total_turns.sum()) - np.repeat(offsets - first_turn, total_turns)
+        is_bot = k < bot_turns[owner]
+        turn_ids = first_turn + np.arange(total_turns.sum())
+        work = np.zeros(turn_ids.size)
+        delay = np.zeros(turn_ids.size)
+        first_message = self.message_data.reserve(2 * turn_ids.size)
+        chars = np.zeros(2 * turn_ids.size, dtype=np.int32)
+        non_gsm = np.zeros(2 * turn_ids.size, dtype=bool)
+        media = np.zeros(2 * turn_ids.size, dtype=bool)
+        extension = emoji = None  # (all zero unless a channel has a share: then drawn)
+        present = set(actual[owner].tolist())
+        for name in s.channels:
+            code = CHANNEL_CODE[name]
+            if code not in present or channel_kind(name) == "voice":
+                continue
+            spec = s.channels[name]
+            mine = actual[owner] == code
+            human = mine & ~is_bot
+            bot = mine & is_bot
+            m = int(human.sum())
+            work[human] = spec.agent_time_per_turn.sample(rng(f"{name}.agent_time"), m) * complexity[owner[human]]
+            if spec.customer_reply_delay is not None:
+                delay[human] = spec.customer_reply_delay.sample(rng(f"{name}.reply_delay"), m)
+            if bot.any():
+                b = int(bot.sum())
+                if common:
+                    work[bot] = self.bot.time_per_turn.sample(rng("bot.time"), b)
+                bot_delay = self.bot.customer_reply_delay or spec.customer_reply_delay
+                if bot_delay is not None:
+                    delay[bot] = bot_delay.sample(rng(f"{name}.bot_reply_delay"), b)
+            msg = np.sort(np.concatenate([2 * np.flatnonzero(mine), 2 * np.flatnonzero(mine) + 1]))
+            size = msg.size
+            chars[msg] = DEFAULT_CHARS if spec.chars is None else np.maximum(np.rint(spec.chars.sample(rng(f"{name}.chars"), size)), 1)
+            non_gsm[msg] = rng(f"{name}.non_gsm").random(size) < spec.non_gsm_share
+            media[msg] = rng(f"{name}.media").random(size) < spec.media_share
+            # extension characters in GSM-7 messages, emoji in the others: binomial counts per message
+            if spec.extension_share > 0:
+                extension = np.zeros(2 * turn_ids.size, dtype=np.int32) if extension is None else extension
+                extension[msg] = np.where(non_gsm[msg], 0, rng(f"{name}.extension").binomial(chars[msg], spec.extension_share))
+            if spec.emoji_share > 0:
+                emoji = np.zeros(2 * turn_ids.size, dtype=np.int32) if emoji is None else emoji
+                emoji[msg] = np.where(non_gsm[msg], rng(f"{name}.emoji").binomial(chars[msg], spec.emoji_share), 0)
+        if not common and is_bot.any():  # one stream for every channel's bot turns: draw them in turn order
+            work[is_bot] = self.bot.time_per_turn.sample(rng("bot.time"), int(is_bot.sum()))
+        self.turn_data.work_time[turn_ids] = work
+        self.turn_data.reply_delay[turn_ids] = delay
+        span = slice(first_message, first_message + chars.size)
+        self.message_data.chars[span], self.message_data.non_gsm[span], self.message_data.media[span] = chars, non_gsm, media
+        if extension is not None:
+            self.message_data.extension[span] = extension
+        if emoji is not None:
+            self.message_data.emoji[span] = emoji
+        if first_message != 2 * first_turn:
+            raise AssertionError("message rows must stay two per turn")
