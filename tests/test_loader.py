@@ -522,3 +522,24 @@ def test_cli_set_text_is_not_read_as_markup(runner, tmp_path, command):
     result = runner.invoke(app, [command, str(_write(tmp_path, BASE)), "--set", "[/x]=1"])
     assert result.exit_code == 2
     assert "'[/x]' is not a dotted path" in result.stderr
+
+
+# ------------------------------------------------------------ reading a file
+def test_read_text_refuses_every_unreadable_file_naming_it(tmp_path):
+    from chansim.scenario.reading import read_text
+
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "latin1.yaml").write_bytes("name: Zoë\n".encode("latin-1"))
+    (tmp_path / "big.yaml").write_text("x" * 11, encoding="utf-8")
+    (tmp_path / "ok.yaml").write_text("name: Zoë\n", encoding="utf-8")
+    cases = {"nope.yaml": "no such file", "folder": "it is a directory", "latin1.yaml": "not UTF-8 text",
+             "big.yaml": "larger than 10 bytes"}
+    for name, words in cases.items():
+        with pytest.raises(InputError) as info:
+            read_text(tmp_path / name, what="test file", limit_bytes=10, at="--x")
+        assert info.value.source == str(tmp_path / name)
+        assert [p.path for p in info.value.problems] == ["--x"] and words in info.value.problems[0].message
+    assert read_text(tmp_path / "ok.yaml", what="test file", limit_bytes=11) == "name: Zoë\n"
+    assert Path("/dev/zero").exists()
+    with pytest.raises(InputError, match="larger than 1,000 bytes"):
+        read_text("/dev/zero", what="test file", limit_bytes=1000)

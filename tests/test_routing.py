@@ -234,3 +234,20 @@ def test_every_policy_and_opening_hours_keep_the_log_consistent(data, agent, que
     np.testing.assert_array_equal(closed.to_numpy(), voice & ~open_at_arrival)
     queued = c["queued_t"].dropna()
     assert all(times.is_open(t) for t in queued)
+
+
+def test_every_declared_policy_name_has_an_engine_class_and_every_class_a_declared_name():
+    from pydantic import ValidationError
+
+    from chansim.engine.routing import AGENT_CHOICES, QUEUE_ORDERS, REPLY_ORDERS
+    from chansim.scenario.models import ROUTING_POLICIES, Routing
+
+    tables = {"agent": AGENT_CHOICES, "queue": QUEUE_ORDERS, "replies": REPLY_ORDERS}
+    assert set(ROUTING_POLICIES) == set(tables) == set(Routing.model_fields) - {"spill_after_s"}
+    for question, names in ROUTING_POLICIES.items():
+        assert names and sorted(tables[question]) == sorted(names), question
+        assert all(isinstance(policy, type) for policy in tables[question].values())
+        for name in names:  # the scenario accepts each declared name, and no other
+            assert getattr(Routing(**{question: name}), question) == name
+        with pytest.raises(ValidationError):
+            Routing(**{question: "no_such_policy"})

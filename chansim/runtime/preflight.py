@@ -25,7 +25,8 @@ from chansim.errors import InputError, Problem
 from chansim.scenario.loader import locate, read_scenario
 from chansim.scenario.models import Scenario
 from chansim.scenario.paths import line_of
-from chansim.scenario.yamlfile import read_text_bounded
+from chansim.scenario.reading import read_text
+from chansim.scenario.yamlfile import MAX_BYTES
 
 __all__ = ["Prepared", "prepare", "pricing_problems", "estimate_bytes", "available_bytes", "size_problems",
            "plausibility_warnings", "BYTES_PER_CONTACT", "BYTES_PER_MESSAGE", "BYTES_PER_SLOT", "MEMORY_SHARE"]
@@ -76,10 +77,8 @@ def pricing_problems(scenario: Scenario, lines: Mapping[tuple, int] | None = Non
     card = scenario.pricing.rate_card
     if card is not None:
         try:
-            read_text_bounded(Path(card))  # not /dev/zero, not 2 GB
+            read_text(card, what="rate card file", limit_bytes=MAX_BYTES)  # not /dev/zero, not 2 GB
             load_card_file(card)
-        except (OSError, UnicodeDecodeError) as exc:
-            return _located([Problem("pricing.rate_card", f"cannot read rate card file {card} ({getattr(exc, 'strerror', None) or exc})")], lines or {})
         except InputError as exc:  # inside the file, or the file itself: name it with the line in it
             return _located([_in_card(p, exc.source or card) if exc.source or not p.path else p
                              for p in exc.problems], lines or {})

@@ -19,9 +19,11 @@ from chansim.errors import InputError, Problem
 from chansim.scenario.checks import SHARE_TOLERANCE, name_problems_in_data, share_problems_in_data
 from chansim.scenario.models import Scenario, validate_scenario
 from chansim.scenario.paths import apply_overrides, join_path, line_of, parse_assignment, resolve_path
-from chansim.scenario.yamlfile import non_finite_problems, read_text_bounded, read_yaml
+from chansim.scenario.reading import read_text
+from chansim.scenario.yamlfile import MAX_BYTES, non_finite_problems, read_yaml
 
 __all__ = ["load_scenario", "read_scenario", "read_yaml", "locate"]
+
 
 def _resolve_like(data: dict[str, Any], lines: dict[tuple, int]) -> list[Problem]:
     """Expand ``channels.X.like: Y`` into a copy of Y's settings under X's own."""
@@ -104,16 +106,7 @@ def read_scenario(
     else:
         path = Path(source)
         label = str(path)
-        try:
-            text = read_text_bounded(path)
-        except InputError as exc:
-            raise exc.with_source(label) from None
-        except FileNotFoundError:
-            raise InputError(Problem("", "no such file"), source=label) from None
-        except IsADirectoryError:
-            raise InputError(Problem("", "is a directory, not a scenario file"), source=label) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(Problem("", f"cannot read it ({exc})"), source=label) from None
+        text = read_text(path, what="scenario file", limit_bytes=MAX_BYTES)
         try:
             data, lines, problems = read_yaml(text)
         except InputError as exc:

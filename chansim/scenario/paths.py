@@ -3,50 +3,23 @@
 Lists of named things (pools, strategies, segments, intents) are addressed by
 name or by index (``agents.pools[1].headcount`` or ``agents.pools.1.headcount``).
 Used by ``--set key=value``, each strategy's ``set`` and
-``Scenario.with_overrides``. Works on plain data, before validation.
+``Scenario.with_overrides``. Works on plain data, before validation. How a
+path is written (:func:`split_path`, :func:`join_path`) and found in a file
+(:func:`line_of`) is :mod:`chansim.scenario.dotted_paths`, shared with the
+YAML reader.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 import yaml
 
 from chansim.errors import InputError, Problem
+from chansim.scenario.dotted_paths import join_path, line_of, split_path
+from chansim.scenario.yamlfile import parse_value
 
 __all__ = ["split_path", "join_path", "set_path", "resolve_path", "apply_overrides", "parse_assignment", "line_of"]
-
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def split_path(path: str) -> tuple[str | int, ...]:
-    """``agents.pools[1].headcount`` → ``("agents", "pools", 1, "headcount")``."""
-    path = path.strip()
-    if not path or path.startswith(".") or path.endswith(".") or ".." in path:
-        raise ValueError(f"{path!r} is not a dotted path")
-    parts: list[str | int] = []
-    pos = 0
-    for match in _PART.finditer(path):
-        between = path[pos : match.start()]
-        if between not in ("", "."):
-            raise ValueError(f"{path!r} is not a dotted path")
-        parts.append(int(match.group(2)) if match.group(2) is not None else match.group(1))
-        pos = match.end()
-    if pos != len(path) or not parts:
-        raise ValueError(f"{path!r} is not a dotted path")
-    return tuple(parts)
-
-
-def join_path(parts: Iterable[str | int]) -> str:
-    """``("agents", "pools", 1, "headcount")`` → ``agents.pools[1].headcount``."""
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
 
 
 def _child_in_list(items: list, key: str | int, where: str) -> int:
@@ -135,8 +108,6 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 
     The value is read as YAML 1.2, as scenario files are, so ``30`` is a
     number, ``[1, 2]`` a list and ``true`` a boolean."""
-    from chansim.scenario.yamlfile import parse_value  # it names paths with join_path: imported when used
-
     if "=" not in text:
         raise InputError(Problem("--set", f"{text!r} is not key=value"))
     path, raw = text.split("=", 1)
@@ -152,21 +123,3 @@ def parse_assignment(text: str) -> tuple[str, Any]:
         why = getattr(exc, "problem", None) or str(exc)  # one line, not PyYAML's excerpt of "<unicode string>"
         raise InputError(Problem(f"--set {path.strip()}", f"value {raw!r} is not valid YAML ({why})")) from None
     return path.strip(), value
-
-
-def line_of(lines: Mapping[tuple, int] | None, path: str | tuple) -> int | None:
-    """The file line of ``path`` (or of its nearest parent) if known."""
-    if not lines:
-        return None
-    if isinstance(path, str):
-        try:
-            parts = split_path(path)
-        except ValueError:
-            return None
-    else:
-        parts = tuple(path)
-    while parts:
-        if parts in lines:
-            return lines[parts]
-        parts = parts[:-1]
-    return None

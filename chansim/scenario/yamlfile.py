@@ -5,7 +5,8 @@
   ``no``, ``on``, ``off`` stay text), ``1:30`` is text, not 90, ``010`` is ten,
   and dates stay text for the model to read (so ``2026-02-30`` is a field
   error, not a crash).
-* Bounded: a file over :data:`MAX_BYTES`, a document of more than
+* Bounded: a file over :data:`MAX_BYTES` (the bound files are read with,
+  :func:`chansim.scenario.reading.read_text`), a document of more than
   :data:`MAX_VALUES` values once aliases are expanded (a "billion laughs"
   file is a few hundred bytes), nesting deeper than :data:`MAX_DEPTH`, an
   alias that contains itself, or a number longer than :data:`MAX_DIGITS`
@@ -22,14 +23,14 @@ from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from chansim.errors import InputError, Problem
+from chansim.scenario.dotted_paths import join_path, line_of
 
-__all__ = ["read_yaml", "read_text_bounded", "parse_value", "non_finite_problems", "MAX_BYTES", "MAX_VALUES", "MAX_DEPTH", "MAX_DIGITS"]
+__all__ = ["read_yaml", "parse_value", "non_finite_problems", "MAX_BYTES", "MAX_VALUES", "MAX_DEPTH", "MAX_DIGITS"]
 
 #: Largest file read (bytes).
 MAX_BYTES = 4_000_000
@@ -164,45 +165,26 @@ def _duplicates(node: yaml.MappingNode, path: tuple, lines: dict[tuple, int], pr
             continue
         key, line = key_node.value, key_node.start_mark.line + 1
         if key in seen:
-            problems.append(Problem(_join(path + (key,)), f"key given twice (first on line {seen[key]})", line))
+            problems.append(Problem(join_path(path + (key,)), f"key given twice (first on line {seen[key]})", line))
         else:
             seen[key] = line
             lines[path + (key,)] = line
 
 
-def _join(parts: tuple) -> str:
-    from chansim.scenario.paths import join_path
-
-    return join_path(parts)
-
-
 def non_finite_problems(data: Any, lines: dict[tuple, int]) -> list[Problem]:
     """Every infinite or NaN number in ``data``, by path, in file order."""
-    from chansim.scenario.paths import line_of
-
     problems = []
     stack: list[tuple[tuple, Any]] = [((), data)]
     seen: set[int] = set()
     while stack:
         path, value = stack.pop()
         if isinstance(value, float) and not math.isfinite(value):
-            problems.append(Problem(_join(path), f"must be a finite number (got {value})", line_of(lines, path)))
+            problems.append(Problem(join_path(path), f"must be a finite number (got {value})", line_of(lines, path)))
         elif isinstance(value, (dict, list)) and id(value) not in seen:
             seen.add(id(value))
             items = value.items() if isinstance(value, dict) else enumerate(value)
             stack += [(path + (key,), item) for key, item in items]
     return sorted(problems, key=lambda p: (p.line or 0, p.path))
-
-
-def read_text_bounded(path: Path) -> str:
-    """The UTF-8 text of ``path``, reading at most :data:`MAX_BYTES` (so
-    ``/dev/zero`` or a huge file cannot fill the memory). Raises OSError,
-    UnicodeDecodeError, or InputError when the file is larger."""
-    with open(path, "rb") as fh:
-        raw = fh.read(MAX_BYTES + 1)
-    if len(raw) > MAX_BYTES:
-        raise InputError(Problem("", f"the file is larger than {MAX_BYTES:,} bytes; refusing to read it"))
-    return raw.decode("utf-8")
 
 
 def read_yaml(text: str) -> tuple[Any, dict[tuple, int], list[Problem]]:

@@ -12,7 +12,9 @@ from pydantic import ValidationError
 from chansim.errors import InputError, Problem
 from chansim.scenario.loader import read_yaml
 from chansim.scenario.problems import problems_from_validation_error
+from chansim.scenario.reading import read_text
 from chansim.scenario.search_space import SearchSpace
+from chansim.scenario.yamlfile import MAX_BYTES
 
 __all__ = ["space_from_data", "load_space", "file_lines"]
 
@@ -58,12 +60,7 @@ def load_space(path: str | Path) -> tuple[SearchSpace, dict[tuple, int], tuple]:
     """The search space of a file, its lines, and where the section sits in it
     (``("optimize",)`` or ``()`` for a file that is the section itself)."""
     label = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(Problem("--space", "no such file"), source=label) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(Problem("--space", f"cannot read it ({exc})"), source=label) from None
+    text = read_text(path, what="search space file", limit_bytes=MAX_BYTES, at="--space")
     try:
         data, lines, problems = read_yaml(text)
     except InputError as exc:
@@ -83,6 +80,6 @@ def load_space(path: str | Path) -> tuple[SearchSpace, dict[tuple, int], tuple]:
 def file_lines(path: str | Path) -> dict[tuple, int] | None:
     """The path → line map of a YAML file (None if it cannot be read), to locate problems."""
     try:
-        return read_yaml(Path(path).read_text(encoding="utf-8"))[1]
-    except (OSError, UnicodeDecodeError, InputError):
+        return read_yaml(read_text(path, what="file", limit_bytes=MAX_BYTES))[1]
+    except InputError:
         return None

@@ -1,0 +1,126 @@
+"""What a strategy deploys (a bot, IVR deflection, outbound campaigns) and
+the ``strategies:`` section itself."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from chansim.scenario.channels import ChannelName
+from chansim.scenario.distributions import Distribution
+from chansim.scenario.models.base import ScenarioModel
+
+__all__ = ["Bot", "IvrDeflection", "Campaign", "Strategy"]
+
+
+class Bot(ScenarioModel):
+    """A bot that answers first on some channels and escalates what it cannot resolve."""
+
+    channels: tuple[ChannelName, ...] = Field((), description="Channels the bot answers first (empty: no bot)")
+    cost_per_session: float = Field(0.0, ge=0, description="Cost of one bot conversation, scenario currency")
+    keeps_context: bool = Field(True, description="Escalations reach the agent with the bot conversation")
+    turns: Distribution = Field(
+        default_factory=lambda: Distribution(dist="fixed", value=3),
+        description="Customer message + bot reply pairs before the bot resolves or escalates",
+    )
+    time_per_turn: Distribution = Field(
+        default_factory=lambda: Distribution(dist="fixed", value=2), description="Seconds for the bot to reply"
+    )
+    customer_reply_delay: Distribution | None = Field(
+        None, description="Seconds for the customer to answer the bot (default: the channel's reply delay)"
+    )
+    lost_context_extra_s: float = Field(
+        60.0, ge=0, description="Extra agent time (× intent complexity) when an escalation arrives without context"
+    )
+    lost_context_unresolved: float = Field(
+        0.05, ge=0, le=1, description="Extra unresolved share after an escalation without context"
+    )
+    skip_priority: int | None = Field(
+        None, description="Intents with at least this priority go straight to an agent (triage)"
+    )
+    skip_value: float | None = Field(
+        None, ge=0, description="Intents worth at least this much go straight to an agent (triage)"
+    )
+    provider: Literal["own", "meta_business_agent"] = Field(
+        "own",
+        description="Who runs the bot: your own or a third party's (its WhatsApp replies are service messages), or "
+        "Meta Business Agent (its WhatsApp replies are billed per token from 2026-08-01)",
+    )
+    tokens_per_reply: float | None = Field(
+        None, gt=0, description="Meta Business Agent: tokens billed per bot reply (needed with that provider)"
+    )
+    token_rate: float | None = Field(
+        None, ge=0,
+        description="Meta Business Agent: USD per token (not public: UNVERIFIED, give your own; needed with that "
+        "provider)",
+    )
+
+    @model_validator(mode="after")
+    def _business_agent_rates(self) -> "Bot":
+        if self.provider == "meta_business_agent":
+            missing = [k for k in ("tokens_per_reply", "token_rate") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"provider meta_business_agent needs {' and '.join(missing)} (Meta's per-token rate "
+                                 "is not public: give your own; a missing rate is never taken as 0)")
+        return self
+
+
+class IvrDeflection(ScenarioModel):
+    """Callers offered a messaging link instead of waiting on the phone."""
+
+    to: ChannelName = Field(description="Messaging channel the accepting callers continue on")
+    offered: float = Field(1.0, ge=0, le=1, description="Share of callers offered the link (default all)")
+    accept: float = Field(0.3, ge=0, le=1, description="Share of those offered who accept (default 0.3, assumption)")
+    ivr_seconds: float = Field(30.0, ge=0, description="Seconds in the IVR before the offer or the queue (default 30)")
+    when: Literal["always", "if_waiting"] = Field(
+        "always", description="Offer to every caller, or only when no agent is free"
+    )
+    link_channel: ChannelName = Field("sms", description="Channel of the message carrying the link (default sms)")
+    link_chars: int = Field(120, ge=1, description="Characters of the link message")
+    via_bot: bool = Field(
+        True, description="The continuation meets the bot first when its channel has one (default true)"
+    )
+
+
+class Campaign(ScenarioModel):
+    """Proactive notifications; responders become inbound conversations."""
+
+    channel: ChannelName = Field(description="Channel the notification is sent on")
+    category: Literal["utility", "marketing", "authentication"] = Field(
+        "utility", description="Template category (WhatsApp) / purpose"
+    )
+    per_day: float = Field(gt=0, description="Notifications sent per day")
+    at_hour: int = Field(10, ge=0, le=23, description="Hour of day the batch goes out (spread over that hour)")
+    chars: int = Field(160, ge=1, description="Characters per notification")
+    media: bool = Field(False, description="Rich media (RCS single / rich media, MMS on SMS)")
+    non_gsm: bool = Field(False, description="Contains a character outside GSM-7")
+    response_rate: float = Field(ge=0, le=1, description="Share of recipients who reply and start a conversation")
+    response_delay: Distribution = Field(
+        default_factory=lambda: Distribution(dist="exponential", mean=1800.0),
+        description="Seconds from the notification to the reply",
+    )
+    intent: str = Field(description="Intent the responders bring")
+    segment: str | None = Field(None, description="Segment of the recipients (default: drawn by segment share)")
+    prevents: float = Field(
+        0.0, ge=0, le=1,
+        description="Share of inbound contacts with this intent the notifications make unnecessary "
+        "(e.g. order updates prevent 'where is my order' contacts); default 0",
+    )
+
+
+
+class Strategy(ScenarioModel):
+    """A candidate way of serving customers."""
+
+    name: str = Field(min_length=1, description="Strategy name, unique")
+    description: str = Field("", description="What this strategy tries")
+    offer: tuple[ChannelName, ...] = Field(min_length=1, description="Channels offered to customers")
+    bot: Bot | None = Field(None, description="Bot under this strategy (replaces the scenario's `bot`)")
+    ivr_deflection: IvrDeflection | None = Field(None, description="Offer callers a messaging link")
+    campaigns: tuple[Campaign, ...] = Field((), description="Outbound notifications")
+    set: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Overrides of the scenario under this strategy, by dotted path "
+        "(pools and strategies by name: agents.pools.digital.headcount)",
+    )
