@@ -343,7 +343,7 @@ def test_erlang_a_service_level_for_one_caller_ahead_by_integration():
         )
         total += weight * integrate.quad(lambda x: math.exp(-theta * x) * density(x), 0, t)[0]
     rest = m.service_level(t) - q.p_free
-    from chansim.analytic import _answered_after_waiting, _Queue
+    from chansim.analytic.chains import _answered_after_waiting, _Queue
 
     first_three = _Queue(q.arrival_rate, q.p_free, q.queue[:3], q.drain_rate, q.theta, q.abandon_rate)
     assert _answered_after_waiting(first_three, t) == pytest.approx(total, rel=1e-9)

@@ -15,7 +15,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from typer.testing import CliRunner
 
-from chansim.studies.check.regression import (
+from chansim.studies.check import (
     DEFAULT_TOLERANCES,
     EXACT,
     KPI_GROUPS,
@@ -125,6 +125,28 @@ def test_a_changed_simulation_gets_bands_not_the_exact_rule(work):
     rule = {r["kpi"]: r["rule"] for r in today["rows"]}
     assert all(rule[k] != "exact" for k in MODEL_KPIS), rule
     assert code == (0 if out["passed"] else 1)
+
+
+def test_a_kpi_new_since_the_baseline_is_noted_and_keeps_the_exact_rule(work):
+    # a baseline made before `issues` was measured: the simulation is judged on the KPIs both sides have
+    def drop_issues(doc):
+        for entry in doc["strategies"].values():
+            del entry["kpis"]["issues"], entry["ci95"]["issues"]
+
+    edit_baseline(work, drop_issues)
+    code, out = run_json(work, "--set", "pricing.markup=0.5")
+    [scenario] = out["scenarios"]
+    assert scenario["notes"] == [
+        "new since the baseline, not compared (--update adds them): issues; whether the simulation is unchanged "
+        "is judged on the KPIs the run and the baseline both have"]
+    assert all(st["same_simulation"] for st in scenario["strategies"])
+    assert {r["status"] for r in rows(out) if r["kpi"] == "issues"} == {"new"}
+    assert {r["rule"] for r in rows(out) if r["kpi"] in MODEL_KPIS and r["status"] != "same"} == {"exact"}
+    assert code == 1
+
+    result = invoke(work / "tiny.yaml", "--baselines", work / "baselines", "-q")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "note: new since the baseline, not compared (--update adds them): issues;" in result.stdout
 
 
 def test_a_changed_scenario_is_reported_as_such_not_as_drift(work):
@@ -321,6 +343,13 @@ def test_compare_rules():
     del old["strategies"]["a"]["kpis"]["csat"]
     [new] = compare([strategy("a")], old)
     assert new.passed and next(r for r in new.rows if r.kpi == "csat").status == "new"
+    # a simulation KPI the baseline lacks leaves the simulation judged on the others: still the exact rule
+    old = baseline_of(strategy("a"))
+    del old["strategies"]["a"]["kpis"]["frt_s"]
+    [tight] = compare([strategy("a", cost_channel=100.001)], old)
+    assert tight.same_simulation and tight.new_kpis == ["frt_s"]
+    channel = next(r for r in tight.rows if r.kpi == "cost_channel")
+    assert (channel.rule, channel.status) == ("exact", "drift")  # the band (3 % of 100) would let it pass
     # a strategy without a baseline fails
     [extra] = compare([strategy("b")], base)
     assert not extra.passed and "no baseline" in extra.message

@@ -1,7 +1,8 @@
 """The docs cannot drift from the code.
 
 * every command of the ``chansim`` app has its section in docs/reference/cli.md;
-* the generated reference pages are up to date (``python -m chansim.cli.docgen --check``);
+* the generated reference pages, and the generated parts of docs/ci.md, are
+  up to date (``python -m chansim.cli.docgen --check``);
 * every scenario in the tutorial and the how-to guides validates and can be
   priced, and every rate card file in them loads;
 * every ``chansim ...`` command shown names a real command;
@@ -22,6 +23,8 @@ import yaml
 
 import chansim
 from chansim.cli import docgen
+from chansim.cli.docgen_scenario import _walk
+from chansim.cli.docgen_text import anchor
 from chansim.billing import check_scenario
 from chansim.billing.ratecard import MODEL_RATES, load_card_file
 from chansim.cli import app
@@ -71,12 +74,47 @@ def test_docgen_check_exits_1_when_a_page_is_stale(tmp_path, capsys):
     assert "cli.md" in capsys.readouterr().err
 
 
+def test_docgen_check_catches_a_stale_part_of_the_ci_guide(tmp_path, capsys):
+    text = (DOCS / "ci.md").read_text(encoding="utf-8")
+    staffing = next(line for line in text.splitlines() if line.startswith("| `staffing` |"))
+    (tmp_path / "ci.md").write_text(text, encoding="utf-8")
+    assert docgen.main(["--docs", str(tmp_path)]) == 0
+    assert docgen.main(["--check", "--docs", str(tmp_path)]) == 0
+    (tmp_path / "ci.md").write_text(text.replace(staffing + "\n", "") + "\nA note of our own.\n", encoding="utf-8")
+    assert docgen.main(["--check", "--docs", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"out of date: {tmp_path / 'ci.md'} (run: python -m chansim.cli.docgen)"]
+    assert docgen.main(["--docs", str(tmp_path)]) == 0
+    # the generated part is back; the hand-written text is kept
+    assert (tmp_path / "ci.md").read_text(encoding="utf-8") == text + "\nA note of our own.\n"
+    assert docgen.main(["--check", "--docs", str(tmp_path)]) == 0
+
+
+def test_docgen_refuses_a_ci_guide_without_the_lines_around_a_generated_part(tmp_path, capsys):
+    text = (DOCS / "ci.md").read_text(encoding="utf-8")
+    (tmp_path / "ci.md").write_text(text.replace("<!-- end generated: kpi-groups -->\n", ""), encoding="utf-8")
+    assert docgen.main(["--check", "--docs", str(tmp_path)]) == 2
+    assert "kpi-groups" in capsys.readouterr().err
+
+
+def test_the_ci_guide_lists_every_kpi_in_its_check_group():
+    from chansim.studies.check import KPI_GROUPS, MODEL_KPIS
+
+    lines = (DOCS / "ci.md").read_text(encoding="utf-8").splitlines()
+    for group, keys in KPI_GROUPS.items():
+        row = next((line for line in lines if line.startswith(f"| `{group}` |")), None)
+        assert row is not None, f"docs/ci.md lacks the check group {group}"
+        assert [k for k in keys if f"`{k}`" not in row] == [], f"docs/ci.md: group {group}"
+    model = next(line for line in lines if line.startswith("- *Model KPIs*:"))
+    assert all(f"`{k}`" in model for k in MODEL_KPIS)
+
+
 def test_the_scenario_reference_covers_every_model_and_field():
     from chansim.scenario.models import Scenario
 
     text = (DOCS / "reference" / "scenario.md").read_text(encoding="utf-8")
     seen, order = {}, []
-    docgen._walk(Scenario, "", seen, order)
+    _walk(Scenario, "", seen, order)
     assert len(order) > 10
     for model in order:
         assert f"## {model.__name__}\n" in text
@@ -158,7 +196,7 @@ def anchors(path: Path) -> set[str]:
     for line in text.splitlines():
         if line.startswith("#"):
             title = line.lstrip("#").strip()
-            out.add(docgen._anchor(title))
+            out.add(anchor(title))
     return out
 
 

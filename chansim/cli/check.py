@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from chansim.studies.check.regression import CheckReport, change_text, number_text, tolerance_text, plan, run_plans, write_text_atomic
+from chansim.studies.check import CheckReport, change_text, number_text, plan, run_plans, tolerance_text
 from chansim.cli.common import (
     TableOrJson,
     TableOrJsonOpt,
@@ -33,11 +33,10 @@ from chansim.cli.common import (
     stdout,
 )
 from chansim.errors import InputError, Problem
+from chansim.report.junit import write_check_junit
 from chansim.runtime.parallel import opener
 
 __all__ = ["check", "to_table"]
-
-
 
 
 _STATUS_STYLE = {"same": "dim", "within": "yellow", "drift": "bold red", "new": "cyan", "gone": "bold red"}
@@ -148,7 +147,7 @@ def check(
                 update=update,
             )
         if junit is not None:
-            write_text_atomic(junit, report.to_junit())
+            write_check_junit(junit, report)
     except InputError as exc:
         fail(exc)
         return
