@@ -14,7 +14,8 @@ import chansim
 from chansim.cli import app
 from chansim.errors import InputError
 from chansim.kpis.table import KPI_KEYS
-from chansim.studies.sweep import SWEEP_FILES, grid, kpi_columns, parse_axes, parse_axis, sweep
+from chansim.report.sweep_files import SWEEP_FILES
+from chansim.studies.sweep import grid, kpi_columns, parse_axes, parse_axis, sweep
 from chansim.runtime.outdir import MARKER
 
 SMALL = str(Path(__file__).parent / "data" / "small.yaml")

@@ -159,7 +159,7 @@ def to_table(result: RunResult, show: list[str] | None = None) -> Table:
     ``show``); strategies as columns (mean ± 95 % CI); ★ marks the best
     strategy of each KPI; ▲/▼ a significant paired difference from the first
     strategy (green better, red worse)."""
-    from chansim.report import _format_ci, format_value
+    from chansim.report import with_ci
 
     s = result.scenario
     names = [st.name for st in result.strategies]
@@ -195,7 +195,7 @@ def to_table(result: RunResult, show: list[str] | None = None) -> Table:
         cells = []
         for st in result.strategies:
             value, ci = st.value(key)
-            cell = Text(format_value(key, value) + _format_ci(key, ci, value))
+            cell = Text(with_ci(key, value, ci))
             if st.name in best.get(key, ()):
                 cell.stylize("bold")
             row = sig.get((st.name, key))

@@ -63,7 +63,8 @@ def sweep(
     size_check: SizeCheckOpt = True,
 ) -> None:
     """Simulate every combination of the --set values (same seed at every point) and print one row per point × strategy."""
-    from chansim.studies.sweep import check_sweep_dir, parse_axes, rows_json, sweep as run_sweep, write_sweep_dir
+    from chansim.report.sweep_files import check_sweep_dir, rows_json, write_sweep_dir
+    from chansim.studies.sweep import parse_axes, sweep as run_sweep
 
     try:
         kpi = str(parse_address(kpi, "--kpi"))
@@ -92,7 +93,7 @@ def sweep(
 
 
 def _table(frame, keys: list[str], kpi: str, name: str, currency: str) -> Table:
-    from chansim.report import format_value
+    from chansim.report import with_ci
 
     shown = [kpi] + [k for k in _TABLE_KPIS if k != kpi]
     table = Table(
@@ -108,10 +109,7 @@ def _table(frame, keys: list[str], kpi: str, name: str, currency: str) -> Table:
         cells = [escape(_plain(row[k])) for k in keys] + [escape(str(row["strategy"]))]
         for key in shown:
             value, ci = _num(row[key]), _num(row[f"{key}_ci95"])
-            cell = format_value(key, value)
-            if value is not None and ci:
-                cell += " ± " + format_value(key, ci).removesuffix(" %").removesuffix(" s").strip()
-            cells.append(cell)
+            cells.append(with_ci(key, value, ci if value is not None else None))
         table.add_row(*cells)
     return table
 

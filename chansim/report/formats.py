@@ -42,19 +42,20 @@ def fmt(value: Any, key: str, currency: str = "") -> str:
     return f"{v:,.3g}"
 
 
-def fmt_ci(ci: Any, key: str) -> str:
-    """``± half-width`` in the KPI's unit (empty when there is none)."""
+def fmt_ci(ci: Any, key: str, value: Any = None) -> str:
+    """``± half-width`` of a KPI's 95 % CI in its unit (empty when there is
+    none): points for shares, whole numbers for counts and for money of
+    1,000 or more (the CI's or the ``value``'s), two decimals for other
+    money and scores, one for the rest."""
     c = number(ci)
     if c is None or c == 0:
         return ""
     kind = kind_of(key)
     if kind == "share":
         return f"± {100 * c:.1f}"
-    if kind == "count":
+    if kind == "count" or (kind == "money" and max(c, abs(number(value) or 0.0)) >= 1000):
         return f"± {c:,.0f}"
-    if kind in ("money", "score"):
-        return f"± {c:,.2f}" if abs(c) < 1000 else f"± {c:,.0f}"
-    return f"± {c:,.1f}"
+    return f"± {c:,.2f}" if kind in ("money", "score") else f"± {c:,.1f}"
 
 
 def fmt_diff(diff: Any, key: str) -> str:

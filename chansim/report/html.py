@@ -14,9 +14,7 @@ autoescaping; figures are the only markup inserted as is.
 
 from __future__ import annotations
 
-import io
 import math
-import re
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +25,11 @@ from chansim.kpis.address import BREAKDOWNS
 from chansim.kpis.table import BY_KEY, KPI_KEYS
 from chansim.report.answer import SERVICE_GOAL, answer
 from chansim.report.formats import number, fmt, fmt_ci, fmt_diff
+from chansim.report.page import REPORT_FILE, environment, scenario_summary, svg
 
 __all__ = ["render_report", "write_report", "rebuild_report", "REPORT_FILE", "SECTIONS", "MODEL_LIMITS",
-           "environment", "svg", "scenario_summary"]
+           "environment", "svg", "scenario_summary"]  # the last three (and REPORT_FILE) from :mod:`.page`
 
-REPORT_FILE = "report.html"
 #: Section ids of a run report, in reading order.
 SECTIONS = ("answer", "comparison", "frontier", "costs", "service", "segments", "assumptions")
 #: What the model leaves out, told under the assumptions (docs/background/model.md has the details).
@@ -60,32 +58,6 @@ _CONFIDENCE_RANK = {"unverified": 0, "reseller": 1, "official": 2}
 
 
 # ---------------------------------------------------------------- figures
-_SVG_HEAD = re.compile(r"\A.*?(?=<svg)", re.S)
-_SVG_COMMENT = re.compile(r"<!--.*?-->", re.S)
-
-
-def svg(fig, prefix: str = "") -> str:
-    """A matplotlib figure as inline SVG markup (no XML prolog, no comments,
-    no date; ids salted so two runs give the same text, and prefixed with
-    ``prefix`` so figures sharing a page never share an id), then closed."""
-    import matplotlib
-
-    from chansim.report.figures import _pyplot
-
-    plt = _pyplot()
-    buffer = io.StringIO()
-    try:
-        with matplotlib.rc_context({"svg.hashsalt": "chansim", "svg.fonttype": "path"}):
-            fig.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight", pad_inches=0.15)
-    finally:
-        plt.close(fig)
-    text = _SVG_COMMENT.sub("", _SVG_HEAD.sub("", buffer.getvalue()))
-    if prefix:
-        text = re.sub(r'(\bid="|href="#|url\(#)', lambda m: m.group(1) + prefix, text)
-    # scale with the page: keep the drawing's aspect ratio through its viewBox
-    return re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 role="img" class="figure"', text, count=1)
-
-
 def _figures(result) -> dict[str, str]:
     from chansim.report import figures
 
@@ -127,7 +99,7 @@ def _comparison(result, currency: str) -> dict[str, Any]:
             if d is not None and d.get("significant") and number(d.get("diff")):
                 mark = "▲" if d["diff"] > 0 else "▼"
                 verdict = ("better" if d["diff"] * kpi.sign > 0 else "worse") if kpi.sign else "changed"
-            cells.append({"value": fmt(v, key, currency), "ci": fmt_ci(s.ci95.get(key), key),
+            cells.append({"value": fmt(v, key, currency), "ci": fmt_ci(s.ci95.get(key), key, v),
                           "best": best is not None and v == best, "mark": mark, "verdict": verdict,
                           "diff": fmt_diff(d.get("diff"), key) if d else "",
                           "p": "" if d is None or number(d.get("p_value")) is None else f"p = {d['p_value']:.3f}"})
@@ -148,7 +120,7 @@ def _breakdown(result, key: str, kpis: tuple[str, ...], currency: str) -> list[d
             for s in result.strategies:
                 values = (getattr(s, key, None) or {}).get(member) or {}
                 cis = ((s.breakdown_ci95 or {}).get(key) or {}).get(member) or {}
-                cells.append({"value": fmt(values.get(k), k, currency), "ci": fmt_ci(cis.get(k), k)})
+                cells.append({"value": fmt(values.get(k), k, currency), "ci": fmt_ci(cis.get(k), k, values.get(k))})
             if any(c["value"] != "—" for c in cells):
                 rows.append({"key": k, "cells": cells})
         if rows:
@@ -241,32 +213,6 @@ def _rate_cards(result) -> list[dict[str, Any]]:
     return rows
 
 
-def scenario_summary(sc) -> dict[str, Any]:
-    """What the assumptions section tells of a scenario (its strategies included)."""
-    demand = sc.demand
-    channels = []
-    for name, ch in sc.channels.items():
-        channels.append({"name": name, "target": "—" if ch.service_level_target_s is None
-                         else f"{ch.service_level_target_s:g} s"})
-    strategies = [{"name": st.name, "description": st.description, "offer": ", ".join(st.offer),
-                   "changes": ", ".join(f"{k} = {v}" for k, v in (st.set or {}).items())} for st in sc.strategies]
-    pools = []
-    for p in sc.agents.pools:
-        staffing = (f"{p.headcount} agents" if p.headcount is not None
-                    else f"schedule, peak {max(p.schedule)} agents" if getattr(p, "schedule", None) else "—")
-        pools.append({"name": p.name, "channels": ", ".join(p.channels), "staffing": staffing,
-                      "concurrency": p.concurrency, "cost": f"{sc.currency} {p.cost_per_hour:,.2f} / h"})
-    return {
-        "name": sc.name, "description": sc.description, "market": sc.market, "currency": sc.currency,
-        "start_date": str(sc.start_date), "days": f"{sc.days:g}", "warmup_hours": f"{sc.warmup_hours:g}",
-        "contacts_per_day": f"{demand.contacts_per_day:,.0f}",
-        "segments": ", ".join(f"{s.name} ({100 * s.share:.0f} %)" for s in demand.segments),
-        "intents": ", ".join(f"{i.name} ({100 * i.share:.0f} %)" for i in demand.intents),
-        "channels": channels, "pools": pools, "strategies": strategies,
-        "markup": f"{100 * sc.pricing.markup:.0f} %",
-    }
-
-
 def _answer(result, currency: str) -> dict[str, Any]:
     a = answer(result)
     key = a.cost_kpi
@@ -323,16 +269,6 @@ def _context(result) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- rendering
-def environment():
-    """The Jinja2 environment of the report templates: autoescaping on for every template."""
-    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
-    env = Environment(loader=PackageLoader("chansim.report", "templates"),
-                      autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    return env
-
-
 def render_report(result) -> str:
     """The HTML text of a run's report (a :class:`~chansim.studies.experiment.RunResult`)."""
     from markupsafe import Markup
@@ -375,8 +311,8 @@ def rebuild_report(run_dir: Path | str) -> Path:
     search (``staff --out``) from its files."""
     run_dir = Path(run_dir)
     if (run_dir / "staffing.json").exists() and (run_dir / "scenario.yaml").exists():
-        from chansim.report.study_pages import render_staff_report
         from chansim.report.staffing_files import read_staff_dir
+        from chansim.report.study_pages import render_staff_report
 
         try:
             staffing, scenario = read_staff_dir(run_dir)
@@ -386,16 +322,9 @@ def rebuild_report(run_dir: Path | str) -> Path:
         path.write_text(render_staff_report(staffing, scenario), encoding="utf-8")
         return path
     if (run_dir / "sweep.csv").exists() and not (run_dir / "summary.json").exists():
-        from chansim.report.study_pages import render_sweep_report, stored_sweep_meta
-        from chansim.studies.sweep import plot
+        from chansim.report.sweep_files import rebuild_sweep_report
 
-        frame = pd.read_csv(run_dir / "sweep.csv")
-        meta = stored_sweep_meta(run_dir)
-        fig = plot(frame, meta["kpi"], title=meta["title"], currency=meta["currency"])
-        path = run_dir / REPORT_FILE
-        path.write_text(render_sweep_report(frame, meta["kpi"], fig, title=meta["title"], currency=meta["currency"]),
-                        encoding="utf-8")
-        return path
+        return rebuild_sweep_report(run_dir)
     from chansim.report.stored import load_run_dir
 
     return write_report(load_run_dir(run_dir), run_dir)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from chansim.report.trials_figure import trials_figure
 from chansim.runtime import outdir
 from chansim.studies.optimize.frontier import OptimizeResult
 
@@ -69,7 +70,7 @@ def write_optimize_dir(result: OptimizeResult, out: Path) -> Path:
         result.frontier.to_csv(folder / "frontier.csv", index=False)
         (folder / "strategies.yaml").write_text(strategies_yaml(result), encoding="utf-8")
         (folder / "scenario.yaml").write_text(_yaml(result.scenario_with_frontier()), encoding="utf-8")
-        fig = result.plot()
+        fig = trials_figure(result)
         fig.savefig(folder / "trials.png", dpi=120)
         fig.savefig(folder / "trials.svg")
         from chansim.report.study_pages import render_optimize_report

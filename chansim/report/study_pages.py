@@ -1,6 +1,8 @@
-"""The report pages of studies: a sweep (``sweep --out``) and a staffing
-search (``staff --out``). Same page, same rules as the run report
-(:mod:`chansim.report.html`): self-contained, every user string escaped."""
+"""The report pages of studies: a sweep (``sweep --out``), a staffing
+search (``staff --out``) and a search of the options (``optimize --out``).
+Same page, same rules as the run report (:mod:`chansim.report.html`), on the
+same base (:mod:`chansim.report.page`): self-contained, every user string
+escaped."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ import pandas as pd
 
 from chansim.kpis.table import BY_KEY
 from chansim.report.formats import fmt, fmt_ci
-from chansim.report.html import environment, scenario_summary, svg
+from chansim.report.page import environment, scenario_summary, svg
+from chansim.report.trials_figure import trials_figure
 
 __all__ = ["render_sweep_report", "render_staff_report", "render_optimize_report", "stored_sweep_meta"]
 
@@ -35,8 +38,8 @@ def render_sweep_report(frame: pd.DataFrame, kpi: str, fig, *, title: str = "", 
     rows = []
     for record in frame.to_dict(orient="records"):
         rows.append({"point": [str(record[k]) for k in keys], "strategy": str(record["strategy"]),
-                     "cells": [{"value": fmt(record.get(k), k, currency), "ci": fmt_ci(record.get(f"{k}_ci95"), k)}
-                               for k in shown]})
+                     "cells": [{"value": fmt(record.get(k), k, currency),
+                                "ci": fmt_ci(record.get(f"{k}_ci95"), k, record.get(k))} for k in shown]})
     context = {"title": title or f"sweep of {kpi}", "kpi": kpi, "description": BY_KEY[kpi].description
                if kpi in BY_KEY else "", "keys": keys, "shown": shown, "rows": rows, "figure": Markup(svg(fig)),
                "generated_by": f"chansim {__version__}"}
@@ -60,7 +63,8 @@ def render_staff_report(result, scenario) -> str:
             if got is None:
                 cells.append({"value": "—", "ci": "", "ok": True})
                 continue
-            cells.append({"value": fmt(got.get("mean"), t.kpi), "ci": fmt_ci(got.get("ci95"), t.kpi),
+            cells.append({"value": fmt(got.get("mean"), t.kpi),
+                          "ci": fmt_ci(got.get("ci95"), t.kpi, got.get("mean")),
                           "ok": bool(got.get("holds"))})
         hours: list[dict[str, Any]] = []
         schedule = p.schedule
@@ -115,8 +119,8 @@ def render_optimize_report(result) -> str:
         rows = []
         for name, record in zip(names, frame.to_dict(orient="records")):
             rows.append({"name": name, "point": [str(record.get(p)) for p in paths],
-                         "cells": [{"value": fmt(record.get(k), k, currency), "ci": fmt_ci(record.get(f"{k}_ci95"), k)}
-                                   for k in shown]})
+                         "cells": [{"value": fmt(record.get(k), k, currency),
+                                    "ci": fmt_ci(record.get(f"{k}_ci95"), k, record.get(k))} for k in shown]})
         return rows
 
     frontier = result.frontier
@@ -132,7 +136,7 @@ def render_optimize_report(result) -> str:
         "objectives": [f"{o.address} ({'lower' if o.sign < 0 else 'higher'})"
                        for o in space.objectives],
         "constraints": [str(c) for c in space.constraints], "rows": rows, "closest": closest,
-        "figure": Markup(svg(result.plot())),
+        "figure": Markup(svg(trials_figure(result))),
         "run": {"trials": result.evaluations, "replications": result.replications_run, "stopped": result.stopped,
                 "seed": getattr(space, "seed", result.scenario.seed), "version": __version__},
         "generated_by": f"chansim {__version__}",

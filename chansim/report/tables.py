@@ -1,4 +1,5 @@
-"""Presenting a run: a rich table, JSON, CSV, and the ``--out`` directory.
+"""Presenting a run: a rich table, JSON and CSV (the ``--out`` directory is
+:mod:`chansim.report.run_files`).
 
 Pure formatting; nothing here simulates or prices.
 """
@@ -9,31 +10,19 @@ import csv
 import io
 import json
 import math
-from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
-import yaml
 from rich.markup import escape
 from rich.table import Table
 
-from chansim.runtime import outdir
 from chansim.errors import printable
-from chansim.studies.experiment import LOG_TABLES, RunResult, log_level, simulate
+from chansim.studies.experiment import RunResult
 from chansim.kpis.address import breakdown_table
 from chansim.kpis.table import KPI_KEYS, kind_of
-from chansim.report.formats import fmt
-from chansim.report.html import write_report
-from chansim.report.stored import REPLICATIONS_FILE
+from chansim.report.formats import fmt, fmt_ci
 
-__all__ = ["to_json", "to_csv", "to_table", "write_run_files", "write_run_dir", "simulate_to_dir", "check_out_dir",
-           "jsonable", "RUN_FILES", "RUN_MARKER"]
-
-#: Files in an ``--out`` directory (the event-log tables only those its log level keeps).
-RUN_FILES = ("summary.json", "summary.csv", "scenario.yaml", "contacts.parquet", "messages.parquet",
-             "staffing.parquet", "costs.parquet", "replications.csv", "report.html")
-#: The file that marks a folder as chansim's own result (see :mod:`chansim.runtime.outdir`).
-RUN_MARKER = outdir.MARKER
+__all__ = ["to_json", "to_csv", "to_table", "jsonable", "csv_rows", "format_value", "with_ci"]
 
 
 def jsonable(value: Any) -> Any:
@@ -88,15 +77,10 @@ def format_value(key: str, value: float | None, currency: str = "") -> str:
     return text + " / 5" if kind_of(key) == "score" and text != "—" else text
 
 
-def _format_ci(key: str, ci: float | None, value: float | None = None) -> str:
-    if ci is None or ci == 0:
-        return ""
-    kind = kind_of(key)
-    if kind == "share":
-        return f" ± {100 * ci:.1f}"
-    if kind == "count" or (kind == "money" and max(ci, abs(value or 0)) >= 1000):
-        return f" ± {ci:,.0f}"
-    return f" ± {ci:,.2f}" if kind in ("money", "score") else f" ± {ci:,.1f}"
+def with_ci(key: str, value: float | None, ci: float | None) -> str:
+    """A KPI value and its 95 % CI half-width, as every table shows them
+    (:func:`format_value`, then :func:`chansim.report.formats.fmt_ci`)."""
+    return f"{format_value(key, value)} {fmt_ci(ci, key, value)}".rstrip()
 
 
 def to_table(result: RunResult) -> Table:
@@ -110,57 +94,6 @@ def to_table(result: RunResult) -> Table:
     for strategy in result.strategies:
         table.add_column(escape(printable(strategy.name)), justify="right")
     for key in KPI_KEYS:
-        cells = [format_value(key, st.kpis[key]) + _format_ci(key, st.ci95[key], st.kpis[key]) for st in result.strategies]
+        cells = [with_ci(key, st.kpis[key], st.ci95[key]) for st in result.strategies]
         table.add_row(key, *cells)
     return table
-
-
-# ------------------------------------------------------------------ --out DIR
-def check_out_dir(out: Path) -> None:
-    """Refuse early (before simulating) an ``--out`` we could not write."""
-    outdir.check_out_dir(out)
-
-
-def write_run_files(result: RunResult, folder: Path) -> None:
-    """Write every result file of a run into ``folder``: the per-replication
-    KPIs, the HTML report (``report.html``), the event-log tables
-    of its log level from ``result.log`` (when the log was streamed there
-    instead, ``result.log`` is None and they are already written)."""
-    folder = Path(folder)
-    (folder / "summary.json").write_text(to_json(result) + "\n", encoding="utf-8")
-    (folder / "summary.csv").write_text(to_csv(result), encoding="utf-8")
-    scenario = jsonable(result.scenario.to_dict())
-    (folder / "scenario.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    log = result.log
-    if log is not None:
-        for name in LOG_TABLES[result.log_level]:
-            getattr(log, name).to_parquet(folder / f"{name}.parquet", index=False)
-    result.costs.to_parquet(folder / "costs.parquet", index=False)
-    result.replication_kpis.to_csv(folder / REPLICATIONS_FILE, index=False)
-    write_report(result, folder)
-
-
-def write_run_dir(result: RunResult, out: Path) -> Path:
-    """Write a run's files into ``out``, whole or not at all (see :mod:`chansim.runtime.outdir`)."""
-    with outdir.staged_dir(out) as folder:
-        write_run_files(result, folder)
-    return Path(out)
-
-
-def simulate_to_dir(scenario, out: Path, strategies: Sequence[str] | None = None, *, log: str = "messages",
-                    **options: Any) -> RunResult:
-    """``chansim run --out``: simulate (``options`` as :func:`chansim.simulate`)
-    and write the run's files into ``out``, whole or not at all. The event-log
-    tables of ``log`` are streamed to Parquet as each replication finishes
-    (:class:`chansim.runtime.logfiles.ParquetLog`), so the log is never in memory
-    whole: the result's ``log`` is None."""
-    from chansim.runtime.logfiles import ParquetLog
-
-    level = log_level(log)
-    check_out_dir(out)
-    names = list(strategies) if strategies else scenario.strategy_names
-    with outdir.staged_dir(out) as folder:
-        with ParquetLog(folder, level, names) as sink:
-            result = simulate(scenario, strategies, log=level, on_log=sink, **options)
-        write_run_files(result, folder)
-    return result

@@ -22,18 +22,18 @@ Axis values from the command line (:func:`parse_axis`):
 ``key=v1,v2,...`` (each value read as YAML; commas inside ``[...]``/``{...}``
 or quotes do not split), ``key=a..b:step`` (numbers from ``a`` to ``b``
 inclusive; ``:step`` defaults to 1) and ``key=v`` (one value).
+
+A sweep's files, figure and HTML report are written by
+:mod:`chansim.report.sweep_files`.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
-import math
 import re
 from concurrent.futures import Executor
 from contextlib import nullcontext
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
@@ -42,18 +42,13 @@ import yaml
 from chansim.errors import InputError, Problem
 from chansim.studies.experiment import simulate
 from chansim.kpis.address import parse_address
-from chansim.kpis.table import KPI_KEYS, kind_of
+from chansim.kpis.table import KPI_KEYS
 from chansim.runtime.parallel import check_executor, executor as open_executor, ordered_results
-from chansim.runtime import outdir
 from chansim.scenario.models import Scenario, validate_scenario
 from chansim.scenario.rosters import ROSTER_KEYS
 from chansim.scenario.paths import join_path, split_path
 
-__all__ = ["sweep", "parse_axis", "parse_axes", "grid", "MAX_POINTS", "kpi_columns", "rows_json", "plot",
-           "write_sweep_dir", "check_sweep_dir", "SWEEP_FILES"]
-
-#: Files in a ``chansim sweep --out`` directory.
-SWEEP_FILES = ("sweep.csv", "sweep.json", "sweep.png", "sweep.svg", "report.html")
+__all__ = ["sweep", "parse_axis", "parse_axes", "grid", "MAX_POINTS", "kpi_columns"]
 
 #: Largest grid ``sweep`` accepts (a typo like ``0..10000`` should not run for a day).
 MAX_POINTS = 10_000
@@ -285,95 +280,3 @@ def sweep(
     columns = list(axes) + ["strategy"] + kpi_columns(extra)
     frame = pd.DataFrame(rows, columns=columns)
     return frame
-
-
-# ----------------------------------------------------------------- presenting
-def is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def rows_json(frame: pd.DataFrame) -> str:
-    """``{"rows": [...]}``: one object per row, NaN as null."""
-    from chansim.report import jsonable
-
-    return json.dumps({"rows": jsonable(frame.to_dict(orient="records"))}, indent=2, allow_nan=False)
-
-
-def _swept_keys(frame: pd.DataFrame) -> list[str]:
-    return list(frame.columns[: list(frame.columns).index("strategy")])
-
-
-def _label(value: Any, width: int = 28) -> str:
-    text = f"{value:g}" if is_number(value) else str(value)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def plot(frame: pd.DataFrame, kpi: str, *, title: str = "", currency: str = ""):
-    """A matplotlib Figure (Agg) of ``kpi`` against the first swept key with
-    more than one value: one line per strategy and per value of the other
-    swept keys, with 95 % CI error bars."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    keys = _swept_keys(frame)
-    varying = [k for k in keys if frame[k].map(repr).nunique() > 1]
-    x_key = (varying or keys)[0]
-    others = [k for k in varying if k != x_key]
-    kind = kind_of(kpi)
-    scale, unit = (100.0, "%") if kind == "share" else (1.0, {"seconds": "s", "money": currency}.get(kind, ""))
-    firsts: dict[str, Any] = {}
-    for value in frame[x_key]:
-        firsts.setdefault(repr(value), value)  # the x values in first-seen (grid) order
-    xs_all = list(firsts)
-    numeric = all(is_number(v) for v in frame[x_key])
-    fig = Figure(figsize=(8, 5), layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    group_keys = ["strategy"] + others
-    frame = frame.assign(_order=range(len(frame)))
-    for group, sub in frame.groupby([frame[k].map(repr) for k in group_keys], sort=False):
-        sub = sub.sort_values("_order")
-        first = sub.iloc[0]
-        label = first["strategy"] + "".join(f", {k}={_label(first[k])}" for k in others)
-        x = list(sub[x_key]) if numeric else [xs_all.index(repr(v)) for v in sub[x_key]]
-        y = pd.to_numeric(sub[kpi], errors="coerce").to_numpy(dtype=float) * scale
-        err = pd.to_numeric(sub[f"{kpi}_ci95"], errors="coerce").fillna(0.0).to_numpy(dtype=float) * scale
-        ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=label)
-    if not numeric:
-        ax.set_xticks(range(len(xs_all)))
-        ax.set_xticklabels([_label(v) for v in firsts.values()], rotation=20)
-    ax.set_xlabel(x_key)
-    ax.set_ylabel(f"{kpi} ({unit})" if unit else kpi)
-    ax.set_title(title or f"{kpi} by {x_key}")
-    if numeric and all(float(v).is_integer() for v in frame[x_key]):
-        from matplotlib.ticker import MaxNLocator
-
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small", title="error bars: 95 % CI", title_fontsize="small")
-    return fig
-
-
-SWEEP_MARKER = outdir.MARKER
-
-
-def check_sweep_dir(out: Path) -> None:
-    """Refuse early (before simulating) an ``--out`` we could not write."""
-    outdir.check_out_dir(out, "chansim sweep")
-
-
-def write_sweep_dir(frame: pd.DataFrame, out: Path, kpi: str, *, title: str = "", currency: str = "") -> Path:
-    """Write ``sweep.csv``, ``sweep.json``, the figure (``sweep.png``,
-    ``sweep.svg``) and ``report.html`` into ``out``, whole or not at all (see :mod:`chansim.runtime.outdir`)."""
-    with outdir.staged_dir(out, "chansim sweep") as folder:
-        frame.to_csv(folder / "sweep.csv", index=False)
-        (folder / "sweep.json").write_text(rows_json(frame) + "\n", encoding="utf-8")
-        fig = plot(frame, kpi, title=title, currency=currency)
-        fig.savefig(folder / "sweep.png", dpi=120)
-        fig.savefig(folder / "sweep.svg")
-        from chansim.report.html import REPORT_FILE
-        from chansim.report.study_pages import render_sweep_report
-
-        (folder / REPORT_FILE).write_text(render_sweep_report(frame, kpi, fig, title=title, currency=currency),
-                                          encoding="utf-8")
-    return Path(out)
