@@ -409,3 +409,26 @@ def test_card_in_force_on_each_messages_own_day():
     assert p["cost"].tolist() == pytest.approx([0.0079 + 0.0008, 0.0083 + 0.0008])
     as_of = price(m, market="US", date="2025-12-31")
     assert as_of["card"].astype(str).tolist() == ["sms-us-2023", "sms-us-2023"]
+
+
+def test_earlier_import_paths_reach_the_rules_and_the_pricer():
+    import importlib
+
+    import chansim.billing
+    from chansim.billing import costlines, preflight, pricer
+    from chansim.billing.rules import gsm, platform, rcs, sms, voice, whatsapp
+
+    homes = {"sms": (sms, ["sms_segments", "price_sms", "MAX_BODY_CHARS"]),
+             "gsm": (gsm, ["analyse", "sent_as", "GSM7", "SegmentInfo"]),
+             "rcs": (rcs, ["price_rcs", "utf8_bytes"]), "voice": (voice, ["price_calls", "NUMBER_TYPES"]),
+             "platform": (platform, ["price_per_message", "price_retired"]),
+             "whatsapp": (whatsapp, ["price_whatsapp", "PRICE_COLUMNS", "CSW_S", "FEP_S"])}
+    for name, (home, names) in homes.items():
+        old = importlib.import_module(f"chansim.billing.{name}")
+        assert old.__all__ == home.__all__, name
+        assert all(getattr(old, n) is getattr(home, n) for n in names), name
+    old = importlib.import_module("chansim.billing.price")
+    assert (old.Pricer, old.cost_lines, old.check_scenario) == (pricer.Pricer, costlines.cost_lines,
+                                                                 preflight.check_scenario)
+    # the package's ``price`` is the function, also after its module was imported by name
+    assert chansim.billing.price is old.price and callable(chansim.billing.price)

@@ -1,4 +1,4 @@
-"""Tests for chansim.billing.gsm: exact SMS segments of real text (TS 23.038).
+"""Tests for chansim.billing.rules.gsm: exact SMS segments of real text (TS 23.038).
 
 Expected numbers are worked out by hand in the comments. Limits: one SMS holds
 160 septets (GSM-7) or 70 UTF-16 code units (UCS-2); each part of a
@@ -14,7 +14,7 @@ import regex
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from chansim.billing.gsm import (
+from chansim.billing.rules.gsm import (
     GSM7,
     GSM7_BASIC,
     GSM7_EXTENSION,
@@ -25,7 +25,7 @@ from chansim.billing.gsm import (
     segments_for_texts,
     split_segments,
 )
-from chansim.billing.sms import sms_segments
+from chansim.billing.rules.sms import sms_segments
 
 EURO = "€"  # extension table: ESC + 0x65, 2 septets
 GRIN = "\U0001F600"  # 😀, above the BMP: a surrogate pair, 2 code units
@@ -392,7 +392,7 @@ mixed_text = padded(st.lists(mixed_char, max_size=60).map("".join), "a€ж")
 @given(gsm_basic_text)
 def test_matches_sms_segments_for_basic_gsm_text(text):
     # One septet per character and no multi-unit cluster: the length model
-    # of chansim.billing.sms is exact.
+    # of chansim.billing.rules.sms is exact.
     info = analyse(text)
     assert info.encoding == GSM7
     assert info.units == info.characters == len(text)

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chansim.billing import price
-from chansim.billing.gsm import analyse
-from chansim.billing.sms import sms_segments
+from chansim.billing.rules.gsm import analyse
+from chansim.billing.rules.sms import sms_segments
 from chansim.errors import InputError
 
 H = 3600.0
