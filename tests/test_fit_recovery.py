@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import chansim
-from chansim.studies.fit.fitter import synthetic
+from chansim.studies.fit import synthetic
 from chansim.studies.fit.exports import Exports, read_exports
 
 WEEKLY = [1.2, 1.1, 1.0, 1.0, 1.05, 0.9, 0.75]

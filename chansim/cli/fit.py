@@ -47,6 +47,46 @@ TzOpt = Annotated[
 ]
 
 
+PresetOpt = Annotated[Optional[str], typer.Option(
+    "--preset", help="The files are call logs in a known published layout (column mapping, date format, null "
+    "tokens, outcome mapping): anonymous-bank.")]
+DelimiterOpt = Annotated[Optional[str], typer.Option(
+    "--delimiter", help="Call logs: the field delimiter (tab, comma, semicolon, pipe or one character; default "
+    "detected from the header).")]
+DateFormatOpt = Annotated[Optional[str], typer.Option(
+    "--date-format", help="Call logs: the format of the date column (e.g. %y%m%d), combined with time-of-day "
+    "columns.")]
+NullOpt = Annotated[Optional[list[str]], typer.Option(
+    "--null", help="Call logs: a value meaning none, in every column (TOKEN) or one (column=TOKEN), e.g. "
+    "0:00:00 or agent=NO_SERVER (repeatable).")]
+OutcomeOpt = Annotated[Optional[list[str]], typer.Option(
+    "--outcome", help="Call logs: what an outcome value means, VALUE=answered|abandoned|drop (repeatable).")]
+ShortAbandonOpt = Annotated[Optional[float], typer.Option(
+    "--short-abandon", help="Call logs: abandons within this many seconds are not counted as offered.")]
+SkewOpt = Annotated[Optional[float], typer.Option(
+    "--max-skew", help="Call logs: service starting up to this many seconds before the queue entry is clock skew "
+    "(counted; the wait set to 0). Default 5.")]
+LogOpt = Annotated[bool, typer.Option(
+    "--call-log", help="Read the files as call logs (one row per call, IVR/queue/service times) with the default "
+    "layout and the options above; implied by --preset and the other call-log options.")]
+
+
+def _log_format(call_log: bool, preset, delimiter, date_format, nulls, outcomes, short_abandon, max_skew):
+    from chansim.studies.fit.log_format import log_format
+
+    if not (call_log or preset or delimiter or date_format or nulls or outcomes or short_abandon is not None
+            or max_skew is not None):
+        return None
+    return log_format(preset, delimiter=delimiter, date_format=date_format, nulls=nulls, outcomes=outcomes,
+                      short_abandon_s=short_abandon, max_skew_s=max_skew)
+
+
+def _period(text: str | None, option: str):
+    from chansim.studies.fit.exports import parse_period
+
+    return parse_period(text, option) if text else None
+
+
 def _targets(values: list[str] | None) -> dict[str, float]:
     out = {}
     for text in values or []:
@@ -88,14 +128,33 @@ def fit(
                      "figures of actual vs fitted."),
     ] = None,
     format_: TableOrJsonOpt = TableOrJson.table,
+    preset: PresetOpt = None,
+    call_log: LogOpt = False,
+    delimiter: DelimiterOpt = None,
+    date_format: DateFormatOpt = None,
+    null: NullOpt = None,
+    outcome: OutcomeOpt = None,
+    short_abandon: ShortAbandonOpt = None,
+    max_skew: SkewOpt = None,
+    train: Annotated[Optional[str], typer.Option(
+        "--train", help="Fit these days only, START..END inclusive (e.g. 1999-02-01..1999-02-14).")] = None,
+    repeat_window: Annotated[float, typer.Option(
+        "--repeat-window", help="Days within which the same customer's next contact counts as a repeat.",
+        min=0.001)] = 7.0,
 ) -> None:
     """Fit a scenario to contact-center exports; every fitted number says where it came from."""
     from chansim.studies.fit.fitter import fit as fit_scenario
 
     try:
+        fmt = _log_format(call_log, preset, delimiter, date_format, null, outcome, short_abandon, max_skew)
         result = fit_scenario(data, mapping=map_, timezone=tz, name=name, targets=_targets(target), market=market,
-                              currency=currency)
-        result.write(out, report_dir=report)
+                              currency=currency, log_format=fmt, train=_period(train, "--train"),
+                              repeat_window_days=repeat_window)
+        result.write(out)
+        if report is not None:
+            from chansim.report.fit_figures import save_fit_report
+
+            save_fit_report(result.report, report)
     except InputError as exc:
         fail(exc)
         return
@@ -103,7 +162,8 @@ def fit(
     if format_ is TableOrJson.json:
         print(json.dumps({"scenario": str(out), "report": str(report) if report else None,
                           "parameters": [e.to_dict() for e in result.report.parameters],
-                          "notes": result.report.notes, "implausible": result.report.implausible}, indent=2))
+                          "notes": result.report.notes, "implausible": result.report.implausible,
+                          "rows": result.report.corrections}, indent=2))
         return
     view = Table(title=f"fitted {escape(str(out))}", title_justify="left")
     for col in ("parameter", "value", "95 % CI", "method"):
@@ -141,11 +201,32 @@ def backtest(
     ] = None,
     format_: TableOrJsonOpt = TableOrJson.table,
     quiet: QuietOpt = False,
+    preset: PresetOpt = None,
+    call_log: LogOpt = False,
+    delimiter: DelimiterOpt = None,
+    date_format: DateFormatOpt = None,
+    null: NullOpt = None,
+    outcome: OutcomeOpt = None,
+    short_abandon: ShortAbandonOpt = None,
+    max_skew: SkewOpt = None,
+    test: Annotated[Optional[str], typer.Option(
+        "--test", help="Call logs: compare these days, START..END inclusive, simulated as one continuous run.")] = None,
+    warmup_days: Annotated[int, typer.Option(
+        "--warmup-days", help="Call logs: days simulated before the test period (repeats of earlier days).",
+        min=0)] = 7,
 ) -> None:
-    """Simulate the data's period with its staffing and compare KPIs with the data, hour by hour."""
+    """Simulate the data's period with its staffing and compare KPIs with the data, hour by hour (call logs:
+    the test period in one continuous run, compared day by day, overall and by class of call)."""
     from chansim.studies.fit.backtest import backtest as run_backtest, check_kpis
 
     try:
+        fmt = _log_format(call_log, preset, delimiter, date_format, null, outcome, short_abandon, max_skew)
+        if fmt is not None:
+            _backtest_log(scenario, data, fmt, _period(test, "--test"), set_, strategy, replications, warmup_days,
+                          format_, quiet)
+            return
+        if test:
+            raise InputError(Problem("--test", "a test period is for call logs (give --preset or --call-log)"))
         check_kpis(kpi)
         loaded = load(scenario, overrides(set_))
         bar = progress_bar(quiet)
@@ -158,7 +239,9 @@ def backtest(
                 result = run_backtest(loaded, data, strategy=strategy, replications=replications, mapping=map_,
                                       timezone=tz, progress=lambda d, t: bar.update(task, completed=d, total=t))
         if report is not None:
-            result.save(report)
+            from chansim.report.fit_figures import save_backtest_report
+
+            save_backtest_report(result, report)
     except InputError as exc:
         fail(exc)
         return
@@ -188,3 +271,39 @@ def backtest(
     if failed:
         stderr.print(f"backtest gate failed: MAPE {worst:.1f} % > --max-mape {max_mape:g} %", highlight=False)
         raise typer.Exit(EXIT_REGRESSION)
+
+
+def _backtest_log(scenario: Path, data: list[Path], fmt, test, set_, strategy, replications, warmup_days,
+                  format_, quiet) -> None:
+    from chansim.studies.fit.backtest_log import MEASURES, backtest_log
+    from chansim.studies.fit.exports import read_exports
+
+    loaded = load(scenario, overrides(set_))
+    exports = read_exports(data, None, None, fmt)
+    bar = progress_bar(quiet)
+    if bar is None:
+        result = backtest_log(loaded, exports, test=test, strategy=strategy, replications=replications,
+                              warmup_days=warmup_days)
+    else:
+        with bar:
+            task = bar.add_task("replications", total=None)
+            result = backtest_log(loaded, exports, test=test, strategy=strategy, replications=replications,
+                                  warmup_days=warmup_days,
+                                  progress=lambda d, t: bar.update(task, completed=d, total=t))
+    if format_ is TableOrJson.json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return
+    view = Table(title=f"backtest of {escape(result.scenario)} over {result.test[0]}..{result.test[1]}, "
+                       f"{result.replications} replications, one continuous run", title_justify="left")
+    view.add_column("date")
+    for key in MEASURES:
+        view.add_column(f"{key} actual")
+        view.add_column("simulated")
+    for row in [*result.daily, {"date": "overall", **result.overall}]:
+        cells = [row["date"]]
+        for key in MEASURES:
+            cells += [_number(row["actual"][key]), _number(row["simulated"][key])]
+        view.add_row(*cells)
+    stdout.print(view)
+    for key, value in result.errors.items():
+        stdout.print(f"{key}: {_number(value)}", highlight=False)

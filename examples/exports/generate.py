@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 import chansim
-from chansim.studies.fit.fitter import synthetic
+from chansim.studies.fit import synthetic
 HERE = Path(__file__).resolve().parent
 CENTER = {
     "name": "example-center", "start_date": "2026-03-02", "days": 7, "seed": 2026, "replications": 1,

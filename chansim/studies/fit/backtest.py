@@ -48,12 +48,6 @@ class BacktestResult:
     staffing: str
     notes: list[str] = field(default_factory=list)
 
-    def save(self, out_dir: str | Path) -> list[Path]:
-        """Write summary.csv, hours.csv and a figure per KPI over time."""
-        from chansim.report.fit_figures import save_backtest_report
-
-        return save_backtest_report(self, out_dir)
-
     def worst_mape(self, kpis: Iterable[str] | None = None) -> float | None:
         """The largest hourly MAPE (%) over channels and ``kpis`` (default all)."""
         chosen = check_kpis(kpis)

@@ -21,8 +21,9 @@ message records    conversation_id, timestamp, direction (or sender),
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -31,9 +32,11 @@ import pandas as pd
 
 from chansim.scenario.channels import CHANNELS
 from chansim.errors import InputError, Problem
+from chansim.studies.fit.call_log import read_call_log
+from chansim.studies.fit.log_format import LOG_COLUMNS, LogFormat
 from chansim.studies.fit.export_checks import Locator, check_contacts, check_intervals, check_messages, check_overlaps
 
-__all__ = ["Exports", "read_exports", "read_export", "parse_mapping", "FORMATS", "CHANNEL_ALIASES"]
+__all__ = ["Exports", "read_exports", "read_export", "parse_mapping", "parse_period", "FORMATS", "CHANNEL_ALIASES"]
 
 #: Canonical columns of each format: (required, optional).
 FORMATS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -72,6 +75,30 @@ class Exports:
     files: dict[str, list[str]] = field(default_factory=dict)
     implausible: list[dict] = field(default_factory=list)
     timezone: str | None = None
+    #: rows of call logs set aside or corrected, by reason (file, rows, reason, action, first_rows)
+    corrections: list[dict] = field(default_factory=list)
+    #: read as a call log (``log_format``): opening hours and staffing are estimated from it
+    call_log: bool = False
+
+    def between(self, first: dt.date, last: dt.date, option: str = "--train") -> "Exports":
+        """The records of the days ``first`` to ``last`` (inclusive); the
+        contact records outside counted in :attr:`corrections`."""
+        lo, hi = pd.Timestamp(first), pd.Timestamp(last) + pd.Timedelta(days=1)
+        out = replace(self, corrections=list(self.corrections))
+        for kind, column in (("intervals", "interval_start"), ("contacts", "arrival"), ("messages", "timestamp")):
+            table = getattr(self, kind)
+            if table is None:
+                continue
+            inside = (table[column] >= lo) & (table[column] < hi)
+            if kind == "contacts" and (~inside).any():
+                out.corrections.append({"file": ", ".join(self.files.get(kind, [])), "rows": int((~inside).sum()),
+                                        "reason": f"outside {option} {first}..{last}", "action": "left out",
+                                        "first_rows": table.loc[~inside, "_row"].head(5).astype(int).tolist()})
+            setattr(out, kind, table[inside].reset_index(drop=True))
+        if not any(getattr(out, k) is not None and len(getattr(out, k)) for k in ("intervals", "contacts")):
+            raise InputError(Problem(option, f"no records between {first} and {last} (the data covers "
+                                             f"{self.period[0].date()} to {self.period[1].date()})"))
+        return out
 
     @property
     def channels(self) -> list[str]:
@@ -96,7 +123,22 @@ class Exports:
         return allt.min(), allt.max()
 
 
-def parse_mapping(pairs: Iterable[str] | Mapping[str, str] | None) -> dict[str, str]:
+def parse_period(text: str, option: str) -> tuple[dt.date, dt.date]:
+    """``"1999-02-01..1999-02-14"`` → the first and last day (inclusive)."""
+    first, sep, last = str(text).partition("..")
+    try:
+        if not sep:
+            raise ValueError
+        lo, hi = dt.date.fromisoformat(first.strip()), dt.date.fromisoformat(last.strip())
+    except ValueError:
+        raise InputError(Problem(option, f"{text!r}: expected START..END as dates, e.g. 1999-02-01..1999-02-14")) from None
+    if hi < lo:
+        raise InputError(Problem(option, f"{text!r}: the end is before the start"))
+    return lo, hi
+
+
+def parse_mapping(pairs: Iterable[str] | Mapping[str, str] | None,
+                  known: Iterable[str] | None = None) -> dict[str, str]:
     """``["arrival=CreatedAt", ...]`` → ``{"arrival": "CreatedAt"}`` (canonical name → your column)."""
     if pairs is None:
         return {}
@@ -112,7 +154,7 @@ def parse_mapping(pairs: Iterable[str] | Mapping[str, str] | None) -> dict[str, 
                     raise InputError(Problem("--map", f"{part!r}: expected canonical=YourColumn, e.g. arrival=CreatedAt"))
                 key, value = part.split("=", 1)
                 items.append((key.strip(), value.strip()))
-    known = {c for req, opt in FORMATS.values() for c in req + opt}
+    known = set(known) if known is not None else {c for req, opt in FORMATS.values() for c in req + opt}
     bad = [k for k, _ in items if k not in known]
     if bad:
         raise InputError(Problem("--map", f"unknown column name(s) {', '.join(map(repr, bad))}; "
@@ -121,8 +163,13 @@ def parse_mapping(pairs: Iterable[str] | Mapping[str, str] | None) -> dict[str, 
 
 
 def read_exports(paths: Iterable[str | Path], mapping: Mapping[str, str] | Iterable[str] | None = None,
-                 timezone: str | None = None) -> Exports:
-    """Read every file, recognise its format and stack files of the same format."""
+                 timezone: str | None = None, log_format: LogFormat | None = None) -> Exports:
+    """Read every file, recognise its format and stack files of the same format.
+    With ``log_format`` every file is a call log read by
+    :func:`~chansim.studies.fit.call_log.read_call_log` (``mapping`` adds to
+    the format's columns)."""
+    if log_format is not None:
+        return _read_call_logs(paths, parse_mapping(mapping, LOG_COLUMNS), log_format)
     mapping = parse_mapping(mapping)
     if timezone is not None:
         try:
@@ -143,6 +190,31 @@ def read_exports(paths: Iterable[str | Path], mapping: Mapping[str, str] | Itera
         setattr(out, kind, pd.concat(frames, ignore_index=True))
     if out.intervals is not None and len(out.files["intervals"]) > 1:
         check_overlaps(out.intervals, ", ".join(out.files["intervals"]))
+    return out
+
+
+def _read_call_logs(paths: Iterable[str | Path], mapping: dict[str, str], log_format: LogFormat) -> Exports:
+    paths = list(paths)
+    if not paths:
+        raise InputError(Problem("DATA", "give at least one call log"))
+    if mapping:
+        log_format = replace(log_format, mapping={**log_format.mapping, **mapping})
+    out = Exports(call_log=True)
+    frames = []
+    for path in paths:
+        table, corrections = read_call_log(path, log_format)
+        if table.empty:
+            raise InputError(Problem("", "no agent-queue calls left after the rows set aside: "
+                                         + "; ".join(f"{c['rows']} {c['reason']}" for c in corrections)),
+                             source=str(path))
+        rows = table["_row"].to_numpy()
+        table, implausible = check_contacts(table, Locator(str(path), True))
+        table["_row"] = rows
+        frames.append(table)
+        out.files.setdefault("contacts", []).append(str(path))
+        out.corrections += corrections
+        out.implausible += [dict(item, file=str(path)) for item in implausible]
+    out.contacts = pd.concat(frames, ignore_index=True)
     return out
 
 

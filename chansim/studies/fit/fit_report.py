@@ -37,6 +37,8 @@ class FitReport:
     patience_data: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     conversations: dict[str, ConversationFit] = field(default_factory=dict)
     repeats: RepeatFit | None = None
+    #: rows set aside or corrected while reading, by reason (file, rows, reason, action, first_rows)
+    corrections: list[dict] = field(default_factory=list)
 
     def table(self) -> pd.DataFrame:
         """One row per fitted parameter: value, 95 % CI, method, data."""
@@ -59,17 +61,14 @@ class FitResult:
     report: FitReport
     exports: Exports
 
-    def write(self, path: str | Path, report_dir: str | Path | None = None) -> Path:
-        """Write the scenario YAML (and, with ``report_dir``, the fit report)."""
-        from chansim.report.fit_figures import save_fit_report
-
+    def write(self, path: str | Path) -> Path:
+        """Write the scenario YAML (the fit report's files and figures:
+        :func:`chansim.report.fit_figures.save_fit_report`)."""
         path = Path(path)
         try:
             path.write_text(self.yaml, encoding="utf-8")
         except OSError as exc:
             raise InputError(Problem("--out", f"cannot write {path} ({exc.strerror})")) from None
-        if report_dir is not None:
-            save_fit_report(self.report, report_dir)
         return path
 
 

@@ -5,35 +5,63 @@ load when the data has none."""
 from __future__ import annotations
 
 import math
+from typing import Mapping
+
+import numpy as np
 
 import pandas as pd
 
 from chansim.scenario.channels import channel_kind
 from chansim.scenario.rosters import WEEKDAYS
+from chansim.studies.fit.agents_on_duty import agents_on_duty, dithered, has_agents, weekday_profile
 from chansim.studies.fit.commented_yaml import Commented, Node
 from chansim.studies.fit.exports import Exports
 from chansim.studies.fit.fit_report import FitReport, files_of as _files
 from chansim.studies.fit.volumes import VolumeFit, hourly_staffing
 
-__all__ = ["agents_section", "SIZING_OCCUPANCY", "ASSUMED_CONCURRENCY"]
+__all__ = ["agents_section", "on_duty_schedule", "SIZING_OCCUPANCY", "ASSUMED_CONCURRENCY"]
 
 #: Occupancy a sized schedule aims at when the data has no staffing.
 SIZING_OCCUPANCY = 0.85
 ASSUMED_CONCURRENCY = 2
 
 
-def agents_section(channels: list[str], exports: Exports, volumes: VolumeFit, report: FitReport) -> Node:
+def on_duty_schedule(on_duty: pd.DataFrame, channel: str,
+                     availability: Mapping[tuple[int, int], float] | None = None) -> dict[str, list[int]]:
+    """A 15-minute schedule per weekday from the mean agents on duty by
+    weekday and quarter hour, times ``availability[(weekday, hour)]`` (default 1)."""
+    profile = weekday_profile(on_duty, channel)
+    days = []
+    for d in range(7):
+        quarters = profile.get(d, np.zeros(96))
+        if availability:
+            quarters = quarters * np.repeat([availability.get((d, h), 1.0) for h in range(24)], 4)
+        days.append(dithered(quarters))
+    return by_weekday(days)
+
+
+def agents_section(channels: list[str], exports: Exports, volumes: VolumeFit, report: FitReport,
+                   availability: Mapping[tuple[int, int], float] | None = None) -> Node:
     agents = Node()
     pools = []
     staffing = None
     if exports.intervals is not None and "agents_staffed" in exports.intervals:
         staffing = hourly_staffing(exports.intervals)
+    on_duty = agents_on_duty(exports.contacts) if has_agents(exports.contacts) else None
     for channel in channels:
         kind = channel_kind(channel)
         concurrency = 1 if kind == "voice" else ASSUMED_CONCURRENCY
         pool: dict = {"name": channel, "channels": [channel]}
         rows = staffing[staffing["channel"] == channel] if staffing is not None else None
-        if rows is not None and len(rows):
+        if staffing is None and on_duty is not None and (on_duty["channel"] == channel).any():
+            pool["interval_minutes"] = 15
+            pool["schedule"] = on_duty_schedule(on_duty, channel, availability)
+            days = on_duty["hour_start"].dt.normalize().nunique()
+            comment = (f"agents on duty by weekday and quarter hour: distinct agents serving calls in each quarter hour, mean over "
+                       f"{days} days ({_files(exports, 'contacts')}), spread over quarter hours")
+            if availability:
+                comment += "; times the calibrated availability of each weekday and hour band (see the fit report)"
+        elif rows is not None and len(rows):
             hours = rows["hour_start"]
             by_hour = rows.groupby(hours.dt.hour)["agents"].mean().reindex(range(24), fill_value=0)
             every_day = [int(round(v)) for v in by_hour]

@@ -11,6 +11,7 @@ from: rows, period and method.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -18,15 +19,17 @@ import yaml
 
 from chansim.scenario.channels import CHANNELS
 from chansim.errors import InputError, Problem
-from chansim.scenario.models import validate_scenario
+from chansim.runtime.preflight import prepare
 from chansim.scenario.rosters import WEEKDAYS
 from chansim.studies.fit.commented_yaml import Commented, Node, render
 from chansim.studies.fit.estimate import Estimate
 from chansim.studies.fit.exports import Exports, read_exports
+from chansim.studies.fit.fit_classes import class_intents, opening_hours, priced_date
+from chansim.studies.fit.log_format import LogFormat
 from chansim.studies.fit.fit_channels import DEFAULT_TARGETS, channel_section
 from chansim.studies.fit.fit_report import FitReport, FitResult, ci_text as _ci, files_of as _files
 from chansim.studies.fit.fit_staffing import agents_section
-from chansim.studies.fit.repeats import RepeatFit, fit_repeats
+from chansim.studies.fit.repeats import WINDOW_S, RepeatFit, fit_repeats
 from chansim.studies.fit.volumes import VolumeFit, fit_volumes, hourly_counts
 
 __all__ = ["fit", "FitResult", "FitReport", "DEFAULT_TARGETS", "MIN_DAYS"]
@@ -37,12 +40,18 @@ MIN_DAYS = 1
 
 def fit(data: Iterable[str | Path] | Exports, *, mapping: Mapping[str, str] | Iterable[str] | None = None,
         timezone: str | None = None, name: str = "fitted", targets: Mapping[str, float] | None = None,
-        market: str = "US", currency: str = "USD", seed: int = 0) -> FitResult:
-    """Fit a scenario to export files (or already read :class:`Exports`).
+        market: str = "US", currency: str = "USD", seed: int = 0, log_format: LogFormat | None = None,
+        train: tuple[dt.date, dt.date] | None = None, repeat_window_days: float = WINDOW_S / 86_400) -> FitResult:
+    """Fit a scenario to export files (or already read :class:`Exports`);
+    ``log_format``: the files are call logs of that layout; ``train``: fit
+    the days from..to only (inclusive).
 
     Raises :class:`~chansim.errors.InputError` on bad input or a channel with
     too little data, naming the file, the row and the column."""
-    exports = data if isinstance(data, Exports) else read_exports(data, mapping, timezone)
+    exports = data if isinstance(data, Exports) else read_exports(data, mapping, timezone, log_format)
+    if train is not None:
+        exports = exports.between(*train, option="--train")
+    window_s = float(repeat_window_days) * 86_400
     if exports.contacts is None and exports.intervals is None:
         raise InputError(Problem("DATA", "give contact records or an interval report (message records alone "
                                          "hold no queue: arrivals, answers, abandons)"))
@@ -57,32 +66,51 @@ def fit(data: Iterable[str | Path] | Exports, *, mapping: Mapping[str, str] | It
     if days < MIN_DAYS or hourly["offered"].sum() == 0:
         raise InputError(Problem("DATA", f"too little data: {days} days with contacts; at least {MIN_DAYS} whole "
                                          f"day is needed (a week or more to fit the weekly profile)"))
-    repeats = fit_repeats(plausible, _files(exports, "contacts")) if plausible is not None else None
+    repeats = fit_repeats(plausible, _files(exports, "contacts"), window_s) if plausible is not None else None
     volumes = fit_volumes(hourly, volume_source, repeat_share=repeats.repeat_share.value if repeats else 0.0)
     params.append(volumes.contacts_per_day)
     params += volumes.weekly_estimates
     report = FitReport(parameters=params, notes=notes, implausible=list(exports.implausible), volumes=volumes,
-                       repeats=repeats)
+                       repeats=repeats, corrections=list(exports.corrections))
     channels = [c for c in CHANNELS if c in volumes.channel_share]
     targets = dict(targets or {})
     root = Node()
     root["name"] = name
     root["description"] = (f"Fitted by chansim fit to {', '.join(Path(f).name for fs in exports.files.values() for f in fs)}"
                            f" ({volumes.days} days from {volumes.first_day.date()}).")
-    root["currency"] = currency
-    root["market"] = market
+    root["currency"] = Commented(currency, "assumed: give --currency")
+    root["market"] = Commented(market, "assumed: give --market")
     root["start_date"] = Commented(str(volumes.first_day.date()), "first day of the data")
     root["days"] = Commented(float(min(volumes.days, 7)), f"a week at most; the data covers {volumes.days} days")
     root["seed"] = seed
     root["replications"] = 5
     root["demand"] = _demand(volumes, channels, repeats, exports, report)
+    classes = None
+    if plausible is not None and len(channels) == 1:
+        classes = class_intents(plausible, report, _files(exports, "contacts"), channel=channels[0],
+                                window_s=window_s)
+    if classes is not None:
+        root.items["demand"].items["intents"] = Commented(classes[0], above=(
+            "one intent per class of call: share, handle time relative to the channel's (complexity), queue rank "
+            "(priority) and the share whose identified caller came back (unresolved)",))
+        if repeats is not None:
+            repeats.unresolved.clear()  # the intents carry it, class by class
     channel_nodes = Node()
     for channel in channels:
         channel_nodes[channel] = channel_section(channel, exports, plausible, report, targets)
+        hours = opening_hours(plausible[plausible["channel"] == channel]) if exports.call_log else None
+        if hours is not None:
+            channel_nodes.items[channel].items["hours"] = Commented(hours, "weekday opening hours: the half hours "
+                                                              "around the first and last 0.2 % of its calls")
     root["channels"] = channel_nodes
     root["agents"] = agents_section(channels, exports, volumes, report)
     if repeats is not None:
         root["repeats"] = _repeats(repeats, report)
+    priced = priced_date(channels, market, volumes.first_day.date())
+    if priced is not None:
+        root["pricing"] = Node({"date": Commented(str(priced), (
+            f"the data ({volumes.first_day.date()}) is older than the rate cards: priced as if on {priced}, the "
+            f"first day the {market} cards are in force; the demand keeps the data's dates"))})
     header = (
         "Fitted by `chansim fit`: every fitted number says what it was fitted from (rows, period, method);",
         "\"assumed\" marks a value the data cannot tell, to be replaced with your own.",
@@ -91,9 +119,12 @@ def fit(data: Iterable[str | Path] | Exports, *, mapping: Mapping[str, str] | It
         header += (f"Times read in the {exports.timezone} time zone.",)
     text = render(root, header)
     try:
-        scenario = validate_scenario(yaml.safe_load(text), source=f"{name} (fitted)")
+        scenario = prepare(yaml.safe_load(text), size_check=False).scenario  # run's own checks
     except InputError as exc:  # pragma: no cover - a fitted scenario that does not validate is a bug
         raise InputError(exc.problems, source="fitted scenario") from None
+    for item in exports.corrections:
+        notes.append(f"{Path(item['file']).name}: {item['rows']:,} row{'s' if item['rows'] != 1 else ''}: "
+                     f"{item['reason']}: {item['action']}")
     for item in exports.implausible:
         notes.append(f"{item['file']}: {item['rows']} row{'s' if item['rows'] != 1 else ''}: {item['reason']} (rows {', '.join(map(str, item['first_rows']))}"
                      f"{', ...' if item['rows'] > len(item['first_rows']) else ''}): left out of the fit")

@@ -21,6 +21,7 @@ __all__ = ["kaplan_meier", "PatienceFit", "fit_patience", "censored_exponential"
 
 #: Abandons needed to choose between families; with fewer, exponential only.
 MIN_ABANDONS_FOR_CHOICE = 10
+MAX_CV = 100.0  # the largest cv a scenario's distribution accepts
 _FLOOR_S = 0.5  # an abandon after 0 s is counted at half a second
 
 
@@ -140,7 +141,8 @@ def fit_patience(waits: np.ndarray, abandoned: np.ndarray) -> PatienceFit | None
         mean_l, cv_l, ci_ml, ci_cl, ll_l = censored_lognormal(t, event)
         # both log-likelihoods are densities of the same waits, so their AICs compare
         aic["lognormal"] = 4 - 2 * ll_l
-        if aic["lognormal"] < aic["exponential"]:
+        # a cv beyond what a scenario holds (a handful of very long waits) keeps the exponential
+        if aic["lognormal"] < aic["exponential"] and cv_l <= MAX_CV:
             chosen = Distribution(dist="lognormal", mean=round(mean_l, 3), cv=round(cv_l, 4))
             mean_ci, cv_ci = ci_ml, ci_cl
             s2 = math.log1p(cv_l**2)

@@ -1,0 +1,226 @@
+"""Backtest against a call log: the whole test period simulated in one
+continuous run (repeats cross days), with the agents on duty estimated from
+the test period's own records, and the simulation's days, hours and classes
+of call compared with the log's.
+
+The run starts ``warmup_days`` before the test period (demand and the test
+period's staffing pattern), so the repeats of earlier days are in the system
+when the comparison begins. The agents on duty are the test period's mean by
+weekday and hour (a roster is a weekly pattern), times the scenario's
+availability of each weekday and hour when the scenario was calibrated.
+
+Measures: contacts (agent-queue calls), service level (answered within the
+target ÷ answered + abandoned), abandon rate (abandoned ÷ contacts) and ASA
+(mean wait of answered calls), by day, overall and by class of call and
+priority; the hourly volume error as WAPE (Σ|simulated − actual| ÷ Σ actual)
+with the MAPE of hours with calls beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from chansim.errors import InputError, Problem
+from chansim.scenario import Scenario
+from chansim.scenario.models import validate_scenario
+from chansim.studies.experiment import simulate
+from chansim.studies.fit.agents_on_duty import agents_on_duty, has_agents
+from chansim.studies.fit.exports import Exports
+from chansim.studies.fit.fit_classes import OTHER, class_of
+from chansim.studies.fit.fit_staffing import on_duty_schedule
+
+__all__ = ["LogBacktest", "backtest_log", "day_measures", "MEASURES"]
+
+MEASURES = ("contacts", "service_level", "abandon_rate", "asa_s")
+WARMUP_DAYS = 7
+
+
+@dataclass
+class LogBacktest:
+    """Days, overall, classes and hourly volume of a continuous backtest."""
+
+    daily: list[dict]
+    overall: dict
+    by_segment: dict[str, list[dict]]
+    volume: dict
+    errors: dict
+    scenario: str
+    strategy: str
+    test: tuple[str, str]
+    replications: int
+    warmup_days: int
+    staffing: str
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"scenario": self.scenario, "strategy": self.strategy, "test": list(self.test),
+                "replications": self.replications, "warmup_days": self.warmup_days, "staffing": self.staffing,
+                "daily": self.daily, "overall": self.overall, "by_segment": self.by_segment, "volume": self.volume,
+                "errors": self.errors, "notes": self.notes}
+
+
+def _num(value: Any) -> float | None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if not np.isfinite(v) else round(v, 4)
+
+
+def day_measures(frame: pd.DataFrame, target_s: float) -> dict:
+    """Measures of contacts with columns answered (bool), wait_s (answered:
+    the wait) and abandoned (bool)."""
+    answered, abandoned = frame["answered"].to_numpy(), frame["abandoned"].to_numpy()
+    wait = frame["wait_s"].to_numpy(dtype=float)
+    judged = int(answered.sum() + abandoned.sum())
+    return {"contacts": int(len(frame)),
+            "service_level": _num((answered & (wait <= target_s)).sum() / judged) if judged else None,
+            "abandon_rate": _num(abandoned.sum() / len(frame)) if len(frame) else None,
+            "asa_s": _num(wait[answered].mean()) if answered.any() else None}
+
+
+def _actual(contacts: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"arrival": contacts["arrival"], "answered": contacts["answer"].notna(),
+                         "abandoned": contacts["answer"].isna(), "wait_s": contacts["wait_s"].fillna(0.0),
+                         "intent": contacts["_intent"]})
+
+
+def _simulated(log: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
+    c = log[~log["outcome"].astype(str).isin(["unserved", "closed"])]
+    answered = c["answer_t"].notna().to_numpy()
+    return pd.DataFrame({"arrival": start + pd.to_timedelta(c["queued_t"].to_numpy(dtype=float), unit="s"),
+                         "answered": answered, "abandoned": ~answered,
+                         "wait_s": np.where(answered, c["answer_t"].to_numpy(dtype=float)
+                                            - c["queued_t"].to_numpy(dtype=float), 0.0),
+                         "intent": c["intent"].astype(str).to_numpy(), "replication": c["replication"].to_numpy()})
+
+
+def _mean_measures(frames: list[pd.DataFrame], target_s: float) -> dict:
+    per = [day_measures(f, target_s) for f in frames]
+    out = {}
+    for key in MEASURES:
+        values = [p[key] for p in per if p[key] is not None]
+        out[key] = _num(np.mean(values)) if values else None
+    return out
+
+
+def backtest_log(scenario: Scenario, exports: Exports, *, test: tuple[dt.date, dt.date] | None = None,
+                 strategy: str | None = None, replications: int = 5, warmup_days: int = WARMUP_DAYS,
+                 availability: Mapping[tuple[int, int], float] | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> LogBacktest:
+    """Simulate the test period (default: the whole log) continuously and compare."""
+    if exports.contacts is None or not has_agents(exports.contacts):
+        raise InputError(Problem("DATA", "a continuous backtest needs a call log that names the agent of each "
+                                         "answered call (map it with --map agent=YourColumn)"))
+    strategy = strategy or scenario.strategy_names[0]
+    channels = sorted(exports.contacts["channel"].astype(str).unique())
+    if len(channels) != 1 or channels[0] not in scenario.channels:
+        raise InputError(Problem("channels", f"the call log holds {', '.join(channels)}; the scenario has "
+                                             f"{', '.join(scenario.channels)}"))
+    channel = channels[0]
+    held = exports.between(*test, option="--test") if test else exports
+    contacts = held.contacts[held.contacts["plausible"]].copy()
+    first, last = contacts["arrival"].min().normalize(), contacts["arrival"].max().normalize()
+    if test:
+        first, last = pd.Timestamp(test[0]), pd.Timestamp(test[1])
+    days = (last - first).days + 1
+    target = scenario.channels[channel].service_level_target_s or 20.0
+    names = [i.name for i in scenario.demand.intents]
+    classes = class_of(contacts)
+    if classes is not None:
+        suffix = ("-p" + contacts["priority"].fillna("unknown").astype(str)) if "priority" in contacts else ""
+        contacts["_intent"] = classes.where(classes.isin(names), OTHER + suffix)
+    else:
+        contacts["_intent"] = names[0]
+    on_duty = agents_on_duty(held.contacts)
+    base = scenario.model_dump(mode="json")
+    start = first - pd.Timedelta(days=warmup_days)
+    base.update(start_date=str(start.date()), days=float(days + warmup_days), warmup_hours=24.0 * warmup_days,
+                replications=replications)
+    base["strategies"] = [s for s in base["strategies"] if s["name"] == strategy]
+    pools = []
+    for pool in base["agents"]["pools"]:
+        if channel in pool["channels"]:
+            pool = {k: v for k, v in pool.items() if k not in ("headcount", "schedule", "shifts")}
+            pool.update(interval_minutes=15, schedule=on_duty_schedule(on_duty, channel, availability))
+        pools.append(pool)
+    base["agents"] = dict(base["agents"], pools=pools)
+    run_scenario = validate_scenario(base, source=f"{scenario.name} over the test period")
+    result = simulate(run_scenario, [strategy], replications, log="contacts", progress=progress)
+    sim = _simulated(result.log.contacts, start)
+    sim = sim[(sim["arrival"] >= first) & (sim["arrival"] < last + pd.Timedelta(days=1))]
+    act = _actual(contacts)
+    reps = [sim[sim["replication"] == r] for r in range(replications)]
+    daily = []
+    for day in pd.date_range(first, last, freq="D"):
+        a = act[act["arrival"].dt.normalize() == day]
+        s = [f[f["arrival"].dt.normalize() == day] for f in reps]
+        daily.append({"date": str(day.date()), "actual": day_measures(a, target), "simulated": _mean_measures(s, target)})
+    overall = {"actual": day_measures(act, target), "simulated": _mean_measures(reps, target)}
+    by_intent = []
+    priority_of = contacts.groupby("_intent")["priority"].first() if "priority" in contacts else None
+    for name in names:
+        a = act[act["intent"] == name]
+        by_intent.append({"intent": name, "actual": day_measures(a, target),
+                          "simulated": _mean_measures([f[f["intent"] == name] for f in reps], target)})
+    by_segment: dict[str, list[dict]] = {"intent": by_intent}
+    if priority_of is not None:
+        by_priority = []
+        for value in sorted(priority_of.dropna().unique()):
+            members = set(priority_of[priority_of == value].index)
+            by_priority.append({"priority": str(value),
+                                "actual": day_measures(act[act["intent"].isin(members)], target),
+                                "simulated": _mean_measures([f[f["intent"].isin(members)] for f in reps], target)})
+        by_segment["priority"] = by_priority
+    volume = _hourly_volume(act, reps, first, last)
+    return LogBacktest(daily=daily, overall=overall, by_segment=by_segment, volume=volume,
+                       errors=_errors(daily, overall, volume), scenario=scenario.name, strategy=strategy,
+                       test=(str(first.date()), str(last.date())), replications=replications,
+                       warmup_days=warmup_days,
+                       staffing="agents on duty in the test period (distinct agents serving calls per hour)"
+                                + (", times the calibrated availability" if availability else ""))
+
+
+def _hourly_volume(act: pd.DataFrame, reps: list[pd.DataFrame], first: pd.Timestamp, last: pd.Timestamp) -> dict:
+    hours = pd.date_range(first, last + pd.Timedelta(hours=23), freq="h")
+    actual = act.groupby(act["arrival"].dt.floor("h")).size().reindex(hours, fill_value=0).to_numpy(dtype=float)
+    simulated = np.mean([f.groupby(f["arrival"].dt.floor("h")).size().reindex(hours, fill_value=0)
+                         .to_numpy(dtype=float) for f in reps], axis=0)
+    busy = actual > 0
+    wape = float(np.abs(simulated - actual).sum() / actual.sum()) if actual.sum() else None
+    mape = float(np.mean(np.abs(simulated[busy] - actual[busy]) / actual[busy])) if busy.any() else None
+    return {"hours": int(len(hours)), "actual": int(actual.sum()), "simulated": _num(simulated.sum()),
+            "wape": _num(wape), "mape": _num(mape)}
+
+
+def _errors(daily: list[dict], overall: dict, volume: dict) -> dict:
+    """Volume-weighted errors (WAPE) of the daily measures, MAPE beside them,
+    and the mean absolute error of the daily shares in points."""
+    out: dict[str, Any] = {"hourly_volume_wape": volume["wape"], "hourly_volume_mape": volume["mape"]}
+    weights = np.array([d["actual"]["contacts"] for d in daily], dtype=float)
+    for key in MEASURES:
+        a = np.array([np.nan if d["actual"][key] is None else d["actual"][key] for d in daily], dtype=float)
+        s = np.array([np.nan if d["simulated"][key] is None else d["simulated"][key] for d in daily], dtype=float)
+        ok = np.isfinite(a) & np.isfinite(s)
+        if not ok.any():
+            continue
+        diff = np.abs(s[ok] - a[ok])
+        if key == "contacts":
+            out["daily_volume_wape"] = _num(diff.sum() / a[ok].sum())
+        else:
+            w = weights[ok]
+            out[f"daily_{key}_wape"] = _num((w * diff).sum() / (w * np.abs(a[ok])).sum()) \
+                if (w * np.abs(a[ok])).sum() else None
+        nonzero = ok & (np.abs(a) > 1e-12)
+        out[f"daily_{key}_mape"] = _num(np.mean(np.abs(s[nonzero] - a[nonzero]) / np.abs(a[nonzero]))) \
+            if nonzero.any() else None
+        if key in ("service_level", "abandon_rate"):
+            out[f"daily_{key}_mae_points"] = _num(100 * diff.mean())
+    oa, os_ = overall["actual"]["asa_s"], overall["simulated"]["asa_s"]
+    out["overall_asa_relative_error"] = _num(abs(os_ - oa) / oa) if oa and os_ is not None else None
+    return out
