@@ -4,10 +4,14 @@ Every command that writes an ``--out`` folder builds it in a temporary folder
 beside the target (``.NAME.XXXX.tmp``) and renames it into place at the end,
 so a crash never leaves a half-written result. The finished folder holds a
 marker, ``.chansim-result.json``, with chansim's version, the kind of result
-and the list of files chansim wrote. An existing folder is replaced only when
-it holds that marker and nothing that is not on its list: a folder chansim did
-not write, or one a user added a file to, is refused naming the first file
-chansim does not know. Nothing a user made is deleted.
+and the list of files chansim wrote (an empty folder listed as ``NAME/``). An
+existing folder is replaced only when it holds that marker and nothing that is
+not on its list: a folder chansim did not write, or one a user added a file or
+a folder to (even an empty one), is refused naming the first entry chansim does
+not know. Nothing a user made is deleted. The new folder keeps the permission
+bits of the one it replaces (a private result stays private); a new folder
+gets the usual ones (umask). Missing parent folders of ``--out`` are created,
+and removed again if the result could not be written.
 
 A symlinked ``--out`` is followed: the folder it points to is replaced and the
 link is left as it was. A temporary folder left behind by a run that was
@@ -24,6 +28,7 @@ import glob
 import json
 import os
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,10 +54,13 @@ def target_of(out: Path) -> Path:
 
 
 def written_files(folder: Path) -> list[str]:
-    """Every file under ``folder`` (relative paths, sorted), the marker left out."""
+    """Every file under ``folder`` (relative paths, sorted), the marker left
+    out, and every empty folder as ``NAME/``."""
     found = []
     for root, dirs, files in os.walk(folder):
         dirs.sort()
+        if not dirs and not files and root != str(folder):
+            found.append(Path(os.path.relpath(root, folder)).as_posix() + "/")
         for name in files:
             rel = os.path.relpath(os.path.join(root, name), folder)
             if rel != MARKER:
@@ -94,7 +102,9 @@ def _unknown_file(folder: Path, kind: str) -> str | None:
                 f"(first file: {first})")
     for entry in entries:
         if entry not in listed:
-            return f"it holds {entry}, which chansim did not write; refusing to overwrite it (move the file away first)"
+            what = "the folder " if entry.endswith("/") else ""
+            return (f"it holds {what}{entry}, which chansim did not write; refusing to overwrite it "
+                    f"(move it away first)")
     return None
 
 
@@ -145,11 +155,38 @@ def check_out_dir(out: Path, kind: str = "chansim result") -> None:
         why = _unknown_file(target, kind)
         if why is not None:
             raise InputError(Problem("--out", f"{out}: {why}"))
-    parent = target.parent
-    if not parent.is_dir():
-        raise InputError(Problem("--out", f"{parent} does not exist"))
+    parent = _existing_ancestor(out, target.parent)
     if not os.access(parent, os.W_OK | os.X_OK):
         raise InputError(Problem("--out", f"cannot write in {parent}"))
+
+
+def _existing_ancestor(out: Path, folder: Path) -> Path:
+    """The nearest folder at or above ``folder`` that exists (the rest are
+    created when the result is written); a file on the way is refused."""
+    while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise InputError(Problem("--out", f"cannot create {out}: {folder} exists and is not a folder"))
+    return folder
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; the ones created, deepest first."""
+    missing = []
+    while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir(exist_ok=True)
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for path in folders:  # deepest first; a folder something was put in meanwhile stays
+        try:
+            path.rmdir()
+        except OSError:
+            break
 
 
 def _write_error(out: Path, exc: OSError) -> InputError:
@@ -168,11 +205,15 @@ def staged_dir(out: Path, kind: str = "chansim result") -> Iterator[Path]:
     out = Path(out)
     check_out_dir(out, kind)
     target = target_of(out)
-    _remove_leftovers(target)
+    created: list[Path] = []
     try:
+        created = _make_parents(target.parent)
+        _remove_leftovers(target)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     except OSError as exc:
+        _remove_empty(created)
         raise _write_error(out, exc) from None
+    written = False
     try:
         try:
             (tmp / STAGING_NOTE).write_text(f"{os.getpid()}\n", encoding="utf-8")
@@ -183,7 +224,8 @@ def staged_dir(out: Path, kind: str = "chansim result") -> Iterator[Path]:
             (tmp / STAGING_NOTE).unlink()
             marker = {"chansim_version": __version__, "kind": kind, "files": written_files(tmp)}
             (tmp / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
-            os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; a result folder is an ordinary folder
+            # mkdtemp makes it private: a result folder gets the bits of the one it replaces, or the usual ones
+            os.chmod(tmp, stat.S_IMODE(target.stat().st_mode) if target.is_dir() else 0o777 & ~_umask())
             old = None
             if target.exists():
                 why = _unknown_file(target, kind)  # a file may have been added while simulating
@@ -197,6 +239,7 @@ def staged_dir(out: Path, kind: str = "chansim result") -> Iterator[Path]:
                 if old is not None:
                     old.rename(target)  # put the earlier result back
                 raise
+            written = True
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
         except OSError as exc:
@@ -206,6 +249,8 @@ def staged_dir(out: Path, kind: str = "chansim result") -> Iterator[Path]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+        if not written:
+            _remove_empty(created)
 
 
 def _umask() -> int:

@@ -14,12 +14,21 @@ depend on how many processes (or machines) run them, nor on which executor.
 * ``ordered_results(pool, fn, tasks)`` submits every task through one code
   path whatever the executor and yields the results in task order, calling
   ``progress(done, total)`` as each task finishes.
+
+The workers of a process pool end when the process that started them is gone,
+even when it was killed outright (``kill -9``): on Linux the kernel sends them
+SIGTERM as it dies; on any POSIX system each worker also checks every
+:data:`PARENT_CHECK_S` seconds that its parent is still there.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -27,12 +36,15 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from chansim.errors import InputError, Problem
 
 __all__ = ["EXECUTORS", "SerialExecutor", "check_executor", "executor", "opener", "ordered_results", "capacity",
-           "process_pool", "worker_count", "DASK_CONNECT_TIMEOUT_S"]
+           "process_pool", "worker_count", "DASK_CONNECT_TIMEOUT_S", "PARENT_CHECK_S"]
 
 #: The kinds of executor ``executor()`` opens.
 EXECUTORS = ("processes", "dask", "dask-local")
 #: Seconds to wait for a Dask scheduler to answer before giving up.
 DASK_CONNECT_TIMEOUT_S = 5.0
+#: Seconds between a pool worker's checks that the process that started it is still there.
+PARENT_CHECK_S = 1.0
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _DASK_MISSING = ("--executor", "the dask executors need Dask: install chansim[dask] "
                  "(pip install 'chansim[dask]')")
 
@@ -49,7 +61,31 @@ def process_pool(workers: int, tasks: int) -> ProcessPoolExecutor:
     Fork where the platform has it: workers start at once with the scenario in memory."""
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    return ProcessPoolExecutor(max_workers=max(1, min(workers, tasks)), mp_context=context)
+    return ProcessPoolExecutor(max_workers=max(1, min(workers, tasks)), mp_context=context,
+                               initializer=_end_with_parent, initargs=(os.getpid(),))
+
+
+def _end_with_parent(parent: int) -> None:
+    """In a pool worker: end this process when process ``parent`` is gone."""
+    if sys.platform.startswith("linux") and threading.current_thread().name == "MainThread":
+        # the kernel signals when the thread that forked this worker ends; only the
+        # main thread is sure to last as long as its process
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        except (ImportError, OSError, AttributeError):  # no ctypes or no prctl: the check below still works
+            pass
+    if os.getppid() != parent:  # gone already, before the kernel was asked
+        os._exit(128 + signal.SIGTERM)
+    threading.Thread(target=_watch_parent, args=(parent,), name="chansim-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(128 + signal.SIGTERM)
 
 
 class SerialExecutor(Executor):

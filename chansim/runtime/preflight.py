@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -132,18 +131,14 @@ def _peak_agents(pool) -> float:
 
 
 def available_bytes() -> int | None:
-    """Memory available to a new program (Linux ``MemAvailable``), None if unknown."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as info:
-            for line in info:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
+    """Memory this process may still use, None if unknown: the smallest of the
+    host's available memory (Linux ``MemAvailable``), the room left under its
+    ``RLIMIT_AS``/``RLIMIT_DATA`` and under its control group's memory limit
+    (see :mod:`chansim.runtime.memory`)."""
+    from chansim.runtime.memory import memory_room
+
+    room = memory_room()
+    return None if room is None else room[0]
 
 
 def _gb(n: float) -> str:
@@ -151,14 +146,21 @@ def _gb(n: float) -> str:
 
 
 def size_problems(scenario: Scenario, *, at_once: int = 1, available: int | None = None) -> list[Problem]:
-    """A problem when ``at_once`` replications cannot fit in memory."""
-    available = available_bytes() if available is None else available
+    """A problem when ``at_once`` replications cannot fit in memory
+    (``available``: by default :func:`available_bytes`, of which a run may
+    plan to use :data:`MEMORY_SHARE`)."""
+    where = ""
+    if available is None:
+        from chansim.runtime.memory import memory_room
+
+        available, where = memory_room() or (None, "")
     need = estimate_bytes(scenario) * max(1, at_once)
     if available is None or need <= MEMORY_SHARE * available:
         return []
     return [Problem("", f"too large to simulate: about {_gb(need)} of memory needed "
                     f"({_gb(need / max(1, at_once))} per replication × {max(1, at_once)} at once), "
-                    f"{_gb(available)} available; lower demand.contacts_per_day, days, turns or headcount, "
+                    f"{_gb(available)} available{' ' + where if where else ''}; "
+                    "lower demand.contacts_per_day, days, turns or headcount, "
                     "use fewer --workers, or pass --no-size-check to try anyway")]
 
 
