@@ -116,3 +116,24 @@ def test_unknown_presets_and_bad_periods_are_refused(tmp_path):
     assert code == 2 and "unknown preset" in text
     code, text = _fit(tmp_path, _write(tmp_path), "--preset", "anonymous-bank", "--train", "1999-02-10..1999-02-01")
     assert code == 2 and "--train" in text
+
+
+def test_calibrating_needs_a_log_naming_the_agents(tmp_path):
+    rows = [r[:-1] + ["NO_SERVER"] for r in ROWS]
+    code, text = _fit(tmp_path, _write(tmp_path, rows=rows), "--preset", "anonymous-bank", "--calibrate")
+    assert code == 2 and "--calibrate" in text and "names the agent" in text and "Traceback" not in text
+
+
+def test_the_schedule_from_agents_on_duty_keeps_one_minus_the_shrinkage():
+    import pandas as pd
+
+    from chansim.studies.fit.fit_staffing import on_duty_schedule
+
+    quarters = pd.date_range("1999-02-01", periods=7 * 96, freq="15min")
+    on_duty = pd.DataFrame({"channel": "voice", "hour_start": quarters,
+                            "agents": [8.0 if 36 <= q.hour * 4 + q.minute // 15 < 72 else 0.0 for q in quarters]})
+    full = on_duty_schedule(on_duty, "voice")
+    shrunk = on_duty_schedule(on_duty, "voice", shrinkage=0.375)
+    assert list(full) == list(shrunk) == ["mon-sun"]
+    assert max(full["mon-sun"]) == 8 and max(shrunk["mon-sun"]) == 5
+    assert sum(shrunk["mon-sun"]) == 36 * 5

@@ -141,6 +141,10 @@ def fit(
     repeat_window: Annotated[float, typer.Option(
         "--repeat-window", help="Days within which the same customer's next contact counts as a repeat.",
         min=0.001)] = 7.0,
+    calibrate: Annotated[bool, typer.Option(
+        "--calibrate", help="Call logs naming the agents: choose the pool's shrinkage (share of the agents counted "
+        "on duty not taking calls) so that a simulation of the training days reproduces their service level, "
+        "abandon rate and ASA.")] = False,
 ) -> None:
     """Fit a scenario to contact-center exports; every fitted number says where it came from."""
     from chansim.studies.fit.fitter import fit as fit_scenario
@@ -149,7 +153,7 @@ def fit(
         fmt = _log_format(call_log, preset, delimiter, date_format, null, outcome, short_abandon, max_skew)
         result = fit_scenario(data, mapping=map_, timezone=tz, name=name, targets=_targets(target), market=market,
                               currency=currency, log_format=fmt, train=_period(train, "--train"),
-                              repeat_window_days=repeat_window)
+                              repeat_window_days=repeat_window, calibrate=calibrate)
         result.write(out)
         if report is not None:
             from chansim.report.fit_figures import save_fit_report
@@ -159,11 +163,13 @@ def fit(
         fail(exc)
         return
     table = result.report.table()
+    calibration = result.report.calibration
     if format_ is TableOrJson.json:
         print(json.dumps({"scenario": str(out), "report": str(report) if report else None,
                           "parameters": [e.to_dict() for e in result.report.parameters],
                           "notes": result.report.notes, "implausible": result.report.implausible,
-                          "rows": result.report.corrections}, indent=2))
+                          "rows": result.report.corrections,
+                          "calibration": calibration.to_dict() if calibration else None}, indent=2))
         return
     view = Table(title=f"fitted {escape(str(out))}", title_justify="left")
     for col in ("parameter", "value", "95 % CI", "method"):

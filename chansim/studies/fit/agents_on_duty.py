@@ -1,8 +1,8 @@
 """Agents on duty estimated from the agent named on each answered call: an
 agent is counted on duty in an interval when a call of theirs was in service
 during it (distinct agents active in the interval). Idle agents are not seen
-and an agent whose shift ends mid-interval counts for the whole of it: the
-``fit --calibrate`` factors absorb both.
+and an agent whose shift ends mid-interval counts for the whole of it; agents
+doing other work count too. The shrinkage ``fit --calibrate`` chooses absorbs the net effect.
 
 Counted per quarter hour, so an agent leaving or arriving mid-hour counts
 for the quarters they served in. A roster wants whole agents per interval:

@@ -6,8 +6,9 @@ of call compared with the log's.
 The run starts ``warmup_days`` before the test period (demand and the test
 period's staffing pattern), so the repeats of earlier days are in the system
 when the comparison begins. The agents on duty are the test period's mean by
-weekday and hour (a roster is a weekly pattern), times the scenario's
-availability of each weekday and hour when the scenario was calibrated.
+weekday and hour (a roster is a weekly pattern), times ``1 − shrinkage`` of
+the channel's pool (``fit --calibrate`` writes the shrinkage that reproduces
+the training days; none: every agent counted on duty takes calls).
 
 Measures: contacts (agent-queue calls), service level (answered within the
 target ÷ answered + abandoned), abandon rate (abandoned ÷ contacts) and ASA
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -111,7 +112,6 @@ def _mean_measures(frames: list[pd.DataFrame], target_s: float) -> dict:
 
 def backtest_log(scenario: Scenario, exports: Exports, *, test: tuple[dt.date, dt.date] | None = None,
                  strategy: str | None = None, replications: int = 5, warmup_days: int = WARMUP_DAYS,
-                 availability: Mapping[tuple[int, int], float] | None = None,
                  progress: Callable[[int, int], None] | None = None) -> LogBacktest:
     """Simulate the test period (default: the whole log) continuously and compare."""
     if exports.contacts is None or not has_agents(exports.contacts):
@@ -144,10 +144,12 @@ def backtest_log(scenario: Scenario, exports: Exports, *, test: tuple[dt.date, d
                 replications=replications)
     base["strategies"] = [s for s in base["strategies"] if s["name"] == strategy]
     pools = []
+    shrinkage = 0.0
     for pool in base["agents"]["pools"]:
         if channel in pool["channels"]:
             pool = {k: v for k, v in pool.items() if k not in ("headcount", "schedule", "shifts")}
-            pool.update(interval_minutes=15, schedule=on_duty_schedule(on_duty, channel, availability))
+            shrinkage = pool.get("shrinkage") or base["agents"].get("shrinkage") or 0.0
+            pool.update(interval_minutes=15, schedule=on_duty_schedule(on_duty, channel, shrinkage))
         pools.append(pool)
     base["agents"] = dict(base["agents"], pools=pools)
     run_scenario = validate_scenario(base, source=f"{scenario.name} over the test period")
@@ -183,7 +185,7 @@ def backtest_log(scenario: Scenario, exports: Exports, *, test: tuple[dt.date, d
                        test=(str(first.date()), str(last.date())), replications=replications,
                        warmup_days=warmup_days,
                        staffing="agents on duty in the test period (distinct agents serving calls per hour)"
-                                + (", times the calibrated availability" if availability else ""))
+                                + (f", times 1 − shrinkage {shrinkage:g} of the pool" if shrinkage else ""))
 
 
 def _hourly_volume(act: pd.DataFrame, reps: list[pd.DataFrame], first: pd.Timestamp, last: pd.Timestamp) -> dict:

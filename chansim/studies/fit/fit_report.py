@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,9 @@ from chansim.studies.fit.exports import Exports
 from chansim.studies.fit.patience import PatienceFit
 from chansim.studies.fit.repeats import RepeatFit
 from chansim.studies.fit.volumes import VolumeFit
+
+if TYPE_CHECKING:
+    from chansim.studies.fit.calibrate import Calibration
 
 __all__ = ["FitReport", "FitResult"]
 
@@ -39,6 +43,8 @@ class FitReport:
     repeats: RepeatFit | None = None
     #: rows set aside or corrected while reading, by reason (file, rows, reason, action, first_rows)
     corrections: list[dict] = field(default_factory=list)
+    #: ``fit --calibrate``: the calibrated shrinkage and what it implies
+    calibration: Calibration | None = None
 
     def table(self) -> pd.DataFrame:
         """One row per fitted parameter: value, 95 % CI, method, data."""

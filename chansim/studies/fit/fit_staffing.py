@@ -26,22 +26,18 @@ SIZING_OCCUPANCY = 0.85
 ASSUMED_CONCURRENCY = 2
 
 
-def on_duty_schedule(on_duty: pd.DataFrame, channel: str,
-                     availability: Mapping[tuple[int, int], float] | None = None) -> dict[str, list[int]]:
+def on_duty_schedule(on_duty: pd.DataFrame, channel: str, shrinkage: float = 0.0) -> dict[str, list[int]]:
     """A 15-minute schedule per weekday from the mean agents on duty by
-    weekday and quarter hour, times ``availability[(weekday, hour)]`` (default 1)."""
+    weekday and quarter hour, times ``1 − shrinkage`` (the share of them
+    on shift for the queue)."""
     profile = weekday_profile(on_duty, channel)
-    days = []
-    for d in range(7):
-        quarters = profile.get(d, np.zeros(96))
-        if availability:
-            quarters = quarters * np.repeat([availability.get((d, h), 1.0) for h in range(24)], 4)
-        days.append(dithered(quarters))
-    return by_weekday(days)
+    return by_weekday([dithered(profile.get(d, np.zeros(96)) * (1.0 - shrinkage)) for d in range(7)])
 
 
 def agents_section(channels: list[str], exports: Exports, volumes: VolumeFit, report: FitReport,
-                   availability: Mapping[tuple[int, int], float] | None = None) -> Node:
+                   calibrated: Mapping[str, tuple[float, str]] | None = None) -> Node:
+    """One pool per channel; ``calibrated[channel]``: the shrinkage
+    calibrated for that channel's pool and the comment saying so."""
     agents = Node()
     pools = []
     staffing = None
@@ -55,12 +51,14 @@ def agents_section(channels: list[str], exports: Exports, volumes: VolumeFit, re
         rows = staffing[staffing["channel"] == channel] if staffing is not None else None
         if staffing is None and on_duty is not None and (on_duty["channel"] == channel).any():
             pool["interval_minutes"] = 15
-            pool["schedule"] = on_duty_schedule(on_duty, channel, availability)
+            shrinkage, calibration = (calibrated or {}).get(channel, (0.0, ""))
+            pool["schedule"] = on_duty_schedule(on_duty, channel, shrinkage)
             days = on_duty["hour_start"].dt.normalize().nunique()
             comment = (f"agents on duty by weekday and quarter hour: distinct agents serving calls in each quarter hour, mean over "
                        f"{days} days ({_files(exports, 'contacts')}), spread over quarter hours")
-            if availability:
-                comment += "; times the calibrated availability of each weekday and hour band (see the fit report)"
+            if calibration:
+                pool["shrinkage"] = round(shrinkage, 3)
+                comment += f"; times 1 − shrinkage {calibration}"
         elif rows is not None and len(rows):
             hours = rows["hour_start"]
             by_hour = rows.groupby(hours.dt.hour)["agents"].mean().reindex(range(24), fill_value=0)

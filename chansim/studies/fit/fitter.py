@@ -21,6 +21,8 @@ from chansim.scenario.channels import CHANNELS
 from chansim.errors import InputError, Problem
 from chansim.runtime.preflight import prepare
 from chansim.scenario.rosters import WEEKDAYS
+from chansim.studies.fit.agents_on_duty import has_agents
+from chansim.studies.fit.calibrate import calibrate_shrinkage
 from chansim.studies.fit.commented_yaml import Commented, Node, render
 from chansim.studies.fit.estimate import Estimate
 from chansim.studies.fit.exports import Exports, read_exports
@@ -41,16 +43,23 @@ MIN_DAYS = 1
 def fit(data: Iterable[str | Path] | Exports, *, mapping: Mapping[str, str] | Iterable[str] | None = None,
         timezone: str | None = None, name: str = "fitted", targets: Mapping[str, float] | None = None,
         market: str = "US", currency: str = "USD", seed: int = 0, log_format: LogFormat | None = None,
-        train: tuple[dt.date, dt.date] | None = None, repeat_window_days: float = WINDOW_S / 86_400) -> FitResult:
+        train: tuple[dt.date, dt.date] | None = None, repeat_window_days: float = WINDOW_S / 86_400,
+        calibrate: bool = False) -> FitResult:
     """Fit a scenario to export files (or already read :class:`Exports`);
     ``log_format``: the files are call logs of that layout; ``train``: fit
-    the days from..to only (inclusive).
+    the days from..to only (inclusive); ``calibrate``: choose the pool's
+    shrinkage so that a simulation of the training days reproduces their
+    service level, abandon rate and ASA (call logs naming the agents, see
+    :mod:`chansim.studies.fit.calibrate`).
 
     Raises :class:`~chansim.errors.InputError` on bad input or a channel with
     too little data, naming the file, the row and the column."""
     exports = data if isinstance(data, Exports) else read_exports(data, mapping, timezone, log_format)
     if train is not None:
         exports = exports.between(*train, option="--train")
+    if calibrate and not has_agents(exports.contacts):
+        raise InputError(Problem("--calibrate", "calibrating needs a call log that names the agent of each "
+                                                "answered call (map it with --map agent=YourColumn)"))
     window_s = float(repeat_window_days) * 86_400
     if exports.contacts is None and exports.intervals is None:
         raise InputError(Problem("DATA", "give contact records or an interval report (message records alone "
@@ -117,11 +126,21 @@ def fit(data: Iterable[str | Path] | Exports, *, mapping: Mapping[str, str] | It
     )
     if exports.timezone:
         header += (f"Times read in the {exports.timezone} time zone.",)
-    text = render(root, header)
-    try:
-        scenario = prepare(yaml.safe_load(text), size_check=False).scenario  # run's own checks
-    except InputError as exc:  # pragma: no cover - a fitted scenario that does not validate is a bug
-        raise InputError(exc.problems, source="fitted scenario") from None
+    text, scenario = _written(root, header)
+    if calibrate:
+        if len(channels) != 1:
+            raise InputError(Problem("--calibrate", "calibrating needs a call log of one channel "
+                                                    f"(the data holds {', '.join(channels)})"))
+        found = calibrate_shrinkage(scenario, exports, period=train)
+        report.calibration = found
+        report.parameters.append(Estimate(f"{found.channel}.agents.shrinkage", found.shrinkage, None, None,
+                                          found.method(), f"{found.summary()}; {found.comparison()}"))
+        notes.append(f"calibration: shrinkage {found.shrinkage:g} of the {found.channel} pool: {found.summary()} "
+                     f"({found.comparison()})")
+        calibrated = {found.channel: (found.shrinkage, f"{found.shrinkage:g} calibrated on the training days, "
+                                                       f"{found.summary()}")}
+        root["agents"] = agents_section(channels, exports, volumes, report, calibrated)
+        text, scenario = _written(root, header)
     for item in exports.corrections:
         notes.append(f"{Path(item['file']).name}: {item['rows']:,} row{'s' if item['rows'] != 1 else ''}: "
                      f"{item['reason']}: {item['action']}")
@@ -129,6 +148,15 @@ def fit(data: Iterable[str | Path] | Exports, *, mapping: Mapping[str, str] | It
         notes.append(f"{item['file']}: {item['rows']} row{'s' if item['rows'] != 1 else ''}: {item['reason']} (rows {', '.join(map(str, item['first_rows']))}"
                      f"{', ...' if item['rows'] > len(item['first_rows']) else ''}): left out of the fit")
     return FitResult(scenario=scenario, yaml=text, report=report, exports=exports)
+
+
+def _written(root: Node, header: tuple[str, ...]):
+    """The YAML text of ``root`` and the scenario it validates to."""
+    text = render(root, header)
+    try:
+        return text, prepare(yaml.safe_load(text), size_check=False).scenario  # run's own checks
+    except InputError as exc:  # pragma: no cover - a fitted scenario that does not validate is a bug
+        raise InputError(exc.problems, source="fitted scenario") from None
 
 
 # ------------------------------------------------------------------ demand
