@@ -19,6 +19,7 @@ from chansim.scenario import Scenario, load_scenario
 from chansim.studies.optimize.study import optimize
 from chansim.version import __version__
 from chansim.studies import experiment as _experiment
+from chansim.studies.optimize import frontier as _frontier
 
 __all__ = [
     "__version__",
@@ -43,6 +44,15 @@ def _plot(result: RunResult):
 
 
 _experiment.PLOTTER = _plot
+
+
+def _plot_trials(result, x=None, y=None):
+    from chansim.report.trials_figure import trials_figure  # matplotlib loads only when a figure is asked for
+
+    return trials_figure(result, x=x, y=y)
+
+
+_frontier.PLOTTER = _plot_trials
 
 
 def __getattr__(name: str):

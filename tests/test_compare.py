@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from chansim.cli import app
 from chansim.cli.compare import COMPARE_FILES
+from chansim.kpis import statistics
 from chansim.kpis.compare import DIRECTION, HIGHER, LOWER, NEUTRAL, best_by_kpi, paired_differences, pareto_front
 from chansim.kpis.table import KPI_KEYS
 from chansim.report import RUN_FILES
@@ -127,6 +128,24 @@ def test_pareto_front_on_hand_made_points():
     assert pareto_front([("x", 1.0, 1.0), ("y", 1.0, 1.0)]) == ["x", "y"]  # duplicates both stay
     assert pareto_front({}) == []
     assert pareto_front({"only": (2.0, 3.0)}) == ["only"]
+
+
+def test_the_pareto_filter_takes_any_number_of_coordinates_each_with_its_direction():
+    # (cost: lower, csat: higher, asa: lower)
+    points = {"a": (1.0, 4.0, 30.0), "b": (2.0, 4.5, 30.0), "c": (2.0, 4.5, 40.0), "d": (3.0, 4.0, 10.0),
+              "e": (3.0, 3.9, 10.0)}
+    assert statistics.pareto_front(points, (-1, 1, -1)) == ["a", "b", "d"]  # b beats c on asa, d beats e on csat
+    # higher is better on both: the best on the first coordinate first
+    assert statistics.pareto_front({"x": (1.0, 2.0), "y": (2.0, 1.0), "z": (0.5, 0.5)}, (1, 1)) == ["y", "x"]
+    assert pareto_front is statistics.pareto_front  # one filter
+
+
+def test_the_ci95_half_width_is_student_t_over_the_measured_values():
+    values = [0.81, 0.86, None, 0.79, float("nan"), 0.84]
+    xs = np.array([0.81, 0.86, 0.79, 0.84])
+    assert statistics.ci95_halfwidth(values) == pytest.approx(stats.t.ppf(0.975, 3) * xs.std(ddof=1) / 2)
+    assert statistics.ci95_halfwidth([0.8, None]) is None and statistics.ci95_halfwidth([]) is None
+    assert statistics.ci95_halfwidth([2.0, 2.0, 2.0]) == 0.0
 
 
 # ------------------------------------------------------------------ the command

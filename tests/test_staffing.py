@@ -14,6 +14,7 @@ ci95 ≈ 0.85). Checked over seeds 0-11: every seed gives 14 in 2 evaluations.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -120,6 +121,27 @@ def test_target_holds_at_the_pessimistic_end_of_the_ci():
     at_most = Target("asa_s", "<=", 30)
     assert at_most.holds(25, 4) and not at_most.holds(25, 6)
     assert not at_least.holds(None, 0.01) and not at_least.holds(0.9, None)
+
+
+def test_an_optimize_constraint_is_the_same_goal_written_as_in_a_file():
+    goal = parse_target("channel.voice.service_level >= 80%", "optimize.constraints[0]")
+    assert goal == Target("channel.voice.service_level", ">=", 0.8)
+    assert str(goal) == "voice.service_level >= 0.8" and str(parse_target("voice.service_level>=0.8")) == \
+        "voice.service_level>=0.8"
+    # how far the end of the CI misses, relative to the bound: ≤ 0 met, inf not measured
+    assert goal.shortfall(0.85, 0.04) < 0 and goal.shortfall(0.85, 0.06) == pytest.approx(0.0125)
+    assert goal.shortfall(None, None) == math.inf
+    assert goal.may_hold(0.78, 0.03) and not goal.may_hold(0.70, 0.05)  # at the optimistic end
+    at_most = Target("asa_s", "<=", 30)
+    assert at_most.shortfall(25, 6) == pytest.approx(1 / 30) and at_most.may_hold(33, 4)
+    # a mean without an interval (a point's single replication): the search judges it by the mean, a
+    # staffing target does not hold
+    assert goal.shortfall(0.9, None) < 0 and not goal.holds(0.9, None)
+    # a file's field keeps the address's own wording
+    with pytest.raises(InputError, match="no KPI named 'speed'"):
+        parse_target("speed >= 1", "optimize.constraints[0]")
+    with pytest.raises(InputError, match="is not KPI >= VALUE"):
+        parse_target("service_level > 1", "optimize.constraints[0]")
 
 
 # ---------------------------------------------------------------- the search

@@ -151,7 +151,7 @@ def frontier_table(result) -> Table:
     ones) as columns: the variables' values, the constraint and objective KPIs,
     then every KPI, each mean ± 95 % CI half-width."""
     from chansim.kpis.table import KPI_KEYS
-    from chansim.report import _format_ci, format_value
+    from chansim.report import with_ci
 
     space = result.space
     points = result.frontier_records
@@ -185,7 +185,7 @@ def frontier_table(result) -> Table:
         cells = []
         for t in points:
             mean, ci = t.value(address)
-            cells.append(Text(format_value(key, mean) + _format_ci(key, ci, mean)))
+            cells.append(Text(with_ci(key, mean, ci)))
         table.add_row(Text(address, style="cyan"), *cells)
     table.add_row(Text("trial, replications"), *[Text(f"{t.number}, {t.replications}") for t in points])
     if not result.frontier_records:
@@ -196,7 +196,7 @@ def frontier_table(result) -> Table:
         cells = []
         for t in points:
             mean, ci = t.value(key)
-            cells.append(Text(format_value(key, mean) + _format_ci(key, ci, mean)))
+            cells.append(Text(with_ci(key, mean, ci)))
         table.add_row(Text(key), *cells)
     return table
 

@@ -142,12 +142,9 @@ def _roster(p) -> str:
 
 
 def _with_ci(kpi: str, value, ci) -> str:
-    from chansim.report import format_value
+    from chansim.report import with_ci
 
-    cell = format_value(kpi, value)
-    if ci and value is not None:
-        cell += " ± " + (format_value(kpi, ci).removesuffix(" %").removesuffix(" s")).strip()
-    return cell
+    return with_ci(kpi, value, ci if value is not None else None)
 
 
 def _table(result) -> Table:

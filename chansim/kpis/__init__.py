@@ -1,5 +1,7 @@
-"""KPIs: the KPI table, how a KPI or a breakdown is addressed, and the pure
-functions that measure them over the event log."""
+"""KPIs: the KPI table, how a KPI or a breakdown is addressed, the pure
+functions that measure them over the event log, goals on them (``KPI >=
+VALUE``, :mod:`chansim.kpis.goals`) and the statistics that judge them
+(:mod:`chansim.kpis.statistics`)."""
 
 from chansim.kpis.address import BREAKDOWNS, Address, lookup, parse_address
 from chansim.kpis.table import BY_KEY, DIRECTION, KPI, KPI_KEYS, KPIS

@@ -17,18 +17,21 @@ rate KPIs carry the judgement; occupancy is a trade-off between idle money and
 burnt-out agents).
 
 A KPI not in the table (a key added later) is neutral.
+
+The statistics themselves (the paired t-test, the Pareto filter
+:func:`pareto_front`) are those of :mod:`chansim.kpis.statistics`.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.special import stdtr, stdtrit  # Student t: lighter than scipy.stats
 
 from chansim.kpis.address import kpi_of, lookup
+from chansim.kpis.statistics import paired_test, pareto_front
 from chansim.kpis.table import DIRECTION as TABLE_DIRECTION, HIGHER, KPI_KEYS, LOWER, NEUTRAL
 
 __all__ = [
@@ -79,38 +82,6 @@ def _strategy_names(result: Any) -> list[str]:
     return names
 
 
-def _paired(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
-    """Statistics of the paired differences b − a (both already free of nulls)."""
-    n = int(a.size)
-    out: dict[str, Any] = {"n": n, "baseline_mean": None, "strategy_mean": None, "diff": None, "diff_pct": None,
-                           "ci95": None, "low": None, "high": None, "p_value": None, "significant": False}
-    if n == 0:
-        return out
-    d = b - a
-    mean = float(d.mean())
-    scale = max(float(np.abs(a).max()), float(np.abs(b).max()), 1.0)
-    sd = float(d.std(ddof=1)) if n > 1 else math.nan
-    if n > 1 and sd <= 1e-12 * scale:  # the same in every replication (floating-point dust aside)
-        sd = 0.0
-        if abs(mean) <= 1e-12 * scale:
-            mean = 0.0
-    base = float(a.mean())
-    out.update(baseline_mean=base, strategy_mean=float(b.mean()), diff=mean,
-               diff_pct=(mean / abs(base) if base else None))
-    if n < 2:
-        return out  # one replication: a difference, but no interval and no test
-    if sd == 0.0:
-        # A constant difference: zero means "no effect" (p = 1); otherwise the
-        # interval is the single point, which excludes 0 (p = 0).
-        out.update(ci95=0.0, low=mean, high=mean, p_value=1.0 if mean == 0.0 else 0.0, significant=mean != 0.0)
-        return out
-    t = float(stdtrit(n - 1, 0.975))
-    half = t * sd / math.sqrt(n)
-    p = float(2 * stdtr(n - 1, -abs(mean) / (sd / math.sqrt(n))))
-    out.update(ci95=half, low=mean - half, high=mean + half, p_value=p, significant=bool(mean - half > 0 or mean + half < 0))
-    return out
-
-
 def paired_differences(result: Any, baseline: str | None = None, keys: Sequence[str] | None = None) -> pd.DataFrame:
     """Paired differences of every KPI between each strategy and a baseline.
 
@@ -151,9 +122,9 @@ def paired_differences(result: Any, baseline: str | None = None, keys: Sequence[
                 a = _numeric(a_frame.loc[reps, key]).to_numpy()
                 b = _numeric(b_frame.loc[reps, key]).to_numpy()
                 ok = ~(np.isnan(a) | np.isnan(b))
-                stat = _paired(a[ok], b[ok])
+                stat = paired_test(a[ok], b[ok])
             else:
-                stat = _paired(np.array([]), np.array([]))
+                stat = paired_test(np.array([]), np.array([]))
             way = direction(key)
             better = None
             if stat["significant"] and way != NEUTRAL:
@@ -189,26 +160,3 @@ def best_by_kpi(result: Any, keys: Sequence[str] | None = None) -> dict[str, str
         name, _ = max(values, key=lambda nv: way * nv[1])  # max() keeps the first of equals
         best[key] = name
     return best
-
-
-def pareto_front(points: Mapping[str, tuple[float | None, float | None]] | Iterable[tuple[str, float | None, float | None]]
-                 ) -> list[str]:
-    """Names of the points no other point dominates, cheapest first.
-
-    ``points`` maps a name to (cost, quality), lower cost and higher quality
-    being better. A point is dominated when another costs no more and is no
-    worse, and is strictly better on one of the two. Points with a null
-    coordinate are on no frontier. Exact duplicates are both kept."""
-    items: Sequence[tuple[str, float | None, float | None]]
-    if isinstance(points, Mapping):
-        items = [(name, xy[0], xy[1]) for name, xy in points.items()]
-    else:
-        items = list(points)
-    clean = [(n, float(c), float(q)) for n, c, q in items
-             if c is not None and q is not None and not math.isnan(float(c)) and not math.isnan(float(q))]
-    front = []
-    for name, cost, quality in clean:
-        dominated = any(c <= cost and q >= quality and (c < cost or q > quality) for _, c, q in clean)
-        if not dominated:
-            front.append((cost, -quality, name))
-    return [name for _, _, name in sorted(front)]

@@ -15,17 +15,22 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
 
 from chansim.kpis.address import lookup
+from chansim.kpis.statistics import pareto_front
 from chansim.kpis.table import KPI_KEYS
 from chansim.scenario.models import Scenario
 from chansim.studies.optimize.space import Objective, ResolvedSpace
 from chansim.version import __version__
 
 __all__ = ["Trial", "OptimizeResult", "frontier_of", "closest_of", "dominates_clearly", "STATUSES"]
+
+#: Draws the figure of a search (``result.plot``): set by the package face to the report's
+#: trials figure, which loads matplotlib only when a figure is asked for (the studies never draw).
+PLOTTER: Callable[..., Any] | None = None
 
 #: What happened to a trial.
 STATUSES = {
@@ -135,17 +140,9 @@ def frontier_of(trials: Sequence[Trial], space: ResolvedSpace) -> list[Trial]:
             seen.add(t.number)
             pool.append(t)
     objectives = space.objectives
-    points = [(t, [t.values[str(o.address)][0] for o in objectives]) for t in pool]
-
-    def dominated(values: list[float]) -> bool:
-        for _, other in points:
-            at_least = all(not _better(o.sign, v, w) for o, v, w in zip(objectives, values, other))
-            strictly = any(_better(o.sign, w, v) for o, v, w in zip(objectives, values, other))
-            if at_least and strictly:
-                return True
-        return False
-
-    front = [t for t, values in points if not dominated(values)]
+    means = [(t.number, *(t.values[str(o.address)][0] for o in objectives)) for t in pool]
+    kept = set(pareto_front(means, [o.sign for o in objectives]))
+    front = [t for t in pool if t.number in kept]
     first = objectives[0]
     front.sort(key=lambda t: (-first.sign * t.values[str(first.address)][0], t.number))
     if len(objectives) == 1:
@@ -281,10 +278,11 @@ class OptimizeResult:
 
     def plot(self, x: str | None = None, y: str | None = None):
         """A matplotlib Figure of every trial (feasible filled, infeasible hollow)
-        on two objectives (or the objective by trial), the frontier drawn over them."""
-        from chansim.report.trials_figure import trials_figure
-
-        return trials_figure(self, x=x, y=y)
+        on two objectives (or the objective by trial), the frontier drawn over them
+        (:func:`chansim.report.trials_figure.trials_figure`)."""
+        if PLOTTER is None:  # pragma: no cover - the package face sets it on import
+            raise RuntimeError("figures need chansim.report: import chansim")
+        return PLOTTER(self, x=x, y=y)
 
 
 def _show(value: tuple) -> str:

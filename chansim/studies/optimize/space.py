@@ -19,10 +19,11 @@ from typing import Any, Mapping, Sequence
 
 from chansim.errors import InputError, Problem
 from chansim.kpis.address import Address, parse_address
+from chansim.kpis.goals import Target, parse_target
 from chansim.kpis.table import BY_KEY, RANKABLE
 from chansim.scenario.models import Scenario, validate_scenario
 from chansim.scenario.paths import join_path, line_of, set_path, split_path
-from chansim.scenario.search_space import CONSTRAINT_PATTERN, Choices, SearchSpace, Variable
+from chansim.scenario.search_space import Choices, SearchSpace, Variable
 from chansim.studies.sweep import _with_staffing_counterpart
 
 __all__ = ["Constraint", "Objective", "SpaceVariable", "ResolvedSpace", "resolve_space", "parse_constraint",
@@ -30,40 +31,9 @@ __all__ = ["Constraint", "Objective", "SpaceVariable", "ResolvedSpace", "resolve
 
 
 # -------------------------------------------------------------------- goals
-@dataclass(frozen=True)
-class Constraint:
-    """``address op value``, met at the pessimistic end of the 95 % CI."""
-
-    address: Address
-    op: str
-    value: float
-
-    def __str__(self) -> str:
-        return f"{self.address} {self.op} {self.value:g}"
-
-    def edge(self, mean: float | None, ci95: float | None, *, pessimistic: bool = True) -> float | None:
-        """``mean ∓ ci95`` at the pessimistic (or optimistic) end; None if nothing was measured."""
-        if mean is None or (isinstance(mean, float) and math.isnan(mean)):
-            return None
-        half = 0.0 if ci95 is None or math.isnan(ci95) else float(ci95)
-        worse = -half if self.op == ">=" else half
-        return float(mean) + (worse if pessimistic else -worse)
-
-    def holds(self, mean: float | None, ci95: float | None) -> bool:
-        """Met at the pessimistic end of the CI (a KPI not measured is not met)."""
-        return self.shortfall(mean, ci95) <= 0.0
-
-    def may_hold(self, mean: float | None, ci95: float | None) -> bool:
-        """Met at the optimistic end: more replications could still show it met."""
-        return self.shortfall(mean, ci95, pessimistic=False) <= 0.0
-
-    def shortfall(self, mean: float | None, ci95: float | None, *, pessimistic: bool = True) -> float:
-        """How far the CI end misses the bound, relative to the bound (≤ 0: met; inf: not measured)."""
-        edge = self.edge(mean, ci95, pessimistic=pessimistic)
-        if edge is None:
-            return math.inf
-        miss = self.value - edge if self.op == ">=" else edge - self.value
-        return miss / max(abs(self.value), 1e-9)
+#: A constraint of a search is a goal on a KPI (:mod:`chansim.kpis.goals`), met at the
+#: pessimistic end of the 95 % CI and written ``KPI >= VALUE`` in a file.
+Constraint = Target
 
 
 @dataclass(frozen=True)
@@ -81,13 +51,9 @@ class Objective:
         return "maximize" if self.sign > 0 else "minimize"
 
 
-def parse_constraint(text: str, where: str = "constraints") -> Constraint:
-    match = CONSTRAINT_PATTERN.match(str(text))
-    if match is None:
-        raise InputError(Problem(where, f"{text!r} is not KPI >= VALUE or KPI <= VALUE, e.g. service_level >= 0.8"))
-    address, op, number, percent = match.groups()
-    value = float(number) / (100.0 if percent else 1.0)
-    return Constraint(parse_address(address, where), {"≥": ">=", "≤": "<="}.get(op, op), value)
+def parse_constraint(text: str, where: str = "constraints") -> Target:
+    """A constraint as written in a file, ``service_level >= 0.8`` (:func:`chansim.kpis.goals.parse_target`)."""
+    return parse_target(str(text), where)
 
 
 def parse_objective(text: str, where: str = "objectives") -> Objective:
@@ -124,7 +90,7 @@ class ResolvedSpace:
 
     strategy: str
     variables: tuple[SpaceVariable, ...]
-    constraints: tuple[Constraint, ...]
+    constraints: tuple[Target, ...]
     objectives: tuple[Objective, ...]
     trials: int
     batch: int

@@ -44,28 +44,25 @@ How the search goes
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 import time
-import warnings
 from concurrent.futures import Executor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from chansim.errors import InputError, Problem
-from chansim.studies.experiment import aggregate_replications, measure_replication, ci95_halfwidth
+from chansim.kpis.statistics import ci95_halfwidth
+from chansim.studies.experiment import aggregate_replications, measure_replication
 from chansim.runtime.parallel import opener, ordered_results
 from chansim.scenario.models import Scenario
-from chansim.scenario.search_space import Choices, IntRange, SearchSpace
-from chansim.studies.optimize.frontier import OptimizeResult, Trial, dominates_clearly
+from chansim.scenario.search_space import SearchSpace
+from chansim.studies.optimize.frontier import OptimizeResult, Trial, dominates_clearly, frontier_of
+from chansim.studies.optimize.proposals import STUDY_NAME, decode, distributions, encode, neighbours, open_study
 from chansim.studies.optimize.space import ResolvedSpace, point_scenario, point_strategy, resolve_space
 
 __all__ = ["optimize", "STUDY_NAME"]
 
-#: The name of the study in a ``--study`` file.
-STUDY_NAME = "chansim-optimize"
 #: Proposals per distinct point before a search gives up finding new points.
 MAX_PROPOSALS_PER_TRIAL = 10
 _ATTR = "chansim"
@@ -79,116 +76,6 @@ def _simulate_replication(scenario: Scenario, name: str, replication: int):
 
 def _key(params: Mapping[str, Any]) -> str:
     return json.dumps(params, sort_keys=True, default=str)
-
-
-def _distributions(space: ResolvedSpace) -> dict[str, Any]:
-    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
-
-    out: dict[str, Any] = {}
-    for v in space.variables:
-        d = v.domain
-        if isinstance(d, IntRange):
-            out[v.path] = IntDistribution(d.low, d.high - (d.high - d.low) % d.step, step=d.step)
-        elif isinstance(d, Choices):
-            out[v.path] = CategoricalDistribution(list(range(len(d.values))))
-        else:
-            high = d.high if d.step is None else d.low + d.step * math.floor((d.high - d.low) / d.step + 1e-9)
-            out[v.path] = FloatDistribution(d.low, high, step=d.step, log=d.log)
-    return out
-
-
-def _decode(space: ResolvedSpace, raw: Mapping[str, Any]) -> dict[str, Any]:
-    """optuna's parameters → the point's values (a choice's index → the choice)."""
-    out = {}
-    for v in space.variables:
-        value = raw[v.path]
-        if isinstance(v.domain, Choices):
-            value = v.domain.values[int(value)]
-        elif isinstance(v.domain, IntRange):
-            value = int(value)
-        else:
-            value = float(value)
-        out[v.path] = value
-    return out
-
-
-def _encode(space: ResolvedSpace, params: Mapping[str, Any]) -> dict[str, Any]:
-    """A point's values → optuna's parameters (a choice → its index)."""
-    out = {}
-    for v in space.variables:
-        value = params[v.path]
-        out[v.path] = v.domain.values.index(value) if isinstance(v.domain, Choices) else value
-    return out
-
-
-def _neighbours(space: ResolvedSpace, params: Mapping[str, Any], *, choices: bool = False) -> list[dict[str, Any]]:
-    """The points one step away on each whole-number or stepped variable, in
-    variable order, down first; with ``choices``, also every other value of each choice."""
-    out = []
-    for v in space.variables:
-        d = v.domain
-        if isinstance(d, Choices):
-            if choices:
-                out += [{**params, v.path: value} for value in d.values if value != params[v.path]]
-            continue
-        if getattr(d, "step", None) is None:
-            continue
-        for move in (-d.step, d.step):
-            value = params[v.path] + move
-            if isinstance(d, IntRange):
-                value = int(value)
-            else:
-                value = round(value, 12)
-            if d.low <= value <= d.high + 1e-12:
-                out.append({**params, v.path: value})
-    return out
-
-
-def _sampler(space: ResolvedSpace):
-    import optuna
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        if len(space.objectives) == 1:
-            return optuna.samplers.TPESampler(n_startup_trials=min(10, max(space.batch, space.trials // 4)),
-                                              seed=space.seed)
-        population = max(space.batch, min(50, space.batch * math.ceil(space.trials / (4 * space.batch))))
-        return optuna.samplers.NSGAIISampler(population_size=population, seed=space.seed)
-
-
-def _open_study(space: ResolvedSpace, scenario: Scenario, study: str | Path | None):
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    simulated = scenario.to_dict()
-    for key in ("description", "optimize"):
-        simulated.pop(key, None)
-    fingerprint = json.dumps({"scenario": simulated, "strategy": space.strategy, "seed": space.seed,
-                              "replications": [space.first_replications, space.replications],
-                              "space": space.section.model_dump(mode="json", exclude={"trials"})},
-                             sort_keys=True, default=str)
-    fingerprint = hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()
-    storage = None
-    if study is not None:
-        path = Path(study)
-        if path.exists() and not path.is_file():
-            raise InputError(Problem("--study", f"{str(path)!r} is not a file"))
-        if not path.parent.exists():
-            raise InputError(Problem("--study", f"no folder {str(path.parent)!r} to keep the study in"))
-        storage = f"sqlite:///{path.resolve()}"
-    try:
-        made = optuna.create_study(storage=storage, study_name=STUDY_NAME, load_if_exists=True,
-                                   sampler=_sampler(space), directions=[o.direction for o in space.objectives])
-    except Exception as exc:  # noqa: BLE001 - a file that is not an optuna study, another directions list...
-        raise InputError(Problem("--study", f"cannot use {str(study)!r} as a study: "
-                                 f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")) from None
-    kept = made.user_attrs.get("search")
-    if kept is None:
-        made.set_user_attr("search", fingerprint)
-    elif kept != fingerprint:
-        raise InputError(Problem("--study", f"{str(study)!r} holds a search of another scenario (or seed, "
-                                 "replications, strategy, search space); give a new file to start a new search"))
-    return made
 
 
 class _Search:
@@ -262,10 +149,10 @@ class _Search:
         if queue is None:
             queue, self.pending = self.pending[:size], self.pending[size:]
         for p in queue:
-            self.study.enqueue_trial(_encode(self.space, p))
-        distributions = _distributions(self.space)
-        asked = [self.study.ask(distributions) for _ in range(size)]
-        params = [_decode(self.space, t.params) for t in asked]
+            self.study.enqueue_trial(encode(self.space, p))
+        domains = distributions(self.space)
+        asked = [self.study.ask(domains) for _ in range(size)]
+        params = [decode(self.space, t.params) for t in asked]
         keys = [_key(p) for p in params]
         new = [k for k in dict.fromkeys(keys) if k not in self.seen]
         invalid: dict[str, str] = {}
@@ -316,7 +203,7 @@ class _Search:
         the next batch, so a sampler that keeps coming back still explores."""
         queued = {_key(p) for p in self.pending}
         for trial in repeats:
-            for p in _neighbours(self.space, trial.params, choices=True):
+            for p in neighbours(self.space, trial.params, choices=True):
                 k = _key(p)
                 if k not in self.seen and k not in queued:
                     queued.add(k)
@@ -326,15 +213,13 @@ class _Search:
     def polish(self) -> int:
         """One objective: try the best point's neighbours (one step up and down
         each whole-number or stepped variable) until none is better. The new points."""
-        from chansim.studies.optimize.frontier import frontier_of
-
         added = 0
         while True:
             front = frontier_of(self.trials, self.space)
             if not front:
                 return added
             best = front[0]
-            around = [p for p in _neighbours(self.space, best.params) if _key(p) not in self.seen]
+            around = [p for p in neighbours(self.space, best.params) if _key(p) not in self.seen]
             if not around:
                 return added
             added += self.batch(len(around), queue=around)
@@ -355,8 +240,6 @@ class _Search:
         return not any(dominates_clearly(t.values, values, space.objectives) for t in finished)
 
     def best_text(self) -> str:
-        from chansim.studies.optimize.frontier import frontier_of
-
         front = frontier_of(self.trials, self.space)
         if not front:
             return "no feasible point yet"
@@ -415,7 +298,7 @@ def optimize(
         raise InputError(Problem("--time-limit", "must be > 0 seconds"))
     resolved = resolve_space(scenario, space, strategy=strategy, lines=lines, origin=origin, trials=trials,
                              replications=replications, seed=seed)
-    made = _open_study(resolved, scenario, study)
+    made = open_study(resolved, scenario, study)
     with ExitStack() as stack:
         pool_for = opener(stack, workers, executor, scheduler)
         search = _Search(scenario, resolved, made, pool_for)

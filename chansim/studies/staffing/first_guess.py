@@ -4,14 +4,15 @@ The pool's offered load per weekday × hour (contacts per hour on its
 channels, from the demand profiles and the strategy's channel choice, × the
 mean handle time; for messaging the slot-holding time divided by
 ``concurrency``, never less than the attention load) and Erlang C for the
-service-level or ASA targets. It ignores bots, IVR and repeat contacts: it
+service-level or ASA targets, less the agents of other pools that serve
+only the pool's channels. It ignores bots, IVR and repeat contacts: it
 only sets where the simulated search begins.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -19,9 +20,12 @@ from chansim.analytic import erlang_c_metrics, smallest_agents_for_service_level
 from chansim.scenario.channels import CHANNELS, channel_kind
 from chansim.scenario.models import Scenario
 from chansim.scenario.profiles import intraday_by_weekday
+from chansim.scenario.rosters import weekly_roster
 from chansim.kpis.goals import Target
+from chansim.studies.staffing.scaling import roster_overrides
 
-__all__ = ["channel_shares", "work_per_contact", "weekly_load", "erlang_estimate"]
+__all__ = ["channel_shares", "work_per_contact", "weekly_load", "erlang_estimate", "helpers_by_hour",
+           "erlang_by_hour"]
 
 
 def channel_shares(resolved: Scenario) -> dict[str, float]:
@@ -100,3 +104,41 @@ def erlang_estimate(rate: float, load: float, targets: Sequence[Target], target_
         except (ValueError, OverflowError):  # a rough start: never fatal
             continue
     return n
+
+
+def _service_target_s(resolved: Scenario, pool: str) -> float | None:
+    """The strictest service-level answer time of the pool's channels (None if none has one)."""
+    ts = [resolved.channels[ch].service_level_target_s for ch in resolved.pool(pool).channels
+          if resolved.channels[ch].service_level_target_s is not None]
+    return min(ts) if ts else None
+
+
+def helpers_by_hour(resolved: Scenario, pool: str, state: Mapping[str, Mapping[str, Any]]) -> np.ndarray:
+    """Per weekday × hour: agents of other pools that serve only channels of
+    ``pool`` (they take part of its load), as staffed in ``state`` (``{pool: roster}``)."""
+    mine = set(resolved.pool(pool).channels)
+    total = np.zeros((7, 24))
+    for p in resolved.agents.pools:
+        if p.name != pool and set(p.channels) <= mine:
+            spec = p
+            if p.name in state:
+                spec = resolved.with_overrides(roster_overrides(p, state[p.name])).pool(p.name)
+            interval, week = weekly_roster(spec)
+            per_hour = int(round(3600.0 / interval))
+            total += week.reshape(7 * 24, per_hour).mean(axis=1).reshape(7, 24)
+    return total
+
+
+def erlang_by_hour(resolved: Scenario, pool: str, rate: np.ndarray, load: np.ndarray, targets: Sequence[Target],
+                   state: Mapping[str, Mapping[str, Any]]) -> np.ndarray:
+    """Per weekday × hour: Erlang C's agents for ``pool`` (arrival ``rate``
+    and offered ``load`` from :func:`weekly_load`), less the helpers
+    (:func:`helpers_by_hour`)."""
+    helpers = helpers_by_hour(resolved, pool, state)
+    target_s = _service_target_s(resolved, pool)
+    out = np.zeros((7, 24), dtype=np.int64)
+    for d in range(7):
+        for h in range(24):
+            need = erlang_estimate(float(rate[d, h]), float(load[d, h]), targets, target_s)
+            out[d, h] = max(need - int(helpers[d, h]), 0)
+    return out

@@ -14,7 +14,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from chansim.studies.experiment import ci95_halfwidth, kpi_options
+from chansim.kpis.statistics import ci95_halfwidth
+from chansim.studies.experiment import kpi_options
 from chansim.kpis.metrics import kpis, kpis_by_group, measured_window
 from chansim.kpis.table import KPI_KEYS
 from chansim.kpis.goals import Target

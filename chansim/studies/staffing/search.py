@@ -65,15 +65,15 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from chansim.errors import InputError, Problem
-from chansim.studies.experiment import simulate
 from chansim.runtime.parallel import opener
 from chansim.scenario.models import Scenario
-from chansim.scenario.profiles import intraday_by_weekday
 from chansim.scenario.rosters import WEEKDAYS, shift_cover, shift_step, weekly_roster
-from chansim.studies.staffing.cells import Cells, closed_at, closed_cells
-from chansim.studies.staffing.first_guess import erlang_estimate, weekly_load
-from chansim.studies.staffing.pool_kpis import INTERVAL_KPIS, Measured, contact_kpis_by_group, measure, pool_kpis
-from chansim.studies.staffing.scaling import describe, peak_of, roster_overrides, scaled_roster, shape_of
+from chansim.studies.staffing.cells import Cells, closed_cells
+from chansim.studies.staffing.evaluator import Evaluator, Progress, state_key
+from chansim.studies.staffing.first_guess import erlang_by_hour
+from chansim.studies.staffing.pool_kpis import INTERVAL_KPIS, Measured, contact_kpis_by_group, pool_kpis
+from chansim.studies.staffing.question import check_question
+from chansim.studies.staffing.scaling import peak_of, roster_overrides, scaled_roster, shape_of
 from chansim.studies.staffing.searches import search_cells, search_level
 from chansim.studies.staffing.shift_plan import ShiftPlan, cheapest_shifts
 from chansim.studies.staffing.result import PoolStaffing, StaffingResult
@@ -99,59 +99,6 @@ __all__ = [
 MAX_ROUNDS = 5
 #: Rounds of "raise the failing intervals' requirement and solve again" (shifts).
 MAX_SHIFT_ROUNDS = 3
-
-Progress = Callable[[int, int, str], None]
-
-
-# ----------------------------------------------------------------- evaluate
-class _Evaluator:
-    """Simulates staffings (each once) and measures the searched pools."""
-
-    def __init__(self, resolved: Scenario, strategy: str, pools: dict[str, tuple[str, ...]],
-                 targets: dict[str, list[Target]], replications: int, pool_for: Callable[[int], Executor],
-                 cells: Cells | None, progress: Progress | None):
-        self.resolved = resolved
-        self.strategy = strategy
-        self.pools = pools
-        self.targets = targets
-        self.replications = replications
-        self.pool_for = pool_for  # opens the executor on the first simulation, kept for the whole search
-        self.pool: Executor | None = None
-        self.cells = cells
-        self.progress = progress
-        self.cache: dict[Any, dict[str, Measured]] = {}
-        self.count = 0
-        self.remaining = 1  # the search's estimate of the evaluations still to come
-
-    def __call__(self, state: dict[str, dict[str, Any]]) -> dict[str, Measured]:
-        key = _key(state)
-        if key in self.cache:
-            return self.cache[key]
-        overrides: dict[str, Any] = {}
-        for pool, roster in state.items():
-            overrides.update(roster_overrides(self.resolved.pool(pool), roster))
-        scenario = self.resolved.with_overrides(overrides)
-        if self.pool is None:
-            self.pool = self.pool_for(self.replications)
-        result = simulate(scenario, [self.strategy], self.replications, executor=self.pool, log="messages")
-        self.count += 1
-        cells = (self.cells.of, self.cells.count) if self.cells is not None else None
-        measured = measure(result, self.pools, self.targets, cells)
-        self.cache[key] = measured
-        if self.progress is not None:
-            self.progress(self.count, self.count + max(self.remaining - 1, 0), describe(state))
-        return measured
-
-
-def _key(state: Mapping[str, Mapping[str, Any]]) -> Any:
-    def freeze(v: Any) -> Any:
-        if isinstance(v, Mapping):
-            return tuple(sorted((k, freeze(x)) for k, x in v.items()))
-        if isinstance(v, (list, tuple)):
-            return tuple(freeze(x) for x in v)
-        return v
-
-    return freeze(state)
 
 
 # -------------------------------------------------------------- the study
@@ -194,126 +141,24 @@ def find_staffing(
 
 
 class _Study:
+    """One staffing search: its checked question (:mod:`~chansim.studies.staffing.question`), the
+    staffings it simulates (:class:`~chansim.studies.staffing.evaluator.Evaluator`) and the rounds of its mode."""
+
     def __init__(self, scenario: Scenario, pools: Sequence[str], targets: Sequence[Target | str],
                  strategy: str | None, mode: str, minutes: int, replications: int | None,
                  pool_for: Callable[[int], Executor], progress: Progress | None,
                  closed: Mapping[str, np.ndarray] | None):
-        parsed = [parse_target(t) for t in targets]
-        if not parsed:
-            raise InputError(Problem("--target", "give at least one target, e.g. service_level>=0.8"))
-        names = list(pools)
-        if not names:
-            raise InputError(Problem("--pool", "give at least one pool to staff"))
-        strategy = strategy if strategy is not None else scenario.strategy_names[0]
-        if strategy not in scenario.strategy_names:
-            raise InputError(Problem("--strategy", f"no strategy named {strategy!r} "
-                                                   f"(have: {', '.join(scenario.strategy_names)})"))
-        resolved = scenario.for_strategy(strategy)
-        known = [p.name for p in resolved.agents.pools]
-        problems = [Problem("--pool", f"no pool named {n!r} (have: {', '.join(known)})") for n in names if n not in known]
-        problems += [Problem("--pool", f"pool {n!r} is named twice") for i, n in enumerate(names) if n in names[:i]]
-        if problems:
-            raise InputError(problems)
-        reps = resolved.replications if replications is None else int(replications)
-        if reps < 2:
-            raise InputError(Problem("--replications",
-                                     f"need at least 2 replications for a confidence interval (got {reps})"))
-        if mode != "flat":
-            if int(minutes) not in (15, 30, 60):
-                raise InputError(Problem("--interval", f"must be 15, 30 or 60 minutes (got {minutes})"))
-            bad = sorted({t.address.kpi for t in parsed if t.address.kpi not in INTERVAL_KPIS
-                          or t.address.breakdown not in (None, "channel")})
-            if bad:
-                raise InputError(Problem("--target", f"per-interval targets can name only contact KPIs, overall or "
-                                                     f"by channel ({', '.join(INTERVAL_KPIS)}); not {', '.join(bad)}"))
-        if mode == "shifts":
-            bare = [n for n in names if resolved.pool(n).shifts is None]
-            if bare:
-                raise InputError([Problem("--shifts", f"pool {n!r} has no shift patterns to choose from: give it "
-                                                      f"`shifts:` in the scenario (their `agents` may be 0)")
-                                  for n in bare])
-        self.resolved, self.names, self.strategy, self.mode, self.reps = resolved, names, strategy, mode, reps
-        self.targets = parsed
-        self.channels = {n: tuple(resolved.pool(n).channels) for n in names}
-        self.applies = self._targets_by_pool(parsed)
-        self.rates, self.loads = {}, {}
-        for n in names:
-            try:
-                self.rates[n], self.loads[n] = weekly_load(resolved, n)
-            except (AttributeError, TypeError, KeyError, ValueError, ZeroDivisionError):
-                # only a starting point: start from one agent in every hour with demand
-                weights = intraday_by_weekday(resolved.demand)
-                self.rates[n], self.loads[n] = (weights > 0).astype(float), np.zeros((7, 24))
-            if self.rates[n].sum() <= 0:
-                raise InputError(Problem("--pool", f"pool {n!r} serves {', '.join(self.channels[n])}, which get no "
-                                                   f"contacts under strategy {strategy!r}: nothing to staff"))
-        self.cells = (Cells(int(minutes), resolved.start_date.weekday(), resolved.days)
-                      if mode != "flat" else None)
-        self.closed = {}
-        for n in names:
-            mask_minutes = self.cells.minutes if self.cells is not None else 60
-            given = None if closed is None else closed.get(n)
-            try:
-                self.closed[n] = (closed_cells(resolved, n, mask_minutes) if given is None
-                                  else closed_at(given, mask_minutes))
-            except ValueError as exc:
-                raise InputError(Problem("closed", f"pool {n!r}: {exc}")) from None
-        self.evaluate = _Evaluator(resolved, strategy, self.channels, self.applies, reps, pool_for, self.cells,
-                                   progress)
-
-    def _targets_by_pool(self, parsed: list[Target]) -> dict[str, list[Target]]:
-        out: dict[str, list[Target]] = {n: [] for n in self.names}
-        for t in parsed:
-            a = t.address
-            if a.breakdown == "channel":
-                if a.member not in self.resolved.channels:
-                    raise InputError(Problem("--target", f"{str(t)!r}: no channel {a.member!r} in the scenario "
-                                                         f"(have: {', '.join(self.resolved.channels)})"))
-                served = [n for n in self.names if a.member in self.channels[n]]
-                if not served:
-                    raise InputError(Problem("--target", f"{str(t)!r}: none of the pools searched "
-                                                         f"({', '.join(self.names)}) serves {a.member}"))
-            elif a.breakdown == "pool":
-                if a.member not in [p.name for p in self.resolved.agents.pools]:
-                    raise InputError(Problem("--target", f"{str(t)!r}: no pool named {a.member!r}"))
-                served = [a.member] if a.member in self.names else list(self.names)
-            else:
-                served = list(self.names)
-            for n in served:
-                out[n].append(t)
-        return out
+        q = check_question(scenario, pools, targets, strategy, mode, minutes, replications, closed)
+        self.resolved, self.names, self.strategy, self.mode = q.resolved, q.names, q.strategy, mode
+        self.reps = q.replications
+        self.targets, self.channels, self.applies = q.targets, q.channels, q.applies
+        self.rates, self.loads, self.cells, self.closed = q.rates, q.loads, q.cells, q.closed
+        self.evaluate = Evaluator(q.resolved, q.strategy, q.channels, q.applies, q.replications, pool_for, q.cells,
+                                  progress)
 
     # ------------------------------------------------------------ helpers
-    def _target_s(self, n: str) -> float | None:
-        ts = [self.resolved.channels[ch].service_level_target_s for ch in self.channels[n]
-              if self.resolved.channels[ch].service_level_target_s is not None]
-        return min(ts) if ts else None
-
-    def _helpers(self, n: str, state: Mapping[str, Mapping[str, Any]]) -> np.ndarray:
-        """Per weekday × hour: agents of other pools that serve only channels
-        of pool ``n`` (they take part of its load), as currently staffed."""
-        mine = set(self.channels[n])
-        total = np.zeros((7, 24))
-        for p in self.resolved.agents.pools:
-            if p.name != n and set(p.channels) <= mine:
-                spec = p
-                if p.name in state:
-                    spec = self.resolved.with_overrides(roster_overrides(p, state[p.name])).pool(p.name)
-                interval, week = weekly_roster(spec)
-                per_hour = int(round(3600.0 / interval))
-                total += week.reshape(7 * 24, per_hour).mean(axis=1).reshape(7, 24)
-        return total
-
     def _erlang(self, n: str, state) -> np.ndarray:
-        """Per weekday × hour: Erlang C's agents, less the helpers."""
-        helpers = self._helpers(n, state)
-        out = np.zeros((7, 24), dtype=np.int64)
-        for d in range(7):
-            for h in range(24):
-                need = erlang_estimate(float(self.rates[n][d, h]), float(self.loads[n][d, h]), self.applies[n],
-                                       self._target_s(n))
-                out[d, h] = max(need - int(helpers[d, h]), 0)
-        return out
+        return erlang_by_hour(self.resolved, n, self.rates[n], self.loads[n], self.applies[n], state)
 
     def _simulated_hours(self) -> np.ndarray:
         first = self.resolved.start_date.weekday()
@@ -348,14 +193,14 @@ class _Study:
         for rounds in range(1, MAX_ROUNDS + 1):
             changed = False
             for n in self.names:
-                before = _key(state[n])
+                before = state_key(state[n])
                 if self.mode == "flat":
                     state[n] = self._flat(n, state, n in searched)
                 else:
                     cells = self._cells_of(n, state, requirement.get(n))
                     requirement[n] = cells
                     state[n] = {"schedule": self.cells.schedule(cells), "interval_minutes": self.cells.minutes}
-                changed |= _key(state[n]) != before
+                changed |= state_key(state[n]) != before
                 searched.add(n)
             if not coupled or not changed:
                 break
