@@ -174,7 +174,7 @@ def test_bad_addresses_name_the_field(text):
 def deflection_twins() -> dict:
     exp = lambda mean: {"dist": "exponential", "mean": mean}  # noqa: E731
     return {
-        "name": "twins", "start_date": "2026-01-05", "days": 1, "seed": 5, "replications": 1,
+        "name": "twins", "start_date": "2026-01-05", "days": 1, "seed": 5, "replications": 1, "warmup_days": 0,  # the log is the reported day
         "demand": {"contacts_per_day": 1500,
                    "segments": [{"name": "all", "share": 1, "preference": ["voice", "sms"]}],
                    "intents": [{"name": "any", "share": 1, "unresolved_share": 0.0}]},

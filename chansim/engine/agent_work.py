@@ -73,8 +73,11 @@ class AgentWork:
 
     def _freed(self, agent: Agent) -> None:
         """Capacity came back to ``agent`` (a slot or a whole call)."""
-        if agent.leaving and agent.pool.finish_leaving(agent, self.env._now):
-            return
+        if agent.leaving:
+            if agent.pool.work_down:
+                self._work_down(agent)  # past closing time: the queue is worked down first
+            if agent.pool.finish_leaving(agent, self.env._now):
+                return
         self._dispatch(agent)
         if agent.tasks and not agent.busy:
             self._work(agent)

@@ -63,6 +63,7 @@ class AgentPool:
         self.available: list[dict[Agent, None]] = [{} for _ in range(self.capacity + 1)]
         self.rostered = 0  # on shift and not leaving
         self.overtime: list[tuple[float, float]] = []  # (start, end): work finished after a shift ended
+        self.work_down: tuple[int, ...] = ()  # channels whose queue its agents work down after closing
         self.clock = None  # the simulation's environment (its ``_now``), for the slot log
         self.slots = None  # a SlotRecorder of this pool: every change of the slots held, for slot utilisation
         self._slot_t = self._slot_delta = None  # its buffers, appended to directly on the hot path

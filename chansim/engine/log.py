@@ -158,6 +158,9 @@ def spread(pool: np.ndarray, start: np.ndarray, end: np.ndarray, weight: np.ndar
     busy = np.zeros((pools, hours))
     if not start.size:
         return busy
+    if start[0] < 0 or start.min() < 0:  # the warm-up days before time 0 are not measured
+        start = np.maximum(start, 0.0)
+        end = np.maximum(end, start)
     w = np.ones(start.size) if weight is None else weight
     first = np.floor(start / interval).astype(np.int64)
     last = np.floor(end / interval).astype(np.int64)

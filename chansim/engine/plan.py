@@ -38,8 +38,9 @@ def build_plan(scenario: Scenario, streams: Streams, *, arrivals: np.ndarray | N
     """The contact book with every inbound arrival and campaign responder, plus
     the campaign sends (messages that are not part of a contact).
 
-    ``arrivals`` (times in seconds) replaces the Poisson arrivals, for
-    hand-built cases."""
+    Poisson arrivals cover the ``warmup_days`` before the start date too
+    (negative times). ``arrivals`` (times in seconds) replaces the Poisson
+    arrivals, for hand-built cases."""
     demand = scenario.demand
     if arrivals is None:
         intraday = intraday_by_weekday(demand) if isinstance(demand.intraday, Mapping) else demand.intraday
@@ -47,6 +48,13 @@ def build_plan(scenario: Scenario, streams: Streams, *, arrivals: np.ndarray | N
             demand.contacts_per_day, intraday, demand.weekly, scenario.start_date.weekday(), scenario.horizon_s
         )
         t = arrival_times(starts, lengths, rates, streams("arrivals"))
+        if scenario.warmup_days:  # the warm-up days before the start date, from a stream of their own
+            lead_s = scenario.warmup_days * 86_400.0
+            starts, lengths, rates = hourly_rates(
+                demand.contacts_per_day, intraday, demand.weekly,
+                (scenario.start_date.weekday() - scenario.warmup_days) % 7, lead_s,
+            )
+            t = np.concatenate([arrival_times(starts, lengths, rates, streams("arrivals.warmup")) - lead_s, t])
     else:
         t = np.sort(np.asarray(arrivals, dtype=float))
     seg_p = np.array([s.share for s in demand.segments])

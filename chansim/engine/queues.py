@@ -41,6 +41,8 @@ class Queues:
     def _arrive(self, i: int) -> None:
         book = self.book
         code = book.channel.item(i)
+        if self.offline[code] and book.parent.item(i) < 0 and self._offline(i, code):
+            return  # not offered while closed (see :mod:`chansim.engine.closing`)
         self.in_system += 1
         if IS_VOICE[code]:  # (a call has no turns, no bot and no escalation: nothing more to read)
             conv = Conversation(i, code, book.priority.item(i), 0, 0, -1, 0)

@@ -195,7 +195,8 @@ def _staffing_table(s: Scenario, sim: Simulation, strategy: str, replication: in
         busy, extra = by_interval[interval]
         starts = np.arange(count) * interval
         lengths = np.minimum(interval, s.horizon_s - starts)
-        staffed = agents[np.arange(count) % agents.size].astype(np.int32)
+        lead = int(round(-sim.start / interval))  # the plan starts with the warm-up days
+        staffed = agents[(lead + np.arange(count)) % agents.size].astype(np.int32)
         frames.append(
             pd.DataFrame(
                 {

@@ -51,6 +51,7 @@ from chansim.engine.bots import Bots
 from chansim.engine.calls import Calls
 from chansim.engine.channel_codes import CHANNEL_CODE, IS_VOICE
 from chansim.engine.clock import Clock
+from chansim.engine.closing import Closing
 from chansim.engine.contact_book import ContactBook
 from chansim.engine.endings import Endings
 from chansim.engine.log import ContactRecorder, MessageRecorder, SpanRecorder
@@ -72,7 +73,7 @@ __all__ = ["Simulation", "MAX_DRAIN_S"]
 MAX_DRAIN_S = DRAIN_S
 
 
-class Simulation(Queues, Calls, Bots, AgentWork, Messaging, Endings, StaffingChanges):
+class Simulation(Queues, Calls, Bots, AgentWork, Messaging, Endings, StaffingChanges, Closing):
     """One replication of one strategy: the state of the run (here) and its
     event handlers (the classes it is made of, one per concern):
 
@@ -88,12 +89,18 @@ class Simulation(Queues, Calls, Bots, AgentWork, Messaging, Endings, StaffingCha
     * :class:`~chansim.engine.endings.Endings`: outcomes, continuations,
       repeat contacts;
     * :class:`~chansim.engine.staffing_changes.StaffingChanges`: staffing
-      plans over the run."""
+      plans over the run;
+    * :class:`~chansim.engine.closing.Closing`: closing time (work down or
+      close the queue) and channels offline while closed.
+
+    The run starts ``warmup_days`` before time 0 (midnight of ``start_date``):
+    those days are simulated and left out of the measured log."""
 
     def __init__(self, scenario: Scenario, book: ContactBook):
         self.scenario = scenario
         self.book = book
-        self.env = Clock()
+        self.start = -86_400.0 * scenario.warmup_days  # the warm-up days run before time 0
+        self.env = Clock(self.start)
         self.contacts = ContactRecorder(book.size)
         self.messages = MessageRecorder()
         self.system_messages: list[tuple] = []  # (t, contact, customer, channel, category, chars, non_gsm, media)
@@ -137,10 +144,19 @@ class Simulation(Queues, Calls, Bots, AgentWork, Messaging, Endings, StaffingCha
             if not all(IS_VOICE[code] for code in pool.channel_codes):
                 pool.log_slots(self.env)
         self.hours: list[OpenTimes | None] = [None] * len(CHANNELS)
+        self.closes_queue: list[int] = []  # channels whose queue ends ``closed`` at closing time
+        self.offline: list[bool] = [False] * len(CHANNELS)  # messaging not offered while closed
         for name, spec in scenario.channels.items():
             if spec.hours is not None:
-                self.hours[CHANNEL_CODE[name]] = OpenTimes(weekly_hours(spec.hours), scenario.start_date,
-                                                           self.horizon + MAX_DRAIN_S)
+                code = CHANNEL_CODE[name]
+                self.hours[code] = OpenTimes(weekly_hours(spec.hours), scenario.start_date,
+                                             self.horizon + MAX_DRAIN_S, -scenario.warmup_days)
+                if spec.at_close == "closed":
+                    self.closes_queue.append(code)
+                self.offline[code] = spec.while_closed == "offline" and not IS_VOICE[code]
+        for pool in self.pools:  # channels whose queue the agents work down past closing time
+            pool.work_down = tuple(code for code in pool.channel_codes if self.hours[code] is not None
+                                   and code not in self.closes_queue)
         self.park_after = [math.inf] * len(CHANNELS)
         self.escalation = [None] * len(CHANNELS)
         for name, spec in scenario.channels.items():
@@ -150,6 +166,7 @@ class Simulation(Queues, Calls, Bots, AgentWork, Messaging, Endings, StaffingCha
 
     def run(self) -> None:
         self._start_staffing()
+        self._schedule_closings()
         self._planned = self._planned_arrivals()
         first = next(self._planned, None)
         if first is not None:

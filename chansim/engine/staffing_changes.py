@@ -30,7 +30,7 @@ class StaffingChanges:
         for index in pools:
             agents = self.plans[index][1]
             self._staff(self.pools[index], int(agents[k % agents.size]))
-        if k * interval < self.horizon or self.in_system > 0:
+        if self.start + k * interval < self.horizon or self.in_system > 0:
             self._at(interval, self._on_interval, (interval, pools, k + 1))
 
     def _staff(self, pool: AgentPool, target: int) -> None:

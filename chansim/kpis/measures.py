@@ -49,6 +49,10 @@ def abandoned(s: Sample) -> int:
     return int(s.outcome("abandoned").sum())
 
 
+def closed(s: Sample) -> int:
+    return int(s.outcome("closed").sum())
+
+
 def cost_channel(s: Sample) -> float | None:
     return s.cost_channel
 
@@ -95,6 +99,10 @@ def service_level(s: Sample) -> float | None:
 
 def abandon_rate(s: Sample) -> float | None:
     return _ratio(abandoned(s), contacts(s))
+
+
+def closed_rate(s: Sample) -> float | None:
+    return _ratio(closed(s), contacts(s))
 
 
 def containment_rate(s: Sample) -> float | None:

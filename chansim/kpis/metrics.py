@@ -195,12 +195,36 @@ def kpis(
     return Measured(overall, breakdowns)
 
 
+def _attempt_arrival(contacts: pd.DataFrame) -> np.ndarray:
+    """Per leg: when its contact arrived (a continuation belongs to the window
+    of the leg it continues)."""
+    arrival = contacts["arrival_t"].to_numpy(dtype=float)
+    if "parent_id" not in contacts or not len(contacts):
+        return arrival
+    ids = contacts["contact_id"].to_numpy()
+    if not np.array_equal(ids, np.arange(ids.size)):  # several logs: each leg by its own arrival
+        return arrival
+    parent = contacts["parent_id"].to_numpy(dtype=float, na_value=np.nan)
+    has = ~np.isnan(parent)
+    top = np.where(has, parent, np.arange(ids.size)).astype(np.int64)
+    for _ in range(8):  # continuations of continuations
+        up = contacts["parent_id"].to_numpy(dtype=float, na_value=np.nan)[top]
+        more = ~np.isnan(up)
+        if not more.any():
+            break
+        top = np.where(more, up, top).astype(np.int64)
+    return arrival[top]
+
+
 def measured_window(contacts: pd.DataFrame, messages: pd.DataFrame, warmup_s: float) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Contacts that arrived after the warm-up, and their messages (messages
-    outside any contact, such as campaign sends, by their own time)."""
-    if warmup_s <= 0:
+    """Contacts that arrived after the warm-up (the warm-up days before time
+    0 and ``warmup_s`` after it), and their messages (messages outside any
+    contact, such as campaign sends, by their own time)."""
+    arrival = _attempt_arrival(contacts)
+    warmup_s = max(warmup_s, 0.0)
+    keep = arrival >= warmup_s
+    if keep.all():
         return contacts, messages
-    keep = contacts["arrival_t"].to_numpy(dtype=float) >= warmup_s
     c = contacts[keep]
     keys = ["replication", "strategy", "contact_id"]
     ids = pd.MultiIndex.from_frame(c[keys].astype({"strategy": str}))

@@ -179,7 +179,11 @@ class LogArrays:
         same = has_next & (row[nxt_c] == row)
         by_agent = same & ("agent" in names) & (sender[nxt_c] == (names.index("agent") if "agent" in names else -1))
         start = np.maximum(t, self.queued[row])
-        waiting = ~same & (t >= np.nan_to_num(self.queued[row], nan=np.inf)) & ~self.voice[row]
+        # a message no one answered counts as missed once its leg waits for an agent: after it joined the
+        # queue, or on a leg that never reached the queue without a bot (written while closed and never
+        # answered, or left before the opening); a bot's last unanswered turn is not an agent's miss
+        never_queued = np.isnan(self.queued[row]) & ~self.bot_session[row]
+        waiting = ~same & ((t >= np.nan_to_num(self.queued[row], nan=np.inf)) | never_queued) & ~self.voice[row]
         counted = customer & (by_agent | waiting)
         response = np.where(by_agent, t[nxt_c] - start, np.nan)[counted]
         r = row[counted]

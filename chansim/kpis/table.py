@@ -80,6 +80,10 @@ KPIS: tuple[KPI, ...] = (
     KPI("contained", "count", "unranked", "volume", _C, "Contacts a bot resolved."),
     KPI("abandoned", "count", "unranked", "volume", _C,
         "Contacts whose customer left before an agent answered (for messaging: before the first agent reply)."),
+    KPI("closed", "count", "unranked", "volume", _C,
+        "Contacts that met a closed channel: a call while the line is closed, a contact still queued at a "
+        "closing with `at_close: closed`, or a contact on a channel offline while closed with no open "
+        "alternative (its final leg)."),
     KPI("cost_total", "money", "lower", "cost", _M, "cost_channel + cost_labor + cost_bot.", model=True),
     KPI("cost_channel", "money", "lower", "cost", _M, "Channel fees (telephony minutes, messages), markup included.",
         model=True),
@@ -101,6 +105,7 @@ KPIS: tuple[KPI, ...] = (
         "service_level_target_s; for messaging, the first agent reply within the target. Channels without a "
         "target are left out."),
     KPI("abandon_rate", "share", "lower", "service", _S, "abandoned ÷ contacts."),
+    KPI("closed_rate", "share", "lower", "service", _S, "closed ÷ contacts."),
     KPI("containment_rate", "share", "higher", "quality", _S, "contained ÷ contacts."),
     KPI("fcr_rate", "share", "higher", "quality", _S,
         "Issues resolved at their first contact (its continuations included) with no repeat within the FCR "

@@ -137,12 +137,13 @@ def weekly_hours(spec: Mapping[str, Any]) -> WeeklyHours:
 
 class OpenTimes:
     """Open intervals in run time (s from midnight of ``start_date``) over
-    ``span_s``; after the span, closed."""
+    ``span_s``, from ``first_day`` (``-1``: the day before ``start_date``,
+    whose times are negative); after the span, closed."""
 
-    def __init__(self, hours: WeeklyHours, start_date: dt.date, span_s: float):
+    def __init__(self, hours: WeeklyHours, start_date: dt.date, span_s: float, first_day: int = 0):
         starts: list[float] = []
         ends: list[float] = []
-        for day in range(int(math.ceil(span_s / DAY_S)) + 1):
+        for day in range(first_day, int(math.ceil(span_s / DAY_S)) + 1):
             date = start_date + dt.timedelta(days=day)
             if date in hours.closed:
                 continue

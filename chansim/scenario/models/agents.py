@@ -92,6 +92,11 @@ class Pool(ScenarioModel):
     shrinkage: float | None = Field(
         None, ge=0, lt=1, description="Share of paid time not on shift for this pool (default: agents.shrinkage)"
     )
+    paid_on_closed_dates: bool = Field(
+        False,
+        description="Keep the roster (and its pay) on the dates every channel of this pool is closed "
+        "(`hours.closed`); by default no one of the pool is scheduled on those dates",
+    )
 
     @model_validator(mode="before")
     @classmethod

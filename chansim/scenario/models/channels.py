@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -79,7 +80,19 @@ class Channel(ScenarioModel):
         description="Opening hours of the agents on this channel, by weekday or range of weekdays "
         "(`mon-fri: \"07:00-21:00\"`, `sat: [\"09:00-12:00\", \"13:00-17:00\"]`, `sun: closed`; days not "
         "named are closed) and holiday closures by date (`closed: [2026-12-25]`); absent = open 24/7. "
-        "Calls while closed end `closed`; messages wait for the opening",
+        "Calls while closed end `closed`; messages wait for the opening (see `while_closed`)",
+    )
+    at_close: Literal["work_down", "closed"] = Field(
+        "work_down",
+        description="What happens at closing time to the contacts still queued: `work_down` (default) the "
+        "agents stay past the end of their shift until the queue is empty, paid as overtime; `closed` they end "
+        "`closed` at closing time (and `repeats.after_closed` of them come back)",
+    )
+    while_closed: Literal["queue", "offline"] = Field(
+        "queue",
+        description="Messaging and email while closed: `queue` (default) a new conversation waits for the "
+        "opening; `offline` the channel is not offered: the customer takes their next preference among the "
+        "offered channels that are open, or, if none, comes back at the next opening of this one",
     )
 
     def reach_for(self, segment: str) -> float:
