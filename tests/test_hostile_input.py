@@ -5,12 +5,16 @@ exit code, no temporary folder and no worker left running."""
 from __future__ import annotations
 
 import os
+import pty
+import re
+import select
 import signal
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -52,27 +56,62 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _read_until(fd: int, seen: str, done: Callable[[str], bool], deadline: float) -> str:
+    """What a terminal shows, read from its master side until ``done(text)``
+    or the other side is closed (or, if something is wrong, the deadline)."""
+    while not done(seen) and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1.0)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: every writer has closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk.decode("utf-8", "replace")
+    return seen
+
+
+def _plain(text: str) -> str:
+    """Terminal output without its control sequences and redrawn lines."""
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+    return "\n".join(line.rsplit("\r", 1)[-1] for line in text.splitlines())
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the workers")
 @pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130)])
 def test_a_signal_stops_the_run_cleanly(tmp_path, signum, code):
     out = tmp_path / "r"
-    run = subprocess.Popen(
-        [sys.executable, "-m", "chansim", "run", SMALL, "--days", "3", "--replications", "4", "--workers", "2",
-         "-q", "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(_children(run.pid)) < 2:  # the pool's workers have started
-        time.sleep(0.1)
-    workers = _children(run.pid)
-    assert workers, "the run started no worker"
-    time.sleep(0.5)
-    os.kill(run.pid, signum)
-    _, err = run.communicate(timeout=60)
+    master, terminal = pty.openpty()  # stderr on a terminal: the run shows its progress line there
+    try:
+        run = subprocess.Popen(
+            [sys.executable, "-m", "chansim", "run", SMALL, "--days", "3", "--replications", "4", "--workers", "2",
+             "--out", str(out)],
+            stdout=subprocess.PIPE, stderr=terminal, text=True, start_new_session=True,
+        )
+        os.close(terminal)
+        deadline = time.monotonic() + 120  # only a run that never gets going waits this long
+        # ready: the progress line counts the first replication done, so the pool is up and simulating
+        shown = _read_until(master, "", lambda text: re.search(r"\b[1-9]\d*/12\b", text) is not None, deadline)
+        assert re.search(r"\b[1-9]\d*/12\b", shown), _plain(shown)
+        workers = _children(run.pid)
+        assert workers, "the run started no worker"
+        os.kill(run.pid, signum)
+        shown = _read_until(master, shown, lambda text: False, deadline)
+        run.communicate(timeout=max(deadline - time.monotonic(), 1))
+    finally:
+        os.close(master)
+    err = _plain(shown)
     assert run.returncode == code, err
-    assert err.strip().count("\n") == 0 and signal.Signals(signum).name in err and "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip() and "simulating" not in line]
+    assert lines == [f"stopped by {signal.Signals(signum).name}: no result written"], err
+    assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == []  # neither the result nor its temporary folder
-    time.sleep(0.5)
-    alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()
-             and (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z")]
+    alive = workers
+    while alive and time.monotonic() < deadline:  # stopped workers are gone once the system has reaped them
+        alive = [pid for pid in alive if Path(f"/proc/{pid}").exists()
+                 and (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z")]
+        if alive:
+            time.sleep(0.1)
     assert alive == []

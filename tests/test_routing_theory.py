@@ -28,6 +28,7 @@ import pytest
 from scipy import stats
 
 from chansim import load_scenario
+from conftest import scenario_dict
 from chansim.analytic import erlang_c_metrics
 from chansim.engine import run_replication
 
@@ -51,12 +52,12 @@ def _contacts(data: dict, reps: int) -> list:
 
 
 def _base(channels: dict, pool: dict, segments: list, per_day: float, days: float) -> dict:
-    return {
-        "name": "routing-theory", "start_date": "2026-01-05", "days": days, "seed": 11, "replications": 1,
-        "demand": {"contacts_per_day": per_day, "segments": segments},
-        "channels": channels, "agents": {"pools": [{"name": "p", "headcount": pool.pop("agents"), **pool}]},
-        "strategies": [{"name": "only", "offer": list(channels)}],
-    }
+    return scenario_dict(
+        {"demand.contacts_per_day": per_day, "demand.segments": segments,
+         "agents.pools.0": {"name": "p", "headcount": pool.pop("agents"), **pool}},
+        name="routing-theory", days=days, seed=11, channels=channels,
+        strategies=[{"name": "only", "offer": list(channels)}],
+    )
 
 
 def blended(queue: str) -> dict:

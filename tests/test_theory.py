@@ -38,6 +38,7 @@ import math
 import pytest
 
 import chansim
+from conftest import scenario_dict
 from chansim.analytic import erlang_a, erlang_c, erlang_c_metrics
 
 pytestmark = pytest.mark.slow
@@ -63,22 +64,11 @@ PATIENCE = 300.0  # s, the Erlang A case: exponential patience, N = 14
 
 
 def _scenario(channel: str, spec: dict, pool: dict) -> chansim.Scenario:
-    return chansim.load_scenario(
-        {
-            "name": f"theory-{channel}",
-            "start_date": "2026-01-05",
-            "days": DAYS,
-            "seed": SEED,
-            "replications": REPS,
-            "warmup_hours": WARMUP_H,
-            "demand": {
-                "contacts_per_day": CONTACTS_PER_DAY,
-                "segments": [{"name": "all", "share": 1, "preference": [channel]}],
-            },
-            "channels": {channel: spec},
-            "agents": {"pools": [{"name": "pool", "channels": [channel], **pool}]},
-        }
-    )
+    return chansim.load_scenario(scenario_dict(
+        {"demand.contacts_per_day": CONTACTS_PER_DAY, "agents.pools.0": {"name": "pool", "channels": [channel], **pool}},
+        name=f"theory-{channel}", days=DAYS, seed=SEED, replications=REPS, warmup_hours=WARMUP_H,
+        channels={channel: spec},
+    ))
 
 
 def voice_scenario(agents: int) -> chansim.Scenario:

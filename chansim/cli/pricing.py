@@ -54,7 +54,7 @@ def ratecards(
     date: Annotated[Optional[str], typer.Option(help="Only cards in force on this date (YYYY-MM-DD).")] = None,
     rate_card: Annotated[Optional[Path], typer.Option("--rate-card", help="Your own card file, added to the built-ins.")] = None,
     coverage_: Annotated[bool, typer.Option("--coverage", help="One line per channel and market with a card in force "
-                                                              "on --date (default today): card, rates, source, confidence.")] = False,
+                                                              "on --date (default today), and each AI-agent plan: card, rates, source, confidence.")] = False,
     format_: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
 ) -> None:
     """List rate cards (those in force with --date) with their sources and confidence."""
@@ -62,7 +62,9 @@ def ratecards(
 
     try:
         if coverage_:
-            rows = coverage(date=date, rate_card=rate_card)
+            from chansim.billing.ai_cards import ai_coverage
+
+            rows = coverage(date=date, rate_card=rate_card) + ai_coverage(date=date, rate_card=rate_card)
             cards = []
         else:
             cards = list_cards(market=market, date=date, rate_card=rate_card)
@@ -159,13 +161,20 @@ def reprice(
     if format_ is Format.csv:
         sys.stdout.write(result.rows.to_csv(index=False))
         return
+    _print_repricing(result)
+
+
+def _print_repricing(result) -> None:
     from rich.table import Table
+
+    from chansim.report.formats import fmt, fmt_diff
 
     def money(value) -> str:
         return "—" if value is None or value != value else f"{value:,.2f}"
 
     b, a = result.before, result.after
     changed = {k: (b[k], a[k]) for k in b if b[k] != a[k]}
+
     def shown(key, value) -> str:
         return "each message's own" if key == "date" and value is None else escape(str(value))
 
@@ -176,9 +185,20 @@ def reprice(
         totals.add_column(column, justify="left" if column == "strategy" else "right")
     for row in result.totals.itertuples(index=False):
         totals.add_row(escape(str(row.strategy)), money(row.total_before), money(row.total_after),
-                       f"{row.difference:+,.2f}", money(row.per_contact_before), money(row.per_contact_after),
-                       money(row.per_issue_before), money(row.per_issue_after))
+                       fmt_diff(row.difference, "cost_total"), money(row.per_contact_before),
+                       money(row.per_contact_after), money(row.per_issue_before), money(row.per_issue_after))
     stdout.print(totals)
+    moved = result.changed_kpis()
+    if len(moved):
+        kpis = Table(title="KPIs the prices change, per run")
+        for column in ("strategy", "kpi", "before", "after", "difference"):
+            kpis.add_column(column, justify="left" if column in ("strategy", "kpi") else "right")
+        for row in moved.itertuples(index=False):
+            kpis.add_row(escape(str(row.strategy)), row.kpi, fmt(row.before, row.kpi), fmt(row.after, row.kpi),
+                         fmt_diff(row.difference, row.kpi))
+        stdout.print(kpis)
+    else:
+        stdout.print("the prices change no KPI", highlight=False, markup=False)
     table = Table(title="channel cost per run")
     for column in ("strategy", "channel", "before", "after", "difference", "per contact before", "per contact after"):
         table.add_column(column, justify="left" if column in ("strategy", "channel") else "right")
@@ -188,11 +208,12 @@ def reprice(
     stdout.print(table)
     changed_channels = result.changed_channels()
     if changed_channels:
-        rules = Table(title="how the changed channels are priced (per run, all strategies)")
-        for column in ("", "channel", "card", "rule", "count", "cost"):
+        rules = Table(title="how the changed channels are priced (per run of each strategy)")
+        for column in ("", "strategy", "channel", "card", "rule", "count", "cost"):
             rules.add_column(column, justify="right" if column in ("count", "cost") else "left")
         for which in ("before", "after"):
             frame = result.rules(which)
             for row in frame[frame["channel"].isin(changed_channels)].itertuples(index=False):
-                rules.add_row(which, row.channel, escape(row.card), escape(row.rule), f"{row.count:,.0f}", f"{row.cost:,.2f}")
+                rules.add_row(which, escape(str(row.strategy)), row.channel, escape(row.card), escape(row.rule),
+                              f"{row.count:,.0f}", f"{row.cost:,.2f}")
         stdout.print(rules)

@@ -3,8 +3,11 @@
 Inside :func:`stop_on_signals` each of these raises :class:`Interrupted` in
 the main process, so every ``finally`` runs on the way out: a temporary
 ``--out`` folder is removed, pools are closed. Worker processes the run
-started are stopped first, so none is left running. Writes past a file-size
-limit fail with an error instead of killing the process (SIGXFSZ ignored).
+started are stopped first, so none is left running. If closing takes longer
+than :data:`GRACE_S`, or a second signal comes while it runs, the process
+leaves at once with the same one line on stderr and the same exit code.
+Writes past a file-size limit fail with an error instead of killing the
+process (SIGXFSZ ignored).
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ if hasattr(signal, "SIGHUP"):
     EXIT_CODES[signal.SIGHUP] = 129
 
 
-#: Seconds a stopped run may take to close its pools and folders before it exits regardless.
-GRACE_S = 20.0
+#: Seconds a stopped run may take to close its pools and folders before it exits regardless
+#: (a leftover temporary folder is cleaned by the next run).
+GRACE_S = 60.0
 
 
 class Interrupted(BaseException):
@@ -41,6 +45,22 @@ class Interrupted(BaseException):
     def exit_code(self) -> int:
         return EXIT_CODES.get(self.signum, 128 + self.signum)
 
+    @property
+    def message(self) -> str:
+        """The one line a stopped command prints on stderr."""
+        return f"stopped by {self.name}: no result written"
+
+
+def _leave(stop: Interrupted, reported: threading.Event) -> None:
+    """End the process now, with the stop line unless it was printed already."""
+    if not reported.is_set():
+        reported.set()
+        try:
+            os.write(2, (stop.message + "\n").encode())
+        except OSError:
+            pass
+    os._exit(stop.exit_code)
+
 
 def _stop_workers() -> None:
     for child in multiprocessing.active_children():
@@ -51,23 +71,32 @@ def _stop_workers() -> None:
 
 
 @contextmanager
-def stop_on_signals() -> Iterator[None]:
+def stop_on_signals(reported: threading.Event | None = None) -> Iterator[None]:
     """Turn SIGINT, SIGTERM and SIGHUP into :class:`Interrupted` for the block
-    (main thread only; elsewhere the block runs unchanged)."""
+    (main thread only; elsewhere the block runs unchanged).
+
+    Set ``reported`` once the stop line (:attr:`Interrupted.message`) is
+    printed: a process that then hangs on its way out leaves without
+    printing it again."""
     owner = os.getpid()
+    reported = reported if reported is not None else threading.Event()
+    stopping: list[Interrupted] = []
 
     def handler(signum, frame):  # noqa: ARG001
         if os.getpid() != owner:  # a forked worker: die as the signal says
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return
+        if stopping:  # a second signal while closing: leave now
+            _leave(stopping[0], reported)
+        stop = Interrupted(signum)
+        stopping.append(stop)
         _stop_workers()
-        # if closing a pool whose workers were just stopped hangs (it can, in a busy
-        # moment), leave anyway: a leftover temporary folder is cleaned by the next run
-        watchdog = threading.Timer(GRACE_S, os._exit, args=(EXIT_CODES.get(signum, 128 + signum),))
+        # if closing a pool whose workers were just stopped hangs, leave anyway
+        watchdog = threading.Timer(GRACE_S, _leave, args=(stop, reported))
         watchdog.daemon = True
         watchdog.start()
-        raise Interrupted(signum)
+        raise stop
 
     previous = {}
     try:

@@ -16,19 +16,15 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-import numpy as np
 import pandas as pd
-from scipy.special import stdtrit  # the Student t quantile: lighter than scipy.stats
 
-from chansim.billing.price import Pricer, check_scenario, cost_lines
-from chansim.kpis.csat import survey
+from chansim.billing.price import check_scenario
 from chansim.engine import EventLog, run_replication
 from chansim.engine.log import LOG_LEVELS, LOG_TABLES
-from chansim.engine.streams import Streams
 from chansim.errors import InputError, Problem
 from chansim.kpis.address import BREAKDOWNS, flatten, lookup
-from chansim.kpis.labor import labor_costs
-from chansim.kpis.metrics import kpis, measured_window
+from chansim.kpis.pipeline import kpi_options, measure
+from chansim.kpis.statistics import ci95_halfwidth
 from chansim.kpis.table import KPI_KEYS
 from chansim.runtime.parallel import capacity, check_executor, executor as open_executor, ordered_results
 from chansim.scenario.models import Scenario
@@ -41,14 +37,6 @@ __all__ = ["simulate", "measure_replication", "aggregate_replications", "kpi_opt
 
 #: The breakdown keys of a strategy's result, in order.
 BREAKDOWN_KEYS = tuple(BREAKDOWNS.values())
-
-
-def ci95_halfwidth(values: Sequence[float | None]) -> float | None:
-    """Half-width of the 95 % Student-t interval of the mean (null below 2 values)."""
-    xs = np.array([v for v in values if v is not None and not math.isnan(v)], dtype=float)
-    if xs.size < 2:
-        return None
-    return float(stdtrit(xs.size - 1, 0.975) * xs.std(ddof=1) / math.sqrt(xs.size))
 
 
 def _mean(values: Sequence[float | None]) -> float | None:
@@ -190,23 +178,6 @@ def aggregate_replications(name: str, per_rep: list) -> StrategyResult:
                           tables["by_intent"], tables["by_market"], cis)
 
 
-def kpi_options(resolved: Scenario, contacts: pd.DataFrame, replication: int) -> dict[str, Any]:
-    """What :func:`chansim.kpis.metrics.kpis` needs besides the log, for one
-    replication of a resolved scenario: service-level targets, bot cost, FCR
-    window, the CSAT survey of ``contacts`` (its own random stream), each
-    segment's market, hours per FTE and the measured hours."""
-    bot = resolved.active_bot
-    return {
-        "targets": resolved.service_level_targets,
-        "bot_cost_per_session": bot.cost_per_session if bot is not None else 0.0,
-        "fcr_window_s": resolved.repeats.fcr_window_days * 86_400.0,
-        "survey": survey(contacts, resolved.csat, Streams(resolved.seed, replication)("csat.survey")),
-        "markets": {seg.name: str(getattr(seg, "market", None) or resolved.market) for seg in resolved.demand.segments},
-        "hours_per_fte": float(getattr(resolved.agents, "hours_per_fte", None) or 40.0),
-        "period_h": max(resolved.horizon_s - resolved.warmup_s, 0.0) / 3600.0,
-    }
-
-
 def log_level(log: str | None = None, keep_log: bool | None = None) -> str:
     """The log level of ``simulate(log=..., keep_log=...)``: ``keep_log`` is the
     older spelling (True: ``"messages"``, False: ``"none"``); neither: ``"messages"``."""
@@ -231,14 +202,12 @@ def _kept_log(log: EventLog, keep: bool | str) -> EventLog | None:
 
 
 def measure_replication(scenario: Scenario, name: str, r: int, keep_log: bool | str):
-    """Simulate and measure one replication of one strategy (runs in a worker)."""
-    resolved = scenario.for_strategy(name)
+    """Simulate one replication of one strategy and measure it with the
+    measurement pipeline (:func:`chansim.kpis.pipeline.measure`); runs in a
+    worker. Returns the KPIs, the cost lines, the labor and what is kept of
+    the log."""
     log = run_replication(scenario, name, r)
-    contacts, messages = measured_window(log.contacts, log.messages, resolved.warmup_s)
-    pricer = Pricer.for_scenario(resolved)
-    costs = cost_lines(pricer.messages(messages), pricer.calls(contacts))
-    labor = labor_costs(log.staffing, resolved)
-    measured = kpis(contacts, messages, labor, costs, **kpi_options(resolved, contacts, r))
+    measured, costs, labor = measure(scenario.for_strategy(name), log, r)
     return measured, costs, labor, _kept_log(log, keep_log)
 
 

@@ -1,11 +1,13 @@
 """Re-price a stored run (an ``--out`` directory) under other pricing
 settings, without simulating again.
 
-The stored log is priced twice: once as the run was priced (its own
-scenario's pricing) and once with the changes (any ``pricing.*`` setting,
-the ``market`` or a segment's ``market``), so the difference is due to
-prices alone. Labor and bot costs do not depend on prices and are the same
-on both sides. Costs are per run (mean over the replications).
+Each stored replication of each strategy that ran is measured twice through
+the measurement pipeline (:func:`chansim.kpis.pipeline.measure`, the one
+``chansim run`` uses): once as the run was priced (its own scenario's
+pricing) and once with the changes (any ``pricing.*`` setting, the ``market``
+or a segment's ``market``). Without changes the KPIs are the run's own,
+exactly; with them, only what prices move (the cost KPIs) changes. Values
+are per run: means over the replications, as ``chansim run`` reports them.
 """
 
 from __future__ import annotations
@@ -16,58 +18,99 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-import numpy as np
 import pandas as pd
 
-from chansim.billing.price import Pricer, cost_lines
-from chansim.engine.log import CONTACT_COLUMNS, MESSAGE_COLUMNS
+from chansim.engine.log import CONTACT_COLUMNS, MESSAGE_COLUMNS, STAFFING_COLUMNS, EventLog
 from chansim.errors import InputError, Problem
-from chansim.kpis.metrics import measured_window
-from chansim.kpis.labor import labor_costs
+from chansim.kpis.pipeline import measure
+from chansim.kpis.table import KPI_KEYS
 from chansim.scenario import load_scenario
+from chansim.studies.experiment import StrategyResult, aggregate_replications
 
 __all__ = ["reprice_run", "Repricing", "PRICE_PATHS"]
 
 #: What a re-pricing may change: prices, not what happens.
 PRICE_PATHS = re.compile(r"^(pricing(\..+)?|market|demand\.segments\.[^.]+\.market)$")
 
+_RULE_COLUMNS = ["strategy", "channel", "card", "rule", "unit", "count", "units", "cost"]
+
 
 @dataclass(frozen=True)
 class Repricing:
-    """Costs per run before and after, by strategy (``totals``) and by
-    strategy and channel (``rows``)."""
+    """Each strategy that ran, measured before and after the price change.
 
+    ``kpis``: every KPI of every strategy, before and after (means over the
+    replications); ``rows``: channel fees per strategy and channel;
+    ``results_before`` / ``results_after``: the strategies' full results
+    (breakdowns included); ``lines_before`` / ``lines_after``: the cost
+    lines; ``replications``: how many replications of each strategy."""
+
+    kpis: pd.DataFrame  # strategy, kpi, before, after, difference
     rows: pd.DataFrame  # strategy, channel, contacts, before, after, difference, per_contact_before, per_contact_after
-    totals: pd.DataFrame  # strategy, contacts, issues, labor_and_bot, total_before, total_after, per contact/issue
     before: dict[str, Any]
     after: dict[str, Any]
     lines_before: pd.DataFrame
     lines_after: pd.DataFrame
+    results_before: list[StrategyResult]
+    results_after: list[StrategyResult]
+    replications: dict[str, int]
+
+    @property
+    def strategies(self) -> list[str]:
+        """The strategies that ran, in the scenario's order."""
+        return [r.name for r in self.results_before]
+
+    def changed_kpis(self) -> pd.DataFrame:
+        """The rows of :attr:`kpis` whose value the new prices change."""
+        before, after = self.kpis["before"], self.kpis["after"]
+        moved = before.ne(after) & ~(before.isna() & after.isna())
+        return self.kpis[moved].reset_index(drop=True)
+
+    @property
+    def totals(self) -> pd.DataFrame:
+        """Per strategy: contacts, issues, labor and bot cost, total cost and
+        cost per contact and per issue, before and after (the run's KPIs)."""
+        out = []
+        for b, a in zip(self.results_before, self.results_after):
+            k, n = b.kpis, a.kpis
+            out.append({"strategy": b.name, "contacts": k["contacts"], "issues": k["issues"],
+                        "labor_and_bot": (k["cost_labor"] or 0.0) + (k["cost_bot"] or 0.0),
+                        "total_before": k["cost_total"], "total_after": n["cost_total"],
+                        "difference": _minus(n["cost_total"], k["cost_total"]),
+                        "per_contact_before": k["cost_per_contact"], "per_contact_after": n["cost_per_contact"],
+                        "per_issue_before": k["cost_per_issue"], "per_issue_after": n["cost_per_issue"]})
+        return pd.DataFrame(out)
 
     def rules(self, which: str) -> pd.DataFrame:
-        """Per run: how each channel was priced (card, rule, unit) with counts and cost."""
+        """Per run, for each strategy: how each channel was priced (card, rule,
+        unit) with counts and cost."""
         lines = self.lines_before if which == "before" else self.lines_after
         if lines.empty:
-            return pd.DataFrame(columns=["channel", "card", "rule", "unit", "count", "units", "cost"])
-        runs = max(int(lines["replication"].nunique()), 1) * max(int(lines["strategy"].nunique()), 1)
-        table = lines.groupby(["channel", "card", "rule", "unit"], as_index=False)[["count", "units", "cost"]].sum()
-        table[["count", "units", "cost"]] = table[["count", "units", "cost"]] / runs
-        return table
+            return pd.DataFrame(columns=_RULE_COLUMNS)
+        lines = lines.assign(strategy=lines["strategy"].astype(str))
+        table = lines.groupby(["strategy", "channel", "card", "rule", "unit"], as_index=False, observed=True,
+                              sort=False)[["count", "units", "cost"]].sum()
+        runs = table["strategy"].map(self.replications).astype(float)
+        table[["count", "units", "cost"]] = table[["count", "units", "cost"]].div(runs, axis=0)
+        order = {name: i for i, name in enumerate(self.strategies)}
+        table = table.sort_values(["strategy", "channel", "card", "rule", "unit"],
+                                  key=lambda c: c.map(order) if c.name == "strategy" else c, kind="stable")
+        return table.reset_index(drop=True)[_RULE_COLUMNS]
 
     def changed_channels(self) -> list[str]:
-        """Channels whose cards or rules differ between before and after."""
+        """Channels whose cards or rules differ between before and after (in any strategy)."""
         before, after = self.rules("before"), self.rules("after")
-        out = []
-        for channel in sorted(set(before["channel"]) | set(after["channel"])):
-            key = lambda t: set(zip(t["card"], t["rule"], t["unit"]))
-            if key(before[before["channel"] == channel]) != key(after[after["channel"] == channel]):
-                out.append(channel)
-        return out
+        key = lambda t: set(zip(t["strategy"], t["card"], t["rule"], t["unit"]))  # noqa: E731
+        return [channel for channel in sorted(set(before["channel"]) | set(after["channel"]))
+                if key(before[before["channel"] == channel]) != key(after[after["channel"] == channel])]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "before": self.before,
             "after": self.after,
+            "strategies": self.strategies,
+            "replications": self.replications,
+            "kpis": self.kpis.to_dict(orient="records"),
             "totals": self.totals.to_dict(orient="records"),
             "rows": self.rows.to_dict(orient="records"),
             "rules": {"before": self.rules("before").to_dict(orient="records"),
@@ -78,7 +121,8 @@ class Repricing:
 
 #: Columns a stored table must have, and those of them that must be numbers.
 _COLUMNS = {"contacts.parquet": (CONTACT_COLUMNS, ("replication", "arrival_t", "answer_t", "end_t")),
-            "messages.parquet": (MESSAGE_COLUMNS, ("replication", "t", "chars"))}
+            "messages.parquet": (MESSAGE_COLUMNS, ("replication", "t", "chars")),
+            "staffing.parquet": (STAFFING_COLUMNS, ("replication", "interval_start_s", "interval_s", "staffed"))}
 
 
 def _read(run_dir: Path, name: str) -> pd.DataFrame:
@@ -124,8 +168,34 @@ def _settings(scenario) -> dict[str, Any]:
             "segment_markets": {s.name: s.market or scenario.market for s in scenario.demand.segments}}
 
 
-def _safe(num: float, den: float) -> float | None:
-    return float(num) / float(den) if den else None
+def _minus(after: float | None, before: float | None) -> float | None:
+    return None if after is None or before is None else after - before
+
+
+def _replications(tables: dict[str, pd.DataFrame]) -> dict[tuple[str, int], dict[str, pd.DataFrame]]:
+    """Each stored table cut into its (strategy, replication) parts, rows in
+    their stored order, as the run measured them."""
+    parts: dict[tuple[str, int], dict[str, pd.DataFrame]] = {}
+    for name, frame in tables.items():
+        keys = frame["strategy"].astype(str).to_numpy()
+        for (strategy, r), rows in frame.groupby([keys, frame["replication"].to_numpy()], sort=False).indices.items():
+            parts.setdefault((strategy, int(r)), {})[name] = frame.iloc[rows].reset_index(drop=True)
+    for part in parts.values():
+        for name, frame in tables.items():
+            part.setdefault(name, frame.iloc[:0])
+    return parts
+
+
+def _channel_rows(before: StrategyResult, after: StrategyResult) -> list[dict[str, Any]]:
+    out = []
+    for channel in sorted(set(before.by_channel) | set(after.by_channel)):
+        b, a = before.by_channel.get(channel, {}), after.by_channel.get(channel, {})
+        contacts = b.get("contacts") or a.get("contacts") or 0.0
+        fee_b, fee_a = b.get("cost_channel") or 0.0, a.get("cost_channel") or 0.0
+        out.append({"strategy": before.name, "channel": channel, "contacts": contacts, "before": fee_b, "after": fee_a,
+                    "difference": fee_a - fee_b, "per_contact_before": fee_b / contacts if contacts else None,
+                    "per_contact_after": fee_a / contacts if contacts else None})
+    return out
 
 
 def reprice_run(
@@ -137,9 +207,9 @@ def reprice_run(
     rate_card: str | Path | None = None,
     markup: float | None = None,
 ) -> Repricing:
-    """Price the stored run in ``run_dir`` as it was and with ``overrides``
-    (``{"pricing.rules": "v2", ...}``, as ``--set`` takes them) and the
-    shortcuts ``date``, ``market``, ``rate_card`` and ``markup``."""
+    """Measure the stored run in ``run_dir`` as it was priced and with
+    ``overrides`` (``{"pricing.rules": "v2", ...}``, as ``--set`` takes them)
+    and the shortcuts ``date``, ``market``, ``rate_card`` and ``markup``."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise InputError(Problem("RUN_DIR", f"{run_dir} is not a directory"))
@@ -148,57 +218,36 @@ def reprice_run(
                                            "pricing.rate_card": None if rate_card is None else str(rate_card),
                                            "pricing.markup": markup})
     changed = scenario.with_overrides(changes) if changes else scenario
-    contacts = _read(run_dir, "contacts.parquet")
-    messages = _read(run_dir, "messages.parquet")
-    staffing = pd.read_parquet(run_dir / "staffing.parquet") if (run_dir / "staffing.parquet").exists() else None
-    replications = max(int(contacts["replication"].nunique()), 1) if len(contacts) else 1
-    before_lines, after_lines, totals, channel_contacts = [], [], [], []
-    for name in scenario.strategy_names:
-        resolved, resolved_after = scenario.for_strategy(name), changed.for_strategy(name)
-        mine_c = contacts[contacts["strategy"].astype(str) == name]
-        mine_m = messages[messages["strategy"].astype(str) == name]
-        c, m = measured_window(mine_c, mine_m, resolved.warmup_s)
-        base, after = Pricer.for_scenario(resolved), Pricer.for_scenario(resolved_after)
-        lb = cost_lines(base.messages(m), base.calls(c))
-        la = cost_lines(after.messages(m), after.calls(c))
-        before_lines.append(lb)
-        after_lines.append(la)
-        labor = 0.0
-        if staffing is not None:
-            own = staffing[staffing["strategy"].astype(str) == name]
-            labor = float(sum(labor_costs(own[own["replication"] == r], resolved)["cost"].sum()
-                              for r in own["replication"].unique()))
-        bot = resolved.active_bot
-        sessions = int((c["bot_outcome"].astype(str) != "none").sum()) if "bot_outcome" in c else 0
-        fixed = (labor + sessions * (bot.cost_per_session if bot is not None else 0.0)) / replications
-        n_contacts = len(c) / replications
-        issues = (c.groupby(["replication", "root_id"]).ngroups if len(c) else 0) / replications
-        total_before = fixed + float(lb["cost"].sum()) / replications if len(lb) else fixed
-        total_after = fixed + float(la["cost"].sum()) / replications if len(la) else fixed
-        totals.append({"strategy": name, "contacts": n_contacts, "issues": issues, "labor_and_bot": fixed,
-                       "total_before": total_before, "total_after": total_after,
-                       "difference": total_after - total_before,
-                       "per_contact_before": _safe(total_before, n_contacts),
-                       "per_contact_after": _safe(total_after, n_contacts),
-                       "per_issue_before": _safe(total_before, issues), "per_issue_after": _safe(total_after, issues)})
-        counts = c["channel"].astype(str).value_counts() / replications if len(c) else pd.Series(dtype=float)
-        channel_contacts += [{"strategy": name, "channel": ch, "contacts": float(k)} for ch, k in counts.items()]
-    lb = pd.concat(before_lines, ignore_index=True)
-    la = pd.concat(after_lines, ignore_index=True)
-    per_run = lambda lines: (lines.groupby(["strategy", "channel"])["cost"].sum() / replications  # noqa: E731
-                             if len(lines) else pd.Series(dtype=float))
-    table = pd.concat({"before": per_run(lb), "after": per_run(la)}, axis=1).fillna(0.0)
-    table["difference"] = table["after"] - table["before"]
-    rows = table.reset_index()
-    if channel_contacts:
-        rows = rows.merge(pd.DataFrame(channel_contacts), on=["strategy", "channel"], how="left")
-    else:
-        rows["contacts"] = np.nan
-    rows["contacts"] = rows["contacts"].fillna(0.0)
-    on_channel = rows["contacts"].where(rows["contacts"] > 0)
-    rows["per_contact_before"] = rows["before"] / on_channel
-    rows["per_contact_after"] = rows["after"] / on_channel
-    rows = rows[["strategy", "channel", "contacts", "before", "after", "difference", "per_contact_before",
-                 "per_contact_after"]]
-    return Repricing(rows=rows, totals=pd.DataFrame(totals), before=_settings(scenario), after=_settings(changed),
-                     lines_before=lb, lines_after=la)
+    tables = {name: _read(run_dir, f"{name}.parquet") for name in ("contacts", "messages", "staffing")}
+    parts = _replications(tables)
+    ran = {strategy for strategy, _ in parts}
+    unknown = sorted(ran - set(scenario.strategy_names))
+    if unknown:
+        raise InputError(Problem("RUN_DIR", f"{run_dir}: the stored log holds strategies the scenario lacks "
+                                 f"({', '.join(unknown)}); is scenario.yaml the run's own?"))
+    results: dict[str, list[StrategyResult]] = {"before": [], "after": []}
+    lines: dict[str, list[pd.DataFrame]] = {"before": [], "after": []}
+    replications, rows = {}, []
+    for name in [n for n in scenario.strategy_names if n in ran]:
+        reps = sorted(r for strategy, r in parts if strategy == name)
+        replications[name] = len(reps)
+        for which, source in (("before", scenario), ("after", changed)):
+            resolved = source.for_strategy(name)
+            measured = []
+            for r in reps:
+                part = parts[name, r]
+                m = measure(resolved, EventLog(part["contacts"], part["messages"], part["staffing"]), r)
+                measured.append(m.kpis)
+                lines[which].append(m.costs)
+            results[which].append(aggregate_replications(name, measured))
+        rows += _channel_rows(results["before"][-1], results["after"][-1])
+    kpis = pd.DataFrame([{"strategy": b.name, "kpi": key, "before": b.kpis[key], "after": a.kpis[key],
+                          "difference": _minus(a.kpis[key], b.kpis[key])}
+                         for b, a in zip(results["before"], results["after"]) for key in KPI_KEYS],
+                        columns=["strategy", "kpi", "before", "after", "difference"])
+    channel_rows = pd.DataFrame(rows, columns=["strategy", "channel", "contacts", "before", "after", "difference",
+                                               "per_contact_before", "per_contact_after"])
+    stack = lambda frames: pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()  # noqa: E731
+    return Repricing(kpis=kpis, rows=channel_rows, before=_settings(scenario), after=_settings(changed),
+                     lines_before=stack(lines["before"]), lines_after=stack(lines["after"]),
+                     results_before=results["before"], results_after=results["after"], replications=replications)

@@ -1,0 +1,51 @@
+"""What the tests share: one builder of scenario dicts.
+
+``from conftest import scenario_dict`` (the tests folder is on the import path).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Mapping
+
+VOICE = {"handle_time": {"dist": "exponential", "mean": 180}}
+
+
+def scenario_dict(changes: Mapping[str, Any] | None = None, /, *, segments_by_channel: bool = False,
+                  **fields: Any) -> dict:
+    """A minimal valid scenario, as the dict a scenario file holds: one day
+    from Monday 2026-01-05, seed 1, one replication, 1,000 contacts a day of
+    one segment ``all``, a voice channel and one pool ``agents`` of 10.
+
+    ``fields`` replace top-level sections (``days=2``, ``channels={...}``,
+    ``strategies=[...]``); ``changes`` set dotted paths inside them
+    (``{"demand.contacts_per_day": 500, "agents.pools.0.headcount": 3}``; a
+    number picks a list item). With ``channels``, the segment prefers and the
+    pool serves every channel given, in order; ``segments_by_channel`` gives
+    each channel its own segment (``seg-<channel>``, equal shares) instead."""
+    channels = copy.deepcopy(fields.pop("channels", {"voice": VOICE}))
+    names = list(channels)
+    segments = ([{"name": f"seg-{n}", "share": 1.0 / len(names), "preference": [n]} for n in names]
+                if segments_by_channel else [{"name": "all", "share": 1, "preference": names}])
+    data: dict[str, Any] = {
+        "name": "test",
+        "start_date": "2026-01-05",
+        "days": 1,
+        "seed": 1,
+        "replications": 1,
+        "demand": {"contacts_per_day": 1000, "segments": segments},
+        "channels": channels,
+        "agents": {"pools": [{"name": "agents", "channels": names, "headcount": 10}]},
+    }
+    data.update(copy.deepcopy(fields))
+    for path, value in (changes or {}).items():
+        node: Any = data
+        keys = path.split(".")
+        for key in keys[:-1]:
+            node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
+        last = keys[-1]
+        if isinstance(node, list):
+            node[int(last)] = copy.deepcopy(value)
+        else:
+            node[last] = copy.deepcopy(value)
+    return data
