@@ -9,7 +9,11 @@ as pure functions over the event log.
 * :mod:`~chansim.billing.costlines`: priced rows summed into cost lines;
 * :mod:`~chansim.billing.preflight`: can a scenario be priced, before it runs;
 * :mod:`~chansim.billing.rules`: one module per billing model (sms, gsm, rcs,
-  whatsapp, voice, platform, fees).
+  whatsapp, voice, platform, fees, ai);
+* AI agents: :mod:`~chansim.billing.ai_cards` (dated, sourced AI cards),
+  :mod:`~chansim.billing.ai_agent` (a scenario's AI agent, agent assist and
+  monthly fixed costs as cost lines), :mod:`~chansim.billing.ai_checks`;
+  :mod:`~chansim.billing.fixed`: monthly amounts prorated by day.
 """
 
 # (the function ``price`` takes the name of its module on the package, as it always has)

@@ -1,5 +1,6 @@
 """Before simulating: can every channel a strategy may use be priced in each
-segment's market on each simulated day?"""
+segment's market on each simulated day, and the strategy's AI agent, agent
+assist and marketing max price (:mod:`chansim.billing.ai_checks`)?"""
 
 from __future__ import annotations
 
@@ -7,26 +8,13 @@ import datetime as dt
 
 import numpy as np
 
+from chansim.billing.ai_cards import ai_book
+from chansim.billing.ai_agent import channels_of as _channels_of
+from chansim.billing.ai_checks import strategy_problems
 from chansim.billing.pricer import Pricer
 from chansim.errors import InputError, Problem
 
 __all__ = ["check_scenario"]
-
-
-def _channels_of(strategy, resolved) -> tuple[set[str], set[str]]:
-    """(channels customers choose among, channels every customer may get:
-    campaigns, IVR links, fallbacks and escalations)."""
-    chosen = set(strategy.offer)
-    extra = {c.channel for c in strategy.campaigns}
-    if strategy.ivr_deflection is not None:
-        extra |= {strategy.ivr_deflection.to, strategy.ivr_deflection.link_channel}
-    for channel in list(chosen | extra):
-        spec = resolved.channels.get(channel)
-        if spec is not None and spec.fallback:
-            extra.add(spec.fallback)
-        if spec is not None and spec.escalate_to_voice is not None:
-            extra.add("voice")
-    return chosen, extra
 
 
 def check_scenario(scenario, *, lines: dict | None = None, source: str | None = None) -> None:
@@ -39,6 +27,8 @@ def check_scenario(scenario, *, lines: dict | None = None, source: str | None = 
     from chansim.scenario.paths import line_of
 
     found: dict[tuple[str, str], list[str]] = {}
+    if scenario.pricing.rate_card is not None:  # its AI cards too, used or not
+        ai_book(scenario.pricing.rate_card)
     for name in scenario.strategy_names:
         resolved = scenario.for_strategy(name)
         chosen, extra = _channels_of(resolved.strategies[0], resolved)
@@ -47,7 +37,8 @@ def check_scenario(scenario, *, lines: dict | None = None, source: str | None = 
         except InputError as exc:  # the scenario's own card file is malformed: its own file and lines
             raise exc if exc.source else InputError(exc.problems, source=source) from None
         days = [pricer.start + dt.timedelta(days=k) for k in range(int(np.ceil(resolved.days - 1e-9)) + 1)]
-        problems: list[Problem] = []
+        problems: list[Problem] = strategy_problems(scenario, scenario.strategy_names.index(name), resolved,
+                                                    chosen | extra, days)
         for index, segment in enumerate(resolved.demand.segments):
             market = segment.market or resolved.market
             uses = (set(segment.preference) & chosen) | extra

@@ -17,7 +17,8 @@ The card's billing model (registered in :mod:`chansim.scenario.channels`) applie
 the rules; windows and monthly counts run over all of a market's messages,
 so a WhatsApp window opened on 30 September covers the 1 October reply.
 Flat ``pricing.fees`` win over the card for the channels they name
-(negotiated contracts). Costs are in the scenario currency (card rates
+(negotiated contracts); their monthly fixed part is priced apart
+(:mod:`chansim.billing.fixed`). Costs are in the scenario currency (card rates
 converted with ``pricing.exchange_rates``) and include the provider
 ``markup``. Pure and deterministic: the same log and settings give the same
 prices, so a stored run can be re-priced without simulating again.
@@ -198,7 +199,7 @@ class Pricer:
         problems = []
         days = [self.as_of] if self.as_of else sorted(set(days or [self.start]))
         for channel in sorted(set(channels)):
-            if channel in self.fees:
+            if self._flat(channel) is not None:
                 continue
             for market in sorted(set(markets or self.markets())):
                 found = [self._checked(channel, market, day, problems) for day in days]
@@ -216,6 +217,12 @@ class Pricer:
         except InputError as exc:
             problems += exc.problems
             return None
+
+    def _flat(self, channel: str):
+        """The flat fee that replaces ``channel``'s card, if any (a fee giving
+        only a monthly fixed cost adds to the card instead)."""
+        fee = self.fees.get(channel)
+        return fee if fee is not None and getattr(fee, "replaces_card", True) else None
 
     # -------------------------------------------------------------- pricing
     def _rule_settings(self, channel: str) -> dict:
@@ -299,13 +306,14 @@ class Pricer:
             key = codes * len(markets) + market
             groups = [(channels[k // len(markets)], markets[k % len(markets)], k) for k in np.unique(key)]
             # WhatsApp's monthly free allowance belongs to the business number: over every market at once
-            shared = sum(name == "whatsapp" and name not in self.fees for name, _, _ in groups) > 1
+            shared = sum(name == "whatsapp" and self._flat(name) is None for name, _, _ in groups) > 1
             parts = _Parts(n, np.nan, shared)
             for name, where, k in sorted(groups):  # in (channel, market) order
                 rows = np.flatnonzero(key == k)
                 frame = table if rows.size == n else table.iloc[rows]
-                if name in self.fees:
-                    priced = price_flat(frame, name, self.fees[name], calls=calls, markup=self.markup)
+                flat = self._flat(name)
+                if flat is not None:
+                    priced = price_flat(frame, name, flat, calls=calls, markup=self.markup)
                 else:
                     priced = self._by_card(frame, name, where, frame[time_column].to_numpy(dtype=float),
                                            shared_allowance=shared and name == "whatsapp")

@@ -12,7 +12,11 @@ Strict: an unknown field, a rate the model's rule does not read, a required
 rate left out, or two cards of one file in force on the same day for the
 same channel and market are errors naming the card, the field and the line.
 A rate the traffic needs and the card does not give is an error when priced,
-never 0.
+never 0. Prices are finite, from 0 to ``MAX_RATE`` (a billion units of the
+card's currency), never ``true``/``false``; markets are written one way
+(``us`` is read as ``US``, ``GB`` as ``UK``; a region id must be one of
+``regions.yaml``): :mod:`chansim.billing.card_values`. A card file is read
+through :func:`chansim.scenario.reading.read_text`, at most ``MAX_BYTES``.
 
 Built-in cards live in ``chansim/billing/cards/*.yaml`` (one file per channel
 family). A user's card file has the same shape (``cards: [...]``) and replaces
@@ -26,13 +30,16 @@ import datetime as dt
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Annotated, Iterable, Literal, Mapping, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
+from chansim.billing.card_values import MARKET_ALIASES, MAX_RATE, Count, Price, market_code  # noqa: F401 (re-exported)
+from chansim.errors import InputError, Problem
 from chansim.scenario.channels import BILLING_MODELS as _REGISTRY
 from chansim.scenario.channels import CARD_CHANNELS
-from chansim.errors import InputError, Problem
+from chansim.scenario.reading import read_text
+from chansim.scenario.yamlfile import MAX_BYTES
 
 __all__ = [
     "Rate",
@@ -62,35 +69,30 @@ MODEL_RATES: dict[str, tuple[str, ...]] = {name: model.rates for name, model in 
 #: Confidence levels, lowest first.
 CONFIDENCE_ORDER = {"unverified": 0, "reseller": 1, "medium": 1, "official": 2}
 
-#: Other names of a market: the cards say UK, ISO 3166 says GB.
-MARKET_ALIASES = {"GB": "UK"}
-
-
-def market_code(market: str) -> str:
-    """A market as the cards name it (``GB`` and ``gb`` are ``UK``)."""
-    code = str(market).strip()
-    code = code.upper() if len(code) == 2 else code
-    return MARKET_ALIASES.get(code, code)
-
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class Rate(_Model):
     """A rate with its own provenance (when it differs from the card's)."""
 
-    value: float = Field(ge=0, description="Price per unit in the card's currency")
+    value: Price = Field(description="Price per unit in the card's currency")
     source: str | None = Field(None, description="Where this rate comes from")
     confidence: Confidence | None = Field(None, description="official, medium, reseller or unverified")
     note: str = ""
 
 
+#: A rate: a price, or a mapping with its value and provenance (one or the other, never both tried).
+_RateValue = Annotated[Union[Annotated[Price, Tag("float")], Annotated[Rate, Tag("Rate")]],
+                       Discriminator(lambda v: "Rate" if isinstance(v, (Mapping, Rate)) else "float")]
+
+
 class Tier(_Model):
     """A monthly volume tier: messages beyond ``above`` in a calendar month cost ``rate``."""
 
-    above: int = Field(ge=0, description="Monthly messages of this category before this tier applies")
-    rate: float = Field(ge=0, description="Price per message within this tier")
+    above: Count = Field(description="Monthly messages of this category before this tier applies")
+    rate: Price = Field(description="Price per message within this tier")
 
 
 class RateCard(_Model):
@@ -108,11 +110,11 @@ class RateCard(_Model):
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     source: str = Field(min_length=1, description="URL or publication the rates come from")
     confidence: Confidence
-    rates: dict[str, float | Rate] = Field(default_factory=dict)
+    rates: dict[str, _RateValue] = Field(default_factory=dict)
     tiers: dict[str, tuple[Tier, ...]] = Field(
         default_factory=dict, description="Monthly volume tiers by category (WhatsApp utility/authentication)"
     )
-    monthly_free: dict[str, int] = Field(
+    monthly_free: dict[str, Count] = Field(
         default_factory=dict, description="Free units per calendar month by category (e.g. service: 1000)"
     )
     rounding: Literal["second", "minute"] | None = Field(None, description="Voice: bill per second or per started minute")
@@ -121,6 +123,20 @@ class RateCard(_Model):
     )
     retired_on: dt.date | None = Field(None, description="Retired channels: the last day the service ran")
     notes: str = ""
+
+    @field_validator("market", mode="before")
+    @classmethod
+    def _one_way_of_writing(cls, market):
+        """``us`` is ``US`` and ``GB`` is ``UK`` (see :mod:`chansim.billing.card_values`)."""
+        return market_code(market) if isinstance(market, str) else market
+
+    @field_validator("market")
+    @classmethod
+    def _known_region(cls, market: str) -> str:
+        if len(market) > 2 and market not in regions() and market != "other":
+            raise ValueError(f"{market!r} is not a region (regions: {', '.join([*regions(), 'other'])}); "
+                             "a country is two letters, e.g. US")
+        return market
 
     @model_validator(mode="after")
     def _rates_fit_model(self) -> "RateCard":
@@ -184,7 +200,8 @@ def _channel_models(channel: str) -> tuple[str, ...]:
 
 
 class _CardFile(_Model):
-    cards: tuple[RateCard, ...]
+    cards: tuple[RateCard, ...] = ()
+    ai_cards: tuple[dict, ...] = ()  # AI-agent cards: read and checked by chansim.billing.ai_cards
 
 
 class _RegionFile(_Model):
@@ -207,6 +224,7 @@ def _card_label(data, path: str) -> str:
     """``cards[3].rates`` → ``cards[3] (id sms-us-2026).rates``."""
     import re
 
+    path = re.sub(r"(\.rates\.[^.]+)\.(?:float|Rate)\b", r"\1", path)  # the kind of rate tried is no part of the path
     found = re.match(r"cards\[(\d+)\]", path)
     if not found or not isinstance(data, dict):
         return path
@@ -243,7 +261,10 @@ def _parse_cards(text: str, label: str) -> list[RateCard]:
     from chansim.scenario.loader import read_yaml
     from chansim.scenario.problems import problems_from_validation_error
 
-    data, lines, problems = read_yaml(text)
+    try:
+        data, lines, problems = read_yaml(text)
+    except InputError as exc:
+        raise exc.with_source(label) from None
     if problems:
         raise InputError(problems, source=label)
     try:
@@ -293,12 +314,7 @@ def region_of_country() -> dict[str, str]:
 
 def load_card_file(path: str | Path) -> list[RateCard]:
     """A user's rate card file (same shape as the built-in ones)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(Problem("pricing.rate_card", f"cannot read rate card file {path} ({exc.strerror or exc})")) from None
-    return _parse_cards(text, str(path))
+    return _parse_cards(read_text(path, what="rate card file", limit_bytes=MAX_BYTES), str(path))
 
 
 HOW_TO_ADD = ("add a card for it in your own card file (pricing.rate_card; see docs/howto/price-a-new-market.md) "

@@ -11,7 +11,9 @@ calls) are billable, in what unit, at which of the card's rates, and why.
 * :mod:`~chansim.billing.rules.platform`: per-message platform fees and
   retired channels (``per_message``, ``retired``);
 * :mod:`~chansim.billing.rules.fees`: flat negotiated fees
-  (``pricing.fees``), which win over the card.
+  (``pricing.fees``), which win over the card;
+* :mod:`~chansim.billing.rules.ai`: AI agents per session, conversation,
+  outcome, resolution, action or token, and agent-assist seats (AI cards).
 
 A card's rule takes the messages and the card and returns, on the same
 index, ``billable``, ``units``, ``unit``, ``rate`` (card currency) and

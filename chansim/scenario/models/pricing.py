@@ -20,6 +20,17 @@ class Fee(ScenarioModel):
     per_segment: float = Field(0.0, ge=0, description="Per SMS segment, either direction")
     per_minute: float = Field(0.0, ge=0, description="Per started second of a call, as a per-minute rate")
     per_contact: float = Field(0.0, ge=0, description="Per contact on this channel")
+    per_month: float = Field(
+        0.0, ge=0,
+        description="Fixed cost per calendar month (number rental, 10DLC brand and campaign fees, platform seats), "
+        "prorated over the simulated days; a fee giving only per_month adds to the card instead of replacing it",
+    )
+
+    @property
+    def replaces_card(self) -> bool:
+        """A fee replaces the channel's card unless all it gives is a monthly fixed cost."""
+        usage = (self.per_message, self.per_segment, self.per_minute, self.per_contact)
+        return not (self.per_month > 0 and not any(usage))
 
 
 class Pricing(ScenarioModel):

@@ -56,6 +56,40 @@ class Bot(ScenarioModel):
         "provider)",
     )
 
+    vendor_card: str | None = Field(
+        None,
+        description="AI-agent card the bot is billed by: a plan (e.g. intercom-fin) or a card id from the built-in "
+        "AI cards or your card file's `ai_cards` (each contact under the card in force on its date); absent = "
+        "cost_per_session",
+    )
+    handoff_is_outcome: bool | None = Field(
+        None, description="per_outcome cards: an escalation (handoff) is a billed outcome too (default: the card's)"
+    )
+    actions: Distribution | None = Field(
+        None, description="Actions the AI agent takes per conversation (needed with a per_action card)"
+    )
+    tokens_per_turn: float | None = Field(
+        None, gt=0, description="Tokens the AI agent bills per turn (needed with a per_token card)"
+    )
+    rates: dict[str, float] = Field(
+        default_factory=dict,
+        description="Your own price per unit (per_outcome: 0.8, ...), in the card's currency: wins over the card's "
+        "rate, and gives the rates a card leaves unpublished",
+    )
+    assist_card: str | None = Field(
+        None, description="Agent-assist card (a per_seat plan or card id): a monthly price per seat"
+    )
+    seats: int | None = Field(None, ge=1, description="Agent-assist seats paid each month (needed with assist_card)")
+
+    @model_validator(mode="after")
+    def _one_price(self) -> "Bot":
+        if self.vendor_card is not None and self.cost_per_session > 0:
+            raise ValueError("give cost_per_session or vendor_card, not both (the card prices every session)")
+        bad = sorted(k for k, v in self.rates.items() if not (v >= 0 and v < float("inf")))
+        if bad:
+            raise ValueError(f"rates must be finite and >= 0 ({', '.join(bad)})")
+        return self
+
     @model_validator(mode="after")
     def _business_agent_rates(self) -> "Bot":
         if self.provider == "meta_business_agent":
@@ -107,6 +141,26 @@ class Campaign(ScenarioModel):
         description="Share of inbound contacts with this intent the notifications make unnecessary "
         "(e.g. order updates prevent 'where is my order' contacts); default 0",
     )
+    max_price: float | None = Field(
+        None, gt=0,
+        description="WhatsApp marketing: the most paid per delivered message (Meta's max price, open beta from "
+        "2026-10-01), in the card's currency; needs delivery_curve",
+    )
+    delivery_curve: tuple[tuple[float, float], ...] | None = Field(
+        None,
+        description="[[max price, share delivered], ...] by rising max price (your own measurements): the share of "
+        "marketing messages delivered at a max price, read between the points",
+    )
+
+    def delivered_share(self) -> float | None:
+        """The share delivered at ``max_price`` on ``delivery_curve`` (linear
+        between points, flat beyond the ends); None without a max price."""
+        if self.max_price is None or not self.delivery_curve:
+            return None
+        import numpy as np
+
+        prices, shares = zip(*self.delivery_curve)
+        return float(np.interp(self.max_price, prices, shares))
 
 
 
