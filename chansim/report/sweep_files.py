@@ -15,9 +15,11 @@ from typing import Any
 
 import pandas as pd
 
+from chansim.errors import InputError, Problem
 from chansim.kpis.table import kind_of
 from chansim.runtime import outdir
 from chansim.report.page import REPORT_FILE
+from chansim.report.stored import read_csv
 from chansim.report.study_pages import render_sweep_report, stored_sweep_meta
 from chansim.report.tables import jsonable
 
@@ -115,8 +117,12 @@ def write_sweep_dir(frame: pd.DataFrame, out: Path, kpi: str, *, title: str = ""
 
 def rebuild_sweep_report(run_dir: Path) -> Path:
     """Write ``report.html`` of a stored sweep again from its ``sweep.csv``."""
-    frame = pd.read_csv(run_dir / "sweep.csv")
     meta = stored_sweep_meta(run_dir)
+    frame = read_csv(run_dir / "sweep.csv", what="sweep table",
+                     columns=("strategy", meta["kpi"], f"{meta['kpi']}_ci95"))
+    if list(frame.columns).index("strategy") == 0 or not len(frame):
+        raise InputError(Problem("", "no swept key before the strategy column, or no rows; is it a sweep table "
+                                     "chansim sweep --out wrote?"), source=str(run_dir / "sweep.csv"))
     fig = plot(frame, meta["kpi"], title=meta["title"], currency=meta["currency"])
     path = run_dir / REPORT_FILE
     path.write_text(render_sweep_report(frame, meta["kpi"], fig, title=meta["title"], currency=meta["currency"]),

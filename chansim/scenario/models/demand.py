@@ -3,13 +3,34 @@ and ``repeats:`` (who comes back)."""
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
 from chansim.scenario.channels import ChannelName
 from chansim.scenario.distributions import Distribution
 from chansim.scenario.models.base import ScenarioModel
 
-__all__ = ["Segment", "Intent", "Demand", "Repeats"]
+__all__ = ["Segment", "Intent", "Demand", "Repeats", "MAX_WEIGHTED_CONTACTS"]
+
+#: Highest contacts_per_day × any intraday or weekly weight (a weight read
+#: with contacts_per_day below 1 counts as itself). Weights are relative (the
+#: profiles are normalised), so no real profile comes near it; far above it the
+#: arrival rates overflow and the simulation cannot draw its arrivals.
+MAX_WEIGHTED_CONTACTS = 1e15
+
+
+def _weight_in_bounds(weight: float, info: ValidationInfo) -> float:
+    per_day = info.data.get("contacts_per_day") if info.data else None
+    scale = max(1.0, per_day) if isinstance(per_day, float) else 1.0
+    if weight * scale > MAX_WEIGHTED_CONTACTS:
+        raise ValueError(f"too large: contacts_per_day × weight must be ≤ {MAX_WEIGHTED_CONTACTS:g} (got "
+                         f"{scale:g} × {weight:g}); weights are relative, e.g. 1 for an average hour or day")
+    return weight
+
+
+#: An intraday or weekly weight, bounded with contacts_per_day (read before it in the model).
+_Weight = Annotated[float, AfterValidator(_weight_in_bounds)]
 
 
 class Segment(ScenarioModel):
@@ -57,12 +78,12 @@ class Demand(ScenarioModel):
     contacts_per_day: float = Field(
         ge=0, description="Contacts arriving on an average day (the weekly profile is normalised to mean 1)"
     )
-    intraday: tuple[float, ...] | dict[str, tuple[float, ...]] = Field(
+    intraday: tuple[_Weight, ...] | dict[str, tuple[_Weight, ...]] = Field(
         (1.0,) * 24,
         description="24 hourly weights, hour 0 = 00:00-01:00, normalised to sum 1 (default flat); or one such list "
         "per weekday, every weekday once (`{mon-fri: [...], sat: [...], sun: [...]}`)",
     )
-    weekly: tuple[float, ...] = Field(
+    weekly: tuple[_Weight, ...] = Field(
         (1.0,) * 7,
         min_length=7,
         max_length=7,
