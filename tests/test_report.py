@@ -18,6 +18,7 @@ from chansim.cli import app
 from chansim.studies.experiment import simulate
 from chansim.report import figures
 from chansim.report.answer import answer, cost_kpi
+from chansim.scenario.models import Decision
 from chansim.report.html import SECTIONS, render_report
 from chansim.report.labels import box, overlapping, renderer
 from chansim.scenario import load_scenario
@@ -33,28 +34,38 @@ def run():
 
 
 # ------------------------------------------------------------------ the answer
-def fake(per_strategy: dict[str, dict[str, list[float | None]]]):
+def fake(per_strategy: dict[str, dict[str, list[float | None]]], channels: dict[str, dict] | None = None):
     rows, strategies = [], []
     for name, kpis in per_strategy.items():
         n = len(next(iter(kpis.values())))
         for r in range(n):
             rows.append({"strategy": name, "replication": r, **{k: v[r] for k, v in kpis.items()}})
         means = {k: (float(np.mean(v)) if None not in v else None) for k, v in kpis.items()}
-        strategies.append(SimpleNamespace(name=name, kpis=means))
-    result = SimpleNamespace(strategies=strategies, replication_kpis=pd.DataFrame(rows))
+        by_channel = (channels or {}).get(name, {})
+        doc = {"name": name, "kpis": means, "ci95": {k: 0.01 for k in kpis}, "by_channel": by_channel,
+               "by_channel_ci95": {c: {k: 0.01 for k in v} for c, v in by_channel.items()}}
+        strategies.append(SimpleNamespace(name=name, kpis=means, to_dict=lambda doc=doc: doc))
+    result = SimpleNamespace(strategies=strategies, replication_kpis=pd.DataFrame(rows),
+                             scenario=SimpleNamespace(decision=Decision(require=["voice.service_level >= 0.8",
+                                                                                 "webchat.service_level >= 0.8"])))
     result.strategy = lambda name: next(s for s in strategies if s.name == name)
     return result
 
 
-def test_answer_is_the_cheapest_per_issue_that_meets_the_service_goal_and_names_what_it_gives_up():
+def test_answer_is_the_cheapest_per_issue_meeting_every_channel_target_and_names_what_it_gives_up():
     result = fake({
         "today": {"cost_per_issue": [9.0, 9.2, 9.1], "service_level": [0.90, 0.91, 0.92], "csat": [4.1, 4.2, 4.0]},
-        "lean": {"cost_per_issue": [6.0, 6.1, 6.2], "service_level": [0.60, 0.62, 0.61], "csat": [3.9, 4.0, 3.8]},
+        "lean": {"cost_per_issue": [6.0, 6.1, 6.2], "service_level": [0.85, 0.86, 0.85], "csat": [3.9, 4.0, 3.8]},
         "bot": {"cost_per_issue": [7.0, 7.3, 7.1], "service_level": [0.85, 0.84, 0.86], "csat": [3.9, 4.0, 3.8]},
+    }, channels={  # lean's pooled service level hides its web chat
+        "today": {"voice": {"service_level": 0.9}, "webchat": {"service_level": 0.9}},
+        "lean": {"voice": {"service_level": 0.95}, "webchat": {"service_level": 0.6}},
+        "bot": {"voice": {"service_level": 0.85}, "webchat": {"service_level": 0.85}},
     })
     a = answer(result)
     assert a.strategy == "bot" and a.meets_goal and a.cost_kpi == "cost_per_issue"
     assert set(a.meeting) == {"today", "bot"}
+    assert a.decision.standing("lean").misses[0].requirement == "webchat.service_level >= 0.8"
     gave_up = {t.kpi: t for t in a.tradeoffs}
     assert gave_up["service_level"].better_strategy == "today"
     assert gave_up["service_level"].diff == pytest.approx(0.06)
@@ -62,14 +73,26 @@ def test_answer_is_the_cheapest_per_issue_that_meets_the_service_goal_and_names_
     assert "cost_per_issue" not in gave_up  # cost is what it wins on
 
 
-def test_no_strategy_meeting_the_goal_gives_the_cheapest_flagged_and_cost_per_contact_stands_in():
+def test_no_strategy_meeting_the_requirements_gives_the_closest_flagged_and_cost_per_contact_stands_in():
     result = fake({
-        "a": {"cost_per_issue": [None, None], "cost_per_contact": [5.0, 5.0], "service_level": [0.5, 0.5]},
-        "b": {"cost_per_issue": [None, None], "cost_per_contact": [4.0, 4.0], "service_level": [0.6, 0.6]},
-    })
+        "a": {"cost_per_issue": [None, None], "cost_per_contact": [5.0, 5.0]},
+        "b": {"cost_per_issue": [None, None], "cost_per_contact": [4.0, 4.0]},
+    }, channels={"a": {"voice": {"service_level": 0.5}}, "b": {"voice": {"service_level": 0.6}}})
     assert cost_kpi(result) == "cost_per_contact"
     a = answer(result)
     assert (a.strategy, a.meets_goal, a.meeting) == ("b", False, ())
+    assert any("cost_per_contact stands in" in note for note in a.decision.assumed)
+
+
+def test_the_first_screen_states_the_rule_and_the_misses(run):
+    page = render_report(run)
+    answer_part = page[page.index('<section id="answer">'):page.index('<section id="comparison">')]
+    assert 'id="decision-rule"' in answer_part and "lowest cost_per_issue among the strategies" in answer_part
+    assert "voice.service_level &gt;= 0.8" in answer_part  # the default requirement, one per channel with a target
+    assert "80 % is assumed" in answer_part
+    misses = [s.strategy for s in answer(run).decision.standings if s.misses]
+    for name in misses:
+        assert f"{name} excluded:" in answer_part
 
 
 # ------------------------------------------------------------------ the page
@@ -281,3 +304,160 @@ def test_slot_utilisation_by_hour_when_the_staffing_log_records_held_slots(run):
     cells = re.findall(r'<td class="h[^"]*">([^<]*)</td>', grid)
     assert len(cells) == 24 * 2 * len(run.strategies)
     assert {c for c in cells if c} == {"50"}
+
+
+# ------------------------------------------------------------------ the page as a director reads it
+class _Dom:
+    """A minimal DOM of an HTML page (the standard library's parser): each
+    element's tag, attributes, text and children."""
+
+    def __init__(self, page: str):
+        from html.parser import HTMLParser
+
+        self.root = {"tag": "#root", "attrs": {}, "children": [], "text": []}
+        stack = [self.root]
+        void = {"meta", "br", "img", "link", "input", "hr", "path", "use", "rect", "circle", "line", "stop"}
+
+        class Parser(HTMLParser):
+            def handle_starttag(self, tag, attrs):
+                node = {"tag": tag, "attrs": dict(attrs), "children": [], "text": []}
+                stack[-1]["children"].append(node)
+                if tag not in void:
+                    stack.append(node)
+
+            def handle_endtag(self, tag):
+                for i in range(len(stack) - 1, 0, -1):
+                    if stack[i]["tag"] == tag:
+                        del stack[i:]
+                        break
+
+            def handle_data(self, data):
+                stack[-1]["children"].append(data)
+
+        Parser(convert_charrefs=True).feed(page)
+
+    def all(self, node=None):
+        node = node or self.root
+        for child in node["children"]:
+            if isinstance(child, dict):
+                yield child
+                yield from self.all(child)
+
+    def by_id(self, ident: str):
+        return next(n for n in self.all() if n["attrs"].get("id") == ident)
+
+    def find(self, node, tag: str) -> list:
+        return [n for n in self.all(node) if n["tag"] == tag]
+
+    @staticmethod
+    def text(node) -> str:
+        return "".join(c if isinstance(c, str) else _Dom.text(c) for c in node["children"])
+
+
+@pytest.fixture(scope="module")
+def office_hours_run(tmp_path_factory):
+    """The small scenario open 07:00-21:00 on weekdays, closed on 2026-01-06, over two days."""
+    import yaml
+
+    doc = yaml.safe_load(SMALL.read_text())
+    for ch in ("voice", "webchat"):
+        doc["channels"][ch]["hours"] = {"mon-fri": "07:00-21:00", "closed": ["2026-01-06"]}
+    doc["channels"]["webchat"]["while_closed"] = "offline"
+    doc["days"], doc["strategies"] = 2, doc["strategies"][:2]
+    doc["agents"]["pools"][0] = {"name": "phones", "channels": ["voice"], "cost_per_hour": 40, "shifts": [
+        {"name": "early", "start": "07:00", "hours": 8, "days": "mon-fri", "agents": 9,
+         "breaks": [{"after_h": 4, "minutes": 30}]},
+        {"name": "late", "start": "13:00", "hours": 8, "days": "mon-fri", "agents": 9}]}
+    path = tmp_path_factory.mktemp("hours") / "hours.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return simulate(load_scenario(path, {"replications": 2}), log="messages")
+
+
+def test_closed_hours_show_as_closed_with_no_service_level(office_hours_run):
+    dom = _Dom(render_report(office_hours_run))
+    table = dom.by_id("service-level-by-hour")
+    rows = [[_Dom.text(td) for td in dom.find(tr, "td")][1:] for tr in dom.find(table, "tr")[1:]]
+    assert len(rows) == 2 and all(len(r) == 24 for r in rows)
+    for cells in rows:
+        assert cells[:7] == ["closed"] * 7 and cells[21:] == ["closed"] * 3  # 00:00-07:00 and from 21:00
+        assert all(c.isdigit() for c in cells[7:21])  # every open hour has its service level
+    # the figure draws no point in a closed hour
+    fig = figures.service_by_hour(office_hours_run)
+    lines = [line for line in fig.axes[0].get_lines() if len(line.get_xdata()) == 24]
+    assert lines
+    for line in lines:
+        y = np.asarray(line.get_ydata(), dtype=float)
+        assert np.isnan(y[:7]).all() and np.isnan(y[21:]).all() and not np.isnan(y[7:21]).any()
+
+
+def test_the_cost_chart_is_per_issue_when_the_answer_is_and_its_legend_names_every_channel(office_hours_run):
+    assert office_hours_run.scenario.decision.objective == "cost_per_issue"
+    fig = figures.cost_breakdown(office_hours_run)
+    ax = fig.axes[0]
+    assert "per issue" in ax.get_ylabel() and "issue" in ax.get_title(loc="left")
+    parts = figures.cost_components(office_hours_run, "issue")
+    for s in office_hours_run.strategies:
+        assert parts.loc[s.name].sum() == pytest.approx(s.kpis["cost_per_issue"])
+    legend = " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    priced = set(office_hours_run.costs.loc[office_hours_run.costs["cost"] > 0, "channel"].astype(str)) - {"voice"}
+    assert priced and all(ch in legend for ch in priced)
+    per_contact = dataclasses.replace(office_hours_run, scenario=office_hours_run.scenario.with_overrides(
+        {"decision.objective": "cost_per_contact"}))
+    assert "per contact" in figures.cost_breakdown(per_contact).axes[0].get_ylabel()
+    caption = _Dom.text(_Dom(render_report(office_hours_run)).by_id("figure-cost_breakdown"))
+    assert "Cost per issue" in caption
+
+
+def test_the_assumptions_list_hours_closed_dates_shifts_breaks_routing_and_warm_up(office_hours_run):
+    page = render_report(office_hours_run)
+    dom = _Dom(page)
+    hours = {(cells := [_Dom.text(td) for td in dom.find(tr, "td")])[0]: cells[1:]
+             for tr in dom.find(dom.by_id("opening-hours"), "tr")[1:]}
+    assert hours["voice"] == ["20 s", "mon-fri 07:00-21:00; other days closed", "2026-01-06", "work down", "—"]
+    assert hours["webchat"][1:] == ["mon-fri 07:00-21:00; other days closed", "2026-01-06", "work down", "offline"]
+    pools = {(cells := [_Dom.text(td) for td in dom.find(tr, "td")])[0]: cells[2]
+             for tr in dom.find(dom.by_id("channels-and-pools"), "tr")[1:]}
+    assert pools["phones"] == ("shifts: early: 07:00 for 8 h, mon-fri, 9 agents (breaks: 30 min after 4 h); "
+                               "late: 13:00 for 8 h, mon-fri, 9 agents")
+    assert "most free slots" in _Dom.text(dom.by_id("routing"))
+    assert "1 day simulated before 2026-01-05" in _Dom.text(dom.by_id("warmup"))
+    limits = page[page.index("What the model leaves out"):]
+    assert "breaks and absence are shrinkage" not in limits and "breaks of shifts are gaps" in limits
+
+
+def test_the_kpi_table_leads_with_the_decision_and_folds_the_rest(office_hours_run):
+    dom = _Dom(render_report(office_hours_run))
+    lead = [_Dom.text(dom.find(tr, "th")[0]) for tr in dom.find(dom.by_id("comparison-table"), "tr")[1:]]
+    assert lead[0].startswith("cost_per_issue")
+    assert any(t.startswith("voice.service_level") for t in lead[1:3])
+    assert any(t.startswith("webchat.service_level") for t in lead[1:3])
+    assert any(t.startswith("abandon_rate") for t in lead[3:])
+    assert len(lead) <= 8  # the answer's KPIs only; the rest is folded
+    folded = dom.by_id("other-kpis")
+    assert folded["tag"] == "details" and "open" not in folded["attrs"]
+    others = [_Dom.text(dom.find(tr, "th")[0]) for tr in dom.find(folded, "tr")[1:]]
+    assert others and not any(o.startswith("cost_per_issue") for o in others)
+
+
+def test_the_optimize_table_shows_values_not_python_reprs(monkeypatch):
+    from matplotlib.figure import Figure
+
+    from chansim.report import study_pages
+
+    monkeypatch.setattr(study_pages, "trials_figure", lambda result: Figure())
+    paths = ["strategies.bot.ivr_deflection", "offer", "agents.pools.phones.headcount"]
+    frontier = pd.DataFrame([{"name": "frontier-1", paths[0]: {"to": "sms", "share": 0.3}, paths[1]: ["voice", "sms"],
+                              paths[2]: 12, "cost_per_issue": 7.714, "cost_per_issue_ci95": 0.2,
+                              "service_level": 0.83, "abandon_rate": 0.05, "csat": 4.1}])
+    space = SimpleNamespace(paths=paths, objectives=[SimpleNamespace(address="cost_per_issue", sign=-1)],
+                            constraints=[], strategy="bot", seed=1)
+    result = SimpleNamespace(space=space, frontier=frontier, closest=[], trials=frontier,
+                             scenario=SimpleNamespace(name="s", currency="USD", seed=1), evaluations=4,
+                             replications_run=8, stopped="budget")
+    dom = _Dom(study_pages.render_optimize_report(result))
+    table = dom.by_id("optimize-table")
+    cells = [_Dom.text(td) for td in dom.find(table, "td")]
+    assert cells[:4] == ["frontier-1", "to: sms, share: 0.3", "voice, sms", "12"]
+    assert "USD 7.71± 0.20" in cells and "83.0 %" in cells
+    assert not any("{" in c or "[" in c or "'" in c for c in cells)
+    assert "fit" in table["attrs"]["class"]  # wraps within the page instead of overflowing

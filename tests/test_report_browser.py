@@ -2,7 +2,8 @@
 package, driven by Playwright through its executable path): every section
 and figure is there and visible, nothing is wider than a 1280 px screen,
 no console error, a hostile strategy name shows as text, the print
-stylesheet applies, and the page needs no network."""
+stylesheet applies, the page needs no network, and the first screen states
+the decision rule and each channel miss."""
 
 from __future__ import annotations
 
@@ -99,7 +100,8 @@ def test_report_renders_every_section_and_figure_within_the_screen(browser, repo
         assert seen == {"console": [], "errors": [], "dialogs": [], "requests": [report.as_uri()]}
         # the answer comes first and names a strategy
         assert page.locator("section").first.get_attribute("id") == "answer"
-        assert "Choose" in page.locator(".answer-box .verdict").inner_text()
+        verdict = page.locator(".answer-box .verdict").inner_text()
+        assert "Choose" in verdict or "choose" in verdict or "Closest" in verdict
         # printing: the section links are hidden, figures kept whole
         page.emulate_media(media="print")
         assert page.locator("nav.toc").evaluate("e => getComputedStyle(e).display") == "none"
@@ -116,5 +118,46 @@ def test_report_opens_with_the_network_off(browser, report):
         assert page.evaluate("() => [...document.querySelectorAll('figure svg')]"
                              ".every(s => s.getBoundingClientRect().height > 0)")
         assert page.evaluate("() => [...document.querySelectorAll('img, link, iframe, object, embed')].length") == 0
+    finally:
+        context.close()
+
+
+FIRST_SCREEN = (1400, 900)
+
+
+@pytest.fixture(scope="module")
+def missing_report(tmp_path_factory) -> Path:
+    """A compare --out where the cheaper strategy misses its web chat target."""
+    work = tmp_path_factory.mktemp("decision")
+    doc = yaml.safe_load(SMALL.read_text())
+    doc["strategies"] = [{"name": "today", "offer": ["voice", "webchat"]},
+                         {"name": "lean-chat", "offer": ["voice", "webchat"],
+                          "set": {"agents.pools.digital.headcount": 1}}]
+    doc["decision"] = {"require": ["voice.service_level >= 0.5", "webchat.service_level >= 0.5"]}
+    scenario = work / "lean.yaml"
+    scenario.write_text(yaml.safe_dump(doc, sort_keys=False))
+    out = work / "out"
+    result = CliRunner().invoke(app, ["compare", str(scenario), "--replications", "3", "--days", "0.25", "--quiet",
+                                      "--format", "json", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out / "report.html"
+
+
+def test_first_screen_at_1400_px_states_the_decision_rule_and_the_misses(browser, missing_report):
+    width, height = FIRST_SCREEN
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        page.goto(missing_report.as_uri(), wait_until="load")
+        rule, misses = page.locator("#decision-rule"), page.locator("#decision-misses li")
+        assert rule.is_visible() and "Decision rule: lowest cost_per_issue" in rule.inner_text()
+        assert "webchat.service_level >= 0.5" in rule.inner_text()
+        assert misses.count() == 1
+        text = misses.first.inner_text()
+        assert text.startswith("lean-chat excluded: webchat.service_level") and "misses the requirement" in text
+        for item in (rule, misses.first, page.locator(".answer-box .verdict")):
+            box = item.bounding_box()
+            assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, box  # no scrolling
+        assert "Choose today" in page.locator(".answer-box .verdict").inner_text()
     finally:
         context.close()

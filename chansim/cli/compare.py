@@ -10,12 +10,13 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
+from chansim.cli.run import print_decision
 from chansim.cli.common import (
     Format,
     DaysOpt,
@@ -39,11 +40,10 @@ from chansim.cli.common import (
     stderr,
     stdout,
 )
-from chansim.kpis.compare import NEUTRAL, best_by_kpi, direction, paired_differences
 from chansim.errors import InputError
-from chansim.studies.experiment import RunResult
-from chansim.kpis.address import parse_address
-from chansim.kpis.table import KPI_KEYS
+
+if TYPE_CHECKING:  # (the KPI modules load pandas: imported where used, so `chansim --help` stays quick)
+    from chansim.studies.experiment import RunResult
 
 __all__ = ["compare", "comparison", "to_json", "to_csv", "to_table", "write_compare_dir", "COMPARE_FILES"]
 
@@ -58,6 +58,8 @@ BEST, UP, DOWN = "★", "▲", "▼"
 # ---------------------------------------------------------------- documents
 def comparison(result: RunResult) -> dict[str, Any]:
     """The ``comparison`` part of the JSON: baseline, paired differences, best per KPI."""
+    from chansim.kpis.compare import best_by_kpi, paired_differences
+
     diffs = paired_differences(result)
     baseline = result.strategies[0].name if result.strategies else None
     records = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
@@ -67,6 +69,8 @@ def comparison(result: RunResult) -> dict[str, Any]:
 
 def _best_sets(result: RunResult, keys: list[str] | None = None) -> dict[str, set[str]]:
     """Every strategy equal to the best one on each KPI or address (ties all count as best)."""
+    from chansim.kpis.compare import best_by_kpi
+
     sets: dict[str, set[str]] = {}
     for key, name in best_by_kpi(result, keys).items():
         value = result.strategy(name).value(key)[0]
@@ -88,6 +92,7 @@ def breakdown_rows(result: RunResult, show: list[str] | None = None) -> list[str
     """Addresses of the table's breakdown rows: each channel's service level
     (and first response time and response service level for messaging), each
     pool's occupancy and slot utilisation, then the addresses of ``show``."""
+    from chansim.kpis.address import parse_address
     from chansim.scenario.channels import channel_kind
 
     channels = sorted({ch for st in result.strategies for ch in st.by_channel})
@@ -117,9 +122,11 @@ def slot_warnings(result: RunResult) -> list[str]:
 def to_json(result: RunResult) -> str:
     """The ``run`` JSON document plus ``"comparison"``."""
     from chansim.report import jsonable
+    from chansim.report.answer import decision_document
 
     doc = jsonable(result.to_dict())
     doc["comparison"] = jsonable(comparison(result))
+    doc["decision"] = jsonable(decision_document(result))
     return json.dumps(doc, indent=2, allow_nan=False)
 
 
@@ -132,6 +139,7 @@ def to_csv(result: RunResult) -> str:
     and, on the overall rows (channel ``all``), the paired difference from the
     baseline with its CI and p-value, whether it is significant, and whether
     the strategy is the best on that KPI."""
+    from chansim.kpis.compare import paired_differences
     from chansim.report import csv_rows, jsonable
 
     diffs = paired_differences(result).set_index(["strategy", "kpi"]) if len(result.strategies) > 1 else None
@@ -159,6 +167,9 @@ def to_table(result: RunResult, show: list[str] | None = None) -> Table:
     ``show``); strategies as columns (mean ± 95 % CI); ★ marks the best
     strategy of each KPI; ▲/▼ a significant paired difference from the first
     strategy (green better, red worse)."""
+    from chansim.kpis.address import parse_address
+    from chansim.kpis.compare import NEUTRAL, direction, paired_differences
+    from chansim.kpis.table import KPI_KEYS
     from chansim.report import with_ci
 
     s = result.scenario
@@ -263,12 +274,13 @@ def compare(
     """Compare strategies: KPIs side by side with 95 % CIs, the best of each KPI
     marked, and which differences from the first strategy are significant."""
     from chansim import report
+    from chansim.kpis.address import parse_address
 
     try:
         for address in show or []:
             parse_address(address, "--show")
-        loaded = load(scenario, overrides(set_, seed=seed, days=days, replications=replications), strict=strict,
-                      size_check=size_check, workers=workers)
+        loaded = load(scenario, overrides(set_, seed=seed, days=days, replications=replications),
+                              strict=strict, size_check=size_check, workers=workers)
         if out is not None:
             report.check_out_dir(out)
         result = simulate_with_progress(loaded, strategy, workers=workers, executor=executor.value, scheduler=scheduler,
@@ -284,6 +296,7 @@ def compare(
         sys.stdout.write(to_csv(result))
     else:
         stdout.print(to_table(result, show))
+        print_decision(result)
     if len(result.strategies) < 2 and not quiet:
         stderr.print("note: one strategy only; nothing to compare it with", highlight=False, markup=False)
     if out is not None and not quiet:

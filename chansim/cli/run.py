@@ -38,7 +38,17 @@ from chansim.cli.common import (
     with_progress,
 )
 from chansim.errors import InputError
-from chansim.scenario import Scenario
+
+__all__ = ["run", "validate", "schema", "print_decision"]
+
+
+def print_decision(result) -> None:
+    """The decision lines under a table."""
+    from chansim.report.answer import decision_lines
+    from chansim.kpis.decision import decide
+
+    for line in decision_lines(decide(result), result.scenario.currency):
+        stdout.print(escape(safe_text(line)), highlight=False)
 
 
 @app.command()
@@ -74,8 +84,8 @@ def run(
 
     options = {"workers": workers, "executor": executor.value, "scheduler": scheduler}
     try:
-        loaded = load(scenario, overrides(set_, seed=seed, days=days, replications=replications), strict=strict,
-                      size_check=size_check, workers=workers)
+        loaded = load(scenario, overrides(set_, seed=seed, days=days, replications=replications),
+                              strict=strict, size_check=size_check, workers=workers)
         if out is None:
             result = simulate_with_progress(loaded, strategy, log="none", quiet=quiet, **options)
         else:
@@ -90,6 +100,7 @@ def run(
         sys.stdout.write(report.to_csv(result))
     else:
         stdout.print(report.to_table(result))
+        print_decision(result)
     if out is not None and not quiet:
         stderr.print(f"wrote {out}", highlight=False, markup=False)
 
@@ -121,4 +132,6 @@ def validate(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files."""
+    from chansim.scenario import Scenario
+
     print(json.dumps(Scenario.model_json_schema(), indent=2))

@@ -42,7 +42,12 @@ def jsonable(value: Any) -> Any:
 
 
 def to_json(result: RunResult) -> str:
-    return json.dumps(jsonable(result.to_dict()), indent=2, allow_nan=False)
+    """The JSON document of ``run --format json`` and of ``summary.json``: the run and its decision."""
+    from chansim.report.answer import decision_document
+
+    doc = jsonable(result.to_dict())
+    doc["decision"] = jsonable(decision_document(result))
+    return json.dumps(doc, indent=2, allow_nan=False)
 
 
 CSV_COLUMNS = ["strategy", "channel", "kpi", "mean", "ci95", "address"]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from chansim.kpis.decision import decision_problems
 from chansim.errors import InputError, Problem
 from chansim.scenario.loader import locate, read_scenario
 from chansim.scenario.models import Scenario
@@ -212,7 +213,7 @@ def prepare(
     ``strict``)."""
     scenario, lines = read_scenario(source, overrides)
     label = str(source) if isinstance(source, (str, Path)) else None
-    problems = pricing_problems(scenario, lines)
+    problems = pricing_problems(scenario, lines) + _located(decision_problems(scenario.decision), lines)
     warnings = _located(plausibility_warnings(scenario), lines)
     if strict:
         problems += [Problem(p.path, f"{p.message} (an error with --strict)", p.line) for p in warnings]
