@@ -161,3 +161,22 @@ def test_first_screen_at_1400_px_states_the_decision_rule_and_the_misses(browser
         assert "Choose today" in page.locator(".answer-box .verdict").inner_text()
     finally:
         context.close()
+
+
+def test_the_page_at_1400_px_is_short_and_opens_on_the_answer(browser, report):
+    """The answer fills the first screen and the whole page stays short: the
+    KPIs the decision does not weigh and the breakdowns are folded."""
+    width, height = FIRST_SCREEN
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        page.goto(report.as_uri(), wait_until="load")
+        total = page.evaluate("() => document.documentElement.scrollHeight")
+        assert total < 7000, total  # was about 12,300 px with every table open
+        rule = page.locator("#decision-rule")
+        box = rule.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= height and "Decision rule" in rule.inner_text()
+        assert page.locator("details#other-kpis").evaluate("e => e.open") is False
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    finally:
+        context.close()

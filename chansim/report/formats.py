@@ -9,7 +9,7 @@ from typing import Any
 
 from chansim.kpis.table import kind_of
 
-__all__ = ["fmt", "fmt_ci", "fmt_diff", "number"]
+__all__ = ["fmt", "fmt_ci", "fmt_diff", "fmt_value", "number"]
 
 
 def number(value: Any) -> float | None:
@@ -71,3 +71,25 @@ def fmt_diff(diff: Any, key: str) -> str:
     if kind == "count":
         return f"{d:+,.0f}"
     return f"{d:+,.2f}"
+
+
+def fmt_value(value: Any, key: str = "") -> str:
+    """A setting's value for people (an option searched, a strategy's change):
+    numbers by the kind of the setting's last name (``...headcount`` a count),
+    yes/no, lists joined by commas, mappings as ``key: value`` pairs; never
+    a Python repr."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {fmt_value(v, str(k))}" for k, v in value.items()) or "—"
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(fmt_value(v, key) for v in value) or "—"
+    if isinstance(value, (int, float)) or number(value) is not None and not isinstance(value, str):
+        last = key.rsplit(".", 1)[-1]
+        v = float(value)
+        if kind_of(last) is not None:
+            return fmt(v, last)
+        return f"{v:,.0f}" if v.is_integer() else f"{v:,.6g}"
+    return str(value)

@@ -21,10 +21,11 @@ from typing import Any
 import pandas as pd
 
 from chansim.errors import InputError, Problem
-from chansim.kpis.address import BREAKDOWNS
+from chansim.kpis.address import BREAKDOWNS, lookup, parse_address
 from chansim.kpis.table import BY_KEY, KPI_KEYS
-from chansim.report.answer import SERVICE_GOAL, answer
+from chansim.report.answer import answer, exclusion_lines, rule_text, verdict_text
 from chansim.report.formats import number, fmt, fmt_ci, fmt_diff
+from chansim.report.figures.costs import cost_unit
 from chansim.report.page import REPORT_FILE, environment, scenario_summary, svg
 
 __all__ = ["render_report", "write_report", "rebuild_report", "REPORT_FILE", "SECTIONS", "MODEL_LIMITS",
@@ -36,8 +37,8 @@ SECTIONS = ("answer", "comparison", "frontier", "costs", "service", "segments", 
 MODEL_LIMITS = (
     "Inbound contacts only: no outbound calling and no callback offer to waiting callers.",
     "Agents of a pool are identical; routing is by channel and intent priority, not by skill level.",
-    "Handle times do not change with the hour, fatigue or learning; breaks and absence are shrinkage (a cost), "
-    "not gaps in the schedule.",
+    "Handle times do not change with the hour, fatigue or learning; absence and training are shrinkage (a cost), "
+    "not gaps in the schedule (the breaks of shifts are gaps: no one of the shift is on the floor).",
     "Customers do not change channel because a queue is long (only returning customers switch).",
     "Every message is delivered, except those the billing rules refuse; no opt-outs.",
     "One clock and time zone for everyone; intent value is used for triage, not turned into revenue or churn.",
@@ -72,7 +73,38 @@ def _figures(result) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- sections
-def _comparison(result, currency: str) -> dict[str, Any]:
+def _decision_addresses(d) -> list[str]:
+    """The KPI addresses the decision weighs, in its order: the objective,
+    each requirement's KPI, then the tie-breakers."""
+    from chansim.scenario.models.decision import REQUIREMENT_PATTERN
+
+    needed = []
+    for text in d.requirements:
+        match = REQUIREMENT_PATTERN.match(text)
+        if match:
+            needed.append(match.group(1))
+    return list(dict.fromkeys([d.objective, *needed, *d.tie_breakers]))
+
+
+def _address_row(result, address: str, currency: str) -> dict[str, Any] | None:
+    """A comparison row for a breakdown address (``voice.service_level``): mean ± CI per strategy."""
+    try:
+        a = parse_address(address)
+    except Exception:  # noqa: BLE001  an address the KPI table no longer knows
+        return None
+    cells = []
+    for s in result.strategies:
+        mean, ci = lookup(s, a)
+        cells.append({"value": fmt(mean, a.kpi, currency), "ci": fmt_ci(ci, a.kpi, mean), "best": False,
+                      "mark": "", "verdict": "", "diff": "", "p": ""})
+    if all(c["value"] == "—" for c in cells):
+        return None
+    kpi = BY_KEY.get(a.kpi)
+    return {"key": address, "description": kpi.description if kpi else "", "direction": kpi.direction if kpi else "",
+            "cells": cells}
+
+
+def _comparison(result, currency: str, decision=None) -> dict[str, Any]:
     from chansim.kpis.compare import paired_differences
 
     names = [s.name for s in result.strategies]
@@ -104,7 +136,15 @@ def _comparison(result, currency: str) -> dict[str, Any]:
                           "diff": fmt_diff(d.get("diff"), key) if d else "",
                           "p": "" if d is None or number(d.get("p_value")) is None else f"p = {d['p_value']:.3f}"})
         rows.append({"key": key, "description": kpi.description, "direction": kpi.direction, "cells": cells})
-    return {"rows": rows, "missing": missing, "baseline": names[0] if names else "",
+    lead = []
+    if decision is not None:
+        by_key = {row["key"]: row for row in rows}
+        for address in _decision_addresses(decision):
+            row = by_key.pop(address, None) or (None if address in BY_KEY else _address_row(result, address, currency))
+            if row is not None:
+                lead.append(row)
+        rows = [row for row in rows if row["key"] in by_key]
+    return {"lead": lead, "rows": rows, "missing": missing, "baseline": names[0] if names else "",
             "paired": bool(diffs), "channels": _breakdown(result, "by_channel", CHANNEL_KPIS, currency)}
 
 
@@ -175,6 +215,28 @@ def _by_hour(result) -> dict[str, Any]:
     return {"hours": [f"{h:02d}" for h in range(24)], "grids": out}
 
 
+def _service_by_hour(result) -> list[dict[str, Any]]:
+    """Service level by hour of day of arrival per strategy (the figure's
+    numbers): a whole percentage, or ``closed`` when every channel with a
+    target is closed all that hour."""
+    from chansim.report.figures import service_by_hour_table
+
+    table = service_by_hour_table(result)
+    rows = []
+    for name in [s.name for s in result.strategies]:
+        sub = table[table["strategy"] == name]
+        if not len(sub):
+            continue
+        cells = []
+        for rec in sub.to_dict(orient="records"):
+            share = number(rec["service_level"])
+            cells.append({"text": "closed" if not rec["open"] else "" if share is None else f"{100 * share:.0f}",
+                          "closed": not rec["open"],
+                          "level": None if share is None else min(9, int(10 * min(share, 0.999)))})
+        rows.append({"strategy": name, "cells": cells})
+    return rows
+
+
 def _concurrency(result, strategy: str, pool: str) -> float:
     try:
         return float(result.scenario.for_strategy(strategy).pool(pool).concurrency)
@@ -213,26 +275,24 @@ def _rate_cards(result) -> list[dict[str, Any]]:
     return rows
 
 
-def _answer(result, currency: str) -> dict[str, Any]:
-    a = answer(result)
+def _answer(result, currency: str, a) -> dict[str, Any]:
+    d = a.decision
     key = a.cost_kpi
-    out = {"strategy": a.strategy, "cost_kpi": key, "meets_goal": a.meets_goal, "goal": f"{100 * a.goal:.0f} %",
-           "meeting": list(a.meeting), "tradeoffs": [], "cost": "—", "service": "—", "others": []}
+    out = {"strategy": a.strategy, "cost_kpi": key, "meets_goal": a.meets_goal, "tie": d.is_tie,
+           "rule": rule_text(d), "assumed": list(d.assumed), "verdict": verdict_text(d, currency),
+           "exclusions": exclusion_lines(d, currency), "meeting": list(a.meeting), "tradeoffs": [], "others": []}
     if a.strategy is None:
         return out
-    chosen = result.strategy(a.strategy)
-    out["cost"] = fmt(chosen.kpis.get(key), key, currency)
-    out["service"] = fmt(chosen.kpis.get("service_level"), "service_level")
-    chosen_cost = number(chosen.kpis.get(key))
+    chosen_cost = d.standing(a.strategy).objective
     for s in result.strategies:
         if s.name == a.strategy:
             continue
-        other = number(s.kpis.get(key))
+        other = d.standing(s.name).objective
         saving = None if other is None or chosen_cost is None else other - chosen_cost
         out["others"].append({"name": s.name, "cost": fmt(other, key, currency),
                               "saving": "—" if saving is None else fmt(abs(saving), key, currency),
                               "cheaper": saving is not None and saving < 0,
-                              "meets": s.name in a.meeting})
+                              "tied": s.name in d.tied, "meets": s.name in a.meeting})
     for t in a.tradeoffs:
         out["tradeoffs"].append({"kpi": t.kpi, "strategy": t.better_strategy,
                                  "mine": fmt(t.answer_value, t.kpi, currency),
@@ -247,22 +307,26 @@ def _context(result) -> dict[str, Any]:
     currency = result.scenario.currency
     segments = {name: _breakdown(result, key, SEGMENT_KPIS, currency)
                 for name, key in BREAKDOWNS.items() if name in ("segment", "market")}
+    chosen = answer(result)
+    the_answer = _answer(result, currency, chosen)
     return {
         "title": f"{result.scenario.name}: which channel strategy?",
         "scenario": scenario_summary(result.scenario),
         "strategies": [s.name for s in result.strategies],
-        "answer": _answer(result, currency),
-        "comparison": _comparison(result, currency),
+        "answer": the_answer,
+        "comparison": _comparison(result, currency, chosen.decision),
+        "cost_unit": cost_unit(result),
         "figures": _figures(result),
         "pools": _breakdown(result, "by_pool", POOL_KPIS, currency),
         "by_hour": _by_hour(result),
+        "service_hours": _service_by_hour(result),
         "segments": segments,
         "cards": _rate_cards(result),
         "limits": MODEL_LIMITS,
         "run": {"seed": result.seed, "replications": result.replications, "version": result.version or __version__,
                 "run_time": f"{result.run_time_s:,.1f} s" if result.run_time_s else "—",
                 "log_level": getattr(result, "log_level", "")},
-        "service_goal": f"{100 * SERVICE_GOAL:.0f} %",
+        "decision_rule": the_answer["rule"],
         "currency": currency,
         "generated_by": f"chansim {__version__}",
     }

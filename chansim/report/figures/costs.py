@@ -1,4 +1,5 @@
-"""Where the money goes: the cost per contact of each strategy split into
+"""Where the money goes: the cost per issue (when the decision ranks on
+cost per issue, the default) or per contact of each strategy split into
 agents, telephony, messaging and channel fees, and bot sessions."""
 
 from __future__ import annotations
@@ -18,15 +19,26 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from chansim.studies.experiment import RunResult
 
-__all__ = ["cost_breakdown", "cost_components"]
+__all__ = ["cost_breakdown", "cost_components", "cost_unit"]
 
 _COMPONENT_COLORS = {"labor": "#4c72b0", "telephony": "#dd8452", "messaging": "#55a868", "bot": "#8172b3"}
 
 
-def cost_components(result: "RunResult") -> pd.DataFrame:
-    """Cost per contact of each strategy split into labor, telephony (voice
-    lines), messaging and channel fees (every other channel) and bot: mean
-    over replications, so the parts add up to the ``cost_per_contact`` KPI.
+def cost_unit(result: "RunResult") -> str:
+    """``issue`` when the decision ranks on ``cost_per_issue`` (the default)
+    and the run counted issues, else ``contact``."""
+    decision = getattr(getattr(result, "scenario", None), "decision", None)
+    objective = getattr(decision, "objective", "cost_per_issue")
+    reps = result.replication_kpis
+    counted = "issues" in reps and reps["issues"].astype(float).gt(0).any()
+    return "issue" if objective == "cost_per_issue" and counted else "contact"
+
+
+def cost_components(result: "RunResult", per: str = "contact") -> pd.DataFrame:
+    """Cost per contact (``per="issue"``: per issue) of each strategy split
+    into labor, telephony (voice lines), messaging and channel fees (every
+    other channel) and bot: mean over replications, so the parts add up to
+    the ``cost_per_contact`` (``cost_per_issue``) KPI.
 
     The channel KPI ``cost_channel`` is split between telephony and messaging
     in the proportions of the priced cost lines."""
@@ -46,7 +58,7 @@ def cost_components(result: "RunResult") -> pd.DataFrame:
     else:
         grouped = pd.DataFrame(columns=["voice", "all"])
     for row in reps.itertuples(index=False):
-        n = to_float(getattr(row, "contacts", None))
+        n = to_float(getattr(row, f"{per}s", None))
         if not n or math.isnan(n):
             continue
         channel = to_float(getattr(row, "cost_channel", 0.0))
@@ -72,20 +84,27 @@ def cost_components(result: "RunResult") -> pd.DataFrame:
 
 
 def _messaging_channels(result: "RunResult") -> list[str]:
+    """Every channel but voice with a priced cost line or a channel cost in a strategy's results."""
+    used: set[str] = set()
     costs = result.costs
     if isinstance(costs, pd.DataFrame) and "channel" in costs.columns and len(costs):
-        used = costs.loc[costs["cost"].to_numpy(dtype=float) > 0, "channel"].astype(str)
-        return sorted(set(used) - {"voice", "bot"})
-    return sorted({ch for s in result.strategies for ch in s.by_channel} - {"voice"})
+        used |= set(costs.loc[costs["cost"].to_numpy(dtype=float) > 0, "channel"].astype(str))
+    for s in result.strategies:
+        for ch, values in (getattr(s, "by_channel", None) or {}).items():
+            if any(to_float((values or {}).get(k)) > 0 for k in ("cost_channel", "cost_per_contact")):
+                used.add(str(ch))
+    return sorted(used - {"voice", "bot"})
 
 
 def cost_breakdown(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
-    """Stacked bar per strategy: cost per contact split into agents (labor),
+    """Stacked bar per strategy: cost per issue when the decision ranks on
+    it (:func:`cost_unit`), else per contact, split into agents (labor),
     telephony (voice lines), messaging and channel fees (other channels) and
     bot sessions, with the total on top."""
     fig, ax = figure_axes(ax)
     currency = result.scenario.currency
-    parts = cost_components(result)
+    per = cost_unit(result)
+    parts = cost_components(result, per)
     channels = _messaging_channels(result)
     labels = {
         "labor": "Agents (paid hours, shrinkage included)",
@@ -117,7 +136,7 @@ def cost_breakdown(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
     kpi = {s.name: s for s in result.strategies}
     totals_text = []
     for i, name in enumerate(names):
-        ci = to_float(kpi[name].ci95.get("cost_per_contact"))
+        ci = to_float(kpi[name].ci95.get(f"cost_per_{per}"))
         text = f"{currency} {money_format(currency)(totals[i])}" + ("" if math.isnan(ci) else f"\n± {money_format(currency)(ci)}")
         totals_text.append(ax.annotate(text, (x[i], totals[i]), xytext=(0, 3), textcoords="offset points",
                                        ha="center", va="bottom", fontsize=10, fontweight="bold", linespacing=1.1))
@@ -134,15 +153,17 @@ def cost_breakdown(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
     import matplotlib.ticker as mticker
 
     ax.yaxis.set_major_formatter(mticker.FuncFormatter(money_format(currency)))
-    ax.set_ylabel(f"Cost per contact ({currency})")
-    ax.set_title("What does one contact cost, and where does the money go?", fontsize=13, fontweight="bold", loc="left")
+    ax.set_ylabel(f"Cost per {per} ({currency})")
+    ax.set_title(f"What does one {per} cost, and where does the money go?", fontsize=13, fontweight="bold",
+                 loc="left")
     ax.grid(True, axis="y", alpha=0.3)
     ax.set_axisbelow(True)
     if ax.get_legend_handles_labels()[0]:
         legend_below(ax, *ax.get_legend_handles_labels(), 8.5, -0.1)
     if ax.figure is fig and len(fig.axes) == 1:
         footer(fig, result, "Mean over replications (total ± 95 % CI). Channel fees include the provider markup; "
-                "agents' cost is split over every contact, handled or not.")
+                f"agents' cost is split over every {per}, handled or not."
+                + (" An issue is a customer need, with every contact it took." if per == "issue" else ""))
     _unclutter_costs(ax, in_bar, totals_text, thin_text)
     return fig
 

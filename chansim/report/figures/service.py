@@ -1,5 +1,7 @@
 """Service by hour: are customers answered within target at every hour of
-the day?"""
+the day? Hours when every channel with a target is closed (the scenario's
+opening hours, :mod:`chansim.scenario.hours`) are shown as closed, with no
+service level."""
 
 from __future__ import annotations
 
@@ -17,21 +19,50 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from chansim.studies.experiment import RunResult
 
-__all__ = ["service_by_hour", "service_by_hour_table"]
+__all__ = ["service_by_hour", "service_by_hour_table", "open_hours_of_day"]
 
 
 def _targets(result: "RunResult", name: str) -> dict[str, float]:
     return result.scenario.for_strategy(name).service_level_targets
 
 
+def open_hours_of_day(scenario, channels) -> np.ndarray:
+    """For each hour of the day (0-23): True when one of ``channels`` is open
+    during some of that hour on some simulated day (a channel without
+    ``hours`` is always open)."""
+    from chansim.scenario.hours import DAY_S, OpenTimes, weekly_hours
+
+    is_open = np.zeros(24, bool)
+    for ch in channels:
+        spec = scenario.channels.get(ch)
+        if spec is None:
+            continue
+        if spec.hours is None:
+            return np.ones(24, bool)
+        times = OpenTimes(weekly_hours(spec.hours), scenario.start_date, scenario.horizon_s)
+        for day in range(int(math.ceil(scenario.horizon_s / DAY_S))):
+            for h in range(24):
+                t = day * DAY_S + h * 3600.0
+                if not is_open[h] and t < scenario.horizon_s and times.next_open(t) < t + 3600.0:
+                    is_open[h] = True
+    return is_open
+
+
+def _open_hours(result: "RunResult", name: str) -> np.ndarray:
+    sc = result.scenario.for_strategy(name)
+    offered = set(sc.strategies[0].offer) if sc.strategies else set(sc.channels)
+    return open_hours_of_day(sc, [ch for ch in sc.service_level_targets if ch in offered])
+
+
 def service_by_hour_table(result: "RunResult") -> pd.DataFrame:
     """Service level by hour of day of arrival, per strategy: contacts
     answered within their channel's target over contacts offered to agents on
     channels with a target (abandoned included), pooled over days and
-    replications.
-    Columns: strategy, hour, offered, in_time, service_level, arrivals_per_day
-    (every contact, any channel, per simulated day)."""
-    cols = ["strategy", "hour", "offered", "in_time", "service_level", "arrivals_per_day"]
+    replications; no service level (NaN) in an hour when every offered
+    channel with a target is closed.
+    Columns: strategy, hour, open, offered, in_time, service_level,
+    arrivals_per_day (every contact, any channel, per simulated day)."""
+    cols = ["strategy", "hour", "open", "offered", "in_time", "service_level", "arrivals_per_day"]
     if result.log is None or result.log.contacts is None or not len(result.log.contacts):
         return pd.DataFrame(columns=cols)
     contacts = result.log.contacts
@@ -59,12 +90,25 @@ def service_by_hour_table(result: "RunResult") -> pd.DataFrame:
         ok = np.bincount(hour[in_time], minlength=24)
         arrivals = np.bincount(hour, minlength=24)
         reps = max(result.replications, 1)
+        is_open = _open_hours(result, name)
         for h in range(24):
             per_day = arrivals[h] / (reps * occurrences[h]) if occurrences[h] else math.nan
-            rows.append({"strategy": name, "hour": h, "offered": int(offered[h]), "in_time": int(ok[h]),
-                         "service_level": ok[h] / offered[h] if offered[h] else math.nan,
+            rows.append({"strategy": name, "hour": h, "open": bool(is_open[h]), "offered": int(offered[h]),
+                         "in_time": int(ok[h]),
+                         "service_level": ok[h] / offered[h] if offered[h] and is_open[h] else math.nan,
                          "arrivals_per_day": per_day})
     return pd.DataFrame(rows, columns=cols)
+
+
+def _runs(hours: list[int]) -> list[tuple[int, int]]:
+    """Consecutive hours as (first, last) runs."""
+    runs: list[list[int]] = []
+    for h in hours:
+        if runs and runs[-1][1] == h - 1:
+            runs[-1][1] = h
+        else:
+            runs.append([h, h])
+    return [(a, b) for a, b in runs]
 
 
 def service_by_hour(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
@@ -86,11 +130,23 @@ def service_by_hour(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
         volume.set_ylim(0, np.nanmax(first["arrivals_per_day"].to_numpy(dtype=float), initial=1.0) * 2.2 or 1.0)
         ax.set_zorder(volume.get_zorder() + 1)
         ax.patch.set_visible(False)
+        any_open = table.groupby("hour")["open"].any()
+        closed = [int(h) for h, is_open in any_open.items() if not is_open]
+        for h in closed:
+            ax.axvspan(h - 0.5, h + 0.5, facecolor="none", edgecolor="#c8c8c8", hatch="//", zorder=0, lw=0)
+        if closed:
+            for start, end in _runs(closed):
+                ax.text((start + end) / 2, 50, "closed", ha="center", va="center", fontsize=9, color="#777777",
+                        rotation=90 if end - start < 2 else 0)
         for name in strategy_names(result):
             sub = table[table["strategy"] == name]
             ax.plot(sub["hour"], 100 * sub["service_level"], "-o", ms=4, lw=2.2, color=colors[name], label=name)
         handles, labels = ax.get_legend_handles_labels()
         vh, vl = volume.get_legend_handles_labels()
+        if closed:
+            from matplotlib.patches import Patch
+
+            vh, vl = vh + [Patch(facecolor="none", edgecolor="#c8c8c8", hatch="//")], vl + ["Closed: no service level"]
         legend_below(ax, handles + vh, labels + vl, 9, -0.13)
     import matplotlib.ticker as mticker
 
@@ -112,5 +168,6 @@ def service_by_hour(result: "RunResult", ax: "Axes | None" = None) -> "Figure":
                     targets.setdefault(ch, set()).add(t)
         described = ", ".join(f"{ch} {' / '.join(f'{t:g}' for t in sorted(ts))} s" for ch, ts in targets.items())
         footer(fig, result, f"Targets: {described or 'none set'}; channels without a target are left out. "
-                "Pooled over days and replications; abandoned contacts count as missed.")
+                "Pooled over days and replications; abandoned contacts count as missed; hatched: closed "
+                "(every channel with a target closed all that hour).")
     return fig
