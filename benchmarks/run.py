@@ -48,6 +48,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RETAIL = ROOT / "scenarios" / "retail-us.yaml"
+BIG = ROOT / "scenarios" / "bench-1000-seats.yaml"
+YEAR_DAYS = 364
+QUICK_BIG_DAYS = 2.0
+FULL_BIG_DAYS = 14.0
+MEMORY_DAYS = (7.0, 28.0, 91.0)
 
 AGENTS = 20
 AHT = 180.0
@@ -63,7 +68,7 @@ FULL_REPLICATION_DAYS = 7.0
 QUICK_REPLICATION_DAYS = 2.0
 
 MARK = "BENCH-RESULT "
-MODELS = ("chansim-mmc", "simpy-mmc", "ciw-mmc", "retail-us", "replications")
+MODELS = ("chansim-mmc", "chansim-mmc-events", "simpy-mmc", "ciw-mmc", "retail-us", "replications", "bench-1000")
 
 # name, what, target, how compared
 TARGETS = (
@@ -178,9 +183,28 @@ def _replications(days: float, workers: int) -> dict:
             "kpis": {k: v for k, v in kpis.items()}}
 
 
+def _big(days: float) -> dict:
+    """The 1,000-seat centre, its first strategy, one replication, no event log kept."""
+    import chansim
+
+    t0 = time.perf_counter()
+    scenario = chansim.load_scenario(BIG, {"days": days})
+    strategy = scenario.strategy_names[0]
+    result = chansim.simulate(scenario, strategies=[strategy], replications=1, keep_log=False)
+    seconds = time.perf_counter() - t0
+    kpis = result.strategies[0].kpis
+    return {"strategy": strategy, "days": days, "contacts": int(kpis["contacts"]),
+            "messages": int(kpis["messages"] or 0), "seconds": seconds}
+
+
 def measure(model: str, contacts: int, days: float, workers: int) -> dict:
-    if model == "chansim-mmc":
+    if model == "chansim-mmc-events":  # the event engine, the fast path switched off
+        os.environ["CHANSIM_FAST_PATH"] = "0"
         out = _chansim_mmc(contacts)
+    elif model == "chansim-mmc":
+        out = _chansim_mmc(contacts)
+    elif model == "bench-1000":
+        out = _big(days)
     elif model == "simpy-mmc":
         out = _simpy_mmc(contacts)
     elif model == "ciw-mmc":
@@ -381,8 +405,32 @@ def main() -> None:
         print(f"{t['what']:<40}{goal:>10}{value:>12}  {t['verdict']}")
     print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in info['load_average_end'] or [])}")
 
+    # (d) the event engine on the same M/M/20 (the fast path off), (e) a year of a 1,000-seat centre,
+    # projected from a few weeks, (f) memory per simulated day of retail-us
+    events = run_child("chansim-mmc-events", contacts=contacts)
+    events["contacts_per_s"] = events["contacts"] / events["seconds"]
+    big_days = QUICK_BIG_DAYS if args.quick else FULL_BIG_DAYS
+    big = run_child("bench-1000", days=big_days)
+    big["contacts_per_s"] = big["contacts"] / big["seconds"]
+    cores = os.cpu_count() or 1
+    big["projected_year_s"] = big["seconds"] / big_days * YEAR_DAYS
+    big["projected_30_replications_s"] = {n: big["projected_year_s"] * math.ceil(30 / n) for n in (1, cores)}
+    memory = {days: run_child("retail-us", days=days) for days in MEMORY_DAYS}
+    print(f"\n(d) M/M/{AGENTS}: fast path {c['contacts_per_s']:,.0f} contacts/s, event engine "
+          f"{events['contacts_per_s']:,.0f} contacts/s (same ASA: {c['asa_s']:.3f} / {events['asa_s']:.3f} s)")
+    print(f"(e) bench-1000-seats, {big_days:g} days: {big['contacts']:,} contacts, {big['contacts_per_s']:,.0f} "
+          f"contacts/s, peak RSS {big['peak_rss_mb']:.0f} MB; a year projected {big['projected_year_s'] / 60:.1f} min; "
+          + ", ".join(f"30 replications on {n} core(s) {t / 3600:.1f} h"
+                      for n, t in big["projected_30_replications_s"].items()))
+    print("(f) retail-us peak RSS: " + ", ".join(f"{d:g} days {m['peak_rss_mb']:.0f} MB" for d, m in memory.items())
+          + f"; per simulated day from 7 to 91 days "
+          f"{(memory[91.0]['peak_rss_mb'] - memory[7.0]['peak_rss_mb']) / 84:.2f} MB")
+
     doc = {
         "machine": info,
+        "mmc_event_engine": events,
+        "bench_1000_seats": big,
+        "retail_us_memory_by_days": {str(d): m for d, m in memory.items()},
         "quick": args.quick,
         "rounds": rounds,
         "mmc": {"agents": AGENTS, "rho": RHO, "aht_s": AHT, "contacts": contacts, "erlang_c_asa_s": asa_theory,

@@ -9,17 +9,12 @@ cost, handle time, service level and CSAT with confidence intervals.
 
 import importlib
 import importlib.abc
+import importlib.machinery
 import importlib.util
 import sys
 
 from chansim.errors import ChansimError, InputError, Problem
-from chansim.studies.experiment import RunResult, StrategyResult, simulate
-from chansim.kpis.table import KPI_KEYS
-from chansim.scenario import Scenario, load_scenario
-from chansim.studies.optimize.study import optimize
 from chansim.version import __version__
-from chansim.studies import experiment as _experiment
-from chansim.studies.optimize import frontier as _frontier
 
 __all__ = [
     "__version__",
@@ -36,14 +31,36 @@ __all__ = [
     "simulate",
 ]
 
+#: The face's names, each loaded from its layer on first use: ``chansim --help`` and
+#: ``chansim validate`` load no simulation, pricing or fitting code they do not run.
+_LAZY = {
+    "RunResult": "chansim.studies.experiment",
+    "StrategyResult": "chansim.studies.experiment",
+    "simulate": "chansim.studies.experiment",
+    "KPI_KEYS": "chansim.kpis.table",
+    "Scenario": "chansim.scenario",
+    "load_scenario": "chansim.scenario",
+    "optimize": "chansim.studies.optimize.study",
+    "fit": "chansim.studies.fit.fitter",
+}
 
-def _plot(result: RunResult):
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'chansim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+def _plot(result):
     from chansim.report.figures import PlotAccessor  # matplotlib loads only when a figure is asked for
 
     return PlotAccessor(result)
-
-
-_experiment.PLOTTER = _plot
 
 
 def _plot_trials(result, x=None, y=None):
@@ -52,17 +69,12 @@ def _plot_trials(result, x=None, y=None):
     return trials_figure(result, x=x, y=y)
 
 
-_frontier.PLOTTER = _plot_trials
-
-
-def __getattr__(name: str):
-    # ``chansim.fit`` imports the fitting code (and scipy.stats) on first use only
-    if name == "fit":
-        from chansim.studies.fit.fitter import fit
-
-        return fit
-    raise AttributeError(f"module 'chansim' has no attribute {name!r}")
-
+#: The studies never import the report: as each of these modules loads, the face gives it the
+#: report's figures (``result.plot``), so data still flows one way.
+_WIRING = {
+    "chansim.studies.experiment": lambda module: setattr(module, "PLOTTER", _plot),
+    "chansim.studies.optimize.frontier": lambda module: setattr(module, "PLOTTER", _plot_trials),
+}
 
 #: Import paths of earlier releases, kept working: each now lives in the package of its layer.
 _MOVED = {
@@ -84,11 +96,36 @@ _MOVED = {
 }
 
 
-class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """``import chansim.compare`` gives a module that reads everything from ``chansim.kpis.compare``."""
+class _Wired(importlib.abc.Loader):
+    """A module's own loader, then its wiring."""
+
+    def __init__(self, loader, wire) -> None:
+        self.loader, self.wire = loader, wire
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        self.loader.exec_module(module)
+        self.wire(module)
+
+    def __getattr__(self, name: str):  # get_source, get_filename, ... of the module's own loader
+        return getattr(self.loader, name)
+
+
+class _Layers(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """``import chansim.compare`` gives a module that reads everything from ``chansim.kpis.compare``;
+    the modules of :data:`_WIRING` are wired as they load."""
 
     def find_spec(self, name, path=None, target=None):
-        return importlib.util.spec_from_loader(name, self) if name in _MOVED else None
+        if name in _MOVED:
+            return importlib.util.spec_from_loader(name, self)
+        if name in _WIRING:
+            spec = importlib.machinery.PathFinder.find_spec(name, path)
+            if spec is not None and spec.loader is not None:
+                spec.loader = _Wired(spec.loader, _WIRING[name])
+            return spec
+        return None
 
     def create_module(self, spec):
         return None
@@ -99,4 +136,4 @@ class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         module.__getattr__ = lambda name: getattr(home, name)
 
 
-sys.meta_path.append(_MovedModules())
+sys.meta_path.insert(0, _Layers())

@@ -7,13 +7,12 @@ import json
 import os
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from chansim.studies.check import CheckReport, change_text, number_text, plan, run_plans, tolerance_text
 from chansim.cli.common import (
     TableOrJson,
     TableOrJsonOpt,
@@ -33,8 +32,9 @@ from chansim.cli.common import (
     stdout,
 )
 from chansim.errors import InputError, Problem
-from chansim.report.junit import write_check_junit
-from chansim.runtime.parallel import opener
+
+if TYPE_CHECKING:  # (the studies load pandas: imported where used, so `chansim --help` stays quick)
+    from chansim.studies.check import CheckReport
 
 __all__ = ["check", "to_table"]
 
@@ -46,6 +46,8 @@ _SCENARIO_STYLE = {"pass": "green", "updated": "green", "drift": "bold red", "no
 
 def to_table(report: CheckReport, *, all_rows: bool = False) -> Table | None:
     """Rows that moved or failed (every row with ``all_rows``); None if there are none."""
+    from chansim.studies.check import change_text, number_text, tolerance_text
+
     table = Table(title="chansim check" + (" --update: changes from the previous baselines" if report.updated else ""))
     for name, justify in (("scenario", "left"), ("strategy", "left"), ("kpi", "left"), ("baseline", "right"),
                           ("now", "right"), ("change", "right"), ("tolerance", "right"), ("status", "left")):
@@ -133,6 +135,10 @@ def check(
 ) -> None:
     """Re-run scenarios with their fixed seeds and compare every KPI with the stored baselines:
     exit 0 when all hold, 1 when any drifts (or a baseline is missing or made from a different scenario)."""
+    from chansim.report.junit import write_check_junit
+    from chansim.runtime.parallel import opener
+    from chansim.studies.check import plan, run_plans
+
     try:
         if update and junit is not None:
             raise InputError(Problem("--junit", "reports a check; --update writes baselines (use one or the other)"))

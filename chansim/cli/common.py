@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from pydantic import ValidationError
@@ -14,8 +14,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from chansim.errors import InputError, Problem, printable
-from chansim.scenario import Scenario
-from chansim.scenario.paths import parse_assignment
+
+if TYPE_CHECKING:  # (the scenario models load pydantic and numpy: imported where used)
+    from chansim.scenario import Scenario
 
 __all__ = ["app", "stdout", "stderr", "Format", "ExecutorKind", "LogLevel", "ScenarioArg", "SetOpt", "FormatOpt",
            "ReplicationsOpt", "SeedOpt", "DaysOpt", "WorkersOpt", "workers_option",
@@ -146,6 +147,8 @@ def fail(error: InputError) -> None:
 
 
 def overrides(sets: list[str] | None, **typed: Any) -> dict[str, Any]:
+    from chansim.scenario.paths import parse_assignment
+
     pairs = dict(parse_assignment(text) for text in sets or [])
     pairs.update({key: value for key, value in typed.items() if value is not None})
     return pairs

@@ -30,7 +30,6 @@ from chansim.cli.common import (
     workers_option,
 )
 from chansim.errors import InputError, Problem
-from chansim.kpis.address import parse_address
 
 #: KPIs the table shows besides the chosen one.
 _TABLE_KPIS = ("service_level", "asa_s", "abandon_rate", "occupancy", "cost_per_issue")
@@ -63,6 +62,7 @@ def sweep(
     size_check: SizeCheckOpt = True,
 ) -> None:
     """Simulate every combination of the --set values (same seed at every point) and print one row per point × strategy."""
+    from chansim.kpis.address import parse_address
     from chansim.report.sweep_files import check_sweep_dir, rows_json, write_sweep_dir
     from chansim.studies.sweep import parse_axes, sweep as run_sweep
 

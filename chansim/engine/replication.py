@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from chansim.engine.fast_path import fast_path_enabled, fast_path_reason, run_fast
 from chansim.engine.log import OUTCOMES, EventLog, SpanRecorder, _categorical, channel_categorical
 from chansim.engine.plan import CHANNEL_CODE, ContactBook, build_plan
 from chansim.engine.simulation import Simulation
@@ -27,17 +28,26 @@ def run_replication(
     replication: int,
     *,
     arrivals: np.ndarray | None = None,
+    fast_path: bool | None = None,
 ) -> EventLog:
     """Simulate replication ``replication`` of ``strategy``.
 
     The random streams depend on the scenario seed and the replication number
     only, so every strategy sees the same customers (common random numbers).
-    ``arrivals`` (times in seconds) replaces the Poisson arrivals."""
+    ``arrivals`` (times in seconds) replaces the Poisson arrivals.
+
+    A voice-only pool served first come, first served takes the fast path
+    (:mod:`chansim.engine.fast_path`: the same log, without the event loop)
+    unless ``fast_path`` is False (None: unless ``CHANSIM_FAST_PATH=0``)."""
     resolved = scenario.for_strategy(strategy)
     streams = Streams(resolved.seed, replication)
     book = build_plan(resolved, streams, arrivals=arrivals)
-    sim = Simulation(resolved, book)
-    sim.run()
+    sim = None
+    if (fast_path_enabled() if fast_path is None else fast_path) and fast_path_reason(resolved, book) is None:
+        sim = run_fast(resolved, book)
+    if sim is None:
+        sim = Simulation(resolved, book)
+        sim.run()
     return EventLog(
         contacts=_contacts_table(resolved, book, sim, strategy, replication),
         messages=_messages_table(resolved, book, sim, strategy, replication),

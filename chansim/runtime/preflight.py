@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from chansim.kpis.decision import decision_problems
 from chansim.errors import InputError, Problem
 from chansim.scenario.loader import locate, read_scenario
 from chansim.scenario.models import Scenario
@@ -213,6 +212,8 @@ def prepare(
     ``strict``)."""
     scenario, lines = read_scenario(source, overrides)
     label = str(source) if isinstance(source, (str, Path)) else None
+    from chansim.kpis.decision import decision_problems  # the KPI table loads pandas: only when checking a scenario
+
     problems = pricing_problems(scenario, lines) + _located(decision_problems(scenario.decision), lines)
     warnings = _located(plausibility_warnings(scenario), lines)
     if strict:
