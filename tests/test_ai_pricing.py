@@ -183,10 +183,10 @@ def test_shipped_scenario_prices_each_strategy_and_none_without_a_card():
     scenario = load_scenario(SHIPPED)
     contacts = log(OUTCOMES, arrivals=np.arange(6) * 3600.0)
     outcome = ai_cost_lines(scenario.for_strategy("vendor-per-outcome"), contacts, None, replication=0)
-    assert round(outcome["cost"].sum(), 2) == 4.95
+    assert round(outcome["cost"].sum(), 2) == 2.97  # the scenario bills resolutions only: 3 × 0.99
     assist = ai_cost_lines(scenario.for_strategy("assist-only"), contacts, None, replication=0)
-    # 30 Nov (1 day of 30) and 1-6 Dec (6 days of 31), 40 seats at 125
-    assert round(assist["cost"].sum(), 2) == round(40 * 125 * (1 / 30 + 6 / 31), 2)
+    # 30 Nov (1 day of 30) and 1 Dec (1 day of 31), 40 seats at 125
+    assert round(assist["cost"].sum(), 2) == round(40 * 125 * (1 / 30 + 1 / 31), 2)
     assert cost_bot_by_unit(assist) == {"cost_bot_assist_seats": pytest.approx(assist["cost"].sum())}
     own = scenario.for_strategy("own-staff")
     assert ai_cost_lines(own, contacts, None) is None and fixed_costs(own, ["webchat"]) is None
@@ -269,10 +269,10 @@ def test_fixed_monthly_fees_of_the_channels_a_strategy_uses():
     scenario = load_scenario(SHIPPED).with_overrides({"pricing.fees": {"webchat": {"per_month": 310.0},
                                                                         "voice": {"per_minute": 0.01}}})
     lines = fixed_costs(scenario.for_strategy("own-staff"), replication=0)
-    # webchat only (voice's fee has no monthly part): 30 Nov = 1/30 of November, 1-6 Dec = 6/31 of December
+    # webchat only (voice's fee has no monthly part): 30 Nov = 1/30 of November, 1 Dec = 1/31 of December
     assert set(lines["channel"]) == {"webchat"} and len(lines) == 2
     assert not len(fixed_costs(scenario.for_strategy("own-staff"), ["voice"]))  # a channel without a monthly fee
-    assert round(lines["cost"].sum(), 2) == round(310 / 30 + 60, 2)
+    assert round(lines["cost"].sum(), 2) == round(310 / 30 + 10, 2)
 
 
 def test_bot_cost_by_contact_sums_to_the_lines():
@@ -281,5 +281,5 @@ def test_bot_cost_by_contact_sums_to_the_lines():
     resolved = load_scenario(SHIPPED).for_strategy("vendor-per-outcome")
     contacts = log(OUTCOMES)
     per_contact = bot_costs_by_contact(resolved, contacts, None)
-    assert per_contact.tolist() == [0.99, 0.99, 0.0, 0.99, 0.99, 0.99]
+    assert per_contact.tolist() == [0.99, 0.0, 0.0, 0.99, 0.0, 0.99]  # resolutions only (handoff_is_outcome false)
     assert bot_costs_by_contact(load_scenario(SHIPPED).for_strategy("own-staff"), contacts, None) is None

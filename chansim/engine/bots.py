@@ -1,6 +1,8 @@
 """Bots: on a bot channel the bot answers first, turn by turn (no queue); it
 resolves the contact (``contained``) or escalates it to the agents' queue, with
-or without the context."""
+or without the context. What it hands over is harder: the agent's turns
+take ``bot.handover_aht_factor`` × as long and the unresolved share rises by
+``bot.handover_unresolved_shift`` (defaults: :meth:`Bot.handover`)."""
 
 from __future__ import annotations
 
@@ -26,6 +28,11 @@ class Bots:
             self._end(conv, CONTAINED)
         else:
             self.contacts.bot[i] = 3
+            factor, shift = book.handover
+            if factor != 1.0:  # what the bot hands over is harder: longer agent turns
+                conv.work[conv.bot_turns:] = [w * factor for w in conv.work[conv.bot_turns:]]
+            if shift:
+                book.unresolved_p[i] = min(1.0, book.unresolved_p[i] + shift)
             if not self.bot.keeps_context:
                 book.context_lost[i] = True
                 book.extra_time[i] = self.bot.lost_context_extra_s * self.book.intent_complexity[book.intent[i]]

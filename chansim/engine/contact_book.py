@@ -14,12 +14,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from chansim.engine.channel_codes import NONE
+from chansim.engine.channel_codes import CHANNEL_CODE, NONE
 from chansim.engine.draws import ContactDraws
 from chansim.engine.streams import Streams
 from chansim.scenario.models import Scenario
 
-__all__ = ["ContactBook"]
+__all__ = ["ContactBook", "strategy_bot"]
+
+
+def strategy_bot(scenario: Scenario):
+    """The bot of a scenario resolved for one strategy, even one that answers
+    no channel (agent assist only)."""
+    own = scenario.strategies[0].bot if len(scenario.strategies) == 1 else None
+    return own if own is not None else scenario.bot
 
 _CONTACT_FIELDS = {
     "arrival_t": float, "customer": np.int64, "segment": np.int16, "intent": np.int16, "preferred": np.int8,
@@ -80,6 +87,13 @@ class ContactBook(ContactDraws):
         self.intent_complexity = np.array([i.complexity for i in demand.intents])
         self._priority = np.array([i.priority for i in demand.intents], dtype=np.int32)
         self._resolvable = np.array([i.bot_resolvable for i in demand.intents])
+        self._resolvable_on = {}  # channel code → per intent, where the bot's containment differs from it
+        if self.bot is not None and (self.bot.containment or self.bot.channel_containment):
+            for ch in self.bot.channels:
+                self._resolvable_on[CHANNEL_CODE[ch]] = np.array(self.bot.resolvable(demand.intents, ch))
+        self.handover = self.bot.handover() if self.bot is not None else (1.0, 0.0)
+        assisted = strategy_bot(scenario)
+        self._assist = {CHANNEL_CODE[ch]: r for ch, r in (assisted.assist_reduction.items() if assisted else ()) if r}
         self._unresolved = np.array([i.unresolved_share for i in demand.intents])
         self._skip_bot = np.array([self._triaged(i) for i in demand.intents], dtype=bool)
         self._segment_names = [seg.name for seg in demand.segments]

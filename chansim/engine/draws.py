@@ -132,6 +132,8 @@ class ContactDraws:
                 patience[mask] = sample(spec.patience, f"{name}.patience", mask)
             if channel_kind(name) == "voice":
                 handle[mask] = sample(spec.handle_time, f"{name}.handle_time", mask) * complexity[mask]
+                if CHANNEL_CODE[name] in self._assist:
+                    handle[mask] *= 1.0 - self._assist[CHANNEL_CODE[name]]
                 continue
             drawn = sample(spec.turns, f"{name}.turns", mask) if spec.turns is not None else np.ones(mask.sum())
             turns[mask] = np.maximum(np.rint(drawn), 1).astype(np.int64)
@@ -154,7 +156,13 @@ class ContactDraws:
                 on_bot &= parent < 0  # a continuation goes straight to an agent, but a deflected caller meets the bot
             drawn = np.maximum(np.rint(self.bot.turns.sample(rng("bot.turns"), n)), 1).astype(np.int64)
             bot_turns = np.where(on_bot, drawn, 0)
-            resolves = on_bot & (rng("bot.resolves").random(n) < self._resolvable[intent])
+            share = self._resolvable[intent]
+            if self._resolvable_on:
+                share = share.copy()
+                for code, by_intent in self._resolvable_on.items():
+                    here = actual == code
+                    share[here] = by_intent[intent[here]]
+            resolves = on_bot & (rng("bot.resolves").random(n) < share)
         c.bot_turns[ids], c.bot_resolves[ids] = bot_turns, resolves
 
         ivr = self.strategy.ivr_deflection
@@ -201,6 +209,8 @@ class ContactDraws:
             bot = mine & is_bot
             m = int(human.sum())
             work[human] = spec.agent_time_per_turn.sample(rng(f"{name}.agent_time"), m) * complexity[owner[human]]
+            if code in self._assist:  # agent assist: each agent turn shorter
+                work[human] *= 1.0 - self._assist[code]
             if spec.customer_reply_delay is not None:
                 delay[human] = spec.customer_reply_delay.sample(rng(f"{name}.reply_delay"), m)
             if bot.any():

@@ -12,7 +12,9 @@ How costs are shared out in the breakdowns:
 * labor of a pool is shared between channels, segments, intents and markets
   by the agent attention (focus time) each took in that pool; idle time is
   shared in the same proportion;
-* bot fees follow the contacts that had a bot session;
+* bot fees follow the contacts that had a bot session (each its own charge
+  under an AI card, else ``cost_per_session``); agent-assist seats belong to
+  the overall figure only;
 * a pool's row has its own labor only (its channel fees belong to no pool).
 """
 
@@ -115,6 +117,9 @@ def kpis(
     *,
     targets: dict[str, float],
     bot_cost_per_session: float = 0.0,
+    bot_costs: np.ndarray | None = None,
+    bot_fixed: float = 0.0,
+    bot_units: dict[str, float] | None = None,
     fcr_window_s: float = 7 * 86_400.0,
     survey: pd.DataFrame | None = None,
     markets: dict[str, str] | None = None,
@@ -128,7 +133,12 @@ def kpis(
     (net of the warm-up); ``channel_costs`` the cost lines priced from those
     contacts and messages; ``targets`` the service-level target (s) of each
     channel that has one; ``markets`` the market of each segment (for the
-    market breakdown); ``period_h`` the measured hours (for FTE)."""
+    market breakdown); ``period_h`` the measured hours (for FTE).
+
+    The bot's cost: ``bot_costs`` (each contact's AI-agent charge, on the rows
+    of ``contacts``) where given, else ``bot_cost_per_session`` a session;
+    ``bot_fixed`` (agent-assist seats) adds to the overall figure only;
+    ``bot_units`` (``cost_bot`` by billing unit) joins the overall KPIs."""
     log = LogArrays(contacts, messages, targets=targets, fcr_window_s=fcr_window_s, survey=survey)
     costs = channel_costs
     n = log.n
@@ -136,9 +146,18 @@ def kpis(
     all_messages = np.ones(len(messages), bool)
     common = {"hours_per_fte": hours_per_fte, "period_h": period_h or 0.0}
     sessions = log.bot_session
+
+    def bot_cost(rows: np.ndarray) -> float:
+        if bot_costs is None:
+            return float(sessions[rows].sum()) * bot_cost_per_session
+        return float(bot_costs[rows].sum())
+
     overall = _measure(Sample(log, every, False, float(costs["cost"].sum()) if len(costs) else 0.0,
                               float(labor["cost"].sum()) if len(labor) else 0.0,
-                              float(sessions.sum()) * bot_cost_per_session, all_messages, labor, **common))
+                              bot_cost(every) + bot_fixed if bot_fixed else bot_cost(every), all_messages, labor,
+                              **common))
+    if bot_units:
+        overall.update(bot_units)
 
     pools = _labels(contacts, "pool")
     message_rows = log.message_rows
@@ -160,7 +179,7 @@ def kpis(
         rows = channels == code
         sent = m_codes == (m_names.index(name) if name in m_names else -2)
         by_channel[name] = _measure(Sample(log, rows, True, fees.get(name, 0.0), float(labor_of[code]),
-                                           float(sessions[rows].sum()) * bot_cost_per_session, sent, None, **common))
+                                           bot_cost(rows), sent, None, **common))
     breakdowns["by_channel"] = by_channel
 
     # by pool: the legs it served, its own hours and labor
@@ -189,7 +208,7 @@ def kpis(
         for code, name in _present(codes, labels):
             rows = codes == code
             table[name] = _measure(Sample(log, rows, False, None if fees is None else fees.get(name, 0.0),
-                                          float(labor_of[code]), float(sessions[rows].sum()) * bot_cost_per_session,
+                                          float(labor_of[code]), bot_cost(rows),
                                           messages_of(rows), None, **common))
         breakdowns[key] = table
     return Measured(overall, breakdowns)

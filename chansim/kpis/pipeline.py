@@ -8,7 +8,10 @@ reprice`` measures the stored log again under other prices. The steps:
 1. keep the measured window (contacts that arrived after the warm-up, their
    messages; :func:`chansim.kpis.metrics.measured_window`);
 2. price it: the cost lines of the messages and calls
-   (:class:`chansim.billing.price.Pricer`);
+   (:class:`chansim.billing.price.Pricer`), the channels' fixed monthly
+   costs, and the AI agent's sessions and agent-assist seats under the AI
+   cards the bot names (:mod:`chansim.billing.ai_agent`: each contact's
+   charge makes ``cost_bot``, the lines its breakdown by billing unit);
 3. survey it: the CSAT answers, from the replication's own random stream;
 4. the labor of the staffed hours after the warm-up;
 5. every KPI of the table, overall and in each breakdown
@@ -19,17 +22,24 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
+from chansim.billing.ai_agent import ai_cost_lines, bot_costs_by_contact, fixed_costs
 from chansim.billing.price import Pricer, cost_lines
 from chansim.engine.log import EventLog
 from chansim.engine.streams import Streams
+from chansim.kpis.ai_costs import cost_bot_by_unit
 from chansim.kpis.csat import survey
 from chansim.kpis.labor import labor_costs
 from chansim.kpis.metrics import Measured, kpis, measured_window
 from chansim.scenario.models import Scenario
 
 __all__ = ["Measurement", "measure", "kpi_options"]
+
+#: The unit of agent-assist seat lines (a seat for a day): part of ``cost_bot``
+#: overall, in no breakdown.
+SEAT_UNIT = "seat-day"
 
 
 class Measurement(NamedTuple):
@@ -64,7 +74,14 @@ def measure(resolved: Scenario, log: EventLog, replication: int) -> Measurement:
     whose pricing, CSAT model and agents price, score and pay the log."""
     contacts, messages = measured_window(log.contacts, log.messages, resolved.warmup_s)
     pricer = Pricer.for_scenario(resolved)
-    costs = cost_lines(pricer.messages(messages), pricer.calls(contacts))
+    fixed = fixed_costs(resolved, replication=replication)
+    costs = cost_lines(*[f for f in (pricer.messages(messages), pricer.calls(contacts), fixed) if f is not None])
     labor = labor_costs(log.staffing, resolved)
-    measured = kpis(contacts, messages, labor, costs, **kpi_options(resolved, contacts, replication))
+    options = kpi_options(resolved, contacts, replication)
+    ai = ai_cost_lines(resolved, contacts, messages, replication=replication)
+    if ai is not None:
+        seats = (ai["unit"].astype(str) == SEAT_UNIT).to_numpy() if len(ai) else np.zeros(0, bool)
+        options.update(bot_costs=bot_costs_by_contact(resolved, contacts, messages),
+                       bot_fixed=float(ai["cost"].to_numpy(float)[seats].sum()), bot_units=cost_bot_by_unit(ai))
+    measured = kpis(contacts, messages, labor, costs, **options)
     return Measurement(measured, costs, labor)

@@ -3,7 +3,7 @@ the ``strategies:`` section itself."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -11,7 +11,14 @@ from chansim.scenario.channels import ChannelName
 from chansim.scenario.distributions import Distribution
 from chansim.scenario.models.base import ScenarioModel
 
-__all__ = ["Bot", "IvrDeflection", "Campaign", "Strategy"]
+__all__ = ["Bot", "IvrDeflection", "Campaign", "Strategy", "HANDOVER_AHT_FACTOR", "HANDOVER_UNRESOLVED_SHIFT"]
+
+Share = Annotated[float, Field(ge=0, le=1)]
+#: Default handle-time factor of a contact an AI agent hands over (an assumption: the AI agent keeps the
+#: easy contacts, so what reaches a human is longer; no published figure).
+HANDOVER_AHT_FACTOR = 1.15
+#: Default rise of the unresolved share of a contact an AI agent hands over (an assumption, as above).
+HANDOVER_UNRESOLVED_SHIFT = 0.03
 
 
 class Bot(ScenarioModel):
@@ -76,10 +83,47 @@ class Bot(ScenarioModel):
         description="Your own price per unit (per_outcome: 0.8, ...), in the card's currency: wins over the card's "
         "rate, and gives the rates a card leaves unpublished",
     )
+    containment: dict[str, Share] = Field(
+        default_factory=dict,
+        description="Share of each intent's sessions the bot resolves (intent → share), replacing that intent's "
+        "bot_resolvable",
+    )
+    channel_containment: dict[ChannelName, dict[str, Share]] = Field(
+        default_factory=dict,
+        description="Per channel: intent → share the bot resolves there, replacing containment and bot_resolvable",
+    )
+    handover_aht_factor: float | None = Field(
+        None, ge=0, le=10,
+        description="Agent handle time of a contact the bot hands over, × this (default: 1.15 for an AI agent, "
+        "one with a vendor_card, an assumption; 1 otherwise)",
+    )
+    handover_unresolved_shift: float | None = Field(
+        None, ge=0, le=1,
+        description="Added to the unresolved share of a contact the bot hands over (default: 0.03 for an AI "
+        "agent, an assumption; 0 otherwise)",
+    )
+    assist_reduction: dict[ChannelName, Annotated[float, Field(ge=0, lt=1)]] = Field(
+        default_factory=dict,
+        description="Agent assist: share of agent handle time saved on each channel (voice: 0.1 = calls 10 % "
+        "shorter; messaging: the agent's time per turn)",
+    )
     assist_card: str | None = Field(
         None, description="Agent-assist card (a per_seat plan or card id): a monthly price per seat"
     )
     seats: int | None = Field(None, ge=1, description="Agent-assist seats paid each month (needed with assist_card)")
+
+    def handover(self) -> tuple[float, float]:
+        """(handle-time factor, unresolved shift) of a contact the bot hands over."""
+        ai = self.vendor_card is not None
+        factor = self.handover_aht_factor
+        shift = self.handover_unresolved_shift
+        return (HANDOVER_AHT_FACTOR if ai else 1.0) if factor is None else factor, \
+            (HANDOVER_UNRESOLVED_SHIFT if ai else 0.0) if shift is None else shift
+
+    def resolvable(self, intents, channel: str) -> list[float]:
+        """The share of sessions of each of ``intents`` the bot resolves on ``channel``."""
+        own = self.channel_containment.get(channel, {})
+        return [own.get(i.name, self.containment.get(i.name, i.bot_resolvable)) for i in intents]
 
     @model_validator(mode="after")
     def _one_price(self) -> "Bot":
