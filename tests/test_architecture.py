@@ -163,3 +163,17 @@ def test_the_checker_sees_a_cycle_and_an_upward_import():
     assert _layer("chansim.report.html") > _layer("chansim.studies.experiment") > _layer("chansim.engine.log")
     tree = ast.parse("def f():\n    from chansim.report import html\n")
     assert "chansim.report.html" in _imports(tree, "chansim.engine.log", False, set(GRAPH))
+
+
+@pytest.mark.parametrize("old, new, name", [
+    ("chansim.compare", "chansim.kpis.compare", "pareto_front"),
+    ("chansim.reprice", "chansim.studies.reprice", "reprice_run"),
+    ("chansim.sweep", "chansim.studies.sweep", "sweep"),
+    ("chansim.csat", "chansim.kpis.csat", "survey"),
+    ("chansim.experiment", "chansim.studies.experiment", "simulate"),
+    ("chansim.studies.backtest", "chansim.studies.fit.backtest", "backtest"),
+])
+def test_import_paths_of_earlier_releases_still_work(old, new, name):
+    import importlib
+
+    assert getattr(importlib.import_module(old), name) is getattr(importlib.import_module(new), name)
