@@ -108,6 +108,21 @@ def _number(value: float | None, digits: int = 4) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.{digits}g}"
 
 
+def _fitted(fit_scenario, data: list[Path], **options):
+    """The fit; a fitted value a scenario cannot hold (data too odd to fit) is
+    told as bad input naming the data files and the field."""
+    from pydantic import ValidationError
+
+    try:
+        return fit_scenario(data, **options)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise InputError(Problem(where or "DATA", f"the data gives a value a scenario cannot hold: "
+                                                  f"{first.get('msg', exc)}"),
+                         source=", ".join(map(str, data))) from None
+
+
 @app.command()
 def fit(
     data: DataArg,
@@ -145,19 +160,25 @@ def fit(
         "--calibrate", help="Call logs naming the agents: choose the pool's shrinkage (share of the agents counted "
         "on duty not taking calls) so that a simulation of the training days reproduces their service level, "
         "abandon rate and ASA.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace an existing --out file (never one of the export files read).")] = False,
 ) -> None:
     """Fit a scenario to contact-center exports; every fitted number says where it came from."""
+    from chansim.report.fit_figures import check_fit_report_dir, save_fit_report
     from chansim.studies.fit.fitter import fit as fit_scenario
+    from chansim.studies.fit.scenario_out import check_scenario_out
 
     try:
         fmt = _log_format(call_log, preset, delimiter, date_format, null, outcome, short_abandon, max_skew)
-        result = fit_scenario(data, mapping=map_, timezone=tz, name=name, targets=_targets(target), market=market,
-                              currency=currency, log_format=fmt, train=_period(train, "--train"),
-                              repeat_window_days=repeat_window, calibrate=calibrate)
-        result.write(out)
+        targets, period = _targets(target), _period(train, "--train")
+        check_scenario_out(out, data, force=force)  # refused before fitting, not after
         if report is not None:
-            from chansim.report.fit_figures import save_fit_report
-
+            check_fit_report_dir(report)
+        result = _fitted(fit_scenario, data, mapping=map_, timezone=tz, name=name, targets=targets,
+                         market=market, currency=currency, log_format=fmt, train=period,
+                         repeat_window_days=repeat_window, calibrate=calibrate)
+        result.write(out, force=force)
+        if report is not None:
             save_fit_report(result.report, report)
     except InputError as exc:
         fail(exc)
@@ -223,9 +244,12 @@ def backtest(
 ) -> None:
     """Simulate the data's period with its staffing and compare KPIs with the data, hour by hour (call logs:
     the test period in one continuous run, compared day by day, overall and by class of call)."""
+    from chansim.report.fit_figures import check_backtest_report_dir, save_backtest_report
     from chansim.studies.fit.backtest import backtest as run_backtest, check_kpis
 
     try:
+        if report is not None:
+            check_backtest_report_dir(report)
         fmt = _log_format(call_log, preset, delimiter, date_format, null, outcome, short_abandon, max_skew)
         if fmt is not None:
             _backtest_log(scenario, data, fmt, _period(test, "--test"), set_, strategy, replications, warmup_days,
@@ -245,8 +269,6 @@ def backtest(
                 result = run_backtest(loaded, data, strategy=strategy, replications=replications, mapping=map_,
                                       timezone=tz, progress=lambda d, t: bar.update(task, completed=d, total=t))
         if report is not None:
-            from chansim.report.fit_figures import save_backtest_report
-
             save_backtest_report(result, report)
     except InputError as exc:
         fail(exc)

@@ -1,5 +1,6 @@
 """Figures of a fit (actual vs fitted) and of a backtest (actual vs simulated
-over time), and writing them with the parameter and comparison tables.
+over time), and writing them with the parameter and comparison tables into
+marked result folders (replacing only a folder chansim wrote).
 
 matplotlib is imported on first use, with the headless Agg backend unless a
 backend was chosen already or the code runs in a notebook."""
@@ -8,12 +9,15 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 import numpy as np
 import pandas as pd
 
+from chansim.errors import InputError, Problem
+from chansim.runtime import outdir
 from chansim.studies.fit.interval_kpis import KPIS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -23,7 +27,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from chansim.studies.fit.fitter import FitReport
 
 __all__ = ["volume_by_weekday", "handle_time", "patience_survival", "backtest_kpi", "save_fit_report",
-           "save_backtest_report"]
+           "save_backtest_report", "check_fit_report_dir", "check_backtest_report_dir", "FIT_REPORT",
+           "BACKTEST_REPORT"]
+
+#: The kinds of result folder ``fit --report`` and ``backtest --report`` write (see :mod:`chansim.runtime.outdir`).
+FIT_REPORT = "chansim fit report"
+BACKTEST_REPORT = "chansim backtest report"
 
 _ACTUAL, _FITTED = "#333333", "#2166ac"
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -151,31 +160,65 @@ def _save(fig: "Figure", path: Path) -> Path:
     return path
 
 
+def _as_report(exc: InputError) -> InputError:
+    """The result folder's refusal, naming ``--report`` (the option these folders are given with)."""
+    return InputError([Problem("--report" if p.path == "--out" else p.path, p.message, p.line) for p in exc.problems],
+                      source=exc.source)
+
+
+@contextmanager
+def _report_dir(out_dir: str | Path, kind: str) -> Iterator[Path]:
+    """A marked result folder (:mod:`chansim.runtime.outdir`): written whole
+    or not at all, replacing only a folder chansim wrote."""
+    try:
+        with outdir.staged_dir(Path(out_dir), kind) as folder:
+            yield folder
+    except InputError as exc:
+        raise _as_report(exc) from None
+
+
+def check_fit_report_dir(out_dir: str | Path) -> None:
+    """Refuse early (before fitting) a ``--report`` folder that could not be
+    written or that holds files chansim did not write."""
+    try:
+        outdir.check_out_dir(Path(out_dir), FIT_REPORT)
+    except InputError as exc:
+        raise _as_report(exc) from None
+
+
+def check_backtest_report_dir(out_dir: str | Path) -> None:
+    """Refuse early (before simulating) a ``--report`` folder that could not
+    be written or that holds files chansim did not write."""
+    try:
+        outdir.check_out_dir(Path(out_dir), BACKTEST_REPORT)
+    except InputError as exc:
+        raise _as_report(exc) from None
+
+
 def save_fit_report(report: "FitReport", out_dir: str | Path) -> list[Path]:
     """Write ``parameters.csv`` (every fitted parameter with its 95 % CI,
-    method and data), ``notes.txt`` and the figures as PNG."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = [out / "parameters.csv", out / "notes.txt"]
-    report.table().to_csv(written[0], index=False)
-    written[1].write_text("\n".join(report.notes) + ("\n" if report.notes else ""), encoding="utf-8")
-    written.append(_save(volume_by_weekday(report), out / "volume_by_weekday.png"))
-    for channel in report.handle_time:
-        if report.handle_samples.get(channel) is not None and len(report.handle_samples[channel]):
-            written.append(_save(handle_time(report, channel), out / f"handle_time_{channel}.png"))
-    for channel in report.patience:
-        written.append(_save(patience_survival(report, channel), out / f"patience_{channel}.png"))
-    return written
+    method and data), ``notes.txt`` and the figures as PNG, as a marked
+    result folder."""
+    names = ["parameters.csv", "notes.txt", "volume_by_weekday.png"]
+    with _report_dir(out_dir, FIT_REPORT) as out:
+        report.table().to_csv(out / names[0], index=False)
+        (out / names[1]).write_text("\n".join(report.notes) + ("\n" if report.notes else ""), encoding="utf-8")
+        _save(volume_by_weekday(report), out / names[2])
+        for channel in report.handle_time:
+            if report.handle_samples.get(channel) is not None and len(report.handle_samples[channel]):
+                names.append(_save(handle_time(report, channel), out / f"handle_time_{channel}.png").name)
+        for channel in report.patience:
+            names.append(_save(patience_survival(report, channel), out / f"patience_{channel}.png").name)
+    return [Path(out_dir) / name for name in names]
 
 
 def save_backtest_report(result: "BacktestResult", out_dir: str | Path) -> list[Path]:
-    """Write ``summary.csv``, ``hours.csv`` and one figure per KPI."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = [out / "summary.csv", out / "hours.csv"]
-    result.summary.to_csv(written[0], index=False)
-    result.hours.to_csv(written[1], index=False)
-    for kpi in KPIS:
-        if (result.hours["kpi"] == kpi).any():
-            written.append(_save(backtest_kpi(result, kpi), out / f"backtest_{kpi}.png"))
-    return written
+    """Write ``summary.csv``, ``hours.csv`` and one figure per KPI, as a marked result folder."""
+    names = ["summary.csv", "hours.csv"]
+    with _report_dir(out_dir, BACKTEST_REPORT) as out:
+        result.summary.to_csv(out / names[0], index=False)
+        result.hours.to_csv(out / names[1], index=False)
+        for kpi in KPIS:
+            if (result.hours["kpi"] == kpi).any():
+                names.append(_save(backtest_kpi(result, kpi), out / f"backtest_{kpi}.png").name)
+    return [Path(out_dir) / name for name in names]

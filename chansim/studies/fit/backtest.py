@@ -3,8 +3,8 @@ compare, hour by hour and overall, simulated and actual service level, ASA,
 abandon rate, AHT and occupancy.
 
 Each day of the data is simulated on its own (the scenario's demand for that
-weekday, the day's staffing from the interval report or the scenario's
-schedule), starting empty at midnight, for a number of replications. For
+weekday, the day's staffing from the interval report, replacing the pool's
+headcount, schedule or shifts, or else the scenario's own), starting empty at midnight, for a number of replications. For
 each hour the replications give a simulated mean and a 95 % band (where one
 more replication would fall 95 % of the time); the comparison reports the bias (simulated − actual),
 the MAPE and the share of hours whose actual lies within the band."""
@@ -136,8 +136,9 @@ def _day_scenario(base: dict, day: pd.Timestamp, index: int, strategy: str, staf
             pool = dict(pool)
             if len(rows):
                 per_hour = rows.groupby(rows["hour_start"].dt.hour)["agents"].sum().reindex(range(24), fill_value=0)
-                pool.pop("headcount", None)
-                pool["schedule"] = [int(round(v)) for v in per_hour]
+                for roster in ("headcount", "shifts"):  # the data's staffing replaces the pool's roster
+                    pool.pop(roster, None)
+                pool.update(interval_minutes=60, schedule=[int(round(v)) for v in per_hour])
             pools.append(pool)
         data["agents"] = dict(base["agents"], pools=pools)
     return validate_scenario(data, source=f"{base.get('name')} on {day.date()}")

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from chansim.errors import InputError, Problem
+from chansim.studies.fit.export_files import check_export_file
 from chansim.studies.fit.log_format import LOG_COLUMNS, TIME_COLUMNS, LogFormat
 
 __all__ = ["read_call_log", "detect_delimiter", "CANDIDATE_DELIMITERS"]
@@ -57,8 +58,7 @@ def _error(label: str, row: int | None, column: str, message: str) -> InputError
 
 def _raw(path: Path, fmt: LogFormat) -> tuple[pd.DataFrame, str]:
     label = str(path)
-    if not path.exists():
-        raise InputError(Problem("", "no such file"), source=label)
+    check_export_file(path)
     try:
         with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
             header = handle.readline()

@@ -19,6 +19,7 @@ __all__ = ["DurationFit", "fit_duration", "FAMILIES", "MIN_OBSERVATIONS"]
 FAMILIES = ("lognormal", "gamma", "exponential", "empirical")
 MIN_OBSERVATIONS = 30
 _BOOTSTRAP = 200
+_BOOTSTRAP_CELLS = 2_000_000  # resampled values held at once (16 MB)
 _EMPIRICAL_BINS = 20
 
 
@@ -148,24 +149,30 @@ def fit_duration(values: np.ndarray, *, families: tuple[str, ...] = FAMILIES, se
 
 
 def _bootstrap(x: np.ndarray, family: str, seed: int) -> tuple[tuple[float, float], tuple[float, float] | None]:
-    """Percentile bootstrap of the family's mean and cv estimates."""
+    """Percentile bootstrap of the family's mean and cv estimates. The
+    resamples are drawn a block of rows at a time (the same draws as all at
+    once), so memory stays bounded however many values there are."""
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, x.size, size=(_BOOTSTRAP, x.size))
-    samples = x[idx]
-    if family == "lognormal":
-        logs = np.log(samples)
-        s2 = logs.var(axis=1)
-        means = np.exp(logs.mean(axis=1) + s2 / 2)
-        cvs = np.sqrt(np.expm1(s2))
-    elif family == "gamma":
-        # closed-form approximation of the gamma MLE shape (Minka), per resample
-        s = np.log(samples.mean(axis=1)) - np.log(samples).mean(axis=1)
-        shape = (3 - s + np.sqrt((s - 3) ** 2 + 24 * s)) / (12 * s)
-        means = samples.mean(axis=1)
-        cvs = 1 / np.sqrt(shape)
-    else:
-        means = samples.mean(axis=1)
-        cvs = samples.std(axis=1, ddof=1) / means
+    rows = max(1, min(_BOOTSTRAP, _BOOTSTRAP_CELLS // x.size))
+    parts = [_resample_estimates(x[rng.integers(0, x.size, size=(min(rows, _BOOTSTRAP - done), x.size))], family)
+             for done in range(0, _BOOTSTRAP, rows)]
+    means = np.concatenate([p[0] for p in parts])
+    cvs = np.concatenate([p[1] for p in parts])
     mean_ci = (float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975)))
     cv_ci = None if family == "exponential" else (float(np.quantile(cvs, 0.025)), float(np.quantile(cvs, 0.975)))
     return mean_ci, cv_ci
+
+
+def _resample_estimates(samples: np.ndarray, family: str) -> tuple[np.ndarray, np.ndarray]:
+    """The family's mean and cv estimate of each resample (one per row)."""
+    if family == "lognormal":
+        logs = np.log(samples)
+        s2 = logs.var(axis=1)
+        return np.exp(logs.mean(axis=1) + s2 / 2), np.sqrt(np.expm1(s2))
+    if family == "gamma":
+        # closed-form approximation of the gamma MLE shape (Minka), per resample
+        s = np.log(samples.mean(axis=1)) - np.log(samples).mean(axis=1)
+        shape = (3 - s + np.sqrt((s - 3) ** 2 + 24 * s)) / (12 * s)
+        return samples.mean(axis=1), 1 / np.sqrt(shape)
+    means = samples.mean(axis=1)
+    return means, samples.std(axis=1, ddof=1) / means

@@ -15,6 +15,8 @@ __all__ = ["Locator", "check_intervals", "check_contacts", "check_messages", "ch
 #: Plausibility limits (seconds): beyond these a row is kept out of the fit and reported.
 MAX_WAIT_S = 86_400.0
 MAX_HANDLE_S = 4 * 3600.0
+#: The shortest interval an interval report may have (seconds).
+MIN_INTERVAL_S = 300
 
 
 class Locator:
@@ -64,18 +66,30 @@ def check_intervals(table: pd.DataFrame, where: Locator) -> tuple[pd.DataFrame, 
     return table, implausible
 
 
+def _valid_length(length: float) -> bool:
+    return length >= MIN_INTERVAL_S and (3600 % length == 0 or length % 3600 == 0)
+
+
 def _interval_length(table: pd.DataFrame, where: Locator) -> float:
-    """The report's interval (seconds): the smallest gap between starts of a channel."""
-    gaps = []
+    """The report's interval (seconds): the smallest gap between starts of a
+    channel. A start off the grid of the others is refused naming its row."""
+    gaps, rows = [], []
     for _, group in table.groupby("channel", sort=False):
-        starts = np.sort(group["interval_start"].to_numpy().astype("datetime64[s]").astype(np.int64))
-        diff = np.diff(starts)
+        starts = group["interval_start"].to_numpy().astype("datetime64[s]").astype(np.int64)
+        order = np.argsort(starts, kind="stable")
+        diff = np.diff(starts[order])
         gaps += diff[diff > 0].tolist()
+        rows += group.index.to_numpy()[order[1:]][diff > 0].tolist()
     if not gaps:
         return 3600.0
     length = float(min(gaps))
-    if length <= 0 or 3600 % length and length % 3600:
-        raise where.error(0, "interval_start", f"intervals of {length:g} s: use 15, 30 or 60 minute intervals")
+    if not _valid_length(length):
+        values, counts = np.unique(gaps, return_counts=True)
+        usual = float(values[np.argmax(counts)])
+        if not _valid_length(usual):
+            i = int(table.index.get_loc(rows[int(np.argmin(gaps))]))
+            raise where.error(i, "interval_start", f"intervals of {length:g} s: use 15, 30 or 60 minute intervals")
+        length = usual  # the rows off its grid are refused by check_overlaps, naming the first
     return min(length, 3600.0) if 3600 % length == 0 else 3600.0
 
 
@@ -93,7 +107,7 @@ def check_overlaps(table: pd.DataFrame, source: str) -> None:
             row = int(group["_row"].iloc[i])
             first = group["_row"].iloc[int(np.flatnonzero((starts == starts.iloc[i]).to_numpy())[0])]
             reason = (f"overlapping intervals: {channel} interval {starts.iloc[i]} also in row {first}" if dup[i]
-                      else f"overlapping intervals: {channel} interval {starts.iloc[i]} is not on the "
+                      else f"{channel} interval {starts.iloc[i]} is not on the "
                            f"{length / 60:g}-minute grid of the other rows")
             raise InputError(Problem(f"row {row}, column interval_start", reason, row + 1), source=source)
 

@@ -5,7 +5,12 @@ Each file is recognised by its columns (after the column mapping), checked,
 and turned into a table with canonical column names and local wall-clock
 times. Bad input raises :class:`~chansim.errors.InputError` naming the file,
 the row and the column; rows that are merely implausible are kept out of the
-fit, counted and reported in :attr:`Exports.implausible`.
+fit, counted and reported in :attr:`Exports.implausible`. A contact id on
+more than one row keeps its first row; the others are counted in
+:attr:`Exports.corrections` and left out. Numbers must be finite and at most
+100,000 agents staffed and 10,000,000 contacts in one interval; times are
+read as :mod:`chansim.studies.fit.export_times` says, files opened as
+:mod:`chansim.studies.fit.export_files` says (regular files, size-bounded).
 
 =================  ==========================================================
 format             columns (canonical name; ``?`` = optional)
@@ -35,6 +40,8 @@ from chansim.errors import InputError, Problem
 from chansim.studies.fit.call_log import read_call_log
 from chansim.studies.fit.log_format import LOG_COLUMNS, LogFormat
 from chansim.studies.fit.export_checks import Locator, check_contacts, check_intervals, check_messages, check_overlaps
+from chansim.studies.fit.export_files import check_export_file
+from chansim.studies.fit.export_times import blank as _blank, parse_times as _parse_times
 
 __all__ = ["Exports", "read_exports", "read_export", "parse_mapping", "parse_period", "FORMATS", "CHANNEL_ALIASES"]
 
@@ -53,6 +60,13 @@ _TIMES = {"intervals": ("interval_start",), "contacts": ("arrival", "answer", "e
 _NUMBERS = {"intervals": ("offered", "handled", "abandoned", "aht_s", "asa_s", "service_level", "agents_staffed"),
             "messages": ("chars",)}
 
+#: The largest value a numeric column may hold: agents staffed and contacts per interval, seconds.
+_LIMITS = {"agents_staffed": 100_000.0, "offered": 10_000_000.0, "handled": 10_000_000.0,
+           "abandoned": 10_000_000.0, "aht_s": 31_536_000.0, "asa_s": 31_536_000.0, "chars": 1_000_000.0}
+_LIMIT_WHAT = {"agents_staffed": "agents in one interval", "offered": "contacts in one interval",
+               "handled": "contacts in one interval", "abandoned": "contacts in one interval",
+               "aht_s": "seconds: a year", "asa_s": "seconds: a year", "chars": "characters in one message"}
+
 #: Channel names as exports often spell them, and the chansim channel each means.
 CHANNEL_ALIASES = {
     "phone": "voice", "call": "voice", "calls": "voice", "inbound": "voice", "telephony": "voice",
@@ -60,8 +74,6 @@ CHANNEL_ALIASES = {
     "e-mail": "email", "mail": "email", "text": "sms", "wa": "whatsapp", "whatsapp business": "whatsapp",
     "imessage": "apple_messages", "apple business chat": "apple_messages", "facebook": "messenger",
 }
-_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")
-_HAS_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
 
 
 @dataclass
@@ -188,9 +200,22 @@ def read_exports(paths: Iterable[str | Path], mapping: Mapping[str, str] | Itera
         out.implausible += implausible
     for kind, frames in tables.items():
         setattr(out, kind, pd.concat(frames, ignore_index=True))
+    if out.contacts is not None:
+        out.contacts = _first_of_each_contact(out.contacts, ", ".join(out.files["contacts"]), out.corrections)
     if out.intervals is not None and len(out.files["intervals"]) > 1:
         check_overlaps(out.intervals, ", ".join(out.files["intervals"]))
     return out
+
+
+def _first_of_each_contact(contacts: pd.DataFrame, files: str, corrections: list[dict]) -> pd.DataFrame:
+    """The first row of each contact id; the repeated rows counted in ``corrections`` and left out."""
+    again = contacts["contact_id"].astype(str).str.strip().duplicated(keep="first").to_numpy()
+    if not again.any():
+        return contacts
+    corrections.append({"file": files, "rows": int(again.sum()), "action": "left out (the first row of each is kept)",
+                        "reason": "contact id already on an earlier row",
+                        "first_rows": contacts.loc[again, "_row"].head(5).astype(int).tolist()})
+    return contacts[~again].reset_index(drop=True)
 
 
 def _read_call_logs(paths: Iterable[str | Path], mapping: dict[str, str], log_format: LogFormat) -> Exports:
@@ -220,15 +245,21 @@ def _read_call_logs(paths: Iterable[str | Path], mapping: dict[str, str], log_fo
 
 def _load(path: Path) -> pd.DataFrame:
     label = str(path)
-    if not path.exists():
-        raise InputError(Problem("", "no such file"), source=label)
+    parquet = path.suffix.lower() in (".parquet", ".pq")
+    check_export_file(path, csv=not parquet)
     try:
-        if path.suffix.lower() in (".parquet", ".pq"):
-            return pd.read_parquet(path)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        if parquet:
+            raw = pd.read_parquet(path)
+        else:
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except Exception as exc:  # a file pandas cannot read at all
-        raise InputError(Problem("", f"cannot read it as {'Parquet' if path.suffix.lower() in ('.parquet', '.pq') else 'CSV'} ({exc})"),
+        raise InputError(Problem("", f"cannot read it as {'Parquet' if parquet else 'CSV'} ({exc})"),
                          source=label) from None
+    if raw.empty:
+        found = ", ".join(map(str, raw.columns)) or "none"
+        raise InputError(Problem("", f"no records: the file holds a header row only (columns: {found})"),
+                         source=label)
+    return raw
 
 
 def read_export(path: str | Path, mapping: Mapping[str, str] | None = None,
@@ -254,9 +285,11 @@ def read_export(path: str | Path, mapping: Mapping[str, str] | None = None,
     if kind == "intervals" and "channel" not in renamed.columns:
         renamed["channel"] = "voice"
     if missing:
+        has = ", ".join(map(str, raw.columns))
         mapped = [f"{c} (mapped to {mapping[c]!r}, not in the file)" if c in mapping else c for c in missing]
-        raise InputError(Problem("columns", f"{_LABELS[kind]} lacks {', '.join(mapped)}; "
-                                            f"found {', '.join(map(str, raw.columns))}"), source=label)
+        found = "the file has" if any(c in mapping for c in missing) else "found"
+        raise InputError(Problem("columns", f"{_LABELS[kind]} lacks {', '.join(mapped)}; {found}: {has}"),
+                         source=label)
     table = renamed[[c for c in required + optional if c in renamed.columns]].copy()
     where = Locator(label, csv)
     for col in _TIMES[kind]:
@@ -293,65 +326,6 @@ def _canonical_names(raw: pd.DataFrame, mapping: Mapping[str, str]) -> pd.DataFr
     return out
 
 
-def _blank(values: pd.Series) -> np.ndarray:
-    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
-        return values.isna().to_numpy()
-    return values.isna().to_numpy() | (values.astype(str).str.strip() == "").to_numpy()
-
-
-def _parse_times(values: pd.Series, column: str, where: Locator, timezone: str | None) -> pd.Series:
-    """Local wall-clock times (naive) in the center's time zone."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = values
-        aware = getattr(values.dt, "tz", None) is not None
-        if aware:
-            parsed = values.dt.tz_convert(timezone) if timezone else values
-            return parsed.dt.tz_localize(None)
-        return values.astype("datetime64[ns]")
-    text = values.astype(str).str.strip()
-    blank = _blank(values)
-    has_offset = text.str.contains(_HAS_OFFSET).to_numpy() & ~blank
-    if has_offset.any() and (~has_offset & ~blank).any():
-        first = int(np.flatnonzero(has_offset)[0])
-        naive = int(np.flatnonzero(~has_offset & ~blank)[0])
-        raise where.error(naive, column, f"mixed time zones: {text.iloc[naive]!r} has no UTC offset but "
-                                         f"{text.iloc[first]!r} (row {first + 1}) has one; give every timestamp "
-                                         f"an offset, or none and --tz")
-    try:
-        if has_offset.any():
-            utc = pd.to_datetime(text.where(~blank), utc=True, errors="coerce", format="ISO8601")
-        else:
-            utc = pd.to_datetime(text.where(~blank), errors="coerce", format="mixed")
-    except (ValueError, TypeError):
-        utc = pd.Series(pd.NaT, index=values.index)
-        for i, t in enumerate(text):
-            if not blank[i]:
-                try:
-                    pd.Timestamp(t)
-                except (ValueError, TypeError):
-                    raise where.error(i, column, f"unparseable timestamp {t!r}") from None
-    bad = np.flatnonzero(utc.isna().to_numpy() & ~blank)
-    if bad.size:
-        i = int(bad[0])
-        more = f" ({bad.size} rows like it)" if bad.size > 1 else ""
-        raise where.error(i, column, f"unparseable timestamp {text.iloc[i]!r}{more}")
-    if not has_offset.any():
-        return utc.astype("datetime64[ns]")
-    if timezone is None:
-        offsets = text[has_offset].str.extract(_OFFSET)[0].str.replace(":", "").replace("Z", "+0000").unique()
-        if len(offsets) > 1:
-            first = int(np.flatnonzero(has_offset)[0])
-            other = int(np.flatnonzero(has_offset & (text.str.extract(_OFFSET)[0].str.replace(":", "")
-                                                     .replace("Z", "+0000").to_numpy() != offsets[0]))[0])
-            raise where.error(other, column, f"mixed time zones: UTC offset of {text.iloc[other]!r} differs from "
-                                             f"{text.iloc[first]!r} (row {first + 1}); give the center's zone "
-                                             f"with --tz (e.g. Europe/London) to convert them")
-        local = utc.dt.tz_convert(pd.Timestamp(text[has_offset].iloc[0]).tz)
-    else:
-        local = utc.dt.tz_convert(timezone)
-    return local.dt.tz_localize(None).astype("datetime64[ns]")
-
-
 def _parse_numbers(values: pd.Series, column: str, where: Locator) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values):
         numbers = values.astype(float)
@@ -364,10 +338,20 @@ def _parse_numbers(values: pd.Series, column: str, where: Locator) -> pd.Series:
             raise where.error(i, column, f"not a number: {values.iloc[i]!r}")
         if column == "service_level" and values.astype(str).str.contains("%").any():
             numbers = numbers / 100.0
+    infinite = np.flatnonzero(np.isinf(numbers.to_numpy(dtype=float)))
+    if infinite.size:
+        i = int(infinite[0])
+        raise where.error(i, column, f"not a finite number: {values.iloc[i]!r}")
     negative = np.flatnonzero((numbers < 0).to_numpy())
     if negative.size:
         i = int(negative[0])
         raise where.error(i, column, f"negative value {values.iloc[i]!r}")
+    limit = _LIMITS.get(column)
+    over = np.flatnonzero((numbers > limit).to_numpy()) if limit is not None else np.array([], dtype=int)
+    if over.size:
+        i = int(over[0])
+        raise where.error(i, column, f"{values.iloc[i]!r} is more than the {limit:,.0f} an export may hold "
+                                     f"({_LIMIT_WHAT[column]})")
     return numbers.astype(float)
 
 

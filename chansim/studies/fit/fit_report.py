@@ -19,6 +19,7 @@ from chansim.studies.fit.estimate import Estimate, TooLittleData
 from chansim.studies.fit.exports import Exports
 from chansim.studies.fit.patience import PatienceFit
 from chansim.studies.fit.repeats import RepeatFit
+from chansim.studies.fit.scenario_out import write_scenario_out
 from chansim.studies.fit.volumes import VolumeFit
 
 if TYPE_CHECKING:
@@ -67,15 +68,13 @@ class FitResult:
     report: FitReport
     exports: Exports
 
-    def write(self, path: str | Path) -> Path:
-        """Write the scenario YAML (the fit report's files and figures:
-        :func:`chansim.report.fit_figures.save_fit_report`)."""
-        path = Path(path)
-        try:
-            path.write_text(self.yaml, encoding="utf-8")
-        except OSError as exc:
-            raise InputError(Problem("--out", f"cannot write {path} ({exc.strerror})")) from None
-        return path
+    def write(self, path: str | Path, *, force: bool = True) -> Path:
+        """Write the scenario YAML whole or not at all, never over one of the
+        export files read; an existing file only with ``force`` (see
+        :mod:`chansim.studies.fit.scenario_out`; the fit report's files and
+        figures: :func:`chansim.report.fit_figures.save_fit_report`)."""
+        inputs = [f for files in self.exports.files.values() for f in files]
+        return write_scenario_out(path, self.yaml, inputs, force=force)
 
 
 def fmt(x: float) -> str:
