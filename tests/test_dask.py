@@ -1,5 +1,7 @@
 """Executors: a Dask cluster gives exactly the numbers of one process, for
-runs, the command line and sweeps; bad executor options are refused clearly."""
+runs, the command line and sweeps, even when a worker is lost mid-study;
+results stream back with a bounded number of tasks in flight; bad executor
+options are refused clearly."""
 
 from __future__ import annotations
 
@@ -163,3 +165,69 @@ def test_a_local_dask_cluster_has_one_worker_per_core_unless_told():
         assert capacity(pool) == 1
     with executor(None, "processes") as pool:
         assert isinstance(pool, SerialExecutor)
+
+
+def test_a_worker_lost_mid_study_changes_no_number(small):
+    """Two worker processes; once the first replication has come back, the
+    process of a worker that holds a task is killed outright. The task is run
+    again on a worker that is left (or the one restarted in its place) and
+    the study ends with the numbers of one process."""
+    import os
+    import signal
+
+    scenario = small.model_copy(update={"replications": 4})
+    killed: list[tuple[int, int, int]] = []  # (pid, tasks it held, replications done by then)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as local, \
+            distributed.Client(local, set_as_default=False) as watcher:
+
+        def kill_a_busy_worker(done: int, total: int) -> None:
+            if killed:
+                return
+            busy = {address: keys for address, keys in watcher.processing().items() if keys}
+            assert busy, "no worker holds a task although the study is not over"
+            address = sorted(busy)[0]
+            pid = watcher.run(os.getpid, workers=[address])[address]
+            os.kill(pid, signal.SIGKILL)
+            killed.append((pid, len(busy[address]), done))
+
+        on_dask = chansim.simulate(scenario, executor="dask", scheduler=local.scheduler_address,
+                                   progress=kill_a_busy_worker)
+        left = set(watcher.run(os.getpid).values())
+    alone = chansim.simulate(scenario, workers=1)
+    [(pid, held, done)] = killed
+    assert held >= 1 and done < 12  # a worker holding work was lost before the study was over
+    assert pid not in left
+    assert _doc(on_dask) == _doc(alone)
+    pd.testing.assert_frame_equal(on_dask.replication_kpis, alone.replication_kpis)
+    pd.testing.assert_frame_equal(on_dask.contacts, alone.contacts)
+    pd.testing.assert_frame_equal(on_dask.costs, alone.costs)
+
+
+def test_on_dask_results_stream_back_with_a_bounded_number_in_flight(cluster):
+    from chansim.runtime.parallel import DASK_IN_FLIGHT_PER_THREAD
+
+    with executor(kind="dask", scheduler=cluster.scheduler_address) as pool:
+        submitted = []
+        submit = pool.submit
+        pool.submit = lambda fn, *args: submitted.append(args) or submit(fn, *args)
+        results = ordered_results(pool, pow, [(i, 2) for i in range(30)])
+        assert next(results) == 0
+        assert len(submitted) == DASK_IN_FLIGHT_PER_THREAD * 2  # two worker threads: the rest waits its turn
+        assert list(results) == [i * i for i in range(1, 30)]
+        assert submitted == [(i, 2) for i in range(30)]
+
+
+def _fails_the_first_time(marker: str, value: int) -> int:
+    path = Path(marker)
+    if not path.exists():
+        path.write_text("failed once")
+        raise OSError("a passing failure")
+    return value
+
+
+def test_on_dask_a_task_that_fails_once_is_tried_again(cluster, tmp_path):
+    marker = str(tmp_path / "failed")
+    with executor(kind="dask", scheduler=cluster.scheduler_address) as pool:
+        assert list(ordered_results(pool, _fails_the_first_time, [(marker, 7)])) == [7]
+    assert Path(marker).exists()

@@ -15,6 +15,14 @@ depend on how many processes (or machines) run them, nor on which executor.
   path whatever the executor and yields the results in task order, calling
   ``progress(done, total)`` as each task finishes.
 
+On Dask, results stream back as tasks finish, with at most
+:data:`DASK_IN_FLIGHT_PER_THREAD` tasks per worker thread submitted and not
+yet handed on, so neither the client nor the scheduler holds the whole study.
+Each task carries everything it needs (the scenario, the strategy, the
+replication number) and is a pure function of them, so a task whose worker is
+lost is run again elsewhere, and one that raises is tried again up to
+:data:`DASK_TASK_RETRIES` times, without changing any number.
+
 The workers of a process pool end when the process that started them is gone,
 even when it was killed outright (``kill -9``): on Linux the kernel sends them
 SIGTERM as it dies; on any POSIX system each worker also checks every
@@ -36,12 +44,18 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from chansim.errors import InputError, Problem
 
 __all__ = ["EXECUTORS", "SerialExecutor", "check_executor", "executor", "opener", "ordered_results", "capacity",
-           "process_pool", "worker_count", "DASK_CONNECT_TIMEOUT_S", "PARENT_CHECK_S"]
+           "process_pool", "worker_count", "DASK_CONNECT_TIMEOUT_S", "DASK_IN_FLIGHT_PER_THREAD",
+           "DASK_TASK_RETRIES", "PARENT_CHECK_S"]
 
 #: The kinds of executor ``executor()`` opens.
 EXECUTORS = ("processes", "dask", "dask-local")
 #: Seconds to wait for a Dask scheduler to answer before giving up.
 DASK_CONNECT_TIMEOUT_S = 5.0
+#: Times a Dask task that raised is tried again (a task whose worker is lost is
+#: always run again, up to the scheduler's ``allowed-failures``).
+DASK_TASK_RETRIES = 2
+#: Tasks per worker thread submitted to a Dask cluster and not yet handed on.
+DASK_IN_FLIGHT_PER_THREAD = 4
 #: Seconds between a pool worker's checks that the process that started it is still there.
 PARENT_CHECK_S = 1.0
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -169,7 +183,7 @@ def executor(workers: int | None = None, kind: str = "processes", scheduler: str
             raise InputError(Problem("--scheduler", f"cannot reach a Dask scheduler at {scheduler!r}: "
                                      f"{_first_line(exc)}")) from None
         try:
-            yield client.get_executor(pure=False)
+            yield client.get_executor(pure=False, retries=DASK_TASK_RETRIES)
         finally:
             client.close()
         return
@@ -181,7 +195,7 @@ def executor(workers: int | None = None, kind: str = "processes", scheduler: str
     try:
         client = distributed.Client(cluster, set_as_default=False)
         try:
-            yield client.get_executor(pure=False)
+            yield client.get_executor(pure=False, retries=DASK_TASK_RETRIES)
         finally:
             client.close()
     finally:
@@ -220,14 +234,18 @@ def capacity(pool: Executor) -> int:
         return 1
     if isinstance(pool, ProcessPoolExecutor):
         return max(1, getattr(pool, "_max_workers", os.cpu_count() or 1))
-    client = getattr(pool, "_client", None)  # a Dask ClientExecutor
+    client = _dask_client(pool)
     if client is not None:
         try:
-            workers = client.scheduler_info()["workers"].values()
-            return max(1, sum(int(w.get("nthreads", 1)) for w in workers))
+            return max(1, sum(client.nthreads().values()))
         except Exception:  # noqa: BLE001 - only a sizing hint
             pass
     return os.cpu_count() or 1
+
+
+def _dask_client(pool: Executor):
+    """The ``distributed.Client`` behind a Dask executor, None for any other."""
+    return getattr(pool, "_client", None)
 
 
 def ordered_results(
@@ -243,18 +261,25 @@ def ordered_results(
 
     ``window`` bounds the tasks submitted but not yet yielded (running, or
     finished early and waiting for an earlier one), so at most that many
-    results are held at once; None submits everything at once.
+    results are held at once; None submits everything at once, except on
+    Dask: there :data:`DASK_IN_FLIGHT_PER_THREAD` per worker thread of the
+    cluster (counted again each time that many tasks have finished, so
+    workers that join are used).
     ``progress(done, total)`` is called as each task finishes."""
     tasks = list(tasks)
     total = len(tasks)
     limit = total if window is None else max(1, window)
     if isinstance(pool, SerialExecutor):
         limit = 1  # it runs a task as it is submitted: one at a time, so progress is reported as it goes
+    sized_by_cluster = window is None and _dask_client(pool) is not None
     pending: dict[Future, int] = {}
     ready: dict[int, Any] = {}
-    submitted = yielded = done = 0
+    submitted = yielded = done = resize_at = 0
     try:
         while yielded < total:
+            if sized_by_cluster and done >= resize_at:
+                limit = DASK_IN_FLIGHT_PER_THREAD * capacity(pool)
+                resize_at = done + limit
             while submitted < total and len(pending) + len(ready) < limit:
                 pending[pool.submit(fn, *tasks[submitted])] = submitted
                 submitted += 1
