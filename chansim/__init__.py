@@ -28,6 +28,7 @@ __all__ = [
     "fit",
     "load_scenario",
     "optimize",
+    "plan",
     "simulate",
 ]
 
@@ -43,18 +44,21 @@ _LAZY = {
     "optimize": "chansim.studies.optimize.study",
     "fit": "chansim.studies.fit.fitter",
 }
+#: Names the face gives to a layer's function under another name.
+_RENAMED = {"plan": ("chansim.studies.plan", "run_plan")}
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _LAZY or name in _RENAMED:
+        module, attribute = _RENAMED.get(name, (_LAZY.get(name), name))
+        value = getattr(importlib.import_module(module), attribute)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'chansim' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    return sorted(set(globals()) | set(_LAZY) | set(_RENAMED))
 
 
 def _plot(result):

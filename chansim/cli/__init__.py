@@ -9,6 +9,7 @@ group of commands registers them on the shared app.
 from __future__ import annotations
 
 import sys
+import threading
 
 from chansim.cli.common import EXIT_BAD_INPUT, app, stderr
 
@@ -18,6 +19,7 @@ from chansim.cli import compare as _compare  # noqa: E402,F401  isort: skip
 from chansim.cli import pricing as _pricing  # noqa: E402,F401  isort: skip
 from chansim.cli import erlang as _erlang  # noqa: E402,F401  isort: skip
 from chansim.cli import staff as _staff  # noqa: E402,F401  isort: skip
+from chansim.cli import plan as _plan  # noqa: E402,F401  isort: skip
 from chansim.cli import sweep as _sweep  # noqa: E402,F401  isort: skip
 from chansim.cli import check as _check  # noqa: E402,F401  isort: skip
 from chansim.cli import optimize as _optimize  # noqa: E402,F401  isort: skip
@@ -31,13 +33,19 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """Console entry point. Ctrl-C, SIGTERM and SIGHUP stop the command with
-    one line on stderr and exit 130, 143 or 129, temporary folders removed."""
+    one line on stderr and exit 130, 143 or 129, temporary folders removed.
+    The handlers are in place from here, before the command reads or writes
+    anything, to the end of the command (after an ``--out`` folder's final
+    rename)."""
+    reported = threading.Event()
     try:
-        with stop_on_signals():
+        with stop_on_signals(reported):
             app()
     except InputError as exc:  # pragma: no cover - commands catch their own
         stderr.print(f"error: {exc.render()}", highlight=False, markup=False)
         sys.exit(EXIT_BAD_INPUT)
     except Interrupted as stop:
-        stderr.print(f"stopped by {stop.name}: no result written", highlight=False, markup=False)
+        if not reported.is_set():
+            reported.set()
+            stderr.print(stop.message, highlight=False, markup=False)
         sys.exit(stop.exit_code)

@@ -15,6 +15,7 @@ from chansim.errors import Problem
 from chansim.scenario.profiles import profile_problems
 from chansim.scenario.rosters import roster_problems
 from chansim.scenario.hours import hours_problems
+from chansim.scenario.plan_checks import plan_problems
 
 if TYPE_CHECKING:  # pragma: no cover
     from chansim.scenario.models import Scenario
@@ -168,11 +169,13 @@ def strategy_features_fit(s: "Scenario") -> list[Problem]:
         elif kind is not None and channel_kind(name) != kind:
             problems.append(Problem(path, f"{name!r} is not a {kind} channel"))
 
-    bots = [("bot", s.bot)] + [(f"strategies[{i}].bot", st.bot) for i, st in enumerate(s.strategies)]
-    for path, bot in bots:
+    bots = [("bot", s.bot, None)] + [(f"strategies[{i}].bot", st.bot, set(st.offer))
+                                            for i, st in enumerate(s.strategies)]
+    for path, bot, offered in bots:
         if bot is not None:
             for j, ch in enumerate(bot.channels):
                 channel(f"{path}.channels[{j}]", ch, "messaging")
+            problems.extend(_bot_fields_problems(path, bot, offered, intents, set(s.channels)))
     for i, st in enumerate(s.strategies):
         if st.ivr_deflection is not None:
             ivr = st.ivr_deflection
@@ -196,6 +199,43 @@ def strategy_features_fit(s: "Scenario") -> list[Problem]:
                 problems.append(Problem(f"{where}.intent", f"no intent named {c.intent!r} (have: {', '.join(sorted(intents))})"))
             if c.segment is not None and c.segment not in segments:
                 problems.append(Problem(f"{where}.segment", f"no segment named {c.segment!r}"))
+    return problems
+
+
+def _bot_fields_problems(path: str, bot, offered: set[str] | None, intents: set[str], defined: set[str]) -> list[Problem]:
+    """Intents and channels named by a bot's containment and agent assist
+    (a strategy's bot: channels its strategy offers; ``offered`` None for the
+    scenario's bot, which strategies may each offer or not)."""
+    problems = []
+    have = ", ".join(sorted(intents))
+
+    def intent(where: str, name: str) -> None:
+        if name not in intents:
+            problems.append(Problem(where, f"no intent named {name!r} (have: {have})"))
+
+    def channel(where: str, name: str) -> bool:
+        if name not in defined:
+            problems.append(Problem(where, f"channel {name!r} is not defined under 'channels'"))
+        elif offered is not None and name not in offered:
+            problems.append(Problem(where, f"{name!r} is not offered (offer: {', '.join(sorted(offered))})"))
+        else:
+            return True
+        return False
+
+    for name in bot.containment:
+        intent(f"{path}.containment.{name}", name)
+    for ch, shares in bot.channel_containment.items():
+        if channel(f"{path}.channel_containment.{ch}", ch):
+            if channel_kind(ch) != "messaging":
+                problems.append(Problem(f"{path}.channel_containment.{ch}", f"{ch!r} is not a messaging channel: "
+                                                                           "the bot answers messaging channels"))
+            elif ch not in bot.channels:
+                problems.append(Problem(f"{path}.channel_containment.{ch}", f"the bot does not answer {ch!r} "
+                                                                           f"(its channels: {', '.join(bot.channels)})"))
+        for name in shares:
+            intent(f"{path}.channel_containment.{ch}.{name}", name)
+    for ch in bot.assist_reduction:
+        channel(f"{path}.assist_reduction.{ch}", ch)
     return problems
 
 
@@ -276,6 +316,7 @@ CHECKS: tuple[Callable[["Scenario"], list[Problem]], ...] = (
     roster_problems,
     opening_hours_are_valid,
     slot_caps_fit,
+    plan_problems,
 )
 
 

@@ -11,7 +11,9 @@ from chansim.scenario.channels import CHANNELS, ChannelName, channel_kind
 from chansim.scenario.models.agents import ROUTING_POLICIES, Agents, Break, Pool, Routing, Shift
 from chansim.scenario.models.channels import Channel, Escalation
 from chansim.scenario.models.csat import Csat
+from chansim.scenario.models.decision import Decision
 from chansim.scenario.models.demand import Demand, Intent, Repeats, Segment
+from chansim.scenario.models.plan import Plan
 from chansim.scenario.models.pricing import Fee, Pricing
 from chansim.scenario.models.scenario import Scenario, validate_scenario
 from chansim.scenario.models.strategies import Bot, Campaign, IvrDeflection, Strategy
@@ -38,7 +40,9 @@ __all__ = [
     "Agents",
     "ROUTING_POLICIES",
     "Csat",
+    "Decision",
     "Strategy",
+    "Plan",
     "Scenario",
     "validate_scenario",
 ]

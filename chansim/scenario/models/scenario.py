@@ -16,7 +16,9 @@ from chansim.scenario.models.agents import Agents, Pool
 from chansim.scenario.models.base import ScenarioModel
 from chansim.scenario.models.channels import Channel
 from chansim.scenario.models.csat import Csat
+from chansim.scenario.models.decision import Decision
 from chansim.scenario.models.demand import Demand, Repeats
+from chansim.scenario.models.plan import Plan
 from chansim.scenario.models.pricing import Pricing
 from chansim.scenario.models.strategies import Bot, Strategy
 from chansim.scenario.paths import apply_overrides, join_path, line_of
@@ -42,6 +44,12 @@ class Scenario(ScenarioModel):
     warmup_hours: float = Field(
         0.0, ge=0, description="Hours at the start that are simulated but left out of every KPI"
     )
+    warmup_days: int = Field(
+        1, ge=0, le=28,
+        description="Whole days simulated before `start_date` and left out of every KPI and of labor, so the "
+        "first reported day starts with the queues, callbacks and repeats of the day before (default 1; 0 starts "
+        "empty). Unlike `warmup_hours`, they come before `days`",
+    )
     demand: Demand
     channels: dict[ChannelName, Channel] = Field(min_length=1, description="Channel behaviour, by channel")
     pricing: Pricing = Field(default_factory=Pricing, description="Channel prices")
@@ -57,6 +65,15 @@ class Scenario(ScenarioModel):
     )
     optimize: SearchSpace | None = Field(
         None, description="What `chansim optimize` searches: decision variables, constraints, objectives, trials"
+    )
+    decision: Decision = Field(
+        default_factory=Decision,
+        description="The rule that picks the strategy to recommend: objective, requirements, tie threshold and "
+        "tie-breakers (defaults: cheapest per issue meeting each channel's service-level target)",
+    )
+    plan: Plan | None = Field(
+        None, description="What `chansim plan` plans: the weeks ahead, demand over time, the workforce by tenure, "
+        "attrition, hiring classes, learning curve, overtime and the AI ramp"
     )
     _resolved_cache: dict[str, "Scenario"] = PrivateAttr(default_factory=dict)
 

@@ -6,7 +6,7 @@ seed, the 95 % CI half-widths, the chansim version, and the resolved scenario
 with its SHA-256.
 
 The scenario hash covers the scenario as the file resolves it (``like:``
-expanded, defaults filled in), without ``description`` or the ``optimize``
+expanded, defaults filled in), without ``description``, ``plan`` or the ``optimize``
 section and with a rate-card
 path relative to the file; ``--set`` overrides are *not* part of it: they
 change what is run, not which baseline applies, which is how ``--set
@@ -44,6 +44,7 @@ def scenario_identity(scenario: Scenario, path: Path | str | None = None) -> tup
     data = scenario.to_dict()
     data.pop("description", None)
     data.pop("optimize", None)  # what chansim optimize searches changes nothing simulated
+    data.pop("plan", None)  # nor does what chansim plan plans
     pricing = data.get("pricing")
     if path is not None and isinstance(pricing, dict) and isinstance(pricing.get("rate_card"), str):
         card = Path(pricing["rate_card"])
