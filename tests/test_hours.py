@@ -35,6 +35,18 @@ def test_weekday_ranges_lists_and_closed_dates():
     assert math.isinf(OpenTimes(hours, MONDAY, DAY).after_open(22 * H, H))  # beyond the run
 
 
+@pytest.mark.parametrize(("keys", "same_as"), [
+    ({"all": "07:00-21:00"}, {"daily": "07:00-21:00"}),
+    ({"mon-fri": "07:00-21:00", "sat,sun": "09:00-12:00"}, {"mon-fri": "07:00-21:00", "sat-sun": "09:00-12:00"}),
+    ({"mon,wed,fri": "08:00-12:00"}, {"mon": "08:00-12:00", "wed": "08:00-12:00", "fri": "08:00-12:00"}),
+    ({"mon-wed,fri": "08:00-12:00", "THU": "closed"},
+     {"mon": "08:00-12:00", "tue": "08:00-12:00", "wed": "08:00-12:00", "fri": "08:00-12:00"}),
+])
+def test_weekday_keys_are_written_as_for_schedules(keys, same_as):
+    assert weekly_hours(keys) == weekly_hours(same_as)
+    assert load_scenario(_with_hours(keys)).channels["voice"].hours == keys
+
+
 def test_a_whole_day_open_runs_across_midnight():
     times = OpenTimes(weekly_hours({"daily": "00:00-24:00"}), MONDAY, 3 * DAY)
     assert times.starts == [0.0] and times.ends == [4 * DAY]
@@ -54,6 +66,12 @@ def _with_hours(hours: dict) -> dict:
     ({"mon": ["08:00-12:00", "11:00-17:00"]}, "channels.voice.hours.mon", "overlap"),
     ({"mon-fri": "07:00-21:00", "fri": "08:00-12:00"}, "channels.voice.hours.fri", "also given by 'mon-fri'"),
     ({"closed": ["2026-13-01"]}, "channels.voice.hours.closed[0]", "must be a date"),
+    ({"mon": "\uff10\uff17:00-21:00"}, "channels.voice.hours.mon", "digits 0-9"),  # full-width 07
+    ({"sat": ["09:00-12:00", "\u0661\u0663:00-17:00"]}, "channels.voice.hours.sat[1]", "digits 0-9"),  # Arabic-Indic 13
+    ({"mon-fri": "07:00-21:00", "fri,sat": "09:00-12:00"}, "channels.voice.hours.fri,sat", "also given by 'mon-fri'"),
+    ({"all": "07:00-21:00", "sun": "closed"}, "channels.voice.hours.sun", "also given by 'all'"),
+    ({"sat,sun,sat": "09:00-12:00"}, "channels.voice.hours.sat,sun,sat", "names sat twice"),
+    ({"sat,": "09:00-12:00"}, "channels.voice.hours.sat,", "unknown weekday"),
 ])
 def test_bad_hours_are_field_errors_with_their_path(hours, path, fragment):
     with pytest.raises(InputError) as info:

@@ -1,11 +1,13 @@
 """Opening hours: when agents answer a channel.
 
 A channel's ``hours`` name weekdays (``mon``), ranges of weekdays
-(``mon-fri``) or ``daily``, each with one range of the day
-(``"07:00-21:00"``), a list of ranges, or ``closed``; days not named are
-closed. ``closed: [2026-12-25, ...]`` closes whole dates. A range ends the
-same day (``"00:00-24:00"`` is a whole day; an overnight line is two days:
-``mon-fri: ["00:00-02:00", "18:00-24:00"]``).
+(``mon-fri``), ``daily`` (or ``all``) or several of those joined by commas
+(``sat,sun``, ``mon-wed,fri``), as a pool's schedule does, each weekday once;
+each takes one range of the day (``"07:00-21:00"``, digits 0-9), a list of
+ranges, or ``closed``; days not named are closed. ``closed: [2026-12-25,
+...]`` closes whole dates. A range ends the same day (``"00:00-24:00"`` is
+a whole day; an overnight line is two days: ``mon-fri: ["00:00-02:00",
+"18:00-24:00"]``).
 
 :func:`hours_problems` checks a mapping (path and message per problem);
 :func:`weekly_hours` reads a valid one; :class:`OpenTimes` answers, for a run
@@ -22,11 +24,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from chansim.scenario.rosters import WEEKDAYS, parse_days
+
 __all__ = ["WEEKDAYS", "WeeklyHours", "OpenTimes", "hours_problems", "weekly_hours"]
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_S = 86_400.0
-_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+# [0-9], not \d: \d and int() also take Arabic-Indic or full-width digits
+_RANGE = re.compile(r"\s*([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})\s*")
 
 
 @dataclass(frozen=True)
@@ -38,24 +42,19 @@ class WeeklyHours:
     closed: frozenset[dt.date]
 
 
-def _weekdays(key: str) -> list[int] | None:
-    key = key.strip().lower()
-    if key == "daily":
-        return list(range(7))
-    if key in WEEKDAYS:
-        return [WEEKDAYS.index(key)]
-    first, sep, last = key.partition("-")
-    if sep and first in WEEKDAYS and last in WEEKDAYS:
-        a, b = WEEKDAYS.index(first), WEEKDAYS.index(last)
-        return [d % 7 for d in range(a, b + 1 if b >= a else b + 8)]
-    return None
+def _weekdays(key: Any) -> list[int] | str:
+    """The weekdays (Monday 0) a key names, or what is wrong with it."""
+    try:
+        return list(parse_days(key))
+    except ValueError as exc:
+        return str(exc)
 
 
 def _range(text: Any) -> tuple[float, float] | str:
     """(start s, end s) of ``"HH:MM-HH:MM"``, or what is wrong with it."""
-    match = _RANGE.match(text) if isinstance(text, str) else None
+    match = _RANGE.fullmatch(text) if isinstance(text, str) else None
     if match is None:
-        return f"must be a range like \"07:00-21:00\" or closed (got {text!r})"
+        return f"must be a range like \"07:00-21:00\" (digits 0-9) or closed (got {text!r})"
     h1, m1, h2, m2 = (int(x) for x in match.groups())
     if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59 or (h1 == 24 and m1) or (h2 == 24 and m2):
         return f"is not a time of day (got {text!r})"
@@ -90,13 +89,14 @@ def _parse(spec: Mapping[str, Any]) -> tuple[WeeklyHours, list[tuple[str, str]]]
                     closed.add(date)
             continue
         weekdays = _weekdays(key)
-        if weekdays is None:
-            problems.append((key, "unknown weekday; use mon, tue, wed, thu, fri, sat, sun, a range like mon-fri, "
-                                  "daily, or closed"))
+        if isinstance(weekdays, str):
+            problems.append((str(key), weekdays if weekdays.startswith("names") else
+                             f"unknown weekday: {weekdays}; use mon ... sun, a range like mon-fri, daily (or all), "
+                             "several joined by commas (sat,sun), or closed"))
             continue
         for day in weekdays:
             if day in named:
-                problems.append((key, f"{WEEKDAYS[day]} is also given by {named[day]!r}; name each day once"))
+                problems.append((str(key), f"{WEEKDAYS[day]} is also given by {named[day]!r}; name each day once"))
             named.setdefault(day, key)
         if isinstance(value, str) and value.strip().lower() == "closed":
             continue
@@ -112,7 +112,7 @@ def _parse(spec: Mapping[str, Any]) -> tuple[WeeklyHours, list[tuple[str, str]]]
         ranges.sort()
         for (s1, e1), (s2, e2) in zip(ranges, ranges[1:]):
             if s2 < e1:
-                problems.append((key, f"ranges overlap ({_hhmm(s1)}-{_hhmm(e1)} and {_hhmm(s2)}-{_hhmm(e2)})"))
+                problems.append((str(key), f"ranges overlap ({_hhmm(s1)}-{_hhmm(e1)} and {_hhmm(s2)}-{_hhmm(e2)})"))
         for day in weekdays:
             days[day] = ranges
     return WeeklyHours(tuple(tuple(d) for d in days), frozenset(closed)), problems

@@ -34,6 +34,7 @@ the engine drains the contacts still in the system after the horizon.
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -68,6 +69,8 @@ INTERVAL_MINUTES = (15, 30, 60)
 #: still in the system (the engine's ``MAX_DRAIN_S``); rosters cover it too.
 DRAIN_S = 7 * 86_400.0
 _WEEK_MIN = 7 * 24 * 60
+# [0-9], not \d or str.isdigit(): those also take Arabic-Indic or full-width digits
+_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 
 
 # ------------------------------------------------------------------ parsing
@@ -123,10 +126,10 @@ def parse_clock(text: str) -> int:
     """Minutes after midnight of a clock time ``"HH:MM"`` (00:00 to 23:59)."""
     if not isinstance(text, str):
         raise ValueError(f"must be a clock time HH:MM, quoted (got {text!r})")
-    hh, colon, mm = text.strip().partition(":")
-    if not (colon and hh.isdigit() and mm.isdigit() and len(mm) == 2 and 1 <= len(hh) <= 2):
-        raise ValueError(f"must be a clock time HH:MM, e.g. \"07:30\" (got {text!r})")
-    hours, minutes = int(hh), int(mm)
+    match = _CLOCK.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"must be a clock time HH:MM in digits 0-9, e.g. \"07:30\" (got {text!r})")
+    hours, minutes = int(match[1]), int(match[2])
     if hours > 23 or minutes > 59:
         raise ValueError(f"must be a time within the day, 00:00 to 23:59 (got {text!r})")
     return hours * 60 + minutes

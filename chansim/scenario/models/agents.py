@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, get_args
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from chansim.scenario.channels import ChannelName
 from chansim.scenario.models.base import ScenarioModel
@@ -52,6 +52,21 @@ class Shift(ScenarioModel):
     breaks: tuple[Break, ...] = Field((), description="Breaks, off the floor")
 
 
+def _caps_problem(caps: dict, *, total_allowed: bool = True) -> str | None:
+    """What is wrong with a mapping of slot caps, if anything: it must cap at
+    least one channel, each cap (and the total) a whole number ≥ 1."""
+    for key, value in caps.items():
+        whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        if isinstance(value, bool) or not whole or value < 1:
+            given = str(value).lower() if isinstance(value, bool) else repr(value)
+            which = "the total" if key == "total" else f"the {key} cap"
+            return f"{which} must be a whole number ≥ 1 (got {given})"
+    if not [key for key in caps if not (total_allowed and key == "total")]:
+        return ("a mapping of slot caps must cap at least one channel, e.g. {webchat: 2, whatsapp: 6, total: 6}; "
+                "without caps write a number")
+    return None
+
+
 def _int_or_caps(schema: dict) -> None:
     """In the JSON Schema, ``concurrency`` is a number or a mapping of caps."""
     number = {key: schema.pop(key) for key in ("type", "minimum") if key in schema}
@@ -71,8 +86,8 @@ class Pool(ScenarioModel):
     schedule: tuple[int, ...] | dict[str, tuple[int, ...]] | None = Field(
         None,
         description="Agents on shift in each interval of the day from 00:00 (24 values at 60 minutes, 48 at 30, "
-        "96 at 15): one list for every day, or one per weekday (mon: [...], mon-fri: [...]; a weekday left out has "
-        "no one on shift). Instead of headcount",
+        "96 at 15): one list for every day, or one per weekday (mon: [...], mon-fri: [...], sat,sun: [...], all: "
+        "[...]; each weekday once; a weekday left out has no one on shift). Instead of headcount",
     )
     shifts: tuple[Shift, ...] | None = Field(
         None, description="Shift patterns, expanded to agents on shift per interval (instead of headcount)"
@@ -82,8 +97,9 @@ class Pool(ScenarioModel):
         ge=1,
         json_schema_extra=_int_or_caps,
         description="Conversations one agent holds at once (slots); voice uses all. A mapping caps the slots "
-        "per channel within a total (`{webchat: 2, whatsapp: 6, total: 6}`; total default: the largest cap); "
-        "it is read as `concurrency` = the total and `slot_caps` = the caps",
+        "per channel within a total (`{webchat: 2, whatsapp: 6, total: 6}`; total default: the largest cap; at "
+        "least one channel capped, every cap a whole number ≥ 1); it is read as `concurrency` = the total and "
+        "`slot_caps` = the caps",
     )
     slot_caps: dict[ChannelName, int] | None = Field(
         None, description="Slots per channel within `concurrency` (filled from a concurrency mapping)"
@@ -104,10 +120,22 @@ class Pool(ScenarioModel):
         """``concurrency: {webchat: 2, whatsapp: 6, total: 6}`` is the total plus caps."""
         if isinstance(data, dict) and isinstance(data.get("concurrency"), dict):
             caps = dict(data["concurrency"])
-            numbers = [v for v in caps.values() if isinstance(v, (int, float))]
-            total = caps.pop("total", max(numbers, default=1))
+            if _caps_problem(caps) is not None:
+                return data  # refused, at concurrency, by _caps_are_whole_numbers
+            total = caps.pop("total", max(caps.values()))
             data = {**data, "concurrency": total, "slot_caps": {**caps, **(data.get("slot_caps") or {})}}
         return data
+
+    @field_validator("concurrency", "slot_caps", mode="before")
+    @classmethod
+    def _caps_are_whole_numbers(cls, value: Any, info: Any) -> Any:
+        """A caps mapping left by :meth:`_slot_caps` (or ``slot_caps`` given
+        directly) is refused here, at its own key."""
+        if isinstance(value, dict):
+            problem = _caps_problem(value, total_allowed=info.field_name == "concurrency")
+            if problem is not None:
+                raise ValueError(problem)
+        return value
 
     @model_validator(mode="after")
     def _headcount_or_schedule(self) -> "Pool":
