@@ -25,6 +25,7 @@ from typing import Any
 
 from chansim.errors import InputError, Problem
 from chansim.kpis.address import Address, parse_address
+from chansim.scenario.goal_text import GOAL_PATTERN, KPI_NAME
 
 __all__ = ["Target", "parse_target", "CONVENTION"]
 
@@ -33,9 +34,7 @@ CONVENTION = (
     "replications: mean - ci95 >= value for >= targets, mean + ci95 <= value for <= targets"
 )
 
-_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
-_NAME = r"[A-Za-z_][A-Za-z0-9_.\-]*[A-Za-z0-9_]"
-_TARGET = re.compile(rf"^\s*({_NAME})\s*(>=|<=|≥|≤)\s*({_NUMBER})\s*(%?)\s*$")
+_TARGET = GOAL_PATTERN
 #: Where a goal written on the command line comes from (other places are fields of a file).
 _OPTION = "--target"
 
@@ -120,7 +119,7 @@ def _check_kpi(kpi: str, where: str) -> Address:
 def _syntax_problem(text: str, where: str) -> Problem:
     if where != _OPTION:
         return Problem(where, f"{text!r} is not KPI >= VALUE or KPI <= VALUE, e.g. service_level >= 0.8")
-    head = re.match(rf"^\s*({_NAME}|[A-Za-z_])", text)
+    head = re.match(rf"^\s*({KPI_NAME}|[A-Za-z_])", text)
     if head is not None:
         _check_kpi(head.group(1), where)
     hint = ""

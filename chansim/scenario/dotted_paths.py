@@ -11,7 +11,7 @@ from typing import Iterable, Mapping
 
 __all__ = ["split_path", "join_path", "line_of"]
 
-_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_PART = re.compile(r"([^.\[\]]+)|\[([0-9]+)\]")
 
 
 def split_path(path: str) -> tuple[str | int, ...]:

@@ -23,7 +23,7 @@ __all__ = ["split_path", "join_path", "set_path", "resolve_path", "apply_overrid
 
 
 def _child_in_list(items: list, key: str | int, where: str) -> int:
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+    if isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit()):
         index = int(key)
         if index >= len(items):
             raise ValueError(f"{where} has {len(items)} items; there is no [{index}]")

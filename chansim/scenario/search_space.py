@@ -26,12 +26,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from chansim.scenario.goal_text import GOAL_PATTERN, NUMBER
+
 __all__ = ["IntRange", "RealRange", "Choices", "Variable", "SearchSpace", "parse_variable", "CONSTRAINT_PATTERN"]
 
-_NUM = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_NUM = NUMBER
 _RANGE = re.compile(rf"^\s*({_NUM})\s*\.\.\s*({_NUM})\s*(?::\s*({_NUM}))?\s*$")
 #: ``ADDRESS >= VALUE`` / ``ADDRESS <= VALUE`` (``%`` allowed, ``≥``/``≤`` too).
-CONSTRAINT_PATTERN = re.compile(rf"^\s*([A-Za-z_][\w.\-]*)\s*(>=|<=|≥|≤)\s*({_NUM})\s*(%?)\s*$")
+CONSTRAINT_PATTERN = GOAL_PATTERN
 
 
 class _Model(BaseModel):
@@ -124,7 +126,7 @@ def parse_variable(value: Any) -> Variable:
                              "(or a list of values to choose from)")
         low, high, step = match.groups()
         try:
-            if all(t is None or re.fullmatch(r"[-+]?\d+", t) for t in (low, high, step)):
+            if all(t is None or re.fullmatch(r"[-+]?[0-9]+", t) for t in (low, high, step)):
                 return IntRange(low=int(low), high=int(high), step=int(step) if step else 1)
             return RealRange(low=float(low), high=float(high), step=float(step) if step else None)
         except ValidationError as exc:

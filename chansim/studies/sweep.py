@@ -40,6 +40,7 @@ import pandas as pd
 import yaml
 
 from chansim.errors import InputError, Problem
+from chansim.scenario.goal_text import NUMBER
 from chansim.studies.experiment import simulate
 from chansim.kpis.address import parse_address
 from chansim.kpis.table import KPI_KEYS
@@ -53,7 +54,7 @@ __all__ = ["sweep", "parse_axis", "parse_axes", "grid", "MAX_POINTS", "kpi_colum
 #: Largest grid ``sweep`` accepts (a typo like ``0..10000`` should not run for a day).
 MAX_POINTS = 10_000
 
-_NUM = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_NUM = NUMBER
 _RANGE = re.compile(rf"^\s*({_NUM})\s*\.\.\s*({_NUM})\s*(?::\s*(\S*))?\s*$")
 
 

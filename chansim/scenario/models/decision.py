@@ -31,6 +31,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from chansim.scenario.goal_text import GOAL_PATTERN
 from chansim.scenario.models.base import ScenarioModel
 
 __all__ = ["Decision", "DEFAULT_SERVICE_SHARE", "DEFAULT_TIE", "DEFAULT_TIE_BREAKERS", "REQUIREMENT_PATTERN"]
@@ -42,9 +43,8 @@ DEFAULT_TIE = 0.005
 #: What breaks a tie on the objective, in order.
 DEFAULT_TIE_BREAKERS = ("abandon_rate", "asa_s", "frt_s", "csat")
 
-_NUM = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 #: ``ADDRESS >= VALUE`` / ``ADDRESS <= VALUE`` (``%`` allowed, ``≥``/``≤`` too).
-REQUIREMENT_PATTERN = re.compile(rf"^\s*([A-Za-z_][\w.\-]*)\s*(>=|<=|≥|≤)\s*({_NUM})\s*(%?)\s*$")
+REQUIREMENT_PATTERN = GOAL_PATTERN
 _ADDRESS = re.compile(r"^[A-Za-z_][\w.\-]*$")
 
 
