@@ -179,6 +179,19 @@ BAD = {
                                   r"strategies\[1\]\.bot\.handover_unresolved_shift"),
     "assist saving all the time": (lambda bot: bot.update(assist_reduction={"voice": 1.0}),
                                    r"strategies\[1\]\.bot\.assist_reduction\.voice"),
+    "containment of an unknown intent": (lambda bot: bot.update(containment={"refunds": 0.5}),
+                                         r"strategies\[1\]\.bot\.containment\.refunds"),
+    "channel containment of an unknown intent": (
+        lambda bot: bot.update(channel_containment={"webchat": {"refunds": 0.5}}),
+        r"strategies\[1\]\.bot\.channel_containment\.webchat\.refunds"),
+    "channel containment on a channel not offered": (
+        lambda bot: bot.update(channel_containment={"whatsapp": {"returns": 0.5}}),
+        r"strategies\[1\]\.bot\.channel_containment\.whatsapp"),
+    "channel containment on a channel the bot does not answer": (
+        lambda bot: bot.update(channel_containment={"voice": {"returns": 0.5}}),
+        r"strategies\[1\]\.bot\.channel_containment\.voice"),
+    "assist on a channel not offered": (lambda bot: bot.update(assist_reduction={"sms": 0.1}),
+                                        r"strategies\[1\]\.bot\.assist_reduction\.sms"),
 }
 
 
@@ -192,3 +205,161 @@ def test_bad_ai_agent_input_exits_2_with_path_and_line(tmp_path, case, command):
     text = re.sub(r"\s+", " ", result.output + (result.stderr if result.stderr_bytes is not None else ""))
     assert result.exit_code == 2, text
     assert re.search(path, text) and re.search(r"line \d+", text), text
+
+
+@pytest.mark.parametrize("field", ["channel_containment", "assist_reduction"])
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_bot_naming_a_channel_its_strategy_does_not_offer_exits_2(tmp_path, field, command):
+    data = scenario_data()
+    data["channels"]["sms"] = {"agent_time_per_turn": {"dist": "fixed", "value": 30}}
+    data["strategies"][1]["bot"][field] = {"sms": {"easy": 0.5}} if field == "channel_containment" else {"sms": 0.1}
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = runner.invoke(app, [command, str(path)] + (["--replications", "1"] if command == "run" else []))
+    text = re.sub(r"\s+", " ", result.output + (result.stderr if result.stderr_bytes is not None else ""))
+    assert result.exit_code == 2, text
+    assert f"strategies[1].bot.{field}.sms" in text and "not offered" in text and re.search(r"line \d+", text), text
+
+
+# ------------------------------------------------- cost_bot by unit in the results
+def test_cost_bot_by_unit_is_a_strategy_kpi_with_its_ci(tmp_path):
+    from chansim.kpis.statistics import ci95_halfwidth
+
+    result = run(scenario_data(per_day=300, vendor_card="intercom-fin"), tmp_path, replications=3)
+    per_rep = result.replication_kpis.set_index("strategy").loc["bot", "cost_bot_per_outcome"].to_numpy(float)
+    bot = result.strategy("bot")
+    assert per_rep.min() > 0
+    assert bot.kpis["cost_bot_per_outcome"] == pytest.approx(per_rep.mean())
+    assert bot.ci95["cost_bot_per_outcome"] == pytest.approx(ci95_halfwidth(list(per_rep)))
+    assert bot.kpis["cost_bot_per_outcome"] == pytest.approx(bot.kpis["cost_bot"])
+    assert "cost_bot_per_outcome" not in result.strategy("team").kpis
+
+
+def test_compare_gives_the_unit_breakdown_and_the_crossover_of_the_two_vendors():
+    import json
+
+    args = ["compare", str(SHIPPED), "--replications", "2", "--set", "days=1", "-s", "vendor-per-outcome",
+            "-s", "vendor-per-action", "--quiet"]
+    doc = json.loads(runner.invoke(app, args + ["--format", "json"]).stdout)
+    kpis = {s["name"]: s["kpis"] for s in doc["strategies"]}
+    assert kpis["vendor-per-outcome"]["cost_bot_per_outcome"] == pytest.approx(kpis["vendor-per-outcome"]["cost_bot"])
+    assert kpis["vendor-per-action"]["cost_bot_per_action"] == pytest.approx(kpis["vendor-per-action"]["cost_bot"])
+    (row,) = doc["ai_crossovers"]
+    assert (row["by_outcome"], row["other"]) == ("vendor-per-outcome", "vendor-per-action")
+    assert row["crossover_containment"] == pytest.approx(0.10 * 6 / 0.99)  # p_s / p_o, p_s = $0.10 × 6 actions
+    table = re.sub(r"\s+", " ", runner.invoke(app, args, terminal_width=250).stdout)
+    assert "cost_bot_per_outcome" in table and "cost_bot_per_action" in table
+    assert "the same at 60.6 % containment" in table
+
+
+# ------------------------------------------------------------- handoff against a failed session
+def test_a_handoff_is_its_own_bot_outcome_and_moves_nothing_else(tmp_path):
+    plain = run(scenario_data(), tmp_path).contacts
+    handing = run(scenario_data(handoff_share=0.4), tmp_path).contacts
+    bot = (plain["strategy"].astype(str) == "bot").to_numpy()
+    a, b = plain[bot].reset_index(drop=True), handing[bot].reset_index(drop=True)
+    assert set(a["bot_outcome"].astype(str)) == {"contained", "escalated"}
+    others = [c for c in a.columns if c != "bot_outcome"]
+    assert a[others].equals(b[others])  # the same customers, served the same way
+    was = a["bot_outcome"].astype(str).to_numpy()
+    now = b["bot_outcome"].astype(str).to_numpy()
+    assert ((was == "escalated") == np.isin(now, ["escalated", "handoff"])).all()
+    handed = (now[was == "escalated"] == "handoff").astype(float)
+    mean, se = _mean_ci(handed)
+    assert abs(mean - 0.4) < 3 * se
+    reached = b[np.isin(now, ["escalated", "handoff"])]
+    assert reached["queued_t"].notna().all()  # both reach the agents' queue
+
+
+def test_csat_scores_a_failed_ai_session_below_a_handoff_by_the_stated_points():
+    import pandas as pd
+
+    from chansim.kpis.csat import Csat, expected_score
+    from chansim.scenario.models.strategies import FAILED_BOT_CSAT_PENALTY, Bot
+
+    contacts = pd.DataFrame({"channel": ["webchat"] * 4, "outcome": ["contained", "resolved", "resolved", "resolved"],
+                             "wait_s": [0.0] * 4, "transfers": [0, 1, 1, 0],
+                             "bot_outcome": pd.Categorical(["contained", "handoff", "escalated", "none"])})
+    ai = Bot(channels=("webchat",), vendor_card="intercom-fin")
+    points = ai.csat_points()
+    assert points == {"escalated": FAILED_BOT_CSAT_PENALTY, "handoff": 0.0}
+    score = expected_score(contacts, Csat(), points)
+    base = expected_score(contacts, Csat())
+    assert score[2] == pytest.approx(base[2] - FAILED_BOT_CSAT_PENALTY)
+    assert score[[0, 1, 3]] == pytest.approx(base[[0, 1, 3]])
+    own = Bot(channels=("webchat",), handoff_csat_penalty=0.25).csat_points()
+    assert own == {"escalated": 0.0, "handoff": 0.25}  # a bot without an AI card loses nothing by default
+    assert expected_score(contacts, Csat(), own)[1] == pytest.approx(base[1] - 0.25)
+
+
+# --------------------------------------------------------------- a voice AI agent
+def voice_data(**bot) -> dict:
+    data = scenario_data(per_day=600)
+    data["demand"]["segments"][0]["preference"] = ["voice"]
+    data["channels"] = {"voice": {"handle_time": {"dist": "exponential", "mean": 240},
+                                  "patience": {"dist": "exponential", "mean": 600}}}
+    data["agents"]["pools"] = [{"name": "phones", "channels": ["voice"], "headcount": 30, "cost_per_hour": 40}]
+    data["strategies"] = [{"name": "team", "offer": ["voice"]},
+                          {"name": "bot", "offer": ["voice"],
+                           "bot": {"channels": ["voice"], "call_time": {"dist": "fixed", "value": 90}, **bot}}]
+    return data
+
+
+def test_a_voice_ai_agent_answers_first_and_contained_calls_never_queue(tmp_path):
+    result = run(voice_data(handover_aht_factor=1.5), tmp_path)
+    c = result.contacts
+    bot = c[(c["strategy"].astype(str) == "bot").to_numpy()]
+    outcome = bot["bot_outcome"].astype(str).to_numpy()
+    assert set(outcome) == {"contained", "escalated"}
+    contained = bot[outcome == "contained"]
+    assert contained["queued_t"].isna().all() and contained["answer_t"].isna().all()
+    assert (contained["outcome"].astype(str) == "contained").all()
+    assert np.allclose(contained["end_t"] - contained["arrival_t"], 90.0)
+    handed = bot[outcome == "escalated"]
+    assert np.allclose(handed["queued_t"] - handed["arrival_t"], 90.0)  # then the voice queue
+    share = (outcome == "contained").mean()
+    per_intent = bot.groupby(bot["intent"].astype(str))["bot_outcome"].apply(lambda s: (s.astype(str) == "contained").mean())
+    assert abs(per_intent["easy"] - 0.7) < 0.06 and abs(per_intent["hard"] - 0.2) < 0.06 and 0 < share < 1
+    team = c[(c["strategy"].astype(str) == "team").to_numpy() & c["answer_t"].notna().to_numpy()]
+    served = handed[handed["answer_t"].notna() & (handed["outcome"].astype(str) != "abandoned")]
+    ratio = served["focus_s"].mean() / team["focus_s"].mean()
+    assert abs(ratio - 1.5) < 0.25  # the handed-over call is longer by the stated factor
+
+
+def test_a_voice_bot_needs_its_call_time(tmp_path):
+    data = voice_data()
+    del data["strategies"][1]["bot"]["call_time"]
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2 and "strategies[1].bot" in re.sub(r"\s+", " ", result.output)
+
+
+def test_a_voice_ai_agent_is_billed_its_talk_minutes_to_the_cent(tmp_path):
+    import datetime as dt
+
+    import pandas as pd
+
+    from chansim.billing.ai_cards import ai_book
+    from chansim.billing.rules.ai import AIPricing, price_sessions
+
+    cards = tmp_path / "cards.yaml"
+    common = {"vendor": "V", "effective_from": "2026-01-01", "currency": "USD", "source": "test",
+              "confidence": "unverified"}
+    cards.write_text(yaml.safe_dump({"ai_cards": [{"id": "minute", "unit": "per_minute", **common,
+                                                   "rates": {"per_minute": 0.12}},
+                                                  {"id": "call", "unit": "per_call", **common,
+                                                   "rates": {"per_call": 0.35}}]}))
+    contacts = pd.DataFrame({
+        "replication": [0, 0, 0, 0], "strategy": ["s"] * 4, "contact_id": [0, 1, 2, 3], "customer_id": [0, 1, 2, 3],
+        "segment": ["a"] * 4, "channel": ["voice"] * 4,
+        "bot_outcome": pd.Categorical(["contained", "escalated", "handoff", "none"],
+                                      categories=["none", "contained", "escalated", "handoff"]),
+        "arrival_t": [0.0, 100.0, 200.0, 300.0], "queued_t": [np.nan, 145.0, 290.0, 300.0],
+        "end_t": [150.0, 500.0, 700.0, 600.0]})
+    book = ai_book(cards)
+    minutes = price_sessions(contacts, None, AIPricing(book=book, start=dt.date(2026, 12, 1), vendor_card="minute"))
+    assert list(minutes["units"]) == pytest.approx([2.5, 0.75, 1.5])  # talk time: to the end, or to the queue
+    assert round(minutes["cost"].sum(), 2) == round(0.12 * 4.75, 2) == 0.57
+    calls = price_sessions(contacts, None, AIPricing(book=book, start=dt.date(2026, 12, 1), vendor_card="call"))
+    assert round(calls["cost"].sum(), 2) == 1.05 and set(calls["unit"].astype(str)) == {"call"}

@@ -37,7 +37,7 @@ def log(outcomes, arrivals=None, customers=None):
         "replication": np.zeros(n, np.int32), "strategy": ["s"] * n, "contact_id": np.arange(n),
         "customer_id": np.arange(n) if customers is None else np.asarray(customers),
         "segment": ["a"] * n, "channel": ["webchat"] * n,
-        "bot_outcome": pd.Categorical(outcomes, categories=["none", "contained", "escalated"]),
+        "bot_outcome": pd.Categorical(outcomes, categories=["none", "contained", "escalated", "handoff"]),
         "arrival_t": np.zeros(n) if arrivals is None else np.asarray(arrivals, float)})
 
 
@@ -45,7 +45,7 @@ def pricing(plan, start=dt.date(2026, 11, 2), book=None, **kw):
     return AIPricing(book=book or ai_book(), start=start, vendor_card=plan, **kw)
 
 
-OUTCOMES = ["contained", "escalated", "none", "contained", "escalated", "contained"]  # 3 resolved, 2 handoffs
+OUTCOMES = ["contained", "handoff", "none", "contained", "handoff", "contained"]  # 3 resolved, 2 handoffs
 
 
 # ------------------------------------------------------------- each unit to the cent
@@ -56,6 +56,16 @@ def test_per_outcome_counts_handoffs_when_the_card_does():
     assert round(only_resolved["cost"].sum(), 2) == 2.97  # 3 × 0.99
     assert set(only_resolved["rule"].astype(str)) == {"AI agent: per outcome, resolved (Intercom Fin)",
                                                        "AI agent: per outcome, handoff (not billed) (Intercom Fin)"}
+
+
+def test_a_failed_session_is_no_outcome_and_a_handoff_is_one():
+    outcomes = ["contained", "handoff", "escalated", "escalated", "none"]  # 1 resolved, 1 handoff, 2 failed
+    priced = price_sessions(log(outcomes), None, pricing("intercom-fin"))
+    assert len(priced) == 4 and round(priced["cost"].sum(), 2) == 1.98  # (1 + 1) × 0.99
+    assert list(priced["units"]) == [1.0, 1.0, 0.0, 0.0]
+    assert (priced["rule"].astype(str) == "AI agent: per outcome, failed session (not billed) (Intercom Fin)").sum() == 2
+    by_session = price_sessions(log(outcomes), None, pricing("agentforce-conversation"))
+    assert list(by_session["units"]) == [1.0, 1.0, 1.0, 1.0]  # other units bill every session alike
 
 
 def test_per_resolution_bills_contained_sessions_only():

@@ -20,7 +20,8 @@ __all__ = ["bot_of", "channels_of", "ai_pricing", "ai_cost_lines", "bot_costs_by
 #: The breakdown of ``cost_bot`` by billing unit: unit label → its key.
 UNIT_KPIS = {"session": "cost_bot_per_session", "conversation": "cost_bot_per_conversation",
              "outcome": "cost_bot_per_outcome", "resolution": "cost_bot_per_resolution",
-             "action": "cost_bot_per_action", "token": "cost_bot_per_token", "seat-day": "cost_bot_assist_seats"}
+             "action": "cost_bot_per_action", "token": "cost_bot_per_token", "minute": "cost_bot_per_minute",
+             "call": "cost_bot_per_call", "seat-day": "cost_bot_assist_seats"}
 
 
 def bot_of(resolved) -> tuple[object | None, str]:

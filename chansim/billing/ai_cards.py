@@ -17,6 +17,9 @@ Units (:data:`UNITS`) and the one rate each reads, of the same name:
 * ``per_resolution``: each contained session only;
 * ``per_action``: each action, drawn per session from ``bot.actions``;
 * ``per_token``: each token, ``bot.tokens_per_turn`` × the AI agent's replies;
+* ``per_minute``: each minute the AI agent spends on a session (a voice AI
+  agent: its talk time on the call), unrounded;
+* ``per_call``: each session (a voice AI agent: each call it answers);
 * ``per_seat``: agent assist, ``per_seat`` a month for each of ``bot.seats``,
   prorated by day.
 
@@ -52,7 +55,8 @@ _RateValue = Annotated[Union[Annotated[Price, Tag("float")], Annotated[Rate, Tag
                        Discriminator(lambda v: "Rate" if isinstance(v, (Mapping, Rate)) else "float")]
 
 #: Billing units of AI agents, each reading the rate of the same name.
-UNITS = ("per_session", "per_conversation", "per_outcome", "per_resolution", "per_action", "per_token", "per_seat")
+UNITS = ("per_session", "per_conversation", "per_outcome", "per_resolution", "per_action", "per_token",
+         "per_minute", "per_call", "per_seat")
 #: Units that bill the AI agent's work (the others: agent assist).
 AGENT_UNITS = UNITS[:-1]
 

@@ -105,6 +105,7 @@ class Pricer:
     fees: Mapping[str, object] = field(default_factory=dict)  # channel -> Fee (flat, wins over the card)
     bytes_per_char: Mapping[str, float] = field(default_factory=dict)  # channel -> UTF-8 bytes per non-Latin char
     business_agent: tuple[float, float] | None = None  # (tokens per reply, rate per token): Meta Business Agent
+    marketing_max_price: float | None = None  # WhatsApp marketing: the most paid per delivered message (card currency)
 
     @classmethod
     def create(
@@ -158,6 +159,10 @@ class Pricer:
             fees=dict(p.fees),
             bytes_per_char={name: spec.bytes_per_char for name, spec in scenario.channels.items()},
             business_agent=agent,
+            marketing_max_price=min((c.max_price for c in scenario.strategies[0].campaigns
+                                     if c.max_price is not None and c.channel == "whatsapp"
+                                     and c.category == "marketing"), default=None) if len(scenario.strategies) == 1
+            else None,
         )
         settings.update(changes)
         return cls.create(**settings)
@@ -332,8 +337,24 @@ class Pricer:
         return out
 
     def messages(self, messages: pd.DataFrame) -> pd.DataFrame:
-        """The messages table with the price columns and ``market`` added."""
-        return self._price_table(messages, "t", calls=False)
+        """The messages table with the price columns and ``market`` added;
+        WhatsApp marketing messages at most ``marketing_max_price`` each (in
+        the card's currency, converted and marked up as the card's rates)."""
+        out = self._price_table(messages, "t", calls=False)
+        if self.marketing_max_price is None or not len(out):
+            return out
+        capped = ((out["channel"] == "whatsapp") & (out["category"] == "marketing")
+                  & (out["direction"] == "out")).to_numpy(dtype=bool) & out["billable"].to_numpy(dtype=bool)
+        if capped.any():
+            cap = self.marketing_max_price * self.factor(self.card("whatsapp"))
+            cost = out["cost"].to_numpy(dtype=float).copy()
+            over = capped & (cost > cap * out["units"].to_numpy(dtype=float))
+            if over.any():
+                cost[over] = cap * out["units"].to_numpy(dtype=float)[over]
+                rule = out["rule"].astype(object).to_numpy().copy()
+                rule[over] = [f"{r}, capped at the max price" for r in rule[over]]
+                out["cost"], out["rule"] = cost, pd.Categorical(rule)
+        return out
 
     def calls(self, contacts: pd.DataFrame) -> pd.DataFrame:
         """Voice contacts with the price columns and ``market`` added."""

@@ -45,7 +45,7 @@ from chansim.errors import InputError
 if TYPE_CHECKING:  # (the KPI modules load pandas: imported where used, so `chansim --help` stays quick)
     from chansim.studies.experiment import RunResult
 
-__all__ = ["compare", "comparison", "to_json", "to_csv", "to_table", "write_compare_dir", "COMPARE_FILES"]
+__all__ = ["compare", "comparison", "ai_crossovers", "to_json", "to_csv", "to_table", "write_compare_dir", "COMPARE_FILES"]
 
 #: Files ``compare --out`` writes besides those of ``run --out`` (report.RUN_FILES).
 COMPARE_FILES = ("comparison.json", "comparison.csv") + tuple(
@@ -127,7 +127,31 @@ def to_json(result: RunResult) -> str:
     doc = jsonable(result.to_dict())
     doc["comparison"] = jsonable(comparison(result))
     doc["decision"] = jsonable(decision_document(result))
+    doc["ai_crossovers"] = jsonable(ai_crossovers(result))
     return json.dumps(doc, indent=2, allow_nan=False)
+
+
+def ai_crossovers(result: RunResult) -> list[dict[str, Any]]:
+    """Where two compared AI agents, one sold by outcome and one not, cost
+    the same per session (:func:`chansim.kpis.ai_costs.strategy_crossovers`)."""
+    from chansim.kpis.ai_costs import strategy_crossovers
+
+    return strategy_crossovers(result.scenario, [st.name for st in result.strategies])
+
+
+def crossover_lines(result: RunResult) -> list[str]:
+    """The crossovers of :func:`ai_crossovers` in words."""
+    out = []
+    for row in ai_crossovers(result):
+        a, b = row["by_outcome"], row["other"]
+        pair = f"{a} ({row['by_outcome_card']}) against {b} ({row['other_card']})"
+        c = row["crossover_containment"]
+        if c is None:
+            out.append(f"AI agent cost per session, {pair}: {row['cheaper_throughout']} is cheaper at any containment")
+        else:
+            out.append(f"AI agent cost per session, {pair}: the same at {100 * c:.1f} % containment of the AI "
+                       f"agent's sessions; {a} is cheaper below it, {b} above it")
+    return out
 
 
 CSV_FIELDS = ["strategy", "channel", "kpi", "mean", "ci95", "address", "baseline", "diff", "diff_ci95", "p_value",
@@ -178,7 +202,7 @@ def to_table(result: RunResult, show: list[str] | None = None) -> Table:
     asked = {str(parse_address(a, "--show")) for a in show or []}
     extra = [a for a in breakdown_rows(result, show)
              if a in asked or any(st.value(a)[0] is not None for st in result.strategies)]
-    keys = list(KPI_KEYS) + [k for k in (result.strategies[0].kpis if result.strategies else {}) if k not in KPI_KEYS]
+    keys = list(KPI_KEYS) + list(dict.fromkeys(k for st in result.strategies for k in st.kpis if k not in KPI_KEYS))
     diffs = paired_differences(result, keys=keys + extra) if len(names) > 1 else None
     sig = {}
     if diffs is not None:
@@ -296,6 +320,8 @@ def compare(
         sys.stdout.write(to_csv(result))
     else:
         stdout.print(to_table(result, show))
+        for line in crossover_lines(result):
+            stdout.print(line, highlight=False, markup=False)
         print_decision(result)
     if len(result.strategies) < 2 and not quiet:
         stderr.print("note: one strategy only; nothing to compare it with", highlight=False, markup=False)

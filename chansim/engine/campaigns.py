@@ -23,7 +23,10 @@ def campaign_sends(scenario: Scenario, streams: Streams):
     days = math.ceil(horizon / 86_400.0 - 1e-9)
     for index, campaign in enumerate(scenario.strategies[0].campaigns):
         rng = streams(f"campaign{index}")
-        per_day = rng.poisson(campaign.per_day, days)
+        # WhatsApp marketing under a max price: only the share the delivery curve gives is delivered (and
+        # billed, and answered); the notifications are the delivered ones
+        delivered = campaign.delivered_share()
+        per_day = rng.poisson(campaign.per_day * (1.0 if delivered is None else delivered), days)
         t = np.concatenate([d * 86_400.0 + campaign.at_hour * 3600.0 + rng.random(k) * 3600.0
                             for d, k in enumerate(per_day)]) if days else np.empty(0)
         t = np.sort(t[t < horizon])

@@ -31,7 +31,7 @@ def strategy_bot(scenario: Scenario):
 _CONTACT_FIELDS = {
     "arrival_t": float, "customer": np.int64, "segment": np.int16, "intent": np.int16, "preferred": np.int8,
     "original": np.int8, "channel": np.int8, "priority": np.int32, "patience": float, "handle_time": float,
-    "turns": np.int32, "bot_turns": np.int32, "turn_offset": np.int64, "bot_resolves": bool, "unresolved_u": float,
+    "turns": np.int32, "bot_turns": np.int32, "turn_offset": np.int64, "bot_resolves": bool, "bot_handoff": bool, "bot_call_s": float, "unresolved_u": float,
     "unresolved_p": float, "escalate_turn": np.int32, "deflect": bool, "parent": np.int64,
     "repeat_of": np.int64, "root": np.int64, "attempt": np.int16, "context_lost": bool, "extra_time": float,
 }

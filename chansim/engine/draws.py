@@ -1,6 +1,7 @@
 """What is drawn for each contact: the channel it takes (the customer's
 preference among the channels the strategy offers, then reach and fallback),
-patience, handle time, turns, bot and resolution draws, and per turn and
+patience, handle time, turns, bot (resolves, or hands over deliberately) and
+resolution draws, and per turn and
 message the work time, reply delay and message size.
 
 Planned contacts draw every per-channel quantity (common random numbers), so
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from chansim.engine.channel_codes import CHANNEL_CODE, NONE
+from chansim.engine.channel_codes import CHANNEL_CODE, IS_VOICE, NONE
 from chansim.scenario.channels import CHANNELS, channel_kind
 
 __all__ = ["ContactDraws", "DEFAULT_CHARS"]
@@ -155,7 +156,11 @@ class ContactDraws:
             if stream != "deflected" or ivr is None or not ivr.via_bot:
                 on_bot &= parent < 0  # a continuation goes straight to an agent, but a deflected caller meets the bot
             drawn = np.maximum(np.rint(self.bot.turns.sample(rng("bot.turns"), n)), 1).astype(np.int64)
-            bot_turns = np.where(on_bot, drawn, 0)
+            on_call = on_bot & np.asarray(IS_VOICE, dtype=bool)[actual]  # a voice AI agent talks for bot.call_time, no turns
+            bot_turns = np.where(on_bot & ~on_call, drawn, 0)
+            if self.bot.call_time is not None:
+                c.bot_call_s[ids] = np.where(on_call, np.maximum(self.bot.call_time.sample(rng("bot.call_time"), n),
+                                                                 1e-9), 0.0)
             share = self._resolvable[intent]
             if self._resolvable_on:
                 share = share.copy()
@@ -163,7 +168,10 @@ class ContactDraws:
                     here = actual == code
                     share[here] = by_intent[intent[here]]
             resolves = on_bot & (rng("bot.resolves").random(n) < share)
-        c.bot_turns[ids], c.bot_resolves[ids] = bot_turns, resolves
+        handoff = np.zeros(n, dtype=bool)
+        if self.bot is not None and self.bot.handoff_share > 0:  # (a stream of its own: no other draw moves)
+            handoff = on_bot & ~resolves & (rng("bot.handoff").random(n) < self.bot.handoff_share)
+        c.bot_turns[ids], c.bot_resolves[ids], c.bot_handoff[ids] = bot_turns, resolves, handoff
 
         ivr = self.strategy.ivr_deflection
         if ivr is not None:  # (streams of their own: drawing them or not changes no other draw)

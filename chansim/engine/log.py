@@ -71,7 +71,7 @@ class ContactRecorder:
     _FIELDS = {
         "queued_t": (float, np.nan), "answer_t": (float, np.nan), "first_reply_t": (float, np.nan), "end_t": (float, np.nan), "focus_s": (float, 0.0),
         "outcome": (np.int8, -1), "pool": (np.int16, -1), "agent": (np.int32, -1), "transfers": (np.int16, 0),
-        "bot": (np.int8, 0),  # 0 no bot, 1 with the bot, 2 contained, 3 escalated
+        "bot": (np.int8, 0),  # 0 no bot, 1 with the bot, 2 contained, 3 escalated (failed), 4 handed over
     }
 
     def __init__(self, n: int):

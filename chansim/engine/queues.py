@@ -44,7 +44,7 @@ class Queues:
         if self.offline[code] and book.parent.item(i) < 0 and self._offline(i, code):
             return  # not offered while closed (see :mod:`chansim.engine.closing`)
         self.in_system += 1
-        if IS_VOICE[code]:  # (a call has no turns, no bot and no escalation: nothing more to read)
+        if IS_VOICE[code]:  # (a call has no turns and no escalation: at most the AI agent's talk time)
             conv = Conversation(i, code, book.priority.item(i), 0, 0, -1, 0)
             hours = self.hours[code]
             if hours is not None and not hours.is_open(self.env._now):
@@ -52,7 +52,12 @@ class Queues:
                 if self.repeats.after_closed > 0:
                     self._maybe_repeat(i, self.repeats.after_closed)
                 return
-            if self.ivr is not None and book.parent.item(i) < 0:
+            talk = book.bot_call_s.item(i)
+            if talk > 0:  # the AI agent answers the call first (instead of the IVR)
+                conv.state = WITH_BOT
+                self.contacts.bot[i] = 1
+                self._at(talk, self._on_bot_call_end, conv)
+            elif self.ivr is not None and book.parent.item(i) < 0:
                 self._at(self.ivr.ivr_seconds, self._after_ivr, conv)
             else:
                 self._queue_or_assign(conv)

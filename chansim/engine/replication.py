@@ -19,7 +19,7 @@ __all__ = ["run_replication"]
 DIRECTIONS = ("in", "out")
 SENDERS = ("customer", "agent", "bot", "system")
 CATEGORIES = ("service", "marketing", "utility", "authentication")
-BOT_OUTCOMES = ("none", "contained", "escalated")
+BOT_OUTCOMES = ("none", "contained", "escalated", "handoff")
 
 
 def run_replication(
@@ -43,7 +43,9 @@ def run_replication(
     streams = Streams(resolved.seed, replication)
     book = build_plan(resolved, streams, arrivals=arrivals)
     sim = None
-    if (fast_path_enabled() if fast_path is None else fast_path) and fast_path_reason(resolved, book) is None:
+    voice_bot = bool(book.bot_call_s[: book.size].any())  # an AI agent answering calls: the event loop serves it
+    if (fast_path_enabled() if fast_path is None else fast_path) and not voice_bot \
+            and fast_path_reason(resolved, book) is None:
         sim = run_fast(resolved, book)
     if sim is None:
         sim = Simulation(resolved, book)
@@ -74,7 +76,7 @@ def _contacts_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: s
     answered = ~np.isnan(answer)
     wait = np.where(answered, answer, end) - queued
     bot = rec.bot[:n]
-    bot_outcome = np.select([bot == 2, bot == 3], [1, 2], 0)
+    bot_outcome = np.select([bot == 2, bot == 3, bot == 4], [1, 2, 3], 0)
     ids = np.arange(n, dtype=np.int64)
     return pd.DataFrame(
         {

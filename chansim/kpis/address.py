@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+from chansim.billing.ai_agent import UNIT_KPIS
 from chansim.errors import InputError, Problem
 from chansim.kpis.table import BY_KEY, KPI_KEYS
 
@@ -26,6 +27,8 @@ __all__ = ["Address", "BREAKDOWNS", "parse_address", "lookup", "breakdown_table"
 #: The breakdowns of a strategy's KPIs: name in an address → key in the result.
 BREAKDOWNS: dict[str, str] = {"channel": "by_channel", "pool": "by_pool", "segment": "by_segment",
                               "intent": "by_intent", "market": "by_market"}
+#: Overall figures a strategy whose bot names an AI card has besides the KPIs: ``cost_bot`` by billing unit.
+BOT_UNIT_FIGURES = tuple(UNIT_KPIS.values())
 #: Extra per-pool figures a pool address may name besides the KPIs.
 POOL_FIGURES = ("staffed_hours", "overtime_hours", "paid_hours", "busy_hours", "held_slot_hours")
 
@@ -52,7 +55,7 @@ def parse_address(text: str, where: str = "kpi", *, kpis: Iterable[str] = KPI_KE
     known = tuple(kpis)
     raw = str(text).strip()
     head, dot, key = raw.rpartition(".")
-    extra = POOL_FIGURES if head.startswith("pool.") else ()
+    extra = POOL_FIGURES if head.startswith("pool.") else (() if dot else BOT_UNIT_FIGURES)
     if key not in known and key not in extra:
         raise InputError(Problem(where, f"{raw!r}: no KPI named {key!r} (KPIs: {', '.join(known)}; a breakdown is "
                                         f"written channel.KPI, pool.NAME.KPI, segment.NAME.KPI, intent.NAME.KPI or "

@@ -11,13 +11,19 @@ unit                   intercept          slope
 per_session            p                  0
 per_conversation       p (one session a   0
                        conversation)
-per_outcome            p if handoffs are  p if handoffs are not
-                       outcomes, else 0   outcomes, else 0
+per_outcome            p × h if handoffs  p × (1 − h) if handoffs
+                       are outcomes,      are outcomes, else p
+                       else 0
 per_resolution         0                  p
 per_action             p × mean actions   0
 per_token              p × tokens/turn ×  0
                        mean turns
+per_minute             p × mean minutes   0
+per_call               p                  0
 =====================  =================  =========================
+
+(``h``: the share of the sessions not resolved that the AI agent hands over
+deliberately, ``bot.handoff_share``; a failed session is no outcome.)
 
 Two cards cost the same at ``c* = (b₂ − b₁) / (a₁ − a₂)`` (intercepts b,
 slopes a): per outcome (resolutions only) at price p_o against per session at
@@ -33,21 +39,28 @@ import pandas as pd
 from chansim.billing.ai_agent import UNIT_KPIS
 from chansim.billing.ai_cards import AICard
 
-__all__ = ["session_line", "crossover", "cost_bot_by_unit", "per_issue"]
+__all__ = ["session_line", "crossover", "cost_bot_by_unit", "per_issue", "strategy_line", "strategy_crossovers"]
 
 
 def session_line(card: AICard, *, rates: Mapping[str, float] | None = None, handoff_is_outcome: bool | None = None,
                  mean_actions: float | None = None, tokens_per_turn: float | None = None,
-                 mean_turns: float | None = None) -> tuple[float, float]:
+                 mean_turns: float | None = None, handoff_share: float = 1.0,
+                 mean_minutes: float | None = None) -> tuple[float, float]:
     """(intercept, slope): the expected charge of one AI session under
-    ``card`` is ``intercept + slope × containment``, in the card's currency."""
+    ``card`` is ``intercept + slope × containment``, in the card's currency
+    (``handoff_share``: of the sessions not resolved, the share handed over
+    deliberately, billed as outcomes where handoffs are outcomes)."""
     p = card.rate(dict(rates or {}))
     unit = card.unit
-    if unit in ("per_session", "per_conversation"):
+    if unit == "per_minute":
+        if mean_minutes is None:
+            raise ValueError(f"card {card.id} bills per minute: give mean_minutes")
+        return p * mean_minutes, 0.0
+    if unit in ("per_session", "per_conversation", "per_call"):
         return p, 0.0
     if unit == "per_outcome":
         handoff = card.handoff_is_outcome if handoff_is_outcome is None else handoff_is_outcome
-        return (p, 0.0) if handoff else (0.0, p)
+        return (p * handoff_share, p * (1.0 - handoff_share)) if handoff else (0.0, p)
     if unit == "per_resolution":
         return 0.0, p
     if unit == "per_action":
@@ -83,3 +96,53 @@ def cost_bot_by_unit(lines: pd.DataFrame) -> dict[str, float]:
 def per_issue(cost: float, issues: int) -> float | None:
     """A cost per customer issue (None without issues)."""
     return cost / issues if issues else None
+
+
+def strategy_line(resolved) -> tuple[object, tuple[float, float]] | None:
+    """(card, (intercept, slope)) of the AI agent of a scenario resolved for
+    one strategy, under the card in force on its first day, in the scenario
+    currency; None when its bot answers under no AI card. Actions and turns
+    per session are the means of ``bot.actions`` and ``bot.turns``."""
+    from chansim.billing.ai_agent import ai_pricing, bot_of
+
+    ai = ai_pricing(resolved)
+    if ai is None or ai.vendor_card is None:
+        return None
+    bot, _ = bot_of(resolved)
+    card = ai.card(ai.as_of or ai.start)
+    b, a = session_line(card, rates=ai.rates, handoff_is_outcome=ai.handoff_is_outcome,
+                        mean_actions=bot.actions.expected if bot.actions is not None else None,
+                        tokens_per_turn=bot.tokens_per_turn, mean_turns=bot.turns.expected,
+                        handoff_share=bot.handoff_share,
+                        mean_minutes=bot.call_time.expected / 60.0 if bot.call_time is not None else None)
+    factor = ai.factor(card)
+    return card, (b * factor, a * factor)
+
+
+def strategy_crossovers(scenario, names=None) -> list[dict]:
+    """For each pair of strategies whose AI agents are priced one by outcome
+    (a cost that grows with containment) and one not (per session,
+    conversation, action or token): the containment at which they cost the
+    same per session (None when one is cheaper at every containment), and
+    which is cheaper below it. One row per distinct pair of cards and prices."""
+    lines = {}
+    for name in names or scenario.strategy_names:
+        found = strategy_line(scenario.for_strategy(name))
+        if found is not None:
+            lines[name] = found
+    rows, seen = [], set()
+    for first, (card1, line1) in lines.items():
+        for second, (card2, line2) in lines.items():
+            if not (line1[1] > 0 and line2[1] == 0):
+                continue
+            key = (card1.id, line1, card2.id, line2)
+            if key in seen:
+                continue
+            seen.add(key)
+            c = crossover(line1, line2)
+            rows.append({"by_outcome": first, "by_outcome_card": card1.id, "other": second, "other_card": card2.id,
+                         "crossover_containment": c,
+                         "cheaper_below": first if c is not None else None,
+                         "cheaper_throughout": None if c is not None else (
+                             first if line1[0] + line1[1] / 2 <= line2[0] else second)})
+    return rows

@@ -50,11 +50,13 @@ _OUTCOMES = ("resolved", "unresolved", "abandoned", "contained", "deflected", "u
 
 
 # --------------------------------------------------------------------- model
-def expected_score(contacts: pd.DataFrame, csat: Csat) -> np.ndarray:
+def expected_score(contacts: pd.DataFrame, csat: Csat, bot_points: dict[str, float] | None = None) -> np.ndarray:
     """Expected survey score (1-5, float) of each contact, in row order.
 
     NaN for ``deflected`` contacts, calls that reached a ``closed`` line and
-    contacts without a channel (not surveyed). Needs the columns
+    contacts without a channel (not surveyed). ``bot_points``: points lost
+    by ``bot_outcome`` (``escalated``: a failed bot session, ``handoff``;
+    from :meth:`chansim.scenario.models.Bot.csat_points`). Needs the columns
     ``channel``, ``outcome`` and ``wait_s``; ``preferred_channel``,
     ``context_lost`` and ``transfers`` are optional (absent: no bonus, no
     lost context, no transfers).
@@ -89,6 +91,10 @@ def expected_score(contacts: pd.DataFrame, csat: Csat) -> np.ndarray:
     if "transfers" in contacts:
         transfers = np.nan_to_num(contacts["transfers"].to_numpy(dtype=float, na_value=np.nan), nan=0.0)
         score -= csat.transfer_penalty * np.maximum(transfers, 0.0)
+    if bot_points and "bot_outcome" in contacts and any(bot_points.values()):
+        outcome_of_bot = _as_str(contacts["bot_outcome"])
+        for name, points in bot_points.items():
+            score -= np.where(outcome_of_bot == name, points, 0.0)
     if "preferred_channel" in contacts:
         preferred = _as_str(contacts["preferred_channel"])
         first_choice = (preferred == channel) & np.not_equal(preferred, None)
@@ -102,18 +108,20 @@ def expected_score(contacts: pd.DataFrame, csat: Csat) -> np.ndarray:
 _ID_COLUMNS = ("replication", "strategy", "contact_id", "channel")
 
 
-def survey(contacts: pd.DataFrame, csat: Csat, rng: np.random.Generator) -> pd.DataFrame:
+def survey(contacts: pd.DataFrame, csat: Csat, rng: np.random.Generator,
+           bot_points: dict[str, float] | None = None) -> pd.DataFrame:
     """Simulate the post-contact survey.
 
     Returns one row per contact (same index), with the id columns of
     ``contacts`` that exist (``replication``, ``strategy``, ``contact_id``,
-    ``channel``) and ``expected`` (float, NaN if not surveyed), ``responded``
+    ``channel``) and ``expected`` (float, :func:`expected_score` with
+    ``bot_points``, NaN if not surveyed), ``responded``
     (bool) and ``score`` (nullable Int64 1-5, NA for non-responders).
 
     Draws ``rng.random(n)`` then ``rng.standard_normal(n)``, n = len(contacts),
     whatever the rows hold (common random numbers).
     """
-    expected = expected_score(contacts, csat)
+    expected = expected_score(contacts, csat, bot_points)
     n = len(contacts)
     u = rng.random(n)
     z = rng.standard_normal(n)

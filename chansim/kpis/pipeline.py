@@ -12,7 +12,8 @@ reprice`` measures the stored log again under other prices. The steps:
    costs, and the AI agent's sessions and agent-assist seats under the AI
    cards the bot names (:mod:`chansim.billing.ai_agent`: each contact's
    charge makes ``cost_bot``, the lines its breakdown by billing unit);
-3. survey it: the CSAT answers, from the replication's own random stream;
+3. survey it: the CSAT answers, from the replication's own random stream
+   (a failed bot session or a handoff costs the points the bot states);
 4. the labor of the staffed hours after the warm-up;
 5. every KPI of the table, overall and in each breakdown
    (:func:`chansim.kpis.metrics.kpis`).
@@ -61,7 +62,8 @@ def kpi_options(resolved: Scenario, contacts: pd.DataFrame, replication: int) ->
         "targets": resolved.service_level_targets,
         "bot_cost_per_session": bot.cost_per_session if bot is not None else 0.0,
         "fcr_window_s": resolved.repeats.fcr_window_days * 86_400.0,
-        "survey": survey(contacts, resolved.csat, Streams(resolved.seed, replication)("csat.survey")),
+        "survey": survey(contacts, resolved.csat, Streams(resolved.seed, replication)("csat.survey"),
+                         bot.csat_points() if bot is not None else None),
         "markets": {seg.name: str(getattr(seg, "market", None) or resolved.market) for seg in resolved.demand.segments},
         "hours_per_fte": float(getattr(resolved.agents, "hours_per_fte", None) or 40.0),
         "period_h": max(resolved.horizon_s - resolved.warmup_s, 0.0) / 3600.0,

@@ -174,7 +174,10 @@ def strategy_features_fit(s: "Scenario") -> list[Problem]:
     for path, bot, offered in bots:
         if bot is not None:
             for j, ch in enumerate(bot.channels):
-                channel(f"{path}.channels[{j}]", ch, "messaging")
+                if channel_kind(ch) != "voice":  # a voice AI agent answers calls
+                    channel(f"{path}.channels[{j}]", ch, "messaging")
+                elif ch not in s.channels:
+                    channel(f"{path}.channels[{j}]", ch)
             problems.extend(_bot_fields_problems(path, bot, offered, intents, set(s.channels)))
     for i, st in enumerate(s.strategies):
         if st.ivr_deflection is not None:
@@ -226,9 +229,9 @@ def _bot_fields_problems(path: str, bot, offered: set[str] | None, intents: set[
         intent(f"{path}.containment.{name}", name)
     for ch, shares in bot.channel_containment.items():
         if channel(f"{path}.channel_containment.{ch}", ch):
-            if channel_kind(ch) != "messaging":
-                problems.append(Problem(f"{path}.channel_containment.{ch}", f"{ch!r} is not a messaging channel: "
-                                                                           "the bot answers messaging channels"))
+            if channel_kind(ch) == "email":
+                problems.append(Problem(f"{path}.channel_containment.{ch}", f"{ch!r} is not a messaging or voice "
+                                                                           "channel: no bot answers it"))
             elif ch not in bot.channels:
                 problems.append(Problem(f"{path}.channel_containment.{ch}", f"the bot does not answer {ch!r} "
                                                                            f"(its channels: {', '.join(bot.channels)})"))

@@ -37,6 +37,8 @@ __all__ = ["simulate", "measure_replication", "aggregate_replications", "kpi_opt
 
 #: The breakdown keys of a strategy's result, in order.
 BREAKDOWN_KEYS = tuple(BREAKDOWNS.values())
+#: KPIs beyond the table's: ``cost_bot`` by billing unit (``cost_bot_per_outcome``, ...), aggregated alike.
+BOT_UNIT_PREFIX = "cost_bot_"
 
 
 def _mean(values: Sequence[float | None]) -> float | None:
@@ -162,6 +164,10 @@ def aggregate_replications(name: str, per_rep: list) -> StrategyResult:
     overall = [r.overall for r in per_rep]
     kpi_mean = {k: _mean([o[k] for o in overall]) for k in KPI_KEYS}
     kpi_ci = {k: ci95_halfwidth([o[k] for o in overall]) for k in KPI_KEYS}
+    # cost_bot by billing unit (a strategy whose bot names an AI card): a replication without a unit's charge paid 0
+    units = [k for k in dict.fromkeys(k for o in overall for k in o) if k.startswith(BOT_UNIT_PREFIX) and k not in kpi_mean]
+    kpi_mean.update({k: _mean([o.get(k, 0.0) for o in overall]) for k in units})
+    kpi_ci.update({k: ci95_halfwidth([o.get(k, 0.0) for o in overall]) for k in units})
     tables: dict[str, dict] = {}
     cis: dict[str, dict] = {}
     for key in BREAKDOWN_KEYS:

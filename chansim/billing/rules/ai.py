@@ -2,21 +2,28 @@
 (:mod:`chansim.billing.ai_cards`) the bot names, each session on its own
 date.
 
-A session is a contact the AI agent answered (``bot_outcome`` contained or
-escalated). What each unit counts per session:
+A session is a contact the AI agent answered (``bot_outcome`` contained,
+handoff: handed over deliberately, or escalated: the session failed and the
+customer was passed on). What each unit counts per session:
 
 ==================  ==========================================================
 ``per_session``     1
 ``per_conversation`` 1 for the first session of a customer, and for the first
                     one more than 24 hours after the last conversation billed;
                     0 for the others
-``per_outcome``     1 when contained; 1 when escalated if a handoff is an
-                    outcome (``bot.handoff_is_outcome``, else the card's)
+``per_outcome``     1 when contained; 1 when handed over deliberately if a
+                    handoff is an outcome (``bot.handoff_is_outcome``, else
+                    the card's); 0 when the session failed (escalated)
 ``per_resolution``  1 when contained
 ``per_action``      the actions drawn for the session from ``bot.actions``
                     (stream ``bot.actions`` of the replication, by contact id)
 ``per_token``       ``bot.tokens_per_turn`` × the AI agent's replies (messages
                     sent by the bot)
+``per_minute``      the minutes with the AI agent, unrounded: from arrival to
+                    the agents' queue (``queued_t``) when handed over, to the
+                    end when contained (a voice AI agent: its talk time); 0
+                    when the run ended first
+``per_call``        1
 ==================  ==========================================================
 
 Each charge is a priced row (``units``, ``unit``, ``cost``, ``rule``,
@@ -91,13 +98,17 @@ def _conversation_units(customer: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 def session_units(sessions: pd.DataFrame, messages: pd.DataFrame | None, card: AICard, ai: AIPricing) -> tuple[np.ndarray, np.ndarray]:
     """(units, kind) per session under ``card``'s unit; kind 0 plain, 1
-    resolved, 2 handoff billed, 3 handoff not billed."""
+    resolved, 2 handoff billed, 3 handoff not billed, 4 failed (not billed)."""
     n = len(sessions)
-    contained = (sessions["bot_outcome"].astype(str) == "contained").to_numpy()
+    outcome = sessions["bot_outcome"].astype(str).to_numpy()
+    contained = outcome == "contained"
     kind = np.zeros(n, dtype=np.int8)
     unit = card.unit
-    if unit == "per_session":
+    if unit in ("per_session", "per_call"):
         return np.ones(n), kind
+    if unit == "per_minute":
+        left = np.where(contained, sessions["end_t"].to_numpy(dtype=float), sessions["queued_t"].to_numpy(dtype=float))
+        return np.nan_to_num((left - sessions["arrival_t"].to_numpy(dtype=float)) / 60.0, nan=0.0), kind
     if unit == "per_conversation":
         keys = sessions["customer_id"].to_numpy(dtype=np.int64)
         if "replication" in sessions:
@@ -106,8 +117,9 @@ def session_units(sessions: pd.DataFrame, messages: pd.DataFrame | None, card: A
     if unit in ("per_outcome", "per_resolution"):
         handoff = unit == "per_outcome" and (ai.handoff_is_outcome if ai.handoff_is_outcome is not None
                                              else card.handoff_is_outcome)
-        kind = np.where(contained, 1, 2 if handoff else 3).astype(np.int8)
-        return (contained | handoff).astype(float), kind
+        handed = outcome == "handoff"
+        kind = np.select([contained, handed], [1, 2 if handoff else 3], 4).astype(np.int8)
+        return (contained | (handed & handoff)).astype(float), kind
     if unit == "per_action":
         from chansim.engine.streams import Streams
 
@@ -134,7 +146,8 @@ def session_units(sessions: pd.DataFrame, messages: pd.DataFrame | None, card: A
     raise InputError(Problem(f"{ai.path}.vendor_card", f"card {card.id} has unit {unit}, which bills no AI session"))
 
 
-_KIND_RULE = {0: "", 1: ", resolved", 2: ", handoff (an outcome)", 3: ", handoff (not billed)"}
+_KIND_RULE = {0: "", 1: ", resolved", 2: ", handoff (an outcome)", 3: ", handoff (not billed)",
+              4: ", failed session (not billed)"}
 
 
 def price_sessions(contacts: pd.DataFrame, messages: pd.DataFrame | None, ai: AIPricing) -> pd.DataFrame:

@@ -11,7 +11,8 @@ from chansim.scenario.channels import ChannelName
 from chansim.scenario.distributions import Distribution
 from chansim.scenario.models.base import ScenarioModel
 
-__all__ = ["Bot", "IvrDeflection", "Campaign", "Strategy", "HANDOVER_AHT_FACTOR", "HANDOVER_UNRESOLVED_SHIFT"]
+__all__ = ["Bot", "IvrDeflection", "Campaign", "Strategy", "HANDOVER_AHT_FACTOR", "HANDOVER_UNRESOLVED_SHIFT",
+           "FAILED_BOT_CSAT_PENALTY"]
 
 Share = Annotated[float, Field(ge=0, le=1)]
 #: Default handle-time factor of a contact an AI agent hands over (an assumption: the AI agent keeps the
@@ -19,10 +20,14 @@ Share = Annotated[float, Field(ge=0, le=1)]
 HANDOVER_AHT_FACTOR = 1.15
 #: Default rise of the unresolved share of a contact an AI agent hands over (an assumption, as above).
 HANDOVER_UNRESOLVED_SHIFT = 0.03
+#: Default CSAT points lost after a failed AI-agent session (an assumption: the customer tried, was not
+#: helped and had to ask for a person; no published figure).
+FAILED_BOT_CSAT_PENALTY = 0.3
 
 
 class Bot(ScenarioModel):
-    """A bot that answers first on some channels and escalates what it cannot resolve."""
+    """A bot that answers first on some channels (messaging, or voice: an AI
+    agent taking calls) and hands over what it does not resolve."""
 
     channels: tuple[ChannelName, ...] = Field((), description="Channels the bot answers first (empty: no bot)")
     cost_per_session: float = Field(0.0, ge=0, description="Cost of one bot conversation, scenario currency")
@@ -30,6 +35,10 @@ class Bot(ScenarioModel):
     turns: Distribution = Field(
         default_factory=lambda: Distribution(dist="fixed", value=3),
         description="Customer message + bot reply pairs before the bot resolves or escalates",
+    )
+    call_time: Distribution | None = Field(
+        None, description="Seconds a voice AI agent talks on a call before it ends it (contained) or hands it to "
+        "the voice queue (needed when the bot answers voice)"
     )
     time_per_turn: Distribution = Field(
         default_factory=lambda: Distribution(dist="fixed", value=2), description="Seconds for the bot to reply"
@@ -70,7 +79,25 @@ class Bot(ScenarioModel):
         "cost_per_session",
     )
     handoff_is_outcome: bool | None = Field(
-        None, description="per_outcome cards: an escalation (handoff) is a billed outcome too (default: the card's)"
+        None, description="per_outcome cards: a deliberate handoff (see handoff_share) is a billed outcome too "
+        "(default: the card's); a failed bot session is never an outcome"
+    )
+    handoff_share: Share = Field(
+        0.0,
+        description="Share of the sessions the bot does not resolve that it hands over deliberately (a handoff: "
+        "the bot knows to pass it on, e.g. a procedure handoff); the rest are failed sessions (the bot could not "
+        "help and the customer asked for a person). Both reach the agents' queue; default 0: every handover a "
+        "failure",
+    )
+    failed_csat_penalty: float | None = Field(
+        None, ge=0, le=4,
+        description="CSAT points lost by a customer whose bot session failed before reaching an agent (default: "
+        "0.3 for an AI agent, one with a vendor_card, an assumption; 0 otherwise)",
+    )
+    handoff_csat_penalty: float | None = Field(
+        None, ge=0, le=4,
+        description="CSAT points lost by a customer the bot handed over deliberately (default 0: a handoff costs "
+        "no more than its transfer, an assumption)",
     )
     actions: Distribution | None = Field(
         None, description="Actions the AI agent takes per conversation (needed with a per_action card)"
@@ -120,6 +147,13 @@ class Bot(ScenarioModel):
         return (HANDOVER_AHT_FACTOR if ai else 1.0) if factor is None else factor, \
             (HANDOVER_UNRESOLVED_SHIFT if ai else 0.0) if shift is None else shift
 
+    def csat_points(self) -> dict[str, float]:
+        """CSAT points lost by bot outcome (``escalated``: a failed session, ``handoff``)."""
+        failed = self.failed_csat_penalty
+        if failed is None:
+            failed = FAILED_BOT_CSAT_PENALTY if self.vendor_card is not None else 0.0
+        return {"escalated": failed, "handoff": self.handoff_csat_penalty or 0.0}
+
     def resolvable(self, intents, channel: str) -> list[float]:
         """The share of sessions of each of ``intents`` the bot resolves on ``channel``."""
         own = self.channel_containment.get(channel, {})
@@ -132,6 +166,12 @@ class Bot(ScenarioModel):
         bad = sorted(k for k, v in self.rates.items() if not (v >= 0 and v < float("inf")))
         if bad:
             raise ValueError(f"rates must be finite and >= 0 ({', '.join(bad)})")
+        return self
+
+    @model_validator(mode="after")
+    def _voice_needs_call_time(self) -> "Bot":
+        if "voice" in self.channels and self.call_time is None:
+            raise ValueError("a bot answering voice needs call_time (seconds it talks on a call)")
         return self
 
     @model_validator(mode="after")
