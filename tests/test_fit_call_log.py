@@ -137,3 +137,24 @@ def test_the_schedule_from_agents_on_duty_keeps_one_minus_the_shrinkage():
     assert list(full) == list(shrunk) == ["mon-sun"]
     assert max(full["mon-sun"]) == 8 and max(shrunk["mon-sun"]) == 5
     assert sum(shrunk["mon-sun"]) == 36 * 5
+
+
+def test_the_hourly_volume_floors_have_their_known_values():
+    """Poisson noise around λ misses by E|N − λ| ≈ √(2λ/π); a period whose
+    weekdays repeat their hours exactly is forecast without error by its own means."""
+    import numpy as np
+    import pandas as pd
+
+    from chansim.studies.fit.noise_floor import hourly_counts, own_means_wape, poisson_wape, weekday_hour_forecast, wape
+
+    hours = pd.date_range("2024-01-01", periods=14 * 24, freq="h")
+    flat = pd.Series(100.0, index=hours)
+    assert poisson_wape(flat) == pytest.approx(np.sqrt(2 / (np.pi * 100)), rel=0.01)
+    assert own_means_wape(flat) == 0.0
+    noisy = pd.Series(np.random.default_rng(0).poisson(100.0, hours.size).astype(float), index=hours)
+    assert own_means_wape(noisy) > 0.04
+    assert wape(weekday_hour_forecast(flat, noisy), noisy.to_numpy()) == pytest.approx(
+        np.abs(noisy - 100).sum() / noisy.sum())
+    arrivals = pd.Series(pd.to_datetime(["2024-01-01 10:05", "2024-01-01 10:55", "2024-01-02 09:00"]))
+    counts = hourly_counts(arrivals, pd.Timestamp("2024-01-01"), pd.Timestamp("2024-01-02"))
+    assert counts.size == 48 and counts.sum() == 3 and counts[pd.Timestamp("2024-01-01 10:00")] == 2

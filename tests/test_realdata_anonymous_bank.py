@@ -7,11 +7,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from typer.testing import CliRunner
 
 from chansim.cli import app
+from chansim.studies.fit.exports import read_exports
+from chansim.studies.fit.log_format import log_format
+from chansim.studies.fit.noise_floor import (hourly_counts, own_means_wape, poisson_wape, wape,
+                                             weekday_hour_forecast)
 
 LOG = (Path(__file__).parents[2] / "shared" / "realdata" / "anonymous-bank-1999-02"
        / "data_anonymous_bank_february.txt")
@@ -103,9 +109,56 @@ def test_calibration_brings_the_held_out_weeks_closer(runs, calibrated):
     assert back["errors"]["overall_asa_relative_error"] < plain["errors"]["overall_asa_relative_error"]
 
 
-@pytest.mark.xfail(strict=True, reason="calibrated, one shrinkage for every hour: the hourly volume WAPE (0.23) "
-                                       "and the daily service level (MAE 17 points) miss, and the classes' priorities "
-                                       "do not reproduce the priority-2 service level (59 % simulated vs 21 %)")
+@pytest.fixture(scope="module")
+def log_contacts():
+    exports = read_exports([LOG], None, None, log_format("anonymous-bank"))
+    return exports.contacts[exports.contacts["plausible"]]
+
+
+def test_the_hourly_volume_target_is_above_the_noise_floor_but_beyond_the_training_shape(log_contacts, runs):
+    arrival = log_contacts["arrival"]
+    train = hourly_counts(arrival[arrival < "1999-02-15"], pd.Timestamp("1999-02-01"), pd.Timestamp("1999-02-14"))
+    test = hourly_counts(arrival[arrival >= "1999-02-15"], pd.Timestamp("1999-02-15"), pd.Timestamp("1999-02-28"))
+    # the floors: an oracle with the hold-out's own weekday × hour means, Poisson noise around each hour's count
+    assert 0.08 < poisson_wape(test) < own_means_wape(test) < 0.12
+    # the hold-out has about 9 % fewer calls than the training fortnight
+    assert 0.88 < test.sum() / train.sum() < 0.94
+    # the training weeks' weekday × hour means miss by more than the target, even scaled to the hold-out's level
+    shape = weekday_hour_forecast(train, test)
+    assert wape(shape, test.to_numpy()) > 0.2
+    assert wape(shape * test.sum() / shape.sum(), test.to_numpy()) > 0.18
+    _, _, back = runs
+    assert back["volume"]["floor"]["own_means_wape"] == pytest.approx(own_means_wape(test), abs=1e-4)
+
+
+def test_the_priority_classes_are_labelled_by_the_queue_the_call_found(log_contacts):
+    """Arrivals of a class independent of the queue see it as often as a
+    random instant does (Poisson arrivals see time averages); here priority 2
+    arrives to a queue twice as often and priority 0 less often: the label
+    follows the queue's state, which no queue order can reproduce."""
+    t = log_contacts["arrival"].to_numpy().astype("datetime64[s]").astype(np.int64)
+    left = t + log_contacts["wait_s"].fillna(0).to_numpy().astype(np.int64)
+    waited = left > t
+    starts, ends = np.sort(t[waited]), np.sort(left[waited])
+
+    def queued(at):
+        return np.searchsorted(starts, at, "left") - np.searchsorted(ends, at, "right")
+
+    hours = np.unique(t // 3600)
+    instants = (hours[:, None] * 3600 + np.arange(0, 3600, 10)[None, :]).ravel()
+    time_share = float((queued(instants) > 0).mean())
+    seen = {p: float((queued(t[(log_contacts["priority"].astype(str) == p).to_numpy()] - 1) > 0).mean())
+            for p in ("0", "2")}
+    assert 0.3 < time_share < 0.45
+    assert seen["0"] < time_share and seen["2"] > 1.5 * time_share
+
+
+@pytest.mark.xfail(strict=True, reason="the hourly volume WAPE (0.23; floor 0.10, but the training fortnight's "
+                                       "weekday x hour shape scores 0.21 even at the hold-out's level), the daily "
+                                       "service level (MAE 17 points) and abandon rate (MAE 6) miss, and the priority "
+                                       "classes are labelled by the queue the call found (priority 2 arrives to a "
+                                       "queue 72 % of the time, a random instant 37 %): no queue order reproduces "
+                                       "their service levels (simulated 60 % and 59 %, actual 73 % and 21 %)")
 def test_the_backtest_reproduces_the_held_out_weeks(calibrated):
     _, _, back = calibrated
     errors = back["errors"]

@@ -14,7 +14,9 @@ Measures: contacts (agent-queue calls), service level (answered within the
 target ÷ answered + abandoned), abandon rate (abandoned ÷ contacts) and ASA
 (mean wait of answered calls), by day, overall and by class of call and
 priority; the hourly volume error as WAPE (Σ|simulated − actual| ÷ Σ actual)
-with the MAPE of hours with calls beside it.
+with the MAPE of hours with calls beside it, and the floors of that WAPE
+(:mod:`chansim.studies.fit.noise_floor`: the period's own weekday × hour
+means, and Poisson noise around each hour's count).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from chansim.studies.fit.agents_on_duty import agents_on_duty, has_agents
 from chansim.studies.fit.exports import Exports
 from chansim.studies.fit.fit_classes import OTHER, class_of
 from chansim.studies.fit.fit_staffing import on_duty_schedule
+from chansim.studies.fit.noise_floor import hourly_counts, own_means_wape, poisson_wape
 
 __all__ = ["LogBacktest", "backtest_log", "day_measures", "MEASURES"]
 
@@ -190,14 +193,16 @@ def backtest_log(scenario: Scenario, exports: Exports, *, test: tuple[dt.date, d
 
 def _hourly_volume(act: pd.DataFrame, reps: list[pd.DataFrame], first: pd.Timestamp, last: pd.Timestamp) -> dict:
     hours = pd.date_range(first, last + pd.Timedelta(hours=23), freq="h")
-    actual = act.groupby(act["arrival"].dt.floor("h")).size().reindex(hours, fill_value=0).to_numpy(dtype=float)
+    counts = hourly_counts(act["arrival"], first, last)
+    actual = counts.to_numpy(dtype=float)
     simulated = np.mean([f.groupby(f["arrival"].dt.floor("h")).size().reindex(hours, fill_value=0)
                          .to_numpy(dtype=float) for f in reps], axis=0)
     busy = actual > 0
     wape = float(np.abs(simulated - actual).sum() / actual.sum()) if actual.sum() else None
     mape = float(np.mean(np.abs(simulated[busy] - actual[busy]) / actual[busy])) if busy.any() else None
     return {"hours": int(len(hours)), "actual": int(actual.sum()), "simulated": _num(simulated.sum()),
-            "wape": _num(wape), "mape": _num(mape)}
+            "wape": _num(wape), "mape": _num(mape),
+            "floor": {"own_means_wape": _num(own_means_wape(counts)), "poisson_wape": _num(poisson_wape(counts))}}
 
 
 def _errors(daily: list[dict], overall: dict, volume: dict) -> dict:
