@@ -100,7 +100,7 @@ def rcs_traffic() -> pd.DataFrame:
 
 def test_rcs_non_conversational_bills_every_business_message_as_basic_or_single():
     # rcs-uk-2024: basic 0.030 (text <= 160 bytes), single 0.045 (rich or longer); user messages free.
-    p = price(rcs_traffic(), market="UK", date="2026-01-05", rcs_agent="non_conversational")
+    p = price(rcs_traffic(), market="UK", date="2025-11-03", rcs_agent="non_conversational")
     assert p["cost"].tolist() == pytest.approx([0.030, 0.0, 0.030, 0.030, 0.030, 0.045, 0.045])
     assert p["billable"].tolist() == [True, False, True, True, True, True, True]
     assert "basic" in p.loc[0, "rule"] and "single" in p.loc[5, "rule"]
@@ -112,20 +112,20 @@ def test_rcs_conversational_turns_a_reply_within_24h_into_one_conversation():
     #   running to 26 h; it covers the 0 h message (which carries the one conversation charge), the
     #   reply and the 3 h answer. The 30 h message is after the conversation and unreplied: basic 0.030.
     # customer 2: unreplied, billed singly (basic). Customer 3: unreplied: single + single.
-    p = price(rcs_traffic(), market="UK", date="2026-01-05", rcs_agent="conversational")
+    p = price(rcs_traffic(), market="UK", date="2025-11-03", rcs_agent="conversational")
     assert p["cost"].tolist() == pytest.approx([0.060, 0.0, 0.0, 0.030, 0.030, 0.045, 0.045])
     assert p.loc[0, "unit"] == "conversation" and "opens" in p.loc[0, "rule"]
     assert "covered" in p.loc[2, "rule"]
     # per-customer: customer 2's message is not covered by customer 1's conversation
     assert p.loc[4, "cost"] == pytest.approx(0.030)
     # total: one conversation replaces three single charges
-    non = price(rcs_traffic(), market="UK", date="2026-01-05", rcs_agent="non_conversational")
+    non = price(rcs_traffic(), market="UK", date="2025-11-03", rcs_agent="non_conversational")
     assert non["cost"].sum() - p["cost"].sum() == pytest.approx(0.030 + 0.030 - 0.060)
 
 
 def test_rcs_conversational_reply_after_24h_starts_nothing():
     m = messages([(0, 1, "out", 10, False, False), (25 * H, 1, "in", 10, False, False)], "rcs")
-    p = price(m, market="UK", date="2026-01-05", rcs_agent="conversational")
+    p = price(m, market="UK", date="2025-11-03", rcs_agent="conversational")
     assert p["cost"].tolist() == pytest.approx([0.030, 0.0])
 
 
@@ -388,8 +388,8 @@ def test_rcs_bytes_of_non_latin_text_and_us_suggestions():
     assert hindi["units"].tolist() == [2, 2, 1, 1] and latin["units"].tolist() == [1, 1, 1, 1]
     assert hindi["cost"].tolist() == pytest.approx([2 * 0.0083, 2 * 0.0083, 0.0083, 0.022])
     assert "rich media" in hindi["rule"].iloc[3] and "segment" in hindi["rule"].iloc[2]
-    # non-US: any suggestion makes a single message
-    uk = price(m, market="UK", start_date="2026-12-01")
+    # non-US, before the merge of 2025-11-20: any suggestion makes a single message
+    uk = price(m, market="UK", start_date="2025-11-03")
     assert uk["rule"].astype(str).tolist()[2:] == ["rcs: single message (rich or > 160 bytes)"] * 2
 
 

@@ -29,6 +29,8 @@ def test_a_break_in_a_quarter_hour_plan_waits_for_the_call_in_hand(monkeypatch):
     # One agent on a 15-minute plan [1, 0, 1, 1] (repeating every hour): a break 900-1800.
     # c0 at 800 (200 s) is finished on overtime: 800-1000, then the agent leaves for the break.
     # c1 at 1100 waits for the end of the break: answered 1800, ends 2000.
+    # the plan is injected into the event engine: the voice fast path (which reads the scenario's own) is off
+    monkeypatch.setenv("CHANSIM_FAST_PATH", "0")
     monkeypatch.setattr(simulation, "staffing_plan", lambda s, i: (900.0, np.array([1, 0, 1, 1])))
     c, _, staffing = run(voice({"headcount": 1}), [800, 1100])
     assert c["answer_t"].tolist() == [800, 1800]

@@ -103,7 +103,7 @@ def test_authentication_international_needs_a_business_elsewhere():
     otp = rows((0.0, "a", "out", "authentication"))
     home = price(otp, market="IN", start_date="2026-12-01")  # business in India (the scenario's market)
     abroad = price(otp, market="IN", start_date="2026-12-01", business_market="US")
-    assert home["cost"].tolist() == pytest.approx([0.0014])
+    assert home["cost"].tolist() == pytest.approx([0.145 / 89])  # ₹0.145 from 2026-01-01, at the card's 89 INR/USD
     assert abroad["cost"].tolist() == pytest.approx([0.028])
     assert "authentication-international" in abroad["rule"].iloc[0]
 

@@ -66,7 +66,8 @@ PATIENCE = 300.0  # s, the Erlang A case: exponential patience, N = 14
 def _scenario(channel: str, spec: dict, pool: dict) -> chansim.Scenario:
     return chansim.load_scenario(scenario_dict(
         {"demand.contacts_per_day": CONTACTS_PER_DAY, "agents.pools.0": {"name": "pool", "channels": [channel], **pool}},
-        name=f"theory-{channel}", days=DAYS, seed=SEED, replications=REPS, warmup_hours=WARMUP_H,
+        # the steady state is reached within the run (warmup_hours), so no warm-up day before it
+        name=f"theory-{channel}", days=DAYS, seed=SEED, replications=REPS, warmup_hours=WARMUP_H, warmup_days=0,
         channels={channel: spec},
     ))
 

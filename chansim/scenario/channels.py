@@ -97,8 +97,10 @@ BILLING_MODELS: dict[str, BillingModel] = {
                      "chansim.billing.sms:price_sms"),
         BillingModel("rcs_us", ("rich_segment", "rich_media"), ("inbound_segment", "inbound_media"),
                      "chansim.billing.rcs:price_rcs"),
-        BillingModel("rcs_standard", ("basic", "single"), ("conversation", "user_basic", "user_single"),
-                     "chansim.billing.rcs:price_rcs"),
+        # before 2025-11-20 basic and single, from that date one non_conversational rate: each is
+        # read for the messages of its dates only (a card gives the rates of the dates it covers)
+        BillingModel("rcs_standard", (), ("basic", "single", "non_conversational", "conversation", "user_basic",
+                                          "user_single"), "chansim.billing.rcs:price_rcs"),
         BillingModel("whatsapp_v1", _WHATSAPP_V1, ("authentication_international",),
                      "chansim.billing.whatsapp:price_whatsapp"),
         BillingModel("whatsapp_v2", _WHATSAPP_TEMPLATES, ("authentication_international",),

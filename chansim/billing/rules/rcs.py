@@ -10,14 +10,25 @@ is an error).
 **Standard model** (``rcs_standard``, every market but the US): the agent's
 billing category is fixed when it is created (``pricing.rcs_agent``):
 
-* ``non_conversational``: every business message is billed on its own, as
-  *basic* (text only, at most 160 UTF-8 bytes, no media) or *single*.
+* ``non_conversational``: every business message is billed on its own.
 * ``conversational``: when either side replies to the other within 24 hours,
   a 24-hour conversation starts at that reply. Every message of the exchange
   (the unreplied messages of the other side in the 24 hours before the reply,
   the reply, and all messages until 24 hours after it) is covered by one
   *conversation* charge, carried by the earliest of them. Messages nobody
-  replies to within 24 hours are billed singly (basic/single).
+  replies to within 24 hours are billed singly.
+
+A business message billed on its own is categorised on its own date
+(``start`` + its time): before 2025-11-20 as *basic* (text only, at most 160
+UTF-8 bytes, no suggestions, no media) or *single* (rates ``basic`` and
+``single``); from 2025-11-20, when Google merged the two, as one
+*non-conversational* message (rate ``non_conversational``), whatever its
+length or content. A run that crosses the date bills each side under its
+rule. A card gives the rates of the dates it covers: for a message outside
+its dates (priced by another card, or by this one under ``pricing.date``) a
+card that gives the rates of one side only is read on that side. User-sent
+messages keep the user-sent basic and single rates (free when the card has
+none) on both sides.
 
 Simulated messages carry a length, a non-GSM flag and an emoji count, not
 text. UTF-8 bytes: a GSM-7 (Latin) message takes 1 byte a character; a
@@ -34,15 +45,20 @@ are priced by the SMS card.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
 from chansim.billing.ratecard import RateCard
+from chansim.errors import InputError, Problem
 
-__all__ = ["price_rcs", "utf8_bytes", "RCS_SEGMENT_BYTES", "DAY_S"]
+__all__ = ["price_rcs", "utf8_bytes", "RCS_SEGMENT_BYTES", "DAY_S", "NON_CONVERSATIONAL_FROM"]
 
 RCS_SEGMENT_BYTES = 160
 DAY_S = 86_400.0
+#: Google merged the basic and single categories into one non-conversational category (RBM release notes).
+NON_CONVERSATIONAL_FROM = dt.date(2025, 11, 20)
 
 
 def utf8_bytes(chars, non_gsm, emoji=None, bytes_per_char: float = 1.0) -> np.ndarray:
@@ -101,19 +117,53 @@ def _price_us(m: pd.DataFrame, card: RateCard, bytes_per_char: float) -> pd.Data
     return _frame(m.index, rate > 0, np.where(rate > 0, units, 0.0), np.where(media, "message", "segment"), rate, rule)
 
 
-def _single_prices(m: pd.DataFrame, card: RateCard, bytes_per_char: float) -> tuple[np.ndarray, np.ndarray]:
+def _merged(m: pd.DataFrame, card: RateCard, start: dt.date | None) -> np.ndarray:
+    """Per message: categorised as non-conversational (on or after
+    :data:`NON_CONVERSATIONAL_FROM`), else basic or single."""
+    if start is None:
+        raise ValueError("RCS outside the US needs the calendar day of t = 0 (start): the categories changed "
+                         f"on {NON_CONVERSATIONAL_FROM}")
+    t = np.nan_to_num(np.asarray(m["t"], dtype=float), nan=0.0)
+    day = np.datetime64(start, "D") + np.floor(t / DAY_S).astype(np.int64).astype("timedelta64[D]")
+    merged = day >= np.datetime64(NON_CONVERSATIONAL_FROM, "D")
+    new, old = card.has("non_conversational"), card.has("basic") or card.has("single")
+    if new != old:  # a card of one side: its messages of the other side's dates are not its own
+        end = np.datetime64(card.effective_to or dt.date.max, "D")
+        outside = (day < np.datetime64(card.effective_from, "D")) | (day > end)
+        merged = np.where(outside, new, merged)
+    return merged
+
+
+def _non_conversational_rate(card: RateCard, mask: np.ndarray) -> float:
+    if not mask.any():
+        return 0.0
+    if not card.has("non_conversational"):
+        raise InputError(Problem(
+            f"pricing.rate_card: card {card.id}, rates.non_conversational",
+            f"the rcs traffic from {NON_CONVERSATIONAL_FROM} needs rate 'non_conversational' (Google merged basic "
+            f"and single into one non-conversational category that day), which card {card.id} ({card.market}) "
+            "does not give; add it to the card (pricing.rate_card) or set a flat fee (pricing.fees)"))
+    return card.rate("non_conversational")
+
+
+def _single_prices(m: pd.DataFrame, card: RateCard, bytes_per_char: float,
+                   start: dt.date | None) -> tuple[np.ndarray, np.ndarray]:
     out = np.asarray(m["direction"] == "out")
     basic = (_bytes(m, bytes_per_char) <= RCS_SEGMENT_BYTES) & ~np.asarray(m["media"], dtype=bool) & (_suggestions(m) == 0)
+    merged = _merged(m, card, start)
     rate = np.where(
         out,
-        np.where(basic, _needed(card, "basic", out & basic), _needed(card, "single", out & ~basic)),
+        np.where(merged, _non_conversational_rate(card, out & merged),
+                 np.where(basic, _needed(card, "basic", out & basic & ~merged),
+                          _needed(card, "single", out & ~basic & ~merged))),
         # user-sent messages: free where the card gives no user-sent rate (as on most non-US cards)
         np.where(basic, card.rate("user_basic") if card.has("user_basic") else 0.0,
                  card.rate("user_single") if card.has("user_single") else 0.0),
     )
     rule = np.where(
         out,
-        np.where(basic, "rcs: basic message (text ≤ 160 bytes)", "rcs: single message (rich or > 160 bytes)"),
+        np.where(merged, f"rcs: non-conversational message (from {NON_CONVERSATIONAL_FROM})",
+                 np.where(basic, "rcs: basic message (text ≤ 160 bytes)", "rcs: single message (rich or > 160 bytes)")),
         np.where(basic, "rcs: user-sent basic message", "rcs: user-sent single message"),
     ).astype(object)
     return rate, rule
@@ -160,8 +210,9 @@ def _conversations(m: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return conv, carries
 
 
-def _price_standard(m: pd.DataFrame, card: RateCard, agent: str, bytes_per_char: float) -> pd.DataFrame:
-    rate, rule = _single_prices(m, card, bytes_per_char)
+def _price_standard(m: pd.DataFrame, card: RateCard, agent: str, bytes_per_char: float,
+                    start: dt.date | None) -> pd.DataFrame:
+    rate, rule = _single_prices(m, card, bytes_per_char, start)
     unit = np.full(len(m), "message", dtype=object)
     units = np.ones(len(m))
     if agent == "conversational":
@@ -179,10 +230,12 @@ def _price_standard(m: pd.DataFrame, card: RateCard, agent: str, bytes_per_char:
 
 
 def price_rcs(messages: pd.DataFrame, card: RateCard, *, agent: str = "non_conversational",
-              bytes_per_char: float = 1.0, **_) -> pd.DataFrame:
-    """Price messages delivered as RCS under ``card`` (US or standard model)."""
+              bytes_per_char: float = 1.0, start: dt.date | None = None, **_) -> pd.DataFrame:
+    """Price messages delivered as RCS under ``card`` (US or standard model);
+    ``start``: the calendar day of t = 0 (the standard model's categories
+    depend on each message's date)."""
     if card.model == "rcs_us":
         return _price_us(messages, card, bytes_per_char)
     if agent not in ("conversational", "non_conversational"):
         raise ValueError(f"unknown RCS agent billing category {agent!r}")
-    return _price_standard(messages, card, agent, bytes_per_char)
+    return _price_standard(messages, card, agent, bytes_per_char, start)
