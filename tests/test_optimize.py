@@ -397,3 +397,24 @@ def test_a_breakdown_constraint_gets_its_interval_from_the_replications(two_pool
         assert t.values["voice.service_level"][0] == pytest.approx(t.kpis["by_channel"]["voice"]["service_level"])
     assert list(result.trials.columns[5:9]) == ["voice.service_level", "voice.service_level_ci95",
                                                  "pool.phones.occupancy", "pool.phones.occupancy_ci95"]
+
+
+def test_a_choice_that_runs_only_with_other_values_makes_invalid_trials_and_the_study_goes_on(two_pools):
+    data = {**TWO_POOLS, "strategies": [{"name": "deflect", "offer": ["voice", "webchat"], "ivr_deflection": {
+        "to": "webchat", "accept": 0.3, "link_channel": "webchat"}}]}
+    scenario = chansim.load_scenario(data)
+    # the first choice (no webchat) cannot run with the strategy's deflection to webchat; the second can
+    space = {"variables": {"strategies.*.offer": [["voice"], ["voice", "webchat"]],
+                           "agents.pools.phones.headcount": [8, 9]},
+             "objectives": ["cost_total"], "trials": 4}
+    result = chansim.optimize(scenario, space)
+    tried = [t for t in result.records if t.repeat_of is None]
+    invalid = [t for t in tried if t.status == "invalid"]
+    assert len(tried) == 4 and len(invalid) == 2
+    assert all(t.params["strategies.*.offer"] == ["voice"] and not t.feasible and t.note for t in invalid)
+    assert result.frontier_records and all(t.status == "complete" for t in result.frontier_records)
+    assert all(t.params["strategies.*.offer"] == ["voice", "webchat"] for t in result.frontier_records)
+    # a space where no combination can run is refused up front, naming the variable
+    with pytest.raises(InputError, match=r"optimize\.variables\.strategies\.\*\.offer"):
+        chansim.optimize(scenario, {**space, "variables": {"strategies.*.offer": [["voice"]],
+                                                           "agents.pools.phones.headcount": [8, 9]}})

@@ -4,6 +4,8 @@ the weekly wrap), their bad input, and the engine following them."""
 from __future__ import annotations
 
 import json
+import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -231,11 +233,12 @@ def test_staff_shifts_objective_is_never_above_the_requirement_rounded_up_into_t
     assert np.all(covered >= need[0])
 
 
-def test_staff_prints_a_line_per_evaluation_with_a_total_and_an_eta_when_not_on_a_terminal(staffed_shifts):
+def test_staff_prints_a_line_per_evaluation_with_the_count_and_the_stopping_rule(staffed_shifts):
     doc, err = staffed_shifts
-    lines = [line for line in err.splitlines() if line.startswith("evaluation ")]
-    assert len(lines) == doc["evaluations"]
-    assert all(" of about " in line and "(ETA " in line for line in lines)
+    lines = [line for line in err.splitlines() if re.match(r"^\d+ evaluations? in ", line)]
+    assert [int(line.split()[0]) for line in lines] == list(range(1, doc["evaluations"] + 1))
+    assert all("stops when no interval can lose an agent" in line for line in lines[:-1])
+    assert "of about" not in err and "fresh seeds" in lines[-1]
 
 
 def test_staff_shifts_needs_shift_patterns():
@@ -278,3 +281,83 @@ def test_agent_minutes_on_the_floor_add_up(shifts):
                    for s in shifts)
     assert on_floor == pytest.approx(expected)
     assert week.min() >= 0 and week.max() <= sum(s["agents"] for s in shifts)
+
+
+# ------------------------------------------------- efficiency and verdicts
+def test_over_coverage_on_a_hand_case():
+    from chansim.studies.staffing.efficiency import coverage, floor_hours
+
+    # one 8 h shift from 07:00 with a 30 min break, 3 agents: 3 × 7.5 = 22.5 agent-hours on the floor
+    pool = load_scenario(with_pool(cost_per_hour=30, shifts=[
+        {"name": "day", "start": "07:00", "hours": 8, "days": "mon", "agents": 3,
+         "breaks": [{"after_h": 4, "minutes": 30}]}])).agents.pools[0]
+    scheduled = floor_hours(pool, 60)
+    assert scheduled.sum() == pytest.approx(22.5) and scheduled[7] == 3 and scheduled[11] == pytest.approx(1.5)
+    required = np.zeros(7 * 24)
+    required[8:14] = 3  # 18 agent-hours required on Monday
+    required[24 + 9] = 5  # Tuesday: not simulated, left out
+    out = coverage(required, scheduled, [0], 60, "shifts")
+    assert out["required_hours"] == 18 and out["scheduled_hours"] == 22.5
+    assert out["over_coverage"] == pytest.approx(22.5 / 18 - 1)  # +25 %
+    assert out["scheduled_agents"]["mon"][11] == pytest.approx(1.5) and list(out["required_agents"]) == ["mon"]
+
+
+class _Fake:
+    """An evaluator whose one interval measures ``mean`` with a CI of ``spread / √replications``."""
+
+    def __init__(self, mean: float, spread: float, base: int = 3):
+        self.replications, self.mean, self.spread, self.asked, self.run = base, mean, spread, [], 0
+
+    def replications_of(self, state):
+        return self.run
+
+    def __call__(self, state, replications=None):
+        from chansim.studies.staffing.pool_kpis import Measured
+
+        reps = replications or self.replications
+        self.asked.append(reps)
+        self.run = max(self.run, reps)
+        ci = self.spread / math.sqrt(reps)
+        entry = Measured({}, {}, {}, {"voice.service_level>=0.8": (self.mean, ci)},
+                         {"voice.service_level>=0.8": (np.array([self.mean]), np.array([ci]), np.array([reps]))})
+        return {"p": entry}
+
+
+@pytest.mark.parametrize("mean, spread, asked, verdict", [
+    (0.99, 0.05, [3], "yes"),  # clear at once: no replication added
+    (0.86, 0.15, [3, 6, 9], "yes"),  # 0.86 − 0.15/√6 < 0.8 ≤ 0.86 − 0.15/√9
+    (0.69, 0.3, [3, 6, 9], "no"),  # 0.69 + 0.3/√6 ≥ 0.8 > 0.69 + 0.3/√9: missed even at the optimistic end
+    (0.80, 0.3, [3, 6, 9, 12, 15, 18, 20], "undecided"),  # on the target: undecided at the cap
+])
+def test_the_sequential_rule_adds_replications_only_until_the_interval_is_decided(mean, spread, asked, verdict):
+    from chansim.kpis.goals import parse_target
+    from chansim.studies.staffing.judging import judge, verdict_of
+
+    fake = _Fake(mean, spread)
+    targets = {"p": [parse_target("voice.service_level>=0.8")]}
+    measured = judge(fake, {}, targets, 1, lambda n, c: True, cap=20)
+    assert fake.asked == asked
+    assert verdict_of(measured["p"], targets["p"], 1, lambda c: True, str)["verdict"] == verdict
+
+
+def test_a_shift_plan_shows_its_efficiency_verdict_and_fresh_seeds_and_its_report_fills_hour_by_hour(tmp_path):
+    from chansim.report.staffing_files import read_staff_dir
+
+    out = tmp_path / "staffed"
+    result = CliRunner().invoke(app, ["staff", SHIFTS, "-p", "phones", "-t", "voice.service_level>=0.8", "--shifts",
+                                      "--workers", "1", "--quiet", "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    assert "over-coverage" in result.stdout and "FTE" in result.stdout and "fresh seeds" in result.stdout
+    doc = json.loads((out / "staffing.json").read_text())
+    phones = doc["pools"]["phones"]
+    eff = phones["efficiency"]
+    assert eff["required_hours"] == pytest.approx(sum(sum(v) for v in phones["requirement"].values()))
+    assert eff["over_coverage"] == pytest.approx(eff["scheduled_hours"] / eff["required_hours"] - 1)
+    assert eff["fte"] == phones["fte"] and eff["occupancy"] == phones["kpis"]["occupancy"]
+    assert phones["verdict"]["verdict"] in ("yes", "undecided") and phones["confirmation"]["seed"] == doc["seed"] + 1
+    assert doc["judged_replications"] <= doc["max_replications"] == 20
+    page = (out / "report.html").read_text()
+    grid = page[page.index('id="by-hour"'):]
+    assert ">required<" in grid and ">scheduled<" in grid and ">voice.service_level<" in grid
+    reread, _ = read_staff_dir(out)
+    assert reread.pools["phones"].efficiency == eff

@@ -78,7 +78,10 @@ def staff(
     """Find the smallest roster of each pool meeting every target, by simulation: the pool's own roster scaled
     (default), a schedule per weekday × interval (--per-interval) or shift counts (--shifts).
 
-    A target must hold at the pessimistic end of the 95 % CI (mean − ci95 for ≥, mean + ci95 for ≤)."""
+    A target must hold at the pessimistic end of the 95 % CI (mean − ci95 for ≥, mean + ci95 for ≤). The answer
+    gets replications added until every interval is decided (or 20 replications: then it says "undecided"), is
+    confirmed on 5 replications of fresh seeds, and shows agent-hours required and scheduled, over-coverage,
+    occupancy, FTE and labor cost."""
     from chansim.report import jsonable
     from chansim.studies.staffing.search import find_staffing, parse_target
     from chansim.report.staffing_files import check_staff_dir, write_staff_dir
@@ -101,12 +104,11 @@ def staff(
             status.start()
         started = time.monotonic()
 
-        def progress(done: int, expected: int, staffing: str) -> None:
+        def progress(done: int, rule: str, staffing: str) -> None:
             if quiet:
                 return
-            elapsed = time.monotonic() - started
-            left = max(expected - done, 0) * elapsed / done
-            line = f"evaluation {done} of about {expected} (ETA {duration_text(left)}): {staffing}"
+            elapsed = duration_text(time.monotonic() - started)
+            line = f"{done} evaluation{'s' if done != 1 else ''} in {elapsed}; {rule}: {staffing}"
             if status is not None:
                 status.update(escape(line))
             else:
@@ -147,41 +149,84 @@ def _with_ci(kpi: str, value, ci) -> str:
     return with_ci(kpi, value, ci if value is not None else None)
 
 
+def _percent(value) -> str:
+    return "—" if value is None else f"{value:+.1%}"
+
+
+def _hours(value) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def _verdict(v: dict | None, per_interval: bool) -> str:
+    if not v:
+        return "—"
+    text = v["verdict"]
+    if not per_interval:
+        return text
+    counts = v.get("intervals") or {}
+    if text == "yes":
+        return f"yes (all {counts.get('pass', 0)} intervals)"
+    parts = []
+    for kind, word in (("failing", "fail"), ("undecided", "undecided")):
+        named = v.get(kind) or []
+        if named:
+            shown = ", ".join(named[:3]) + (", …" if len(named) > 3 else "")
+            parts.append(f"{len(named)} {word}: {shown}")
+    if v.get("whole_run") not in (None, "pass"):
+        parts.append(f"whole run {v['whole_run']}")
+    return f"{text} ({'; '.join(parts)})"
+
+
 def _table(result) -> Table:
     from chansim.report import format_value
 
     keys = [str(t) for t in result.targets]
+    per_interval = result.mode != "flat"
     what = {"flat": "the pool's roster scaled over the whole run",
             "per_interval": f"a schedule per weekday × {result.interval_minutes} min, targets met in each interval",
             "shifts": f"the cheapest shift counts covering the requirement per {result.interval_minutes} min, "
                       f"re-simulated"}[result.mode]
+    first = next(iter(result.pools.values()), None)
+    fresh = first.confirmation if first is not None and first.confirmation else {}
+    basis = first.efficiency.get("basis") if first is not None and first.efficiency else ""
+    judged = (f"judged on {result.judged_replications} replications ({result.rule})"
+              if result.judged_replications else f"{result.replications} replications")
     table = Table(
         title=escape(f"staffing for strategy {result.strategy}: {', '.join(keys)}"),
         caption=escape(
-            f"{what}; {result.evaluations} evaluations × {result.replications} replications (seed {result.seed}); "
-            f"KPIs mean ± 95 % CI half-width; convention: {result.convention}"
+            f"{what}; {result.evaluations} evaluations (seed {result.seed}), the answer {judged}; fresh seeds: "
+            f"{fresh.get('replications', '—')} replications of seed {fresh.get('seed', '—')}. Agent-hours on the "
+            f"floor per simulated week; required: {basis}; over-coverage = scheduled ÷ required − 1. "
+            f"KPIs mean ± 95 % CI half-width; convention: {result.convention}; undecided = the CI still straddles "
+            f"the target"
         ),
     )
     table.add_column("pool", style="bold")
     table.add_column("channels")
     table.add_column({"flat": "roster", "per_interval": "schedule", "shifts": "agents per shift"}[result.mode])
-    table.add_column("FTE", justify="right")
-    table.add_column("labor cost", justify="right")
-    table.add_column("staffed h", justify="right")
+    for name in ("required h", "scheduled h", "over-coverage", "occupancy", "FTE", "labor cost"):
+        table.add_column(name, justify="right")
     for key in keys:
         table.add_column(key, justify="right")
     table.add_column("meets targets")
+    table.add_column("on fresh seeds")
     for p in result.pools.values():
         cells = []
         for t in result.targets:
             got = p.targets.get(str(t))
             cells.append("n/a (not this pool's)" if got is None else _with_ci(t.address.kpi, got["mean"], got["ci95"]))
+        eff = p.efficiency or {}
         fte = p.labor.get("fte")
-        ok = "yes" if p.meets_targets else "no"
-        if result.mode != "flat":
-            ok += " (every interval)" if p.meets_targets else " (some interval fails)"
         table.add_row(escape(p.name), escape(", ".join(p.channels)), escape(_roster(p)),
+                      _hours(eff.get("required_hours")), _hours(eff.get("scheduled_hours")),
+                      _percent(eff.get("over_coverage")), format_value("occupancy", eff.get("occupancy")),
                       "—" if fte is None else f"{fte:,.1f}", format_value("cost_labor", p.labor.get("cost_labor")),
-                      "—" if p.labor.get("staffed_hours") is None else f"{p.labor['staffed_hours']:,.0f}",
-                      *cells, ok)
+                      *cells, escape(_verdict(p.verdict, per_interval)),
+                      escape(_verdict(p.confirmation, per_interval)))
+    totals = result.totals
+    if totals and len(result.pools) > 1:
+        table.add_row("total", "", "", _hours(totals["required_hours"]), _hours(totals["scheduled_hours"]),
+                      _percent(totals["over_coverage"]), format_value("occupancy", totals["occupancy"]),
+                      "—" if totals["fte"] is None else f"{totals['fte']:,.1f}",
+                      format_value("cost_labor", totals["cost_labor"]), *["" for _ in keys], "", "", style="bold")
     return table

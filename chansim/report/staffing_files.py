@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from chansim.errors import InputError, Problem
+from chansim.report.stored import read_json, read_stored_scenario
 from chansim.scenario.models import Scenario
 from chansim.studies.staffing.result import PoolStaffing, StaffingResult
 from chansim.kpis.goals import CONVENTION, parse_target
@@ -50,17 +52,22 @@ _LABOR = ("fte", "cost_labor", "staffed_hours", "paid_hours")
 def read_staff_dir(folder) -> tuple[StaffingResult, Scenario]:
     """The staffing result and scenario stored by :func:`write_staff_dir`."""
     folder = Path(folder)
-    doc = json.loads((folder / "staffing.json").read_text(encoding="utf-8"))
-    scenario = Scenario.model_validate(yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8")))
+    doc = read_json(folder / "staffing.json", what="staffing result")
+    if not isinstance(doc, dict) or not isinstance(doc.get("pools"), dict) or \
+            not all(isinstance(p, dict) for p in doc["pools"].values()):
+        raise InputError(Problem("pools", "not a chansim staffing result (no mapping of pools); was it written by "
+                                          "chansim staff --out?"), source=str(folder / "staffing.json"))
+    scenario = read_stored_scenario(folder / "scenario.yaml")
     pools = {}
     for name, p in (doc.get("pools") or {}).items():
         pools[name] = PoolStaffing(
             name, tuple(p.get("channels", ())), {k: p[k] for k in _ROSTER if p.get(k) is not None},
             dict(p.get("kpis") or {}), dict(p.get("ci95") or {}), {k: p.get(k) for k in _LABOR},
             dict(p.get("targets") or {}), bool(p.get("meets_targets")), p.get("by_interval"), p.get("requirement"),
-            p.get("plan"))
+            p.get("plan"), p.get("verdict"), p.get("confirmation"), p.get("efficiency"))
     result = StaffingResult(pools, int(doc.get("evaluations", 0)), [parse_target(t) for t in doc.get("targets", [])],
                             str(doc.get("strategy", "")), int(doc.get("replications", 0)), int(doc.get("seed", 0)),
                             str(doc.get("mode", "flat")), doc.get("interval_minutes"), int(doc.get("rounds", 1)),
-                            str(doc.get("convention", CONVENTION)))
+                            str(doc.get("convention", CONVENTION)), doc.get("judged_replications"),
+                            doc.get("max_replications"), doc.get("rule"))
     return result, scenario

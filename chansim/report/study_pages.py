@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from chansim.kpis.table import BY_KEY
-from chansim.report.formats import fmt, fmt_ci
+from chansim.report.formats import fmt, fmt_ci, fmt_value
 from chansim.report.page import environment, scenario_summary, svg
 from chansim.report.trials_figure import trials_figure
 
@@ -49,11 +49,14 @@ def render_sweep_report(frame: pd.DataFrame, kpi: str, fig, *, title: str = "", 
 # ---------------------------------------------------------------- staffing
 def render_staff_report(result, scenario) -> str:
     """The HTML report of a staffing search (:class:`~chansim.studies.staffing.result.StaffingResult`
-    of ``scenario``): the staffing each pool needs, its KPIs against every
-    target at the pessimistic end of the CI, and hour by hour when searched
-    per hour."""
+    of ``scenario``): the staffing each pool needs, how efficiently it covers
+    what is required (agent-hours, over-coverage, occupancy, FTE, cost), its
+    KPIs against every target at the pessimistic end of the CI, its verdict
+    and its confirmation on fresh seeds, and, when searched per interval, the
+    agents required and scheduled and the KPIs interval by interval."""
     from chansim.version import __version__
 
+    currency = getattr(scenario, "currency", "")
     keys = [str(t) for t in result.targets]
     pools = []
     for p in result.pools.values():
@@ -66,21 +69,76 @@ def render_staff_report(result, scenario) -> str:
             cells.append({"value": fmt(got.get("mean"), t.kpi),
                           "ci": fmt_ci(got.get("ci95"), t.kpi, got.get("mean")),
                           "ok": bool(got.get("holds"))})
-        hours: list[dict[str, Any]] = []
-        schedule = p.schedule
-        if isinstance(schedule, list):
-            hours.append({"label": "agents", "cells": [str(v) for v in schedule]})
+        eff = dict(p.efficiency or {})
+        eff.setdefault("fte", p.labor.get("fte"))
+        eff.setdefault("cost_labor", p.labor.get("cost_labor"))
         pools.append({"name": p.name, "channels": ", ".join(p.channels), "staffing": _roster_text(p),
-                      "cells": cells, "meets": p.meets_targets, "hours": hours})
+                      "efficiency": _efficiency_cells(eff, currency), "cells": cells, "meets": p.meets_targets,
+                      "verdict": _verdict_text(p.verdict) if p.verdict else ("yes" if p.meets_targets else "no"),
+                      "confirmation": _verdict_text(p.confirmation), **_by_interval(p, result)})
+    totals = result.totals
+    first = next(iter(result.pools.values()), None)
+    fresh = (first.confirmation or {}) if first is not None else {}
     context = {
         "title": f"{scenario.name}: staffing for {result.strategy}",
-        "strategy": result.strategy, "targets": [str(t) for t in result.targets], "keys": keys, "pools": pools, "per_hour": result.mode != "flat",
+        "strategy": result.strategy, "targets": [str(t) for t in result.targets], "keys": keys, "pools": pools,
+        "per_hour": result.mode != "flat",
+        "total": _efficiency_cells(totals, currency) if totals and len(pools) > 1 else None,
+        "basis": ((first.efficiency or {}).get("basis") if first is not None else None) or "—",
         "scenario": scenario_summary(_scenario_for(scenario, result.strategy)),
         "run": {"seed": result.seed, "replications": result.replications, "evaluations": result.evaluations,
-                "convention": result.convention, "version": __version__},
+                "convention": result.convention, "version": __version__,
+                "judged": result.judged_replications or result.replications, "rule": result.rule or "—",
+                "fresh": (f"{fresh['replications']} replications of seed {fresh['seed']}" if fresh else "—")},
         "generated_by": f"chansim {__version__}",
     }
-    return environment().get_template("staff.html.j2").render(**context)
+    return environment().get_template("staffing.html.j2").render(**context)
+
+
+def _efficiency_cells(eff: dict[str, Any], currency: str) -> list[str]:
+    def hours(v) -> str:
+        return "—" if v is None else f"{v:,.0f}"
+
+    over = eff.get("over_coverage")
+    fte = eff.get("fte")
+    return [hours(eff.get("required_hours")), hours(eff.get("scheduled_hours")),
+            "—" if over is None else f"{over:+.1%}", fmt(eff.get("occupancy"), "occupancy"),
+            "—" if fte is None else f"{fte:,.1f}", fmt(eff.get("cost_labor"), "cost_labor", currency)]
+
+
+def _verdict_text(v: dict[str, Any] | None) -> str:
+    if not v:
+        return "—"
+    counts = v.get("intervals")
+    if not counts:
+        return v["verdict"]
+    return (f"{v['verdict']}: {counts.get('pass', 0)} intervals pass, {counts.get('undecided', 0)} undecided, "
+            f"{counts.get('fail', 0)} fail")
+
+
+def _by_interval(p, result) -> dict[str, Any]:
+    """The hour-by-hour grid of a pool: per weekday, agents required and
+    scheduled and each target's KPI per interval."""
+    eff = p.efficiency or {}
+    minutes = eff.get("interval_minutes") or result.interval_minutes or 60
+    slots = [f"{m // 60:02d}:{m % 60:02d}" if m % 60 else f"{m // 60:02d}" for m in range(0, 1440, minutes)]
+    required, scheduled = eff.get("required_agents") or {}, eff.get("scheduled_agents") or {}
+    rows: list[dict[str, Any]] = []
+    for day in (required or (p.by_interval and next(iter(p.by_interval.values()))["mean"]) or {}):
+        lines = [("required", [_agents(v) for v in required.get(day, [])]),
+                 ("scheduled", [_agents(v) for v in scheduled.get(day, [])])]
+        for t in result.targets:
+            got = (p.by_interval or {}).get(str(t))
+            if got is not None and day in got["mean"]:
+                lines.append((str(t.address), [fmt(v, t.address.kpi) if v is not None else "—"
+                                               for v in got["mean"][day]]))
+        for i, (label, cells) in enumerate(lines):
+            rows.append({"day": day if i == 0 else None, "span": len(lines), "label": label, "cells": cells})
+    return {"hours": rows, "slots": slots}
+
+
+def _agents(v) -> str:
+    return "—" if v is None else (f"{v:g}" if float(v).is_integer() else f"{v:.1f}")
 
 
 def _roster_text(p) -> str:
@@ -118,7 +176,7 @@ def render_optimize_report(result) -> str:
     def rows_of(frame: pd.DataFrame, names: list[str]) -> list[dict[str, Any]]:
         rows = []
         for name, record in zip(names, frame.to_dict(orient="records")):
-            rows.append({"name": name, "point": [str(record.get(p)) for p in paths],
+            rows.append({"name": name, "point": [fmt_value(record.get(p), p) for p in paths],
                          "cells": [{"value": fmt(record.get(k), k, currency),
                                     "ci": fmt_ci(record.get(f"{k}_ci95"), k, record.get(k))} for k in shown]})
         return rows

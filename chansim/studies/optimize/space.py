@@ -13,6 +13,7 @@ written out for ``chansim compare`` gives exactly the numbers the search saw.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
@@ -232,10 +233,20 @@ def resolve_space(scenario: Scenario, space: SearchSpace, *, strategy: str | Non
     return resolved
 
 
+#: Combinations of the variables' values tried, at most, to find one that can run.
+MAX_COMBINATIONS_CHECKED = 512
+
+
 def _check_values(scenario: Scenario, space: ResolvedSpace, where) -> None:
-    """Every bound and every choice of every variable, applied alone to the
-    searched strategy, must give a valid scenario."""
+    """Every bound of every range, applied alone to the searched strategy,
+    must give a valid scenario. A choice that gives a valid scenario only
+    with some values of the other variables is fine (the points where it
+    cannot run are ``invalid`` trials); a space where no combination of the
+    values (among the first :data:`MAX_COMBINATIONS_CHECKED`) can run is
+    refused, naming each variable's first value that cannot run with the
+    others at their first value."""
     problems: list[Problem] = []
+    choices: list[Problem] = []
     base = {v.path: _default(v.domain) for v in space.variables}
     for v in space.variables:
         for value in v.values_to_check():
@@ -243,10 +254,24 @@ def _check_values(scenario: Scenario, space: ResolvedSpace, where) -> None:
                 point_scenario(scenario, point_strategy(scenario, space, {**base, v.path: value}))
             except InputError as exc:
                 text, line = where("variables", v.path)
-                problems += [Problem(text, f"value {value!r}: {p}", line) for p in exc.problems[:3]]
+                found = [Problem(text, f"value {value!r}: {p}", line) for p in exc.problems[:3]]
+                (choices if isinstance(v.domain, Choices) else problems).extend(found)
                 break
     if problems:
         raise InputError(problems)
+    if choices and not _some_combination_runs(scenario, space):
+        raise InputError(choices)
+
+
+def _some_combination_runs(scenario: Scenario, space: ResolvedSpace) -> bool:
+    combos = itertools.product(*[v.values_to_check() for v in space.variables])
+    for values in itertools.islice(combos, MAX_COMBINATIONS_CHECKED):
+        try:
+            point_scenario(scenario, point_strategy(scenario, space, dict(zip(space.paths, values))))
+            return True
+        except InputError:
+            continue
+    return False
 
 
 def _default(domain: Variable) -> Any:

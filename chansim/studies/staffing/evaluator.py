@@ -1,10 +1,10 @@
-"""Simulating the staffings a search tries, each once, and measuring the
-searched pools.
+"""Simulating the staffings a search tries and measuring the searched pools.
 
 A staffing is ``{pool: roster}``, each roster a pool's ``headcount``,
 ``schedule`` or ``shifts``. Every staffing is simulated with the scenario's
-seed (common random numbers), so trying one again gives the same figures:
-it is not simulated again.
+seed (common random numbers), replications ``0, 1, …``; asked again it is
+not simulated again, and asked with more replications it gets only the
+missing ones (:mod:`~chansim.studies.staffing.replications`).
 """
 
 from __future__ import annotations
@@ -14,19 +14,21 @@ from typing import Any, Callable, Mapping
 
 from chansim.kpis.goals import Target
 from chansim.scenario.models import Scenario
-from chansim.studies.experiment import simulate
 from chansim.studies.staffing.cells import Cells
 from chansim.studies.staffing.pool_kpis import Measured, measure
+from chansim.studies.staffing.replications import Replications
 from chansim.studies.staffing.scaling import describe, roster_overrides
 
 __all__ = ["Evaluator", "Progress", "state_key"]
 
-#: ``progress(done, expected, staffing)``: told after each simulation.
-Progress = Callable[[int, int, str], None]
+#: ``progress(evaluations, rule, staffing)``: told after each simulation: the
+#: evaluations done so far, the search's stopping rule in words, and the
+#: staffing just simulated.
+Progress = Callable[[int, str, str], None]
 
 
 class Evaluator:
-    """Simulates staffings (each once) and measures the searched pools."""
+    """Simulates staffings and measures the searched pools."""
 
     def __init__(self, resolved: Scenario, strategy: str, pools: dict[str, tuple[str, ...]],
                  targets: dict[str, list[Target]], replications: int, pool_for: Callable[[int], Executor],
@@ -40,28 +42,41 @@ class Evaluator:
         self.pool: Executor | None = None
         self.cells = cells
         self.progress = progress
-        self.cache: dict[Any, dict[str, Measured]] = {}
-        self.count = 0
-        self.remaining = 1  # the search's estimate of the evaluations still to come
+        self.runs: dict[Any, Replications] = {}
+        self.measured: dict[Any, dict[str, Measured]] = {}
+        self.count = 0  # evaluations: simulations of a staffing (a batch of replications each)
+        self.replications_run = 0
+        self.rule = "stops when the search has found the smallest staffing"  # told to ``progress``
 
-    def __call__(self, state: dict[str, dict[str, Any]]) -> dict[str, Measured]:
+    def __call__(self, state: dict[str, dict[str, Any]], replications: int | None = None) -> dict[str, Measured]:
+        """Each searched pool's figures at ``state``, over at least
+        ``replications`` (default: the study's) replications."""
         key = state_key(state)
-        if key in self.cache:
-            return self.cache[key]
-        overrides: dict[str, Any] = {}
-        for pool, roster in state.items():
-            overrides.update(roster_overrides(self.resolved.pool(pool), roster))
-        scenario = self.resolved.with_overrides(overrides)
+        want = self.replications if replications is None else int(replications)
+        runs = self.runs.get(key)
+        if runs is not None and runs.count >= want:
+            return self.measured[key]
+        if runs is None:
+            overrides: dict[str, Any] = {}
+            for pool, roster in state.items():
+                overrides.update(roster_overrides(self.resolved.pool(pool), roster))
+            runs = self.runs[key] = Replications(self.resolved.with_overrides(overrides), self.strategy)
         if self.pool is None:
             self.pool = self.pool_for(self.replications)
-        result = simulate(scenario, [self.strategy], self.replications, executor=self.pool, log="messages")
+        before = runs.count
+        runs.extend(want, self.pool)
         self.count += 1
+        self.replications_run += runs.count - before
         cells = (self.cells.of, self.cells.count) if self.cells is not None else None
-        measured = measure(result, self.pools, self.targets, cells)
-        self.cache[key] = measured
+        self.measured[key] = measure(runs.result(), self.pools, self.targets, cells)
         if self.progress is not None:
-            self.progress(self.count, self.count + max(self.remaining - 1, 0), describe(state))
-        return measured
+            self.progress(self.count, self.rule, describe(state))
+        return self.measured[key]
+
+    def replications_of(self, state: Mapping[str, Mapping[str, Any]]) -> int:
+        """How many replications of ``state`` have been run."""
+        runs = self.runs.get(state_key(state))
+        return 0 if runs is None else runs.count
 
 
 def state_key(state: Mapping[str, Mapping[str, Any]]) -> Any:

@@ -146,6 +146,35 @@ class Measured:
                 return False
         return True
 
+    def cell_verdict(self, targets: Sequence[Target], cell: int) -> str:
+        """``pass`` (every target holds at the pessimistic end of its CI),
+        ``fail`` (some target is missed even at the optimistic end) or
+        ``undecided`` (more replications could tip it either way), for the
+        contacts arriving in ``cell``; a cell with no contacts passes, one
+        measured in a single replication is judged on its mean."""
+        verdict = "pass"
+        for t in targets:
+            means, cis, count = self.cells[str(t)]
+            if np.isnan(means[cell]):
+                continue
+            ci = 0.0 if count[cell] < 2 else float(cis[cell])
+            if not t.may_hold(float(means[cell]), ci):
+                return "fail"
+            if not t.holds(float(means[cell]), ci):
+                verdict = "undecided"
+        return verdict
+
+    def verdict(self, targets: Sequence[Target]) -> str:
+        """The same over the whole run."""
+        verdict = "pass"
+        for t in targets:
+            mean, ci = self.targets[str(t)]
+            if not t.may_hold(mean, ci):
+                return "fail"
+            if not t.holds(mean, ci):
+                verdict = "undecided"
+        return verdict
+
 
 def _address_rows(reps: list[_Replication], target: Target) -> list[float | None] | None:
     a = target.address

@@ -1,5 +1,8 @@
 """What a staffing study returns: per pool, the roster found, its FTE,
-labor cost and staffed hours, and the targets achieved with their CIs."""
+labor cost and staffed hours, the targets achieved with their CIs, its
+verdict and its confirmation on fresh seeds, and how efficiently it covers
+what is required (agent-hours required and scheduled, over-coverage,
+occupancy); and the totals over the pools."""
 
 from __future__ import annotations
 
@@ -26,6 +29,13 @@ class PoolStaffing:
     by_interval: dict[str, Any] | None = None
     requirement: dict[str, list[int]] | None = None
     plan: dict[str, Any] | None = None
+    #: ``yes``/``no``/``undecided``, whole run and intervals counted by verdict (:mod:`~chansim.studies.staffing.judging`)
+    verdict: dict[str, Any] | None = None
+    #: the same on fresh seeds, with the targets' means and CIs there
+    confirmation: dict[str, Any] | None = None
+    #: agent-hours required and scheduled, over-coverage, occupancy, FTE, labor cost
+    #: (:mod:`~chansim.studies.staffing.efficiency`)
+    efficiency: dict[str, Any] | None = None
 
     @property
     def headcount(self) -> int | None:
@@ -44,7 +54,7 @@ class PoolStaffing:
         out.update(channels=list(self.channels), fte=self.labor.get("fte"), cost_labor=self.labor.get("cost_labor"),
                    staffed_hours=self.labor.get("staffed_hours"), paid_hours=self.labor.get("paid_hours"),
                    targets=self.targets, meets_targets=self.meets_targets, kpis=self.kpis, ci95=self.ci95)
-        for key in ("by_interval", "requirement", "plan"):
+        for key in ("by_interval", "requirement", "plan", "verdict", "confirmation", "efficiency"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out
@@ -64,6 +74,33 @@ class StaffingResult:
     interval_minutes: int | None = None
     rounds: int = 1
     convention: str = CONVENTION
+    #: replications of the final staffing (added until every interval is decided, at most ``max_replications``)
+    judged_replications: int | None = None
+    max_replications: int | None = None
+    rule: str | None = None
+
+    @property
+    def totals(self) -> dict[str, float | None]:
+        """Agent-hours required and scheduled, over-coverage, FTE and labor
+        cost summed over the pools; occupancy weighted by staffed hours."""
+        effs = [p.efficiency for p in self.pools.values() if p.efficiency]
+        if not effs:
+            return {}
+        required = sum(e["required_hours"] for e in effs)
+        scheduled = sum(e["scheduled_hours"] for e in effs)
+
+        def total(key: str) -> float | None:
+            values = [e.get(key) for e in effs]
+            return None if any(v is None for v in values) else float(sum(values))
+
+        weights = [(p.efficiency.get("occupancy"), p.labor.get("staffed_hours")) for p in self.pools.values()
+                   if p.efficiency]
+        occupancy = None
+        if all(o is not None and h for o, h in weights):
+            occupancy = sum(o * h for o, h in weights) / sum(h for _, h in weights)
+        return {"required_hours": required, "scheduled_hours": scheduled,
+                "over_coverage": scheduled / required - 1.0 if required > 0 else None,
+                "occupancy": occupancy, "fte": total("fte"), "cost_labor": total("cost_labor")}
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``chansim staff --format json``."""
@@ -78,6 +115,11 @@ class StaffingResult:
             "seed": self.seed,
             "rounds": self.rounds,
         }
+        if self.totals:
+            out["totals"] = self.totals
+        for key in ("judged_replications", "max_replications", "rule"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
         if self.interval_minutes is not None:
             out["interval_minutes"] = self.interval_minutes
         return out

@@ -37,9 +37,17 @@ Shifts (``shifts=True``)
     ``agents`` ignored) by an integer program
     (:mod:`chansim.studies.staffing.shift_plan`): minimise paid hours × cost per hour
     subject to agents on the floor ≥ requirement in every interval. The plan
-    is simulated again to confirm the targets; where it fails, the failing
-    intervals' requirement goes up by one and the plan is solved again (at
-    most :data:`MAX_SHIFT_ROUNDS` times).
+    is simulated again to confirm the targets, with replications added
+    until every interval is decided (:mod:`~chansim.studies.staffing.judging`);
+    where it fails, the failing intervals' requirement goes up by one and the
+    plan is solved again (at most :data:`MAX_SHIFT_ROUNDS` times).
+
+The answer's verdict per pool is ``yes``, ``no`` or ``undecided``: the final
+staffing is judged with replications added until every interval (and
+whole-run target) is decided or at
+:data:`~chansim.studies.staffing.judging.MAX_REPLICATIONS`, then confirmed on
+fresh seeds. Each pool's answer also says how efficiently it covers what is
+required (:mod:`~chansim.studies.staffing.efficiency`).
 
 Closed intervals are never staffed: ``closed`` gives, per pool, the cells
 (weekday × interval) in which every channel of the pool is closed; by
@@ -77,6 +85,8 @@ from chansim.studies.staffing.scaling import peak_of, roster_overrides, scaled_r
 from chansim.studies.staffing.searches import search_cells, search_level
 from chansim.studies.staffing.shift_plan import ShiftPlan, cheapest_shifts
 from chansim.studies.staffing.result import PoolStaffing, StaffingResult
+from chansim.studies.staffing.answer import study_result
+from chansim.studies.staffing.judging import judge, stopping_rule
 from chansim.kpis.goals import CONVENTION, Target, parse_target
 
 __all__ = [
@@ -99,6 +109,10 @@ __all__ = [
 MAX_ROUNDS = 5
 #: Rounds of "raise the failing intervals' requirement and solve again" (shifts).
 MAX_SHIFT_ROUNDS = 3
+#: When each search stops, in words (the progress line's rule).
+RULES = {"flat": "stops at the smallest level N that passes where N − 1 fails",
+         "per_interval": "stops when no interval can lose an agent",
+         "shifts": f"stops when no interval can lose an agent, then after at most {MAX_SHIFT_ROUNDS} shift plans"}
 
 
 # -------------------------------------------------------------- the study
@@ -126,8 +140,8 @@ def find_staffing(
     ``per_interval`` at 60 minutes) or ``shifts`` (the cheapest counts on the
     pool's shift patterns); see the module docstring. ``strategy`` defaults to
     the scenario's first; its ``set`` is applied first. ``progress(done,
-    expected, staffing)`` is called after each simulation (``expected``: an
-    estimate of the total). ``closed[pool]``: cells to leave unstaffed
+    rule, staffing)`` is called after each simulation (``rule``: when the
+    search stops, in words). ``closed[pool]``: cells to leave unstaffed
     (default: from opening hours). Raises :class:`InputError` for an unknown
     pool, strategy or channel, a bad target, fewer than 2 replications, or
     targets no staffing within reach meets. ``workers``, ``executor`` and
@@ -155,6 +169,7 @@ class _Study:
         self.rates, self.loads, self.cells, self.closed = q.rates, q.loads, q.cells, q.closed
         self.evaluate = Evaluator(q.resolved, q.strategy, q.channels, q.applies, q.replications, pool_for, q.cells,
                                   progress)
+        self.evaluate.rule = RULES[mode] + "; then " + stopping_rule()
 
     # ------------------------------------------------------------ helpers
     def _erlang(self, n: str, state) -> np.ndarray:
@@ -183,8 +198,15 @@ class _Study:
         rounds = self._rounds(state, requirement)
         if self.mode == "shifts":
             rounds += self._to_shifts(state, requirement, plans)
-        final = self.evaluate(state)
-        return self._result(state, final, requirement, plans, rounds)
+        final = judge(self.evaluate, state, self.applies, self._cell_count(), self._judged())
+        return study_result(self, state, final, requirement, plans, rounds)
+
+    def _cell_count(self) -> int:
+        return self.cells.count if self.cells is not None else 0
+
+    def _judged(self):
+        """Whether a pool's cell is judged: simulated and open (None in a flat search)."""
+        return self._searched if self.cells is not None else None
 
     def _rounds(self, state: dict[str, dict[str, Any]], requirement: dict[str, tuple[int, ...]]) -> int:
         searched: set[str] = set()
@@ -239,11 +261,8 @@ class _Study:
             roster = scaled_roster(spec, level)
             return self.evaluate({**state, n: roster})[n].passes(self.applies[n])
 
-        level = search_level(passes, start, 1, cap, n, self.applies[n], self._expect)
+        level = search_level(passes, start, 1, cap, n, self.applies[n])
         return scaled_roster(spec, level)
-
-    def _expect(self, remaining: int) -> None:
-        self.evaluate.remaining = remaining
 
     def _cells_of(self, n: str, state: dict[str, dict[str, Any]], previous: tuple[int, ...] | None) -> tuple[int, ...]:
         cells = self.cells
@@ -264,7 +283,7 @@ class _Study:
             return self.evaluate({**state, n: roster})[n]
 
         return search_cells(run, [int(v) for v in start], [int(v) for v in floor], searched, self.applies[n], n,
-                             cells, self._expect)
+                             cells)
 
     def _to_shifts(self, state: dict[str, dict[str, Any]], requirement: dict[str, tuple[int, ...]],
                    plans: dict[str, ShiftPlan]) -> int:
@@ -279,15 +298,14 @@ class _Study:
             for n in self.names:
                 plans[n] = self._plan(n, need[n])
                 state[n] = {"shifts": plans[n].counts}
-            self._expect(1)
-            measured = self.evaluate(state)
+            measured = judge(self.evaluate, state, self.applies, cells.count, self._searched)
             failing = {n: [c for c in range(cells.count)
-                           if self._searched(n, c) and not measured[n].cell_passes(self.applies[n], c)]
+                           if self._searched(n, c) and measured[n].cell_verdict(self.applies[n], c) == "fail"]
                        for n in self.names}
-            if all(measured[n].passes(self.applies[n]) and not failing[n] for n in self.names):
+            if all(measured[n].verdict(self.applies[n]) != "fail" and not failing[n] for n in self.names):
                 break
             for n in self.names:
-                if not failing[n] and not measured[n].passes(self.applies[n]):
+                if not failing[n] and measured[n].verdict(self.applies[n]) == "fail":
                     failing[n] = [c for c in range(cells.count) if need[n][c] > 0]  # only the whole run fails
                 for c in failing[n]:
                     need[n][c] += 1
@@ -314,59 +332,6 @@ class _Study:
             return cheapest_shifts(required, covers, costs, labels=labels)
         except InputError as exc:
             raise InputError([Problem(f"agents.pools.{n}.shifts", p.message) for p in exc.problems]) from None
-
-    # ------------------------------------------------------------- result
-    def _result(self, state, final: dict[str, Measured], requirement, plans, rounds: int) -> StaffingResult:
-        out = {}
-        for n in self.names:
-            entry = final[n]
-            applies = self.applies[n]
-            targets = {str(t): {"mean": entry.targets[str(t)][0], "ci95": entry.targets[str(t)][1],
-                                "holds": t.holds(*entry.targets[str(t)])} for t in applies}
-            ok = entry.passes(applies)
-            by_interval = None
-            roster = dict(state[n])
-            if self.mode != "flat":
-                cells = self.cells
-                ok = ok and all(entry.cell_passes(applies, c) for c in range(cells.count) if self._searched(n, c))
-                by_interval = {}
-                for t in applies:
-                    means, cis, _ = entry.cells[str(t)]
-                    by_interval[str(t)] = {"mean": _nullable(cells.shown(means)), "ci95": _nullable(cells.shown(cis))}
-            if self.mode == "per_interval":
-                roster = {"schedule": self.cells.shown(requirement[n]), "interval_minutes": self.cells.minutes}
-            plan = None
-            if n in plans:
-                p = plans[n]
-                plan = {"cost_per_week": p.cost, "lower_bound_per_week": p.lower_bound, "optimal": p.optimal}
-            out[n] = PoolStaffing(
-                name=n,
-                channels=self.channels[n],
-                roster=roster,
-                kpis=entry.kpis,
-                ci95=entry.ci95,
-                labor=entry.labor,
-                targets=targets,
-                meets_targets=ok,
-                by_interval=by_interval,
-                requirement=self.cells.shown(requirement[n]) if self.mode == "shifts" else None,
-                plan=plan,
-            )
-        return StaffingResult(
-            pools=out,
-            evaluations=self.evaluate.count,
-            targets=self.targets,
-            strategy=self.strategy,
-            replications=self.reps,
-            seed=self.resolved.seed,
-            mode=self.mode,
-            interval_minutes=self.cells.minutes if self.cells is not None else None,
-            rounds=rounds,
-        )
-
-
-def _nullable(rows: dict[str, list[float]]) -> dict[str, list[float | None]]:
-    return {k: [None if (v is None or math.isnan(v)) else float(v) for v in vs] for k, vs in rows.items()}
 
 
 def _coupled(resolved: Scenario, names: Sequence[str]) -> bool:

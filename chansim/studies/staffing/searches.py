@@ -30,12 +30,10 @@ MAX_CELL_UP = 40
 
 
 def search_level(passes: Callable[[int], bool], start: int, floor: int, cap: int, pool: str,
-                      targets: Sequence[Target], expect: Callable[[int], None] | None = None) -> int:
+                      targets: Sequence[Target]) -> int:
     """Smallest N in [floor, cap] that passes, assuming more agents never hurt:
-    gallop from ``start`` then bisect. N passes and N − 1 (if ≥ floor) failed.
-    ``expect(n)`` is told how many evaluations are still to come (an estimate)."""
+    gallop from ``start`` then bisect. N passes and N − 1 (if ≥ floor) failed."""
     seen: dict[int, bool] = {}
-    tell = expect or (lambda n: None)
 
     def ok(n: int) -> bool:
         if n not in seen:
@@ -43,12 +41,10 @@ def search_level(passes: Callable[[int], bool], start: int, floor: int, cap: int
         return seen[n]
 
     start = min(max(start, floor), cap)
-    tell(2)
     if ok(start):
         hi, lo, step = start, None, 1
         while hi > floor:
             candidate = max(hi - step, floor)
-            tell(1 + max(1, math.ceil(math.log2(step + 1))))
             if ok(candidate):
                 hi, step = candidate, step * 2
             else:
@@ -66,14 +62,12 @@ def search_level(passes: Callable[[int], bool], start: int, floor: int, cap: int
                     f"(under the convention: {CONVENTION})",
                 ))
             candidate = min(lo + step, cap)
-            tell(1 + max(1, math.ceil(math.log2(step + 1))))
             if ok(candidate):
                 hi = candidate
             else:
                 lo, step = candidate, step * 2
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        tell(max(1, math.ceil(math.log2(hi - lo))))
         if ok(mid):
             hi = mid
         else:
@@ -82,17 +76,14 @@ def search_level(passes: Callable[[int], bool], start: int, floor: int, cap: int
 
 
 def search_cells(evaluate: Callable[[tuple[int, ...]], Measured], start: Sequence[int], floor: Sequence[int],
-                  searched: np.ndarray, targets: Sequence[Target], pool: str, cells: Cells,
-                  expect: Callable[[int], None] | None = None) -> tuple[int, ...]:
+                  searched: np.ndarray, targets: Sequence[Target], pool: str, cells: Cells) -> tuple[int, ...]:
     """Per-interval search (module docstring) over the ``searched`` cells;
     the others stay at their start value."""
-    tell = expect or (lambda n: None)
     n = len(start)
     schedule = [max(s, f) for s, f in zip(start, floor)]
     order = [c for c in range(n) if searched[c]]
     failing: list[int] = []
     for _ in range(MAX_CELL_UP):
-        tell(4)
         entry = evaluate(tuple(schedule))
         failing = [c for c in order if not entry.cell_passes(targets, c)]
         if not failing:
@@ -110,7 +101,6 @@ def search_cells(evaluate: Callable[[tuple[int, ...]], Measured], start: Sequenc
         cuts = [c for c in order if c not in fixed and schedule[c] > floor[c]]
         if not cuts:
             return tuple(schedule)
-        tell(3)
         trial = list(schedule)
         for c in cuts:
             trial[c] -= 1
