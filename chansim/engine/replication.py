@@ -12,6 +12,7 @@ from chansim.engine.log import OUTCOMES, EventLog, SpanRecorder, _categorical, c
 from chansim.engine.plan import CHANNEL_CODE, ContactBook, build_plan
 from chansim.engine.simulation import Simulation
 from chansim.engine.streams import Streams
+from chansim.scenario.channels import CHANNELS
 from chansim.scenario.models import Scenario
 
 __all__ = ["run_replication"]
@@ -113,56 +114,51 @@ def _contacts_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: s
 
 
 def _messages_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: str, replication: int) -> pd.DataFrame:
-    t = np.frombuffer(sim.messages.t, dtype=float).copy()
-    position = np.frombuffer(sim.messages.position, dtype=np.int64).copy()
+    """One row per message, made column by column in its final dtype (the
+    table of a long run is the largest thing a replication holds)."""
+    t = np.frombuffer(sim.messages.t, dtype=float)
+    position = np.frombuffer(sim.messages.position, dtype=np.int64)
     turn = position // 2
     contact = book.turn_data.contact[turn]  # a contact's turns are contiguous, from its turn_offset
     out = (position % 2).astype(bool)
     by_bot = out & ((turn - book.turn_offset[contact]) < book.bot_turns[contact])
-    sender = np.where(out, np.where(by_bot, 2, 1), 0)
-    frame = {
-        "t": t,
-        "contact_id": contact,
-        "customer_id": book.customer[contact],
-        "channel": book.channel[contact].astype(np.int64),
-        "original_channel": book.original[contact].astype(np.int64),
-        "direction": out.astype(np.int64),
-        "sender": sender,
-        "category": np.zeros(t.size, dtype=np.int64),
-        "chars": book.message_data.chars[position].astype(np.int32),
-        "non_gsm": book.message_data.non_gsm[position],
-        "media": book.message_data.media[position],
-        "segment": book.segment[contact].astype(np.int64),
-        "extension": book.message_data.extension[position].astype(np.int32),
-        "emoji": book.message_data.emoji[position].astype(np.int32),
-    }
+    del turn
     extra = _system_messages(s, book, sim)
+    order = None
     if extra is not None:
-        for key in frame:
-            frame[key] = np.concatenate([frame[key], extra[key].astype(frame[key].dtype)])
-        order = np.argsort(frame["t"], kind="stable")
-        frame = {key: value[order] for key, value in frame.items()}
+        order = np.argsort(np.concatenate([t, extra["t"].astype(t.dtype)]), kind="stable")
+
+    def column(key: str, values: np.ndarray) -> np.ndarray:
+        """The column ``key``: the contacts' messages, then the system
+        messages, in time order."""
+        if order is None:
+            return values
+        return np.concatenate([values, extra[key].astype(values.dtype)])[order]
+
+    def coded(key: str, codes: np.ndarray, names: tuple[str, ...] | list[str]) -> pd.Categorical:
+        return pd.Categorical.from_codes(column(key, codes), categories=list(names))
+
+    segment_names = [x.name for x in s.demand.segments]
+    frame = {
+        "t": column("t", t if order is not None else t.copy()),
+        "contact_id": column("contact_id", contact),
+        "customer_id": column("customer_id", book.customer[contact]),
+        "channel": coded("channel", book.channel[contact], CHANNELS),
+        "original_channel": coded("original_channel", book.original[contact], CHANNELS),
+        "direction": coded("direction", out.astype(np.int8), DIRECTIONS),
+        "sender": coded("sender", np.where(out, np.where(by_bot, 2, 1), 0).astype(np.int8), SENDERS),
+        "category": coded("category", np.zeros(t.size, dtype=np.int8), CATEGORIES),
+        "chars": column("chars", book.message_data.chars[position].astype(np.int32)),
+        "non_gsm": column("non_gsm", book.message_data.non_gsm[position]),
+        "media": column("media", book.message_data.media[position]),
+        "segment": coded("segment", book.segment[contact], segment_names),
+        "extension": column("extension", book.message_data.extension[position].astype(np.int32)),
+        "emoji": column("emoji", book.message_data.emoji[position].astype(np.int32)),
+    }
     m = frame["t"].size
-    return pd.DataFrame(
-        {
-            "replication": np.full(m, replication, dtype=np.int32),
-            "strategy": _constant(strategy, m),
-            "t": frame["t"],
-            "contact_id": frame["contact_id"],
-            "customer_id": frame["customer_id"],
-            "channel": channel_categorical(frame["channel"]),
-            "original_channel": channel_categorical(frame["original_channel"]),
-            "direction": _categorical(frame["direction"], DIRECTIONS),
-            "sender": _categorical(frame["sender"], SENDERS),
-            "category": _categorical(frame["category"], CATEGORIES),
-            "chars": frame["chars"],
-            "non_gsm": frame["non_gsm"],
-            "media": frame["media"],
-            "segment": _categorical(frame["segment"], [x.name for x in s.demand.segments]),
-            "extension": frame["extension"],
-            "emoji": frame["emoji"],
-        }
-    )
+    # each column is stored as it is (no copy into blocks): the table is made once and only read
+    return pd.DataFrame({"replication": np.full(m, replication, dtype=np.int32), "strategy": _constant(strategy, m),
+                         **frame}, copy=False)
 
 
 def _system_messages(s: Scenario, book: ContactBook, sim: Simulation) -> dict | None:

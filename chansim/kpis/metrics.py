@@ -245,11 +245,41 @@ def measured_window(contacts: pd.DataFrame, messages: pd.DataFrame, warmup_s: fl
     if keep.all():
         return contacts, messages
     c = contacts[keep]
-    keys = ["replication", "strategy", "contact_id"]
-    ids = pd.MultiIndex.from_frame(c[keys].astype({"strategy": str}))
-    mine = pd.MultiIndex.from_frame(messages[keys].astype({"strategy": str})).isin(ids)
+    mine = _one_log_messages(contacts, messages, keep)
+    if mine is None:  # several replications or strategies: match on all three keys
+        keys = ["replication", "strategy", "contact_id"]
+        ids = pd.MultiIndex.from_frame(c[keys].astype({"strategy": str}))
+        mine = pd.MultiIndex.from_frame(messages[keys].astype({"strategy": str})).isin(ids)
     loose = (messages["contact_id"].to_numpy() < 0) & (messages["t"].to_numpy(dtype=float) >= warmup_s)
     return c, messages[mine | loose]
+
+
+def _single(frame: pd.DataFrame, column: str) -> object:
+    """The one value of ``column`` in ``frame`` (None: several, or none)."""
+    if column not in frame or not len(frame):
+        return None
+    values = frame[column].unique()
+    return values[0] if len(values) == 1 else None
+
+
+def _one_log_messages(contacts: pd.DataFrame, messages: pd.DataFrame, keep: np.ndarray) -> np.ndarray | None:
+    """Per message, whether its contact is kept, when contacts and messages
+    are one replication of one strategy and the contacts are numbered
+    0, 1, 2, ... in order (as the engine writes them): a look-up by contact
+    id, with no key per row. None otherwise."""
+    ids = contacts["contact_id"].to_numpy()
+    if not np.array_equal(ids, np.arange(ids.size)) or not len(messages) \
+            or not (isinstance(messages["contact_id"].dtype, np.dtype) and messages["contact_id"].dtype.kind in "iu"):
+        return None
+    for column in ("replication", "strategy"):
+        one = _single(contacts, column)
+        if one is None or str(one) != str(_single(messages, column)):
+            return None
+    contact = messages["contact_id"].to_numpy(dtype=np.int64)
+    inside = (contact >= 0) & (contact < ids.size)
+    mine = np.zeros(contact.size, dtype=bool)
+    mine[inside] = keep[contact[inside]]
+    return mine
 
 
 

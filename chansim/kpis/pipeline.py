@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from chansim.billing.ai_agent import ai_cost_lines, bot_costs_by_contact, fixed_costs
-from chansim.billing.price import Pricer, cost_lines
+from chansim.billing.price import COST_LINE_COLUMNS, Pricer, cost_lines
 from chansim.engine.log import EventLog
 from chansim.engine.streams import Streams
 from chansim.kpis.ai_costs import cost_bot_by_unit
@@ -36,7 +36,7 @@ from chansim.kpis.labor import labor_costs
 from chansim.kpis.metrics import Measured, kpis, measured_window
 from chansim.scenario.models import Scenario
 
-__all__ = ["Measurement", "measure", "kpi_options"]
+__all__ = ["Measurement", "measure", "kpi_options", "merged_lines"]
 
 #: The unit of agent-assist seat lines (a seat for a day): part of ``cost_bot``
 #: overall, in no breakdown.
@@ -70,15 +70,41 @@ def kpi_options(resolved: Scenario, contacts: pd.DataFrame, replication: int) ->
     }
 
 
-def measure(resolved: Scenario, log: EventLog, replication: int) -> Measurement:
+def merged_lines(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The cost lines of several priced tables from the cost lines of each
+    (:func:`chansim.billing.price.cost_lines` of each, in order): the same
+    lines, sums and order as ``cost_lines`` of them all at once."""
+    parts = [part for part in parts if len(part)]
+    if len(parts) < 2:
+        return parts[0] if parts else cost_lines()
+    lines = pd.concat(parts, ignore_index=True)
+    keys = [k for k in COST_LINE_COLUMNS[:-3] if k in lines]  # (the last three are the sums)
+    if lines.duplicated(keys).any():  # the same line in two tables
+        lines = lines.groupby(keys, sort=False, as_index=False)[["count", "units", "cost"]].sum()
+    lines = lines.sort_values(keys, kind="stable", ignore_index=True)
+    return lines[[c for c in COST_LINE_COLUMNS if c in lines]]
+
+
+def measure(resolved: Scenario, log: EventLog, replication: int, *, release: bool = False) -> Measurement:
     """Measure replication ``replication`` of one strategy: ``resolved`` is
     the scenario resolved for that strategy (``scenario.for_strategy(name)``),
-    whose pricing, CSAT model and agents price, score and pay the log."""
+    whose pricing, CSAT model and agents price, score and pay the log.
+
+    ``release``: the log is not wanted afterwards: its contacts and messages
+    tables are let go (``log`` is left with empty ones) once the measured
+    window is taken, so a long run does not hold both at once."""
     contacts, messages = measured_window(log.contacts, log.messages, resolved.warmup_s)
+    staffing = log.staffing
+    if release:
+        log.contacts, log.messages = log.contacts.iloc[:0], log.messages.iloc[:0]
     pricer = Pricer.for_scenario(resolved)
     fixed = fixed_costs(resolved, replication=replication)
-    costs = cost_lines(*[f for f in (pricer.messages(messages), pricer.calls(contacts), fixed) if f is not None])
-    labor = labor_costs(log.staffing, resolved)
+    # each priced table is summed into its cost lines before the next is priced: one at a time in memory
+    parts = [cost_lines(pricer.messages(messages)), cost_lines(pricer.calls(contacts))]
+    if fixed is not None:
+        parts.append(cost_lines(fixed))
+    costs = merged_lines(parts)
+    labor = labor_costs(staffing, resolved)
     options = kpi_options(resolved, contacts, replication)
     ai = ai_cost_lines(resolved, contacts, messages, replication=replication)
     if ai is not None:

@@ -213,8 +213,10 @@ def measure_replication(scenario: Scenario, name: str, r: int, keep_log: bool | 
     worker. Returns the KPIs, the cost lines, the labor and what is kept of
     the log."""
     log = run_replication(scenario, name, r)
-    measured, costs, labor = measure(scenario.for_strategy(name), log, r)
-    return measured, costs, labor, _kept_log(log, keep_log)
+    kept = _kept_log(log, keep_log)
+    # with no log kept, the measurement lets the tables go as soon as it has what it measures
+    measured, costs, labor = measure(scenario.for_strategy(name), log, r, release=kept is None)
+    return measured, costs, labor, kept
 
 
 def simulate(
