@@ -37,14 +37,14 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, Mapping, Union
+from typing import Annotated, Literal, Mapping, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
+from chansim.billing.card_dates import DatedCard
 from chansim.billing.card_values import Price
-from chansim.billing.ratecard import CONFIDENCE_ORDER, Rate
+from chansim.billing.ratecard import CONFIDENCE_ORDER, Rate, shipped_cards, validated_cards
 from chansim.errors import InputError, Problem
 
 __all__ = ["UNITS", "AICard", "AIBook", "ai_book", "ai_coverage", "builtin_ai_cards", "parse_ai_cards"]
@@ -65,7 +65,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
-class AICard(_Model):
+class AICard(DatedCard, _Model):
     """One vendor plan's price in one unit over a period."""
 
     id: str = Field(min_length=1, description="Unique card id, e.g. intercom-fin-2025")
@@ -115,13 +115,6 @@ class AICard(_Model):
         value = self.rates[self.unit]
         return value.value if isinstance(value, Rate) else float(value)
 
-    def covers(self, day: dt.date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
-
-    @property
-    def period(self) -> str:
-        return f"{self.effective_from} – {self.effective_to or 'open'}"
-
     def lowest_confidence(self) -> str:
         levels = [self.confidence] + [r.confidence for r in self.rates.values() if isinstance(r, Rate) and r.confidence]
         return min(levels, key=CONFIDENCE_ORDER.__getitem__)
@@ -142,8 +135,7 @@ def _overlaps(cards: list[AICard], lines: dict | None, label: str = "ai_cards") 
                                     line_of(lines, (label, i, "id")) if lines else None))
         seen.setdefault(card.id, i)
         for other in cards[:i]:
-            end, other_end = card.effective_to or dt.date.max, other.effective_to or dt.date.max
-            if other.name == card.name and card.effective_from <= other_end and other.effective_from <= end:
+            if other.name == card.name and card.overlaps(other):
                 problems.append(Problem(
                     f"{where}.effective_from",
                     f"in force on the same days as card {other.id} ({other.period}) of plan {card.name}: end one "
@@ -154,53 +146,18 @@ def _overlaps(cards: list[AICard], lines: dict | None, label: str = "ai_cards") 
 
 def parse_ai_cards(text: str, label: str) -> list[AICard]:
     """The ``ai_cards:`` of a card file's text (none when it has none)."""
-    from chansim.scenario.loader import read_yaml
-    from chansim.scenario.problems import problems_from_validation_error
+    from chansim.scenario.yaml_document import read_yaml_document
 
-    try:
-        data, lines, problems = read_yaml(text)
-    except InputError as exc:
-        raise exc.with_source(label) from None
-    if problems:
-        raise InputError(problems, source=label)
+    data, lines = read_yaml_document(text, label)
     if not isinstance(data, dict) or "ai_cards" not in data:
         return []
-    try:
-        cards = list(_AIFile.model_validate({"ai_cards": data["ai_cards"]}).ai_cards)
-    except ValidationError as exc:
-        found = problems_from_validation_error(exc, lines=lines, root=_AIFile)
-        raise InputError([Problem(_label(data, p.path), p.message, p.line) for p in found], source=label) from None
-    problems = _overlaps(cards, lines)
-    if problems:
-        raise InputError(problems, source=label)
-    return cards
-
-
-def _label(data: Any, path: str) -> str:
-    """``ai_cards[3].rates`` → ``ai_cards[3] (card intercom-fin-2025).rates``."""
-    import re
-
-    path = re.sub(r"(\.rates\.[^.]+)\.(?:float|Rate)\b", r"\1", path)
-    found = re.match(r"ai_cards\[(\d+)\]", path)
-    try:
-        card_id = data["ai_cards"][int(found.group(1))]["id"] if found else None
-    except (KeyError, IndexError, TypeError):
-        card_id = None
-    return path if card_id is None else f"{found.group(0)} (card {card_id}){path[found.end():]}"
+    return validated_cards(_AIFile, {"ai_cards": data["ai_cards"]}, lines, label, "ai_cards", _overlaps)
 
 
 @lru_cache(maxsize=1)
 def builtin_ai_cards() -> tuple[AICard, ...]:
     """Every AI card shipped with chansim."""
-    cards: list[AICard] = []
-    folder = resources.files("chansim.billing") / "cards"
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if entry.name.endswith(".yaml") and entry.name != "regions.yaml":
-            cards += parse_ai_cards(entry.read_text(encoding="utf-8"), f"built-in rate card {entry.name}")
-    problems = _overlaps(cards, None)
-    if problems:
-        raise InputError(problems, source="built-in AI cards")
-    return tuple(cards)
+    return shipped_cards(parse_ai_cards, _overlaps, "built-in AI cards")
 
 
 class AIBook:

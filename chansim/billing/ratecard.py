@@ -34,6 +34,7 @@ from typing import Annotated, Iterable, Literal, Mapping, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
+from chansim.billing.card_dates import DatedCard
 from chansim.billing.card_values import MARKET_ALIASES, MAX_RATE, Count, Price, market_code  # noqa: F401 (re-exported)
 from chansim.errors import InputError, Problem
 from chansim.scenario.channels import BILLING_MODELS as _REGISTRY
@@ -95,7 +96,7 @@ class Tier(_Model):
     rate: Price = Field(description="Price per message within this tier")
 
 
-class RateCard(_Model):
+class RateCard(DatedCard, _Model):
     """The prices of one channel in one market over a period."""
 
     id: str = Field(min_length=1, description="Unique card id, e.g. whatsapp-v2-2026-01")
@@ -176,18 +177,6 @@ class RateCard(_Model):
         value = self.rates[name]
         return value.value if isinstance(value, Rate) else float(value)
 
-    def covers(self, day: dt.date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
-
-    def overlaps(self, other: "RateCard") -> bool:
-        end = self.effective_to or dt.date.max
-        other_end = other.effective_to or dt.date.max
-        return self.effective_from <= other_end and other.effective_from <= end
-
-    @property
-    def period(self) -> str:
-        return f"{self.effective_from} – {self.effective_to or 'open'}"
-
     def lowest_confidence(self) -> str:
         levels = [self.confidence] + [r.confidence for r in self.rates.values() if isinstance(r, Rate) and r.confidence]
         return min(levels, key=CONFIDENCE_ORDER.__getitem__)
@@ -220,16 +209,16 @@ class Region(_Model):
 _RegionFile.model_rebuild()
 
 
-def _card_label(data, path: str) -> str:
-    """``cards[3].rates`` → ``cards[3] (id sms-us-2026).rates``."""
+def _card_label(data, path: str, key: str = "cards") -> str:
+    """``cards[3].rates`` → ``cards[3] (card sms-us-2026).rates``: the card's id named (cards under ``key``)."""
     import re
 
     path = re.sub(r"(\.rates\.[^.]+)\.(?:float|Rate)\b", r"\1", path)  # the kind of rate tried is no part of the path
-    found = re.match(r"cards\[(\d+)\]", path)
+    found = re.match(re.escape(key) + r"\[(\d+)\]", path)
     if not found or not isinstance(data, dict):
         return path
     try:
-        card_id = data["cards"][int(found.group(1))]["id"]
+        card_id = data[key][int(found.group(1))]["id"]
     except (KeyError, IndexError, TypeError):
         return path
     return f"{found.group(0)} (card {card_id}){path[found.end():]}"
@@ -257,39 +246,48 @@ def _overlaps(cards: list[RateCard], lines: dict | None) -> list[Problem]:
     return problems
 
 
-def _parse_cards(text: str, label: str) -> list[RateCard]:
-    from chansim.scenario.loader import read_yaml
+def validated_cards(file_model: type[BaseModel], data, lines: dict[tuple, int], label: str, key: str,
+                    overlaps) -> list:
+    """The cards under ``key`` of a card file's ``data``, validated with ``file_model`` (the file's shape) and
+    ``overlaps(cards, lines)``; every problem at once, naming card id, field and line, from ``label``."""
     from chansim.scenario.problems import problems_from_validation_error
 
     try:
-        data, lines, problems = read_yaml(text)
-    except InputError as exc:
-        raise exc.with_source(label) from None
-    if problems:
-        raise InputError(problems, source=label)
-    try:
-        cards = list(_CardFile.model_validate(data).cards)
+        cards = list(getattr(file_model.model_validate(data), key))
     except ValidationError as exc:
-        found = problems_from_validation_error(exc, lines=lines, root=_CardFile)
-        raise InputError([Problem(_card_label(data, p.path), p.message, p.line) for p in found], source=label) from None
-    problems = _overlaps(cards, lines)
+        found = problems_from_validation_error(exc, lines=lines, root=file_model)
+        raise InputError([Problem(_card_label(data, p.path, key), p.message, p.line) for p in found],
+                         source=label) from None
+    problems = overlaps(cards, lines)
     if problems:
         raise InputError(problems, source=label)
     return cards
 
 
+def _parse_cards(text: str, label: str) -> list[RateCard]:
+    from chansim.scenario.yaml_document import read_yaml_document
+
+    data, lines = read_yaml_document(text, label)
+    return validated_cards(_CardFile, data, lines, label, "cards", _overlaps)
+
+
+def shipped_cards(parse, overlaps, source: str) -> tuple:
+    """The cards of every card file shipped with chansim (``cards/*.yaml`` but the regions, by file name), each
+    read with ``parse(text, label)``, then all checked against each other with ``overlaps(cards, None)``."""
+    folder = resources.files("chansim.billing") / "cards"
+    cards = [card for entry in sorted(folder.iterdir(), key=lambda p: p.name)
+             if entry.name.endswith(".yaml") and entry.name != "regions.yaml"
+             for card in parse(entry.read_text(encoding="utf-8"), f"built-in rate card {entry.name}")]
+    problems = overlaps(cards, None)
+    if problems:
+        raise InputError(problems, source=source)
+    return tuple(cards)
+
+
 @lru_cache(maxsize=1)
 def builtin_cards() -> tuple[RateCard, ...]:
     """Every card shipped with chansim."""
-    cards: list[RateCard] = []
-    folder = resources.files("chansim.billing") / "cards"
-    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-        if entry.name.endswith(".yaml") and entry.name != "regions.yaml":
-            cards += _parse_cards(entry.read_text(encoding="utf-8"), f"built-in rate card {entry.name}")
-    problems = _overlaps(cards, None)
-    if problems:
-        raise InputError(problems, source="built-in rate cards")
-    return tuple(cards)
+    return shipped_cards(_parse_cards, _overlaps, "built-in rate cards")
 
 
 @lru_cache(maxsize=1)

@@ -18,10 +18,10 @@ from chansim.errors import InputError, Problem, printable
 if TYPE_CHECKING:  # (the scenario models load pydantic and numpy: imported where used)
     from chansim.scenario import Scenario
 
-__all__ = ["app", "stdout", "stderr", "Format", "ExecutorKind", "LogLevel", "ScenarioArg", "SetOpt", "FormatOpt",
-           "ReplicationsOpt", "SeedOpt", "DaysOpt", "WorkersOpt", "workers_option",
-           "ExecutorOpt", "SchedulerOpt", "QuietOpt", "StrictOpt", "SizeCheckOpt", "fail", "safe_text",
-           "overrides", "load", "progress_bar", "simulate_with_progress", "with_progress",
+__all__ = ["app", "stdout", "stderr", "Format", "TableOrJson", "ExecutorKind", "LogLevel", "ScenarioArg", "SetOpt",
+           "FormatOpt", "TableOrJsonOpt", "ReplicationsOpt", "SeedOpt", "DaysOpt", "WorkersOpt", "workers_option",
+           "ExecutorOpt", "SchedulerOpt", "QuietOpt", "QuietMessagesOpt", "StrictOpt", "SizeCheckOpt", "fail",
+           "safe_text", "duration_text", "overrides", "load", "progress_bar", "simulate_with_progress", "with_progress",
            "EXIT_OK", "EXIT_REGRESSION", "EXIT_BAD_INPUT"]
 
 app = typer.Typer(
@@ -123,6 +123,8 @@ SchedulerOpt = Annotated[
                  "tcp://10.0.0.5:8786 (only with --executor dask)."),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+#: ``--quiet`` of a command that tells its progress in messages, not a bar.
+QuietMessagesOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat plausibility warnings (a handle time of 7 s, a "
                                          "target under 5 s, ...) as errors.")]
 SizeCheckOpt = Annotated[bool, typer.Option("--size-check/--no-size-check", help="Refuse, before simulating, a run "

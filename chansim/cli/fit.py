@@ -3,10 +3,11 @@ and how well it reproduces them."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NamedTuple, Optional, get_type_hints
 
 import typer
 from rich.markup import escape
@@ -23,9 +24,9 @@ from chansim.cli.common import (
     fail,
     load,
     overrides,
-    progress_bar,
     stderr,
     stdout,
+    with_progress,
 )
 from chansim.errors import InputError, Problem
 
@@ -71,14 +72,51 @@ LogOpt = Annotated[bool, typer.Option(
     "layout and the options above; implied by --preset and the other call-log options.")]
 
 
-def _log_format(call_log: bool, preset, delimiter, date_format, nulls, outcomes, short_abandon, max_skew):
-    from chansim.studies.fit.log_format import log_format
+class CallLogOptions(NamedTuple):
+    """The call-log options of a command, as given on its command line."""
 
-    if not (call_log or preset or delimiter or date_format or nulls or outcomes or short_abandon is not None
-            or max_skew is not None):
-        return None
-    return log_format(preset, delimiter=delimiter, date_format=date_format, nulls=nulls, outcomes=outcomes,
-                      short_abandon_s=short_abandon, max_skew_s=max_skew)
+    preset: PresetOpt = None
+    call_log: LogOpt = False
+    delimiter: DelimiterOpt = None
+    date_format: DateFormatOpt = None
+    null: NullOpt = None
+    outcome: OutcomeOpt = None
+    short_abandon: ShortAbandonOpt = None
+    max_skew: SkewOpt = None
+
+    def log_format(self):
+        """The reader's settings for call logs; None when no call-log option is
+        given (the files are other exports)."""
+        from chansim.studies.fit.log_format import log_format
+
+        if not (self.call_log or self.preset or self.delimiter or self.date_format or self.null or self.outcome
+                or self.short_abandon is not None or self.max_skew is not None):
+            return None
+        return log_format(self.preset, delimiter=self.delimiter, date_format=self.date_format, nulls=self.null,
+                          outcomes=self.outcome, short_abandon_s=self.short_abandon, max_skew_s=self.max_skew)
+
+
+def with_call_log_options(command):
+    """``command`` with the options of :class:`CallLogOptions` on its command
+    line, in the place of its ``logs: CallLogOptions`` parameter, which gets
+    them as one value."""
+    signature = inspect.signature(command, eval_str=True)
+    hints = get_type_hints(CallLogOptions, include_extras=True)
+    options = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=hints[name],
+                                 default=CallLogOptions._field_defaults[name]) for name in CallLogOptions._fields]
+    parameters = []
+    for parameter in signature.parameters.values():
+        parameters += options if parameter.name == "logs" else [parameter]
+
+    def run(**values):
+        logs = CallLogOptions(**{name: values.pop(name) for name in CallLogOptions._fields})
+        return command(logs=logs, **values)
+
+    # Named and documented as the command; its signature and annotations are those of its command line.
+    run.__name__, run.__qualname__, run.__doc__ = command.__name__, command.__qualname__, command.__doc__
+    run.__signature__ = signature.replace(parameters=parameters)
+    run.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": signature.return_annotation}
+    return run
 
 
 def _period(text: str | None, option: str):
@@ -124,6 +162,7 @@ def _fitted(fit_scenario, data: list[Path], **options):
 
 
 @app.command()
+@with_call_log_options
 def fit(
     data: DataArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Scenario file to write (YAML).")],
@@ -143,14 +182,7 @@ def fit(
                      "figures of actual vs fitted."),
     ] = None,
     format_: TableOrJsonOpt = TableOrJson.table,
-    preset: PresetOpt = None,
-    call_log: LogOpt = False,
-    delimiter: DelimiterOpt = None,
-    date_format: DateFormatOpt = None,
-    null: NullOpt = None,
-    outcome: OutcomeOpt = None,
-    short_abandon: ShortAbandonOpt = None,
-    max_skew: SkewOpt = None,
+    logs: CallLogOptions = CallLogOptions(),
     train: Annotated[Optional[str], typer.Option(
         "--train", help="Fit these days only, START..END inclusive (e.g. 1999-02-01..1999-02-14).")] = None,
     repeat_window: Annotated[float, typer.Option(
@@ -169,7 +201,7 @@ def fit(
     from chansim.studies.fit.scenario_out import check_scenario_out
 
     try:
-        fmt = _log_format(call_log, preset, delimiter, date_format, null, outcome, short_abandon, max_skew)
+        fmt = logs.log_format()
         targets, period = _targets(target), _period(train, "--train")
         check_scenario_out(out, data, force=force)  # refused before fitting, not after
         if report is not None:
@@ -205,6 +237,7 @@ def fit(
 
 
 @app.command()
+@with_call_log_options
 def backtest(
     scenario: ScenarioArg,
     data: DataArg,
@@ -228,14 +261,7 @@ def backtest(
     ] = None,
     format_: TableOrJsonOpt = TableOrJson.table,
     quiet: QuietOpt = False,
-    preset: PresetOpt = None,
-    call_log: LogOpt = False,
-    delimiter: DelimiterOpt = None,
-    date_format: DateFormatOpt = None,
-    null: NullOpt = None,
-    outcome: OutcomeOpt = None,
-    short_abandon: ShortAbandonOpt = None,
-    max_skew: SkewOpt = None,
+    logs: CallLogOptions = CallLogOptions(),
     test: Annotated[Optional[str], typer.Option(
         "--test", help="Call logs: compare these days, START..END inclusive, simulated as one continuous run.")] = None,
     warmup_days: Annotated[int, typer.Option(
@@ -250,7 +276,7 @@ def backtest(
     try:
         if report is not None:
             check_backtest_report_dir(report)
-        fmt = _log_format(call_log, preset, delimiter, date_format, null, outcome, short_abandon, max_skew)
+        fmt = logs.log_format()
         if fmt is not None:
             _backtest_log(scenario, data, fmt, _period(test, "--test"), set_, strategy, replications, warmup_days,
                           format_, quiet)
@@ -259,15 +285,8 @@ def backtest(
             raise InputError(Problem("--test", "a test period is for call logs (give --preset or --call-log)"))
         check_kpis(kpi)
         loaded = load(scenario, overrides(set_))
-        bar = progress_bar(quiet)
-        if bar is None:
-            result = run_backtest(loaded, data, strategy=strategy, replications=replications, mapping=map_,
-                                  timezone=tz)
-        else:
-            with bar:
-                task = bar.add_task("days", total=None)
-                result = run_backtest(loaded, data, strategy=strategy, replications=replications, mapping=map_,
-                                      timezone=tz, progress=lambda d, t: bar.update(task, completed=d, total=t))
+        result = with_progress(run_backtest, loaded, data, quiet=quiet, label="days", strategy=strategy,
+                               replications=replications, mapping=map_, timezone=tz)
         if report is not None:
             save_backtest_report(result, report)
     except InputError as exc:
@@ -308,16 +327,8 @@ def _backtest_log(scenario: Path, data: list[Path], fmt, test, set_, strategy, r
 
     loaded = load(scenario, overrides(set_))
     exports = read_exports(data, None, None, fmt)
-    bar = progress_bar(quiet)
-    if bar is None:
-        result = backtest_log(loaded, exports, test=test, strategy=strategy, replications=replications,
-                              warmup_days=warmup_days)
-    else:
-        with bar:
-            task = bar.add_task("replications", total=None)
-            result = backtest_log(loaded, exports, test=test, strategy=strategy, replications=replications,
-                                  warmup_days=warmup_days,
-                                  progress=lambda d, t: bar.update(task, completed=d, total=t))
+    result = with_progress(backtest_log, loaded, exports, quiet=quiet, label="replications", test=test,
+                           strategy=strategy, replications=replications, warmup_days=warmup_days)
     if format_ is TableOrJson.json:
         print(json.dumps(result.to_dict(), indent=2))
         return

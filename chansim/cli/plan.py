@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from chansim.cli.common import (
+    QuietMessagesOpt,
     ScenarioArg,
     SetOpt,
     SizeCheckOpt,
@@ -46,7 +47,7 @@ def plan(
     out: Annotated[Optional[Path], typer.Option(
         "--out", help="Write the weekly, monthly and yearly tables (CSV, Parquet), plan.xlsx, the figures and "
         "report.html here.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
+    quiet: QuietMessagesOpt = False,
     size_check: SizeCheckOpt = True,
 ) -> None:
     """Plan the weeks ahead from the scenario's `plan:` section: each week's required FTE per pool from the

@@ -13,17 +13,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from chansim.cli.common import (
-    duration_text,
-    TableOrJson,
-    TableOrJsonOpt,
-    WorkersOpt,
     ExecutorKind,
     ExecutorOpt,
+    QuietMessagesOpt,
     ScenarioArg,
     SchedulerOpt,
     SetOpt,
     SizeCheckOpt,
+    TableOrJson,
+    TableOrJsonOpt,
+    WorkersOpt,
     app,
+    duration_text,
     fail,
     load,
     overrides,
@@ -31,8 +32,6 @@ from chansim.cli.common import (
     stdout,
 )
 from chansim.errors import InputError
-
-
 
 
 @app.command()
@@ -72,7 +71,7 @@ def staff(
     out: Annotated[
         Optional[Path], typer.Option("--out", help="Write staffing.json (the JSON document) and report.html here.")
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
+    quiet: QuietMessagesOpt = False,
     size_check: SizeCheckOpt = True,
 ) -> None:
     """Find the smallest roster of each pool meeting every target, by simulation: the pool's own roster scaled

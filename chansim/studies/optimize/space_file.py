@@ -14,6 +14,7 @@ from chansim.scenario.loader import read_yaml
 from chansim.scenario.problems import problems_from_validation_error
 from chansim.scenario.reading import read_text
 from chansim.scenario.search_space import SearchSpace
+from chansim.scenario.yaml_document import read_yaml_document
 from chansim.scenario.yamlfile import MAX_BYTES
 
 __all__ = ["space_from_data", "load_space", "file_lines"]
@@ -61,12 +62,7 @@ def load_space(path: str | Path) -> tuple[SearchSpace, dict[tuple, int], tuple]:
     (``("optimize",)`` or ``()`` for a file that is the section itself)."""
     label = str(path)
     text = read_text(path, what="search space file", limit_bytes=MAX_BYTES, at="--space")
-    try:
-        data, lines, problems = read_yaml(text)
-    except InputError as exc:
-        raise exc.with_source(label) from None
-    if problems:
-        raise InputError(problems, source=label)
+    data, lines = read_yaml_document(text, label)
     if not isinstance(data, Mapping):
         raise InputError(Problem("", "a search space must be a mapping (optimize: or variables:, ...)"), source=label)
     origin: tuple = ("optimize",) if "optimize" in data else ()
