@@ -27,6 +27,7 @@ def test_the_notebooks_are_there():
         "02-whatsapp-pricing-change.ipynb",
         "03-staffing-and-concurrency.ipynb",
         "04-from-your-export.ipynb",
+        "05-plan-a-year.ipynb",
     ]
 
 

@@ -461,3 +461,52 @@ def test_the_optimize_table_shows_values_not_python_reprs(monkeypatch):
     assert "USD 7.71± 0.20" in cells and "83.0 %" in cells
     assert not any("{" in c or "[" in c or "'" in c for c in cells)
     assert "fit" in table["attrs"]["class"]  # wraps within the page instead of overflowing
+
+
+# ------------------------------------------------------------------ AI agents
+AI_VENDORS = Path(__file__).parent.parent / "scenarios" / "ai-vendors.yaml"
+
+
+@pytest.fixture(scope="module")
+def ai_run():
+    return simulate(load_scenario(AI_VENDORS, {"days": 1, "replications": 1}))
+
+
+def test_the_ai_agents_section_breaks_cost_bot_down_and_gives_the_crossover(ai_run):
+    page = render_report(ai_run)
+    dom = _Dom(page)
+    assert '<a href="#ai-agents">' in page
+    assert page.index('<section id="costs">') < page.index('<section id="ai-agents">') < page.index(
+        '<section id="service">')
+    costs = {cells[0]: cells for cells in ([_Dom.text(td) for td in dom.find(tr, "td")]
+                                          for tr in dom.find(dom.by_id("ai-costs"), "tr")) if cells}
+    assert "own-staff" not in costs  # no AI card: not in the section
+    assert set(costs) == {"vendor-per-outcome", "vendor-per-action", "assist-only", "per-outcome-at-80",
+                          "per-action-at-80"}
+    outcome = ai_run.strategy("vendor-per-outcome").kpis
+    assert f"cost_bot_per_outcome: USD {outcome['cost_bot_per_outcome']:,.2f}" in costs["vendor-per-outcome"][3]
+    assert "cost_bot_per_action" in costs["vendor-per-action"][3]
+    assert "cost_bot_assist_seats" in costs["assist-only"][3] and costs["assist-only"][5] == "—"
+    webchat = ai_run.strategy("vendor-per-outcome").by_channel["webchat"]
+    assert costs["vendor-per-outcome"][5] == f"{100 * webchat['contained'] / webchat['contacts']:.1f} %"
+
+    crossing = 0.10 * 6 / 0.99  # per action: $0.10 × 6 actions a session, against $0.99 per resolution
+    rows = {cells[0]: cells for cells in ([_Dom.text(td) for td in dom.find(tr, "td")]
+                                         for tr in dom.find(dom.by_id("ai-crossovers"), "tr")) if cells}
+    assert set(rows) == {"vendor-per-outcome", "per-outcome-at-80"}
+    for name, row in rows.items():
+        assert row[3] == f"{100 * crossing:.1f} %"
+        modelled = float(row[4].rstrip(" %")) / 100
+        assert row[5] == ("Intercom Fin" if modelled < crossing else "Salesforce Agentforce (Flex Credits)")
+    # the line model agrees with the simulated bills: below the crossover Fin costs less, above it more
+    assert float(rows["vendor-per-outcome"][4].rstrip(" %")) / 100 < crossing < float(
+        rows["per-outcome-at-80"][4].rstrip(" %")) / 100
+    bot = {s.name: s.kpis["cost_bot"] for s in ai_run.strategies}
+    assert bot["vendor-per-outcome"] < bot["vendor-per-action"] and bot["per-action-at-80"] < bot["per-outcome-at-80"]
+    readings = _Dom.text(dom.by_id("ai-crossover-readings"))
+    assert f"{100 * crossing:.1f} % containment" in readings
+
+
+def test_no_ai_agents_section_without_an_ai_card(run):
+    page = render_report(run)
+    assert 'id="ai-agents"' not in page and "#ai-agents" not in page

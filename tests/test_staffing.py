@@ -14,11 +14,13 @@ ci95 ≈ 0.85). Checked over seeds 0-11: every seed gives 14 in 2 evaluations.
 from __future__ import annotations
 
 import json
+import io
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 import chansim
@@ -26,7 +28,7 @@ from chansim.cli import app
 from chansim.errors import InputError
 from chansim.kpis.metrics import kpis, measured_window
 from chansim.kpis.table import KPI_KEYS
-from chansim.studies.staffing.searches import search_level
+from chansim.studies.staffing.searches import CapReached, search_level
 from chansim.studies.staffing.search import (
     CONVENTION,
     INTERVAL_KPIS,
@@ -160,9 +162,54 @@ def test_search_finds_the_smallest_passing_headcount_from_any_start(answer, star
     assert len(calls) <= 2 * int(np.log2(abs(answer - start) + 1)) + 3
 
 
-def test_search_gives_up_clearly_when_nothing_passes():
-    with pytest.raises(InputError, match="no staffing up to 30 agents"):
-        search_level(lambda n: False, 10, 1, 30, "voice", [Target("service_level", ">=", 0.8)])
+def test_search_reaching_its_cap_hands_back_the_largest_level_tried():
+    tried = []
+
+    def passes(n):
+        tried.append(n)
+        return False
+
+    with pytest.raises(CapReached, match="no staffing up to 30 agents meets service_level>=0.8") as reached:
+        search_level(passes, 10, 1, 30, "voice", [Target("service_level", ">=", 0.8)])
+    assert reached.value.staffing == 30 == max(tried)
+
+
+def test_no_staffing_within_the_cap_is_an_answer_judged_no_not_an_error(tmp_path):
+    """Handle time is fixed at 180 s: no schedule gets aht_s to 60 s, so the
+    per-interval search reaches its cap; the answer is its largest schedule."""
+    scenario = tmp_path / "impossible.yaml"
+    scenario.write_text(yaml.safe_dump({
+        "name": "impossible", "start_date": "2026-01-05", "days": 0.125, "seed": 1, "replications": 2,
+        "demand": {"contacts_per_day": 960, "segments": [{"name": "all", "share": 1, "preference": ["voice"]}]},
+        "channels": {"voice": {"handle_time": {"dist": "fixed", "value": 180}, "service_level_target_s": 20}},
+        "agents": {"pools": [{"name": "voice", "channels": ["voice"], "headcount": 5, "cost_per_hour": 30}]},
+    }))
+    out = tmp_path / "answer"
+    result = runner.invoke(app, ["staff", str(scenario), "-p", "voice", "-t", "aht_s<=60", "--per-interval",
+                                 "--format", "json", "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    voice = doc["pools"]["voice"]
+    verdict = voice["verdict"]
+    assert verdict["verdict"] == "no" and not voice["meets_targets"]
+    assert verdict["failing"] == ["mon 00:00", "mon 01:00", "mon 02:00"]
+    assert set(verdict["failing_kpis"]) == set(verdict["failing"])
+    assert all(v["aht_s<=60"] == pytest.approx(180.0, abs=1.0) for v in verdict["failing_kpis"].values())
+    assert "after 40 rounds of adding agents" in verdict["search"]
+    # the largest schedule tried: 40 rounds of adding an agent to every failing interval
+    assert min(voice["schedule"]["mon"][:3]) >= 40
+    assert voice["efficiency"]["scheduled_hours"] > 0 and voice["efficiency"]["fte"] > 0
+    assert json.loads((out / "staffing.json").read_text())["pools"]["voice"]["verdict"] == verdict
+    from rich.console import Console
+
+    from chansim.cli.staff import _table
+    from chansim.report.staffing_files import read_staff_dir
+
+    console = Console(width=1000, file=io.StringIO())
+    console.print(_table(read_staff_dir(out)[0]))
+    said = " ".join(console.file.getvalue().split())
+    assert "no (3 fail: mon 00:00 (aht_s 180.0 s), mon 01:00 (aht_s 180.0 s)" in said
+    assert "after 40 rounds of adding agents; this is the largest schedule tried" in said
 
 
 def test_mmc_needs_14_agents_for_80_percent_in_20_seconds():

@@ -156,7 +156,7 @@ def _hours(value) -> str:
     return "—" if value is None else f"{value:,.0f}"
 
 
-def _verdict(v: dict | None, per_interval: bool) -> str:
+def _verdict(v: dict | None, per_interval: bool, kpis: dict[str, str] | None = None) -> str:
     if not v:
         return "—"
     text = v["verdict"]
@@ -166,20 +166,32 @@ def _verdict(v: dict | None, per_interval: bool) -> str:
     if text == "yes":
         return f"yes (all {counts.get('pass', 0)} intervals)"
     parts = []
+    values = v.get("failing_kpis") or {}
     for kind, word in (("failing", "fail"), ("undecided", "undecided")):
         named = v.get(kind) or []
         if named:
-            shown = ", ".join(named[:3]) + (", …" if len(named) > 3 else "")
+            shown = ", ".join(_with_values(c, values.get(c), kpis or {}) for c in named[:3]) + (", …" if len(named) > 3 else "")
             parts.append(f"{len(named)} {word}: {shown}")
     if v.get("whole_run") not in (None, "pass"):
         parts.append(f"whole run {v['whole_run']}")
     return f"{text} ({'; '.join(parts)})"
 
 
+def _with_values(cell: str, values: dict | None, kpis: dict[str, str]) -> str:
+    """An interval's label, with its targets' means when it fails."""
+    from chansim.report import format_value
+
+    if not values:
+        return cell
+    shown = ", ".join(f"{kpis.get(t, t)} {format_value(kpis.get(t, t), m)}" for t, m in values.items())
+    return f"{cell} ({shown})"
+
+
 def _table(result) -> Table:
     from chansim.report import format_value
 
     keys = [str(t) for t in result.targets]
+    kpi_of = {str(t): t.address.kpi for t in result.targets}
     per_interval = result.mode != "flat"
     what = {"flat": "the pool's roster scaled over the whole run",
             "per_interval": f"a schedule per weekday × {result.interval_minutes} min, targets met in each interval",
@@ -197,7 +209,8 @@ def _table(result) -> Table:
             f"{fresh.get('replications', '—')} replications of seed {fresh.get('seed', '—')}. Agent-hours on the "
             f"floor per simulated week; required: {basis}; over-coverage = scheduled ÷ required − 1. "
             f"KPIs mean ± 95 % CI half-width; convention: {result.convention}; undecided = the CI still straddles "
-            f"the target"
+            f"the target" + "".join(f". {p.verdict['search']}" for p in result.pools.values()
+                                     if p.verdict and p.verdict.get("search"))
         ),
     )
     table.add_column("pool", style="bold")
@@ -220,8 +233,8 @@ def _table(result) -> Table:
                       _hours(eff.get("required_hours")), _hours(eff.get("scheduled_hours")),
                       _percent(eff.get("over_coverage")), format_value("occupancy", eff.get("occupancy")),
                       "—" if fte is None else f"{fte:,.1f}", format_value("cost_labor", p.labor.get("cost_labor")),
-                      *cells, escape(_verdict(p.verdict, per_interval)),
-                      escape(_verdict(p.confirmation, per_interval)))
+                      *cells, escape(_verdict(p.verdict, per_interval, kpi_of)),
+                      escape(_verdict(p.confirmation, per_interval, kpi_of)))
     totals = result.totals
     if totals and len(result.pools) > 1:
         table.add_row("total", "", "", _hours(totals["required_hours"]), _hours(totals["scheduled_hours"]),

@@ -23,6 +23,7 @@ import pandas as pd
 from chansim.errors import InputError, Problem
 from chansim.kpis.address import BREAKDOWNS, lookup, parse_address
 from chansim.kpis.table import BY_KEY, KPI_KEYS
+from chansim.report.ai_section import ai_section
 from chansim.report.answer import answer, exclusion_lines, rule_text, verdict_text
 from chansim.report.formats import number, fmt, fmt_ci, fmt_diff
 from chansim.report.figures.costs import cost_unit
@@ -316,6 +317,7 @@ def _context(result) -> dict[str, Any]:
         "answer": the_answer,
         "comparison": _comparison(result, currency, chosen.decision),
         "cost_unit": cost_unit(result),
+        "ai": ai_section(result),
         "figures": _figures(result),
         "pools": _breakdown(result, "by_pool", POOL_KPIS, currency),
         "by_hour": _by_hour(result),

@@ -6,6 +6,8 @@ escaped."""
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 from typing import Any
 
@@ -106,14 +108,25 @@ def _efficiency_cells(eff: dict[str, Any], currency: str) -> list[str]:
             "—" if fte is None else f"{fte:,.1f}", fmt(eff.get("cost_labor"), "cost_labor", currency)]
 
 
+def _kpi_of(goal: str) -> str:
+    """The KPI of a goal as written (``voice.service_level>=0.8`` → ``voice.service_level``)."""
+    return re.split("[<>=\u2264\u2265 ]", goal)[0]
+
+
 def _verdict_text(v: dict[str, Any] | None) -> str:
     if not v:
         return "—"
     counts = v.get("intervals")
     if not counts:
         return v["verdict"]
-    return (f"{v['verdict']}: {counts.get('pass', 0)} intervals pass, {counts.get('undecided', 0)} undecided, "
+    text = (f"{v['verdict']}: {counts.get('pass', 0)} intervals pass, {counts.get('undecided', 0)} undecided, "
             f"{counts.get('fail', 0)} fail")
+    failing = v.get("failing_kpis") or {}
+    if failing:  # which intervals fail, and by what
+        shown = [f"{where} ({', '.join(f'{k}: {fmt(x, _kpi_of(k))}' for k, x in kpis.items())})"
+                 for where, kpis in list(failing.items())[:6]]
+        text += ": " + "; ".join(shown) + ("; …" if len(failing) > 6 else "")
+    return text + (f" — {v['search']}" if v.get("search") else "")
 
 
 def _by_interval(p, result) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from chansim.errors import InputError, Problem
 from chansim.scenario.models import Scenario
 from chansim.scenario.search_space import Choices, IntRange
 from chansim.studies.optimize.space import ResolvedSpace
+from chansim.studies.optimize.study_file import check_study_file
 
 __all__ = ["STUDY_NAME", "distributions", "decode", "encode", "neighbours", "sampler", "open_study"]
 
@@ -119,10 +120,7 @@ def open_study(space: ResolvedSpace, scenario: Scenario, study: str | Path | Non
     storage = None
     if study is not None:
         path = Path(study)
-        if path.exists() and not path.is_file():
-            raise InputError(Problem("--study", f"{str(path)!r} is not a file"))
-        if not path.parent.exists():
-            raise InputError(Problem("--study", f"no folder {str(path.parent)!r} to keep the study in"))
+        check_study_file(path)
         storage = f"sqlite:///{path.resolve()}"
     try:
         made = optuna.create_study(storage=storage, study_name=STUDY_NAME, load_if_exists=True,

@@ -55,6 +55,8 @@ def study_result(study, state: dict[str, dict[str, Any]], final: dict[str, Measu
         targets = {str(t): {"mean": entry.targets[str(t)][0], "ci95": entry.targets[str(t)][1],
                             "holds": t.holds(*entry.targets[str(t)])} for t in applies}
         verdict = verdict_of(entry, applies, count, None if judged is None else (lambda c, n=n: judged(n, c)), label)
+        if n in study.capped:
+            verdict["search"] = study.capped[n]
         by_interval = None
         roster = dict(state[n])
         if cells is not None:

@@ -68,10 +68,12 @@ def verdict_of(entry: Measured, targets: Sequence[Target], cells: int, searched:
     """One pool's verdict: ``yes`` (every target holds over the run and in
     every interval judged), ``no`` (some target is missed even at the
     optimistic end) or ``undecided``; with the intervals counted by verdict
-    and those not passing named."""
+    and those not passing named, each failing one with its targets' means
+    (``failing_kpis``)."""
     whole = entry.verdict(targets)
     counts = {"pass": 0, "fail": 0, "undecided": 0}
     named: dict[str, list[str]] = {"fail": [], "undecided": []}
+    failing_kpis: dict[str, dict[str, float | None]] = {}
     if searched is not None:
         for c in range(cells):
             if not searched(c):
@@ -80,6 +82,8 @@ def verdict_of(entry: Measured, targets: Sequence[Target], cells: int, searched:
             counts[v] += 1
             if v != "pass" and label is not None:
                 named[v].append(label(c))
+                if v == "fail":
+                    failing_kpis[label(c)] = {str(t): _mean(entry.cells[str(t)][0][c]) for t in targets}
     if whole == "fail" or counts["fail"]:
         verdict = "no"
     elif whole == "undecided" or counts["undecided"]:
@@ -88,8 +92,13 @@ def verdict_of(entry: Measured, targets: Sequence[Target], cells: int, searched:
         verdict = "yes"
     out: dict[str, Any] = {"verdict": verdict, "whole_run": whole}
     if searched is not None:
-        out.update(intervals=counts, failing=named["fail"], undecided=named["undecided"])
+        out.update(intervals=counts, failing=named["fail"], undecided=named["undecided"], failing_kpis=failing_kpis)
     return out
+
+
+def _mean(value) -> float | None:
+    value = float(value)
+    return None if value != value else value
 
 
 def confirm(evaluate: Evaluator, state: dict[str, dict[str, Any]], cells: int, searched: Searched | None,

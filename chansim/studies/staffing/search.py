@@ -42,6 +42,10 @@ Shifts (``shifts=True``)
     where it fails, the failing intervals' requirement goes up by one and the
     plan is solved again (at most :data:`MAX_SHIFT_ROUNDS` times).
 
+A search that reaches its cap (no level up to its cap passes, or cells still
+fail after :data:`~chansim.studies.staffing.searches.MAX_CELL_UP` rounds of
+adding agents) answers with the largest staffing it tried, judged ``no``.
+
 The answer's verdict per pool is ``yes``, ``no`` or ``undecided``: the final
 staffing is judged with replications added until every interval (and
 whole-run target) is decided or at
@@ -82,7 +86,7 @@ from chansim.studies.staffing.first_guess import erlang_by_hour
 from chansim.studies.staffing.pool_kpis import INTERVAL_KPIS, Measured, contact_kpis_by_group, pool_kpis
 from chansim.studies.staffing.question import check_question
 from chansim.studies.staffing.scaling import peak_of, roster_overrides, scaled_roster, shape_of
-from chansim.studies.staffing.searches import search_cells, search_level
+from chansim.studies.staffing.searches import CapReached, search_cells, search_level
 from chansim.studies.staffing.shift_plan import ShiftPlan, cheapest_shifts
 from chansim.studies.staffing.result import PoolStaffing, StaffingResult
 from chansim.studies.staffing.answer import study_result
@@ -143,8 +147,10 @@ def find_staffing(
     rule, staffing)`` is called after each simulation (``rule``: when the
     search stops, in words). ``closed[pool]``: cells to leave unstaffed
     (default: from opening hours). Raises :class:`InputError` for an unknown
-    pool, strategy or channel, a bad target, fewer than 2 replications, or
-    targets no staffing within reach meets. ``workers``, ``executor`` and
+    pool, strategy or channel, a bad target, fewer than 2 replications, or an
+    interval no shift pattern covers. When no staffing within the search's cap
+    meets the targets, the answer is the largest staffing tried, judged
+    ``no`` (its verdict's ``search`` says why). ``workers``, ``executor`` and
     ``scheduler`` are those of :func:`chansim.simulate`; the executor is
     opened once for the whole search."""
     with ExitStack() as stack:
@@ -170,6 +176,8 @@ class _Study:
         self.evaluate = Evaluator(q.resolved, q.strategy, q.channels, q.applies, q.replications, pool_for, q.cells,
                                   progress)
         self.evaluate.rule = RULES[mode] + "; then " + stopping_rule()
+        #: Per pool whose search reached its cap with no staffing passing: why, in words.
+        self.capped: dict[str, str] = {}
 
     # ------------------------------------------------------------ helpers
     def _erlang(self, n: str, state) -> np.ndarray:
@@ -261,7 +269,11 @@ class _Study:
             roster = scaled_roster(spec, level)
             return self.evaluate({**state, n: roster})[n].passes(self.applies[n])
 
-        level = search_level(passes, start, 1, cap, n, self.applies[n])
+        self.capped.pop(n, None)
+        try:
+            level = search_level(passes, start, 1, cap, n, self.applies[n])
+        except CapReached as reached:
+            self.capped[n], level = reached.why, reached.staffing
         return scaled_roster(spec, level)
 
     def _cells_of(self, n: str, state: dict[str, dict[str, Any]], previous: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -282,8 +294,13 @@ class _Study:
             roster = {"schedule": cells.schedule(values), "interval_minutes": cells.minutes}
             return self.evaluate({**state, n: roster})[n]
 
-        return search_cells(run, [int(v) for v in start], [int(v) for v in floor], searched, self.applies[n], n,
-                             cells)
+        self.capped.pop(n, None)
+        try:
+            return search_cells(run, [int(v) for v in start], [int(v) for v in floor], searched, self.applies[n], n,
+                                cells)
+        except CapReached as reached:
+            self.capped[n] = reached.why
+            return reached.staffing
 
     def _to_shifts(self, state: dict[str, dict[str, Any]], requirement: dict[str, tuple[int, ...]],
                    plans: dict[str, ShiftPlan]) -> int:

@@ -9,6 +9,10 @@
   known to be minimal, all at once, undoing the cut where a failure is blamed
   on it (a failing cell blames itself if it was cut, else the nearest earlier
   cut cell, whose backlog it inherited).
+
+When no staffing within a search's cap passes, it raises :class:`CapReached`
+with the largest staffing it tried: that is still an answer (judged "no"),
+not bad input.
 """
 
 from __future__ import annotations
@@ -18,21 +22,31 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from chansim.errors import InputError, Problem
 from chansim.studies.staffing.cells import Cells
 from chansim.studies.staffing.pool_kpis import Measured
 from chansim.kpis.goals import CONVENTION, Target
 
-__all__ = ["search_level", "search_cells", "MAX_CELL_UP"]
+__all__ = ["search_level", "search_cells", "CapReached", "MAX_CELL_UP"]
 
 #: Rounds of "add one agent to every failing cell" before giving up.
 MAX_CELL_UP = 40
 
 
+class CapReached(Exception):
+    """No staffing within the search's cap meets the targets: ``staffing`` is
+    the largest one tried, ``why`` says so in words."""
+
+    def __init__(self, staffing, why: str):
+        super().__init__(why)
+        self.staffing = staffing
+        self.why = why
+
+
 def search_level(passes: Callable[[int], bool], start: int, floor: int, cap: int, pool: str,
                       targets: Sequence[Target]) -> int:
     """Smallest N in [floor, cap] that passes, assuming more agents never hurt:
-    gallop from ``start`` then bisect. N passes and N − 1 (if ≥ floor) failed."""
+    gallop from ``start`` then bisect. N passes and N − 1 (if ≥ floor) failed.
+    Raises :class:`CapReached` (with ``cap``) when ``cap`` fails too."""
     seen: dict[int, bool] = {}
 
     def ok(n: int) -> bool:
@@ -56,11 +70,9 @@ def search_level(passes: Callable[[int], bool], start: int, floor: int, cap: int
         lo, hi, step = start, None, 1
         while hi is None:
             if lo >= cap:
-                raise InputError(Problem(
-                    "--target",
-                    f"pool {pool!r}: no staffing up to {cap} agents meets {', '.join(map(str, targets))} "
-                    f"(under the convention: {CONVENTION})",
-                ))
+                raise CapReached(cap, f"pool {pool!r}: no staffing up to {cap} agents meets "
+                                      f"{', '.join(map(str, targets))} (under the convention: {CONVENTION}); "
+                                      f"this is {cap} agents, the largest level tried")
             candidate = min(lo + step, cap)
             if ok(candidate):
                 hi = candidate
@@ -78,7 +90,9 @@ def search_level(passes: Callable[[int], bool], start: int, floor: int, cap: int
 def search_cells(evaluate: Callable[[tuple[int, ...]], Measured], start: Sequence[int], floor: Sequence[int],
                   searched: np.ndarray, targets: Sequence[Target], pool: str, cells: Cells) -> tuple[int, ...]:
     """Per-interval search (module docstring) over the ``searched`` cells;
-    the others stay at their start value."""
+    the others stay at their start value. Raises :class:`CapReached` (with
+    the schedule after :data:`MAX_CELL_UP` rounds of adding agents) when
+    some cell still fails then."""
     n = len(start)
     schedule = [max(s, f) for s, f in zip(start, floor)]
     order = [c for c in range(n) if searched[c]]
@@ -91,11 +105,9 @@ def search_cells(evaluate: Callable[[tuple[int, ...]], Measured], start: Sequenc
         for c in failing:
             schedule[c] += 1
     else:
-        raise InputError(Problem(
-            "--target",
-            f"pool {pool!r}: no schedule found meeting {', '.join(map(str, targets))} in every interval after "
-            f"{MAX_CELL_UP} rounds of adding agents (still failing: {', '.join(cells.label(c) for c in failing[:5])})",
-        ))
+        raise CapReached(tuple(schedule), f"pool {pool!r}: no schedule meets {', '.join(map(str, targets))} in "
+                         f"every interval after {MAX_CELL_UP} rounds of adding agents; this is the largest schedule "
+                         "tried")
     fixed: set[int] = set()
     while True:
         cuts = [c for c in order if c not in fixed and schedule[c] > floor[c]]
