@@ -65,7 +65,7 @@ MALFORMED: dict[str, tuple[str, str, int | None]] = {
     "concurrency_zero.yaml": ("agents.pools[1].concurrency", "must be ≥ 1 (got 0)", 16),
     "headcount_and_schedule.yaml": ("agents.pools[0]", "give exactly one of 'headcount', 'schedule' or 'shifts'", 15),
     "python_tag.yaml": ("", "python/object/apply:os.system", 2),
-    "bot_on_voice.yaml": ("bot.channels[0]", "'voice' is not a messaging channel", 18),
+    "bot_on_voice.yaml": ("bot", "a bot answering voice needs call_time", 17),
     "ivr_accept_above_one.yaml": ("strategies[1].ivr_deflection.accept", "must be ≤ 1", 21),
     "strategy_set_unknown_pool.yaml": (
         "strategies[1].set['agents.pools.nosuch.headcount']",
