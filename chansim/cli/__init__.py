@@ -47,5 +47,8 @@ def main() -> None:
     except Interrupted as stop:
         if not reported.is_set():
             reported.set()
-            stderr.print(stop.message, highlight=False, markup=False)
+            # on a line of its own, even if a progress display was cut off mid-line by the signal
+            prefix = "\r\x1b[2K" if sys.stderr.isatty() else ""
+            sys.stderr.write(f"{prefix}{stop.message}\n")
+            sys.stderr.flush()
         sys.exit(stop.exit_code)

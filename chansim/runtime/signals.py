@@ -110,6 +110,12 @@ def stop_on_signals(reported: threading.Event | None = None) -> Iterator[None]:
         previous = {}
     try:
         yield
+    except Interrupted:
+        raise
+    except BaseException:
+        if stopping:  # an error on the way out of a stopped run (a pool whose workers were stopped): the stop
+            raise stopping[0] from None
+        raise
     finally:
         for signum, old in previous.items():
             signal.signal(signum, old)
