@@ -8,6 +8,7 @@ group of commands registers them on the shared app.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 
@@ -26,7 +27,7 @@ from chansim.cli import optimize as _optimize  # noqa: E402,F401  isort: skip
 from chansim.cli import fit as _fit  # noqa: E402,F401  isort: skip
 from chansim.cli import report as _report  # noqa: E402,F401  isort: skip
 from chansim.errors import InputError
-from chansim.runtime.signals import Interrupted, stop_on_signals
+from chansim.runtime.signals import Interrupted, stop_line, stop_on_signals
 
 __all__ = ["app", "main"]
 
@@ -47,8 +48,12 @@ def main() -> None:
     except Interrupted as stop:
         if not reported.is_set():
             reported.set()
-            # on a line of its own, even if a progress display was cut off mid-line by the signal
-            prefix = "\r\x1b[2K" if sys.stderr.isatty() else ""
-            sys.stderr.write(f"{prefix}{stop.message}\n")
-            sys.stderr.flush()
-        sys.exit(stop.exit_code)
+            sys.stderr.write(stop_line(stop) + "\n")  # on a line of its own, over a cut-off progress display
+        # every folder and pool was closed on the way here; leave without waiting on the threads of
+        # a process pool whose workers were stopped
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(stop.exit_code)

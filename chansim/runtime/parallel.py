@@ -171,8 +171,14 @@ def executor(workers: int | None = None, kind: str = "processes", scheduler: str
         if count <= 1:
             yield SerialExecutor()
             return
-        with process_pool(count, count) as pool:
+        pool = process_pool(count, count)
+        try:
             yield pool
+        except BaseException:
+            # stopped or failed: no one will read what is still queued, and the workers may be gone already
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
         return
     distributed = _distributed()
     if kind == "dask":

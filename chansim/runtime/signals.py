@@ -19,7 +19,7 @@ import threading
 from contextlib import contextmanager
 from typing import Iterator
 
-__all__ = ["Interrupted", "EXIT_CODES", "stop_on_signals"]
+__all__ = ["Interrupted", "EXIT_CODES", "stop_on_signals", "stop_line"]
 
 #: Exit code for each signal: 128 + its number, as shells report it.
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
@@ -56,10 +56,20 @@ def _leave(stop: Interrupted, reported: threading.Event) -> None:
     if not reported.is_set():
         reported.set()
         try:
-            os.write(2, (stop.message + "\n").encode())
+            os.write(2, (stop_line(stop) + "\n").encode())
         except OSError:
             pass
     os._exit(stop.exit_code)
+
+
+def stop_line(stop: Interrupted) -> str:
+    """The stop message as written to stderr: on a terminal, over whatever a
+    progress display left on the current line."""
+    try:
+        tty = os.isatty(2)
+    except OSError:
+        tty = False
+    return ("\r\x1b[2K" if tty else "") + stop.message
 
 
 def _stop_workers() -> None:
