@@ -141,6 +141,8 @@ def values_per_day(interval_minutes: int) -> int:
 
 
 def _whole_minutes(value: float) -> int | None:
+    if not math.isfinite(value):
+        return None
     rounded = round(value)
     return int(rounded) if abs(value - rounded) < 1e-6 else None
 

@@ -32,9 +32,9 @@ ROUTING_POLICIES: dict[str, tuple[str, ...]] = {
 class Break(ScenarioModel):
     """Time off the floor within a shift."""
 
-    after_h: float = Field(ge=0, description="Hours from the start of the shift to the start of the break")
+    after_h: float = Field(ge=0, le=24, description="Hours from the start of the shift to the start of the break")
     minutes: float = Field(
-        gt=0, description="Length of the break, minutes; off the floor, so not in staffed or paid hours"
+        gt=0, le=1440, description="Length of the break, minutes; off the floor, so not in staffed or paid hours"
     )
 
 
