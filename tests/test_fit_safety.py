@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+EXPORTS = Path(__file__).resolve().parent.parent / "examples" / "exports"
+
 from chansim.cli import app
 from chansim.studies.fit import durations
 
@@ -239,3 +241,23 @@ def test_backtest_puts_the_datas_staffing_in_place_of_the_pools_shifts(tmp_path)
                                "--format", "json"])
     assert done.exit_code == 0, done.output
     assert '"staffing": "interval report"' in done.stdout
+
+
+def test_one_row_dated_decades_away_is_refused_naming_it_unless_a_period_is_chosen(tmp_path):
+    # a week of 2026 contact records with one row typed as 1990: the fitted period would be 36 years
+    lines = (EXPORTS / "contact-records.csv").read_text(encoding="utf-8").splitlines()
+    lines[6] = lines[6].replace("2026-03-02", "1990-03-02")
+    data = tmp_path / "records.csv"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    refused = subprocess.run([sys.executable, "-m", "chansim", "fit", str(data), "--out", str(tmp_path / "a.yaml")],
+                             capture_output=True, text=True)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "records.csv" in refused.stderr and "1990-03-02" in refused.stderr and "--train" in refused.stderr
+    assert not (tmp_path / "a.yaml").exists()
+    chosen = subprocess.run([sys.executable, "-m", "chansim", "fit", str(data), "--out", str(tmp_path / "b.yaml"),
+                             "--train", "2026-03-02..2026-03-08"], capture_output=True, text=True)
+    assert chosen.returncode == 0, chosen.stderr
+    import yaml
+
+    fitted = yaml.safe_load((tmp_path / "b.yaml").read_text(encoding="utf-8"))
+    assert fitted["demand"]["contacts_per_day"] > 100  # the week's volume, not spread over decades

@@ -24,6 +24,7 @@ from chansim.studies.experiment import simulate
 from chansim.scenario import Scenario
 from chansim.scenario.models import validate_scenario
 from chansim.studies.fit.exports import Exports, read_exports
+from chansim.studies.fit.stray_dates import check_stray_dates
 from chansim.scenario.channels import channel_kind
 from chansim.studies.fit.interval_kpis import KPIS, SUMS, busy_by_hour, interval_sums, kpis_from_sums
 from chansim.studies.fit.synthetic import contact_records
@@ -177,6 +178,7 @@ def backtest(scenario: Scenario, data: Iterable[str | Path] | Exports, *, strate
     if replications < 2:
         raise InputError(Problem("--replications", "a backtest needs at least 2 replications for its band"))
     exports = data if isinstance(data, Exports) else read_exports(data, mapping, timezone)
+    check_stray_dates(exports)  # a mistyped year would make the simulated period decades long
     strategy = strategy or scenario.strategy_names[0]
     if strategy not in scenario.strategy_names:
         raise InputError(Problem("--strategy", f"no strategy named {strategy!r} (have: {', '.join(scenario.strategy_names)})"))

@@ -28,6 +28,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from chansim.studies.fit.stray_dates import check_stray_dates
 from chansim.errors import InputError, Problem
 from chansim.scenario import Scenario
 from chansim.scenario.models import validate_scenario
@@ -126,6 +127,8 @@ def backtest_log(scenario: Scenario, exports: Exports, *, test: tuple[dt.date, d
         raise InputError(Problem("channels", f"the call log holds {', '.join(channels)}; the scenario has "
                                              f"{', '.join(scenario.channels)}"))
     channel = channels[0]
+    if not test:
+        check_stray_dates(exports)  # a mistyped year would make the simulated period decades long
     held = exports.between(*test, option="--test") if test else exports
     contacts = held.contacts[held.contacts["plausible"]].copy()
     first, last = contacts["arrival"].min().normalize(), contacts["arrival"].max().normalize()

@@ -25,6 +25,7 @@ from chansim.studies.fit.agents_on_duty import has_agents
 from chansim.studies.fit.calibrate import calibrate_shrinkage
 from chansim.studies.fit.commented_yaml import Commented, Node, render
 from chansim.studies.fit.estimate import Estimate
+from chansim.studies.fit.stray_dates import check_stray_dates
 from chansim.studies.fit.exports import Exports, read_exports
 from chansim.studies.fit.fit_classes import class_intents, opening_hours, priced_date
 from chansim.studies.fit.log_format import LogFormat
@@ -57,6 +58,8 @@ def fit(data: Iterable[str | Path] | Exports, *, mapping: Mapping[str, str] | It
     exports = data if isinstance(data, Exports) else read_exports(data, mapping, timezone, log_format)
     if train is not None:
         exports = exports.between(*train, option="--train")
+    else:
+        check_stray_dates(exports)
     if calibrate and not has_agents(exports.contacts):
         raise InputError(Problem("--calibrate", "calibrating needs a call log that names the agent of each "
                                                 "answered call (map it with --map agent=YourColumn)"))
