@@ -3,20 +3,8 @@ first guesses at staffing.
 
 All times are in seconds, all rates are per second and all loads in Erlangs.
 
-Formulas (as in the validation reference, validation.md):
-
-* Offered load: ``A = λ · AHT`` (Erlangs); occupancy ``= A / N``.
-* Erlang B by recursion, which needs no factorials and cannot overflow:
-  ``B(0) = 1``, ``B(n) = A·B(n−1) / (n + A·B(n−1))``.
-* Erlang C, probability that an arrival waits, for ``A < N``:
-  ``P(wait) = N·B / (N − A·(1 − B))``.
-* Service level within ``t`` seconds:
-  ``SL(t) = 1 − P(wait) · exp(−(N − A) · t / AHT)``.
-* Average speed of answer (mean wait over all arrivals):
-  ``ASA = P(wait) · AHT / (N − A)``.
-* Overload (``A ≥ N``): there is no steady state; the queue grows without
-  bound. This is reported plainly (``steady_state=False`` and a note), never as
-  a negative or infinite wait.
+Erlang B and C, their service level and ASA, and the overload rule are written out in
+:mod:`chansim.analytic.erlang` (as in the validation reference, validation.md).
 
 Beyond Erlang B and C, one generic solver, :func:`birth_death`, gives the
 stationary distribution of any birth–death chain (the number of contacts in
