@@ -1,4 +1,4 @@
-"""What the tests share: one builder of scenario dicts.
+"""What the tests share: one builder of scenario dicts, and a stored run to damage.
 
 ``from conftest import scenario_dict`` (the tests folder is on the import path).
 """
@@ -6,7 +6,11 @@
 from __future__ import annotations
 
 import copy
+import shutil
+from pathlib import Path
 from typing import Any, Mapping
+
+import pytest
 
 VOICE = {"handle_time": {"dist": "exponential", "mean": 180}}
 
@@ -49,3 +53,25 @@ def scenario_dict(changes: Mapping[str, Any] | None = None, /, *, segments_by_ch
         else:
             node[last] = copy.deepcopy(value)
     return data
+
+
+@pytest.fixture(scope="session")
+def stored_small_run(tmp_path_factory) -> Path:
+    """``chansim run tests/data/small.yaml --out`` once per session (0.1 day, one replication)."""
+    from typer.testing import CliRunner
+
+    from chansim.cli import app
+
+    out = tmp_path_factory.mktemp("stored") / "run"
+    result = CliRunner().invoke(app, ["run", str(Path(__file__).parent / "data" / "small.yaml"), "--days", "0.1",
+                                      "--replications", "1", "-q", "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+@pytest.fixture
+def run_dir(stored_small_run, tmp_path) -> Path:
+    """A copy of the stored run, for a test to damage."""
+    copy = tmp_path / "run"
+    shutil.copytree(stored_small_run, copy)
+    return copy

@@ -19,21 +19,6 @@ SMALL = str(Path(__file__).parent / "data" / "small.yaml")
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def stored_run(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("stored") / "run"
-    result = runner.invoke(app, ["run", SMALL, "--days", "0.1", "--replications", "1", "-q", "--out", str(out)])
-    assert result.exit_code == 0, result.stderr
-    return out
-
-
-@pytest.fixture
-def run_dir(stored_run, tmp_path) -> Path:
-    copy = tmp_path / "run"
-    shutil.copytree(stored_run, copy)
-    return copy
-
-
 def reprice(folder: Path):
     result = runner.invoke(app, ["reprice", str(folder), "--markup", "0.2"])
     assert "Traceback" not in result.output

@@ -106,20 +106,6 @@ def test_an_unknown_region_is_refused(tmp_path):
 
 
 # ---------------------------------------------------------------- stored results
-@pytest.fixture(scope="module")
-def stored_run(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("stored") / "run"
-    result = runner.invoke(app, ["run", str(SMALL), "--days", "0.1", "--replications", "1", "-q", "--out", str(out)])
-    assert result.exit_code == 0, result.stderr
-    return out
-
-
-@pytest.fixture
-def run_dir(stored_run, tmp_path) -> Path:
-    copy = tmp_path / "run"
-    shutil.copytree(stored_run, copy)
-    return copy
-
 
 def test_an_intact_run_reports(run_dir):
     result = runner.invoke(app, ["report", str(run_dir), "-q"])
