@@ -153,8 +153,11 @@ def test_cost_bot_is_broken_down_by_unit_on_each_replication(tmp_path):
     data["strategies"][1]["bot"] |= {"assist_card": "agentforce-user", "seats": 10}
     result = run(data, tmp_path)
     row = result.replication_kpis.set_index("strategy").loc["bot"]
-    assert row["cost_bot"] == pytest.approx(row["cost_bot_per_outcome"] + row["cost_bot_assist_seats"])
-    assert row["cost_bot_assist_seats"] == pytest.approx(10 * 125 / 31)  # one day of December
+    assert row["cost_bot"] == pytest.approx(row["cost_bot_per_outcome"])  # the seats are the team's, not the bot's
+    assert row["cost_labor_assist_seats"] == pytest.approx(10 * 125 / 31)  # one day of December
+    pools = sum(kpis["cost_labor"] for kpis in result.strategy("bot").by_pool.values())
+    assert row["cost_labor"] == pytest.approx(pools + row["cost_labor_assist_seats"])  # in labor, in no pool's row
+    assert row["cost_total"] == pytest.approx(row["cost_channel"] + row["cost_labor"] + row["cost_bot"])
     sessions = result.strategy("bot").by_channel["webchat"]["cost_bot"]
     assert sessions == pytest.approx(row["cost_bot_per_outcome"])  # seats belong to no channel
 

@@ -197,7 +197,7 @@ def test_shipped_scenario_prices_each_strategy_and_none_without_a_card():
     assist = ai_cost_lines(scenario.for_strategy("assist-only"), contacts, None, replication=0)
     # 30 Nov (1 day of 30) and 1 Dec (1 day of 31), 40 seats at 125
     assert round(assist["cost"].sum(), 2) == round(40 * 125 * (1 / 30 + 1 / 31), 2)
-    assert cost_bot_by_unit(assist) == {"cost_bot_assist_seats": pytest.approx(assist["cost"].sum())}
+    assert cost_bot_by_unit(assist) == {"cost_labor_assist_seats": pytest.approx(assist["cost"].sum())}
     own = scenario.for_strategy("own-staff")
     assert ai_cost_lines(own, contacts, None) is None and fixed_costs(own, ["webchat"]) is None
 

@@ -486,7 +486,7 @@ def test_the_ai_agents_section_breaks_cost_bot_down_and_gives_the_crossover(ai_r
     outcome = ai_run.strategy("vendor-per-outcome").kpis
     assert f"cost_bot_per_outcome: USD {outcome['cost_bot_per_outcome']:,.2f}" in costs["vendor-per-outcome"][3]
     assert "cost_bot_per_action" in costs["vendor-per-action"][3]
-    assert "cost_bot_assist_seats" in costs["assist-only"][3] and costs["assist-only"][5] == "—"
+    assert "cost_labor_assist_seats" in costs["assist-only"][3] and costs["assist-only"][5] == "—"
     webchat = ai_run.strategy("vendor-per-outcome").by_channel["webchat"]
     assert costs["vendor-per-outcome"][5] == f"{100 * webchat['contained'] / webchat['contacts']:.1f} %"
 

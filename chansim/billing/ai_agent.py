@@ -15,13 +15,20 @@ from chansim.billing.costlines import cost_lines
 from chansim.billing.fixed import fixed_cost_lines
 from chansim.billing.rules.ai import AIPricing, price_sessions, seat_lines
 
-__all__ = ["bot_of", "channels_of", "ai_pricing", "ai_cost_lines", "bot_costs_by_contact", "fixed_costs", "UNIT_KPIS"]
+__all__ = ["bot_of", "channels_of", "ai_pricing", "ai_cost_lines", "bot_costs_by_contact", "fixed_costs", "UNIT_KPIS",
+           "SEAT_UNIT", "SEAT_KPI"]
 
 #: The breakdown of ``cost_bot`` by billing unit: unit label → its key.
 UNIT_KPIS = {"session": "cost_bot_per_session", "conversation": "cost_bot_per_conversation",
              "outcome": "cost_bot_per_outcome", "resolution": "cost_bot_per_resolution",
              "action": "cost_bot_per_action", "token": "cost_bot_per_token", "minute": "cost_bot_per_minute",
-             "call": "cost_bot_per_call", "seat-day": "cost_bot_assist_seats"}
+             "call": "cost_bot_per_call"}
+
+#: The unit of agent-assist seat lines (a seat for a day) and the key of their
+#: cost: agent assist is a tool of the team, so its seats are part of
+#: ``cost_labor`` (overall, in no pool's row), not of ``cost_bot``.
+SEAT_UNIT = "seat-day"
+SEAT_KPI = "cost_labor_assist_seats"
 
 
 def bot_of(resolved) -> tuple[object | None, str]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from chansim.billing.ai_agent import UNIT_KPIS
+from chansim.billing.ai_agent import SEAT_KPI, UNIT_KPIS
 from chansim.errors import InputError, Problem
 from chansim.kpis.table import BY_KEY, KPI_KEYS
 
@@ -27,8 +27,9 @@ __all__ = ["Address", "BREAKDOWNS", "parse_address", "lookup", "breakdown_table"
 #: The breakdowns of a strategy's KPIs: name in an address → key in the result.
 BREAKDOWNS: dict[str, str] = {"channel": "by_channel", "pool": "by_pool", "segment": "by_segment",
                               "intent": "by_intent", "market": "by_market"}
-#: Overall figures a strategy whose bot names an AI card has besides the KPIs: ``cost_bot`` by billing unit.
-BOT_UNIT_FIGURES = tuple(UNIT_KPIS.values())
+#: Overall figures a strategy whose bot names an AI card has besides the KPIs: ``cost_bot`` by billing unit,
+#: and the agent-assist seats' part of ``cost_labor``.
+BOT_UNIT_FIGURES = (*UNIT_KPIS.values(), SEAT_KPI)
 #: Extra per-pool figures a pool address may name besides the KPIs.
 POOL_FIGURES = ("staffed_hours", "overtime_hours", "paid_hours", "busy_hours", "held_slot_hours")
 

@@ -36,7 +36,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from chansim.billing.ai_agent import UNIT_KPIS
+from chansim.billing.ai_agent import SEAT_KPI, SEAT_UNIT, UNIT_KPIS
 from chansim.billing.ai_cards import AICard
 
 __all__ = ["session_line", "crossover", "cost_bot_by_unit", "per_issue", "strategy_line", "strategy_crossovers"]
@@ -86,11 +86,14 @@ def crossover(first: tuple[float, float], second: tuple[float, float]) -> float 
 
 def cost_bot_by_unit(lines: pd.DataFrame) -> dict[str, float]:
     """``cost_bot`` broken down by billing unit (keys of
-    :data:`chansim.billing.ai_agent.UNIT_KPIS`) from AI cost lines."""
+    :data:`chansim.billing.ai_agent.UNIT_KPIS`) from AI cost lines; the
+    agent-assist seats, part of labor, under
+    :data:`~chansim.billing.ai_agent.SEAT_KPI`."""
     if lines is None or not len(lines):
         return {}
     sums = lines.groupby(lines["unit"].astype(str), observed=True)["cost"].sum()
-    return {UNIT_KPIS.get(unit, f"cost_bot_{unit}"): float(cost) for unit, cost in sums.items()}
+    return {SEAT_KPI if unit == SEAT_UNIT else UNIT_KPIS.get(unit, f"cost_bot_{unit}"): float(cost)
+            for unit, cost in sums.items()}
 
 
 def per_issue(cost: float, issues: int) -> float | None:

@@ -13,8 +13,8 @@ How costs are shared out in the breakdowns:
   by the agent attention (focus time) each took in that pool; idle time is
   shared in the same proportion;
 * bot fees follow the contacts that had a bot session (each its own charge
-  under an AI card, else ``cost_per_session``); agent-assist seats belong to
-  the overall figure only;
+  under an AI card, else ``cost_per_session``);
+* agent-assist seats are labor of the overall figure only (no pool's row);
 * a pool's row has its own labor only (its channel fees belong to no pool).
 """
 
@@ -118,7 +118,7 @@ def kpis(
     targets: dict[str, float],
     bot_cost_per_session: float = 0.0,
     bot_costs: np.ndarray | None = None,
-    bot_fixed: float = 0.0,
+    labor_fixed: float = 0.0,
     bot_units: dict[str, float] | None = None,
     fcr_window_s: float = 7 * 86_400.0,
     survey: pd.DataFrame | None = None,
@@ -137,7 +137,7 @@ def kpis(
 
     The bot's cost: ``bot_costs`` (each contact's AI-agent charge, on the rows
     of ``contacts``) where given, else ``bot_cost_per_session`` a session;
-    ``bot_fixed`` (agent-assist seats) adds to the overall figure only;
+    ``labor_fixed`` (agent-assist seats) adds to the overall ``cost_labor`` only;
     ``bot_units`` (``cost_bot`` by billing unit) joins the overall KPIs."""
     log = LogArrays(contacts, messages, targets=targets, fcr_window_s=fcr_window_s, survey=survey)
     costs = channel_costs
@@ -153,8 +153,8 @@ def kpis(
         return float(bot_costs[rows].sum())
 
     overall = _measure(Sample(log, every, False, float(costs["cost"].sum()) if len(costs) else 0.0,
-                              float(labor["cost"].sum()) if len(labor) else 0.0,
-                              bot_cost(every) + bot_fixed if bot_fixed else bot_cost(every), all_messages, labor,
+                              (float(labor["cost"].sum()) if len(labor) else 0.0) + labor_fixed,
+                              bot_cost(every), all_messages, labor,
                               **common))
     if bot_units:
         overall.update(bot_units)

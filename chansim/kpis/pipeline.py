@@ -11,7 +11,8 @@ reprice`` measures the stored log again under other prices. The steps:
    (:class:`chansim.billing.price.Pricer`), the channels' fixed monthly
    costs, and the AI agent's sessions and agent-assist seats under the AI
    cards the bot names (:mod:`chansim.billing.ai_agent`: each contact's
-   charge makes ``cost_bot``, the lines its breakdown by billing unit);
+   charge makes ``cost_bot``, the lines its breakdown by billing unit; the
+   agent-assist seats are part of ``cost_labor``);
 3. survey it: the CSAT answers, from the replication's own random stream
    (a failed bot session or a handoff costs the points the bot states);
 4. the labor of the staffed hours after the warm-up;
@@ -26,7 +27,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from chansim.billing.ai_agent import ai_cost_lines, bot_costs_by_contact, fixed_costs
+from chansim.billing.ai_agent import SEAT_UNIT, ai_cost_lines, bot_costs_by_contact, fixed_costs
 from chansim.billing.price import COST_LINE_COLUMNS, Pricer, cost_lines
 from chansim.engine.log import EventLog
 from chansim.engine.streams import Streams
@@ -37,10 +38,6 @@ from chansim.kpis.metrics import Measured, kpis, measured_window
 from chansim.scenario.models import Scenario
 
 __all__ = ["Measurement", "measure", "kpi_options", "merged_lines"]
-
-#: The unit of agent-assist seat lines (a seat for a day): part of ``cost_bot``
-#: overall, in no breakdown.
-SEAT_UNIT = "seat-day"
 
 
 class Measurement(NamedTuple):
@@ -110,6 +107,6 @@ def measure(resolved: Scenario, log: EventLog, replication: int, *, release: boo
     if ai is not None:
         seats = (ai["unit"].astype(str) == SEAT_UNIT).to_numpy() if len(ai) else np.zeros(0, bool)
         options.update(bot_costs=bot_costs_by_contact(resolved, contacts, messages),
-                       bot_fixed=float(ai["cost"].to_numpy(float)[seats].sum()), bot_units=cost_bot_by_unit(ai))
+                       labor_fixed=float(ai["cost"].to_numpy(float)[seats].sum()), bot_units=cost_bot_by_unit(ai))
     measured = kpis(contacts, messages, labor, costs, **options)
     return Measurement(measured, costs, labor)

@@ -1,5 +1,5 @@
 """The "AI agents" section of a run report: what each strategy's AI agent
-and agent-assist seats cost, by billing unit, the containment it reached, and
+costs, by billing unit, and its agent-assist seats (labor), the containment it reached, and
 where a vendor sold by outcome and one sold per session or per action cost
 the same (:func:`chansim.kpis.ai_costs.strategy_crossovers`), with which of
 them is cheaper at the containment the run modelled.
@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from chansim.billing.ai_agent import UNIT_KPIS, ai_pricing, bot_of
+from chansim.billing.ai_agent import SEAT_KPI, UNIT_KPIS, ai_pricing, bot_of
 from chansim.kpis.ai_costs import strategy_crossovers, strategy_line
 from chansim.report.formats import fmt, fmt_ci, number
 
 __all__ = ["ai_section"]
 
-#: The ``cost_bot`` breakdown, in the order of :data:`UNIT_KPIS`: key → what it bills.
-UNIT_LABELS = {key: unit.replace("-", " ") for unit, key in UNIT_KPIS.items()}
+#: The ``cost_bot`` breakdown, in the order of :data:`UNIT_KPIS`: key → what it bills; then the
+#: agent-assist seats (part of ``cost_labor``).
+UNIT_LABELS = {**{key: unit.replace("-", " ") for unit, key in UNIT_KPIS.items()},
+               SEAT_KPI: "agent-assist seats (in cost_labor)"}
 
 
 def _resolved(result, name: str):

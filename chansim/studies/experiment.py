@@ -37,8 +37,9 @@ __all__ = ["simulate", "measure_replication", "aggregate_replications", "kpi_opt
 
 #: The breakdown keys of a strategy's result, in order.
 BREAKDOWN_KEYS = tuple(BREAKDOWNS.values())
-#: KPIs beyond the table's: ``cost_bot`` by billing unit (``cost_bot_per_outcome``, ...), aggregated alike.
-BOT_UNIT_PREFIX = "cost_bot_"
+#: KPIs beyond the table's: ``cost_bot`` by billing unit (``cost_bot_per_outcome``, ...) and the part of
+#: ``cost_labor`` that agent-assist seats cost (``cost_labor_assist_seats``), aggregated alike.
+BOT_UNIT_PREFIX = ("cost_bot_", "cost_labor_")
 
 
 def _mean(values: Sequence[float | None]) -> float | None:
