@@ -20,7 +20,7 @@ from chansim.studies.plan import plan_hiring
 from chansim.studies.plan.calendar import plan_weeks
 from chansim.studies.plan.hiring import Terms, cheapest_hires, cover, objective
 from chansim.studies.plan.requirements import simulate_requirements, week_scenario
-from chansim.studies.plan.workforce import Rules, project
+from chansim.studies.plan.workforce import Rules, assisted_curve, pool_rules, project
 from chansim.studies.staffing import find_staffing
 from conftest import scenario_dict
 
@@ -93,6 +93,25 @@ def test_nesting_and_learning_lower_productive_fte_by_exactly_their_multipliers(
     assert np.allclose(p.productive, 5 * np.array(expected), atol=1e-12)
     assert p.productive[4] == pytest.approx(5 * 0.6 / 1.3)
     assert p.training[1:3].tolist() == [5, 5] and p.nesting[3:5].tolist() == [5, 5]
+
+
+@pytest.mark.parametrize("bot, cut, expected", [
+    (None, 0.5, (1.4, 1.2, 1.4, 1.2)),  # no assist: the curve as given
+    ({"assist_reduction": {"voice": 0.1}}, 0.5, (1.2, 1.1, 1.2, 1.1)),  # half the extra time
+    ({"assist_reduction": {"voice": 0.1}}, 0.0, (1.4, 1.2, 1.4, 1.2)),  # assist, no extra help for new agents
+    # a voice bot without assist: nothing to cut
+    ({"channels": ["voice"], "call_time": {"dist": "exponential", "mean": 60}}, 0.5, (1.4, 1.2, 1.4, 1.2)),
+])
+def test_agent_assist_that_helps_new_agents_more_flattens_the_learning_curve(bot, cut, expected):
+    strategy = {"name": "assisted", "offer": ["voice"]}
+    if bot is not None:
+        strategy["bot"] = bot
+    scenario = chansim.load_scenario(small_scenario(learning_curve=[1.4, 1.2, 1.4, 1.2], strategy="assisted",
+                                                    assist_learning_cut=cut) | {"strategies": [strategy]})
+    assert assisted_curve(scenario) == pytest.approx(expected, abs=1e-12)
+    r = pool_rules(scenario, "agents")
+    assert r.learning_curve == pytest.approx(expected, abs=1e-12)
+    assert r.productivity(np.array([3]))[0] == pytest.approx(1 / expected[3])  # trained and nested at 3 weeks
 
 
 def test_attrition_per_month_leaves_exactly_that_share_in_a_month():

@@ -153,6 +153,10 @@ class Plan(ScenarioModel):
     learning_curve: tuple[Positive, ...] = Field(
         (), description="Handle-time multiplier by week of tenure from hire (> 0; 1 after the list): a new agent "
         "at 1.25 takes 25 % longer, so counts as 1/1.25 of an FTE")
+    assist_learning_cut: Share = Field(
+        0.0, description="Agent assist helps new agents more: when the planned strategy's bot has agent assist "
+        "(assist_reduction or assist_card), the share of the learning curve's extra handle time it removes (0.5: "
+        "a new agent at 1.3 × works at 1.15 ×; default 0, no extra help)")
     overtime: Overtime = Field(default_factory=Overtime, description="Overtime cap and premium")
     shortfall_penalty: float = Field(
         5000.0, ge=0, description="Cost of one FTE-week short of the requirement (scenario currency)")

@@ -6,7 +6,8 @@ week a share 1 − (1 − a)^(12/52) of a cohort leaves at its end, ``a`` being
 its tenure band's attrition per month (so exactly ``a`` of it leaves in a
 month). An agent's productivity at tenure ``t`` is 0 in training, the
 nesting productivity while nesting, else 1, divided by the learning curve's
-handle-time multiplier at ``t``. Productive FTE = heads × productivity. Every
+handle-time multiplier at ``t`` (shortened under agent assist that helps new
+agents more: :func:`assisted_curve`). Productive FTE = heads × productivity. Every
 head is paid ``agents.hours_per_fte`` hours a week at its tenure's rate.
 
 Everything is linear in the hires: the projection of a plan is the projection
@@ -24,7 +25,7 @@ import numpy as np
 from chansim.scenario.models import Scenario
 from chansim.studies.plan.calendar import WEEKS_PER_MONTH
 
-__all__ = ["Rules", "Projection", "pool_rules", "project"]
+__all__ = ["Rules", "Projection", "pool_rules", "project", "assisted_curve"]
 
 _FIELDS = ("heads", "productive", "training", "nesting", "leavers", "cost")
 
@@ -103,6 +104,17 @@ class Rules:
         return out
 
 
+def assisted_curve(scenario: Scenario) -> tuple[float, ...]:
+    """The plan's learning curve under its strategy's agent assist: each
+    week's extra handle time (multiplier − 1) cut by
+    ``plan.assist_learning_cut`` where the strategy's bot has agent assist."""
+    plan = scenario.plan
+    name = plan.strategy or scenario.strategy_names[0]
+    bot = next((s.bot for s in scenario.strategies if s.name == name), None)
+    cut = plan.assist_learning_cut if bot is not None and (bot.assist_reduction or bot.assist_card) else 0.0
+    return tuple(1.0 + (m - 1.0) * (1.0 - cut) if cut else m for m in plan.learning_curve)
+
+
 def pool_rules(scenario: Scenario, name: str) -> Rules:
     """The projection rules of pool ``name`` under ``scenario.plan``."""
     plan = scenario.plan
@@ -112,7 +124,7 @@ def pool_rules(scenario: Scenario, name: str) -> Rules:
     rates = tuple(spec.cost_per_hour or ())
     return Rules(name=name, weeks=plan.weeks, hours_per_fte=float(scenario.agents.hours_per_fte),
                  training_weeks=hiring.training_weeks, nesting_weeks=hiring.nesting_weeks,
-                 nesting_productivity=hiring.nesting_productivity, learning_curve=tuple(plan.learning_curve),
+                 nesting_productivity=hiring.nesting_productivity, learning_curve=assisted_curve(scenario),
                  attrition=tuple(plan.attrition), rates=rates,
                  rate=float(rates[-1].per_hour) if rates else float(pool_rate),
                  cohorts=tuple((c.headcount, c.tenure_weeks) for c in spec.workforce))
