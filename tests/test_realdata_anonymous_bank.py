@@ -95,7 +95,7 @@ def test_calibration_writes_the_shrinkage_that_reproduces_the_training_days(cali
     assert abs(cal["simulated"]["abandon_rate"] - cal["actual"]["abandon_rate"]) < 0.03
     assert abs(cal["simulated"]["asa_s"] - cal["actual"]["asa_s"]) / cal["actual"]["asa_s"] < 0.25
     assert any(p["parameter"] == "voice.agents.shrinkage" for p in fit["parameters"])
-    assert "shrinkage" in back["staffing"]
+    assert "shrinkage" in back["staffing"] and back["staffing"].startswith("each date's own agents on duty")
 
 
 def test_calibration_brings_the_held_out_weeks_closer(runs, calibrated):
@@ -155,10 +155,14 @@ def test_the_priority_classes_are_labelled_by_the_queue_the_call_found(log_conta
 
 @pytest.mark.xfail(strict=True, reason="the hourly volume WAPE (0.23; floor 0.10, but the training fortnight's "
                                        "weekday x hour shape scores 0.21 even at the hold-out's level), the daily "
-                                       "service level (MAE 17 points) and abandon rate (MAE 6) miss, and the priority "
-                                       "classes are labelled by the queue the call found (priority 2 arrives to a "
-                                       "queue 72 % of the time, a random instant 37 %): no queue order reproduces "
-                                       "their service levels (simulated 60 % and 59 %, actual 73 % and 21 %)")
+                                       "service level (MAE 17 points with the weekly staffing pattern, 15.5 with each "
+                                       "date's own agents on duty) and abandon rate (MAE 6, 4.9) miss: the hold-out's "
+                                       "calls last 12 % longer than the training fortnight's (187 s against 167 s) "
+                                       "and no one shrinkage reproduces service level, abandon rate and ASA together "
+                                       "(the daily service level MAE stays above 12 points at any shrinkage); and the "
+                                       "priority classes are labelled by the queue the call found (priority 2 arrives "
+                                       "to a queue 72 % of the time, a random instant 37 %): no queue order reproduces "
+                                       "their service levels (simulated 60-62 % and 59-61 %, actual 73 % and 21 %)")
 def test_the_backtest_reproduces_the_held_out_weeks(calibrated):
     _, _, back = calibrated
     errors = back["errors"]

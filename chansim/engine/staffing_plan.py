@@ -7,8 +7,8 @@ plan repeats after its last value (a week's roster repeats every week, a
 one-value plan is a fixed headcount). Lowering the count in an interval (a
 break, a shift's end) lets agents finish the contact in hand first. The
 roster itself (headcount, a schedule per day or weekday at 15, 30 or 60
-minutes, or shifts with breaks) is expanded by
-:func:`chansim.scenario.rosters.weekly_roster`.
+minutes, or shifts with breaks, and the schedule's dated lists on their
+dates) is expanded by :func:`chansim.scenario.rosters.roster_plan`.
 
 On a date every channel of the pool is closed (``hours.closed``) no one of
 the pool is scheduled, unless the pool is ``paid_on_closed_dates``.
@@ -23,7 +23,7 @@ import numpy as np
 
 from chansim.scenario.hours import weekly_hours
 from chansim.scenario.models import Scenario
-from chansim.scenario.rosters import DRAIN_S, weekly_roster
+from chansim.scenario.rosters import DRAIN_S, roster_plan
 
 __all__ = ["staffing_plan", "closed_dates"]
 
@@ -46,17 +46,17 @@ def staffing_plan(scenario: Scenario, pool_index: int) -> tuple[float, np.ndarra
     ``pool_index``, from 00:00 of the first day simulated (``warmup_days``
     before the scenario's start date): one week of its roster, or one value
     when the roster never changes, or the whole run when closed dates take
-    agents off."""
+    agents off or dated lists staff some of its dates."""
     pool = scenario.agents.pools[pool_index]
-    interval_s, week = weekly_roster(pool)
-    per_day = int(round(86_400.0 / interval_s))
     first = scenario.start_date - dt.timedelta(days=scenario.warmup_days)
-    plan = np.roll(week, -first.weekday() * per_day)
-    closed = frozenset() if pool.paid_on_closed_dates else closed_dates(scenario, pool_index)
     days = math.ceil((scenario.horizon_s + DRAIN_S) / 86_400.0) + scenario.warmup_days + 1
+    interval_s, plan = roster_plan(pool, first, days)
+    per_day = int(round(86_400.0 / interval_s))
+    closed = frozenset() if pool.paid_on_closed_dates else closed_dates(scenario, pool_index)
     off = [d for d in range(days) if first + dt.timedelta(days=d) in closed]
     if off and plan.any():
-        plan = np.tile(plan, math.ceil(days / 7))
+        if plan.size == 7 * per_day:  # one week: laid out over the run (dated lists already are)
+            plan = np.tile(plan, math.ceil(days / 7))
         for d in off:
             plan[d * per_day:(d + 1) * per_day] = 0
         return interval_s, plan

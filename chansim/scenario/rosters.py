@@ -10,7 +10,12 @@ A pool is staffed in one of three ways (exactly one):
     (``schedule: {mon-fri: [...], sat: [...], sun: [...]}``), at
     ``interval_minutes`` of 15, 30 or 60 (default 60): each list holds exactly
     ``24 × 60 / interval_minutes`` values, the first for the interval starting
-    at 00:00. A weekday missing from the mapping has no one on shift.
+    at 00:00. A weekday missing from the mapping has no one on shift. The
+    mapping may also give calendar dates (``"2026-03-17": [...]``, ISO
+    ``YYYY-MM-DD``): a dated list staffs that date only and wins over the
+    weekday's list on it, for a known day that differs from the pattern (a
+    training day, a planned absence, the agents actually on duty when
+    replaying a past period).
 ``shifts``
     shift patterns with a start time, a length, the weekdays they run, the
     agents working them and their breaks: ``{name: early, start: "07:00",
@@ -27,12 +32,15 @@ the scenario's ``start_date`` (its weekday picks where in the week the run
 begins) and the pattern repeats, so a Sunday night shift is on the floor in
 the first hours of a run starting on a Monday, and the roster goes on while
 the engine drains the contacts still in the system after the horizon.
+Dated lists replace the pattern on their own dates and nowhere else.
 
-:func:`on_shift` is the one place a roster becomes agents per interval.
+:func:`roster_plan` is the one place a roster becomes agents per interval
+from a given date (:func:`on_shift`: from the scenario's start date).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
@@ -54,6 +62,10 @@ __all__ = [
     "parse_clock",
     "values_per_day",
     "weekly_roster",
+    "is_date_key",
+    "parse_date_key",
+    "dated_schedules",
+    "roster_plan",
     "shift_cover",
     "shift_step",
     "on_shift",
@@ -71,6 +83,7 @@ DRAIN_S = 7 * 86_400.0
 _WEEK_MIN = 7 * 24 * 60
 # [0-9], not \d or str.isdigit(): those also take Arabic-Indic or full-width digits
 _CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 # ------------------------------------------------------------------ parsing
@@ -120,6 +133,24 @@ def weekday_owners(mapping: Mapping[str, object], where: str) -> tuple[dict[int,
                 problems.append(Problem(path, f"{WEEKDAYS[d]} is also given by {owner[d]!r}; each weekday once"))
             owner.setdefault(d, key)
     return owner, problems
+
+
+def is_date_key(key: object) -> bool:
+    """Whether a schedule key is meant as a calendar date (it starts with a
+    digit; weekday keys never do)."""
+    return isinstance(key, str) and key.strip()[:1].isascii() and key.strip()[:1].isdigit()
+
+
+def parse_date_key(key: str) -> dt.date:
+    """The calendar date of a dated schedule key ``"YYYY-MM-DD"``; raises
+    ``ValueError`` saying what is wrong."""
+    text = key.strip()
+    if _DATE.fullmatch(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError as exc:
+            raise ValueError(f"{key!r} is not a calendar date ({exc})") from None
+    raise ValueError(f"{key!r} is not a calendar date YYYY-MM-DD in digits 0-9, e.g. 2026-03-17")
 
 
 def parse_clock(text: str) -> int:
@@ -188,7 +219,8 @@ def shift_step(shifts: Iterable["Shift"]) -> int:
 # --------------------------------------------------------------- the roster
 def weekly_roster(pool: "Pool") -> tuple[float, np.ndarray]:
     """``(interval_s, agents)``: agents of ``pool`` on shift in each interval
-    of one week, Monday 00:00 first. Raises :class:`InputError` for a roster
+    of one week, Monday 00:00 first (the weekly pattern: dated lists left
+    out, see :func:`roster_plan`). Raises :class:`InputError` for a roster
     :func:`roster_problems` rejects."""
     problems = _pool_problems(pool, "pool")
     if problems:
@@ -206,10 +238,37 @@ def weekly_roster(pool: "Pool") -> tuple[float, np.ndarray]:
     if isinstance(pool.schedule, Mapping):
         days = np.zeros((7, per_day), dtype=np.int64)
         for key, values in pool.schedule.items():
-            for d in parse_days(key):
+            for d in () if is_date_key(key) else parse_days(key):
                 days[d] = values
         return step * 60.0, days.reshape(-1)
     return step * 60.0, np.tile(np.asarray(pool.schedule, dtype=np.int64), 7)
+
+
+def dated_schedules(pool: "Pool") -> dict[dt.date, np.ndarray]:
+    """The dated lists of ``pool``'s schedule by date (none for a roster
+    without them)."""
+    if not isinstance(pool.schedule, Mapping):
+        return {}
+    return {parse_date_key(key): np.asarray(values, dtype=np.int64)
+            for key, values in pool.schedule.items() if is_date_key(key)}
+
+
+def roster_plan(pool: "Pool", first: dt.date, days: int) -> tuple[float, np.ndarray]:
+    """``(interval_s, agents)``: agents of ``pool`` on shift in each interval
+    from 00:00 of ``first``: the weekly pattern from ``first``'s weekday (one
+    week, to repeat) or, when dated lists fall within the ``days`` from
+    ``first``, those days in full with each dated list on its own date (the
+    weekly pattern on every other date)."""
+    interval_s, week = weekly_roster(pool)
+    per_day = int(round(86_400.0 / interval_s))
+    plan = np.roll(week, -first.weekday() * per_day)
+    dated = {(date - first).days: values for date, values in dated_schedules(pool).items()
+             if 0 <= (date - first).days < days}
+    if dated:
+        plan = np.tile(plan, math.ceil(days / 7))
+        for d, values in dated.items():
+            plan[d * per_day:(d + 1) * per_day] = values
+    return interval_s, plan
 
 
 def on_shift(scenario: "Scenario", pool_index: int) -> tuple[float, np.ndarray]:
@@ -219,11 +278,10 @@ def on_shift(scenario: "Scenario", pool_index: int) -> tuple[float, np.ndarray]:
     00:00 of ``start_date``. A ``headcount`` or a 24-value ``schedule`` give
     hourly intervals, the same values the engine has always used."""
     pool = scenario.agents.pools[pool_index]
-    interval_s, week = weekly_roster(pool)
+    interval_s, _ = weekly_roster(pool)
     count = math.ceil((scenario.horizon_s + DRAIN_S) / interval_s - 1e-9)
-    per_day = int(round(86_400.0 / interval_s))
-    offset = scenario.start_date.weekday() * per_day
-    return interval_s, week[(offset + np.arange(count)) % week.size]
+    interval_s, plan = roster_plan(pool, scenario.start_date, math.ceil(count * interval_s / 86_400.0))
+    return interval_s, plan[np.arange(count) % plan.size]
 
 
 # --------------------------------------------------------------- problems
@@ -239,7 +297,20 @@ def _pool_problems(pool: "Pool", where: str) -> list[Problem]:
         lists: list[tuple[str, Sequence[int]]]
         if isinstance(pool.schedule, Mapping):
             lists = [(f"{where}.schedule.{key}", values) for key, values in pool.schedule.items()]
-            problems += weekday_owners(pool.schedule, f"{where}.schedule")[1]
+            weekly = {key: values for key, values in pool.schedule.items() if not is_date_key(key)}
+            problems += weekday_owners(weekly, f"{where}.schedule")[1]
+            dates: dict[dt.date, str] = {}
+            for key in pool.schedule:
+                if is_date_key(key):
+                    try:
+                        date = parse_date_key(key)
+                    except ValueError as exc:
+                        problems.append(Problem(f"{where}.schedule.{key}", str(exc)))
+                        continue
+                    if date in dates:
+                        problems.append(Problem(f"{where}.schedule.{key}", f"{date} is also given by "
+                                                                           f"{dates[date]!r}; each date once"))
+                    dates.setdefault(date, key)
         else:
             lists = [(f"{where}.schedule", pool.schedule)]
         for path, values in lists:

@@ -3,6 +3,7 @@ shifts) and the routing policies that hand them work."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
@@ -87,7 +88,9 @@ class Pool(ScenarioModel):
         None,
         description="Agents on shift in each interval of the day from 00:00 (24 values at 60 minutes, 48 at 30, "
         "96 at 15): one list for every day, or one per weekday (mon: [...], mon-fri: [...], sat,sun: [...], all: "
-        "[...]; each weekday once; a weekday left out has no one on shift). Instead of headcount",
+        "[...]; each weekday once; a weekday left out has no one on shift), and beside them lists for calendar "
+        "dates (\"2026-03-17\": [...], YYYY-MM-DD; each date once): a dated list staffs that date only and wins "
+        "over its weekday's list there. Instead of headcount",
     )
     shifts: tuple[Shift, ...] | None = Field(
         None, description="Shift patterns, expanded to agents on shift per interval (instead of headcount)"
@@ -125,6 +128,20 @@ class Pool(ScenarioModel):
             total = caps.pop("total", max(caps.values()))
             data = {**data, "concurrency": total, "slot_caps": {**caps, **(data.get("slot_caps") or {})}}
         return data
+
+    @field_validator("schedule", mode="before")
+    @classmethod
+    def _date_keys_as_text(cls, value: Any) -> Any:
+        """A dated key given as a date (not text) is read as its ISO text."""
+        if isinstance(value, dict) and any(type(key) is dt.date for key in value):
+            out: dict = {}
+            for key, values in value.items():
+                text = key.isoformat() if type(key) is dt.date else key
+                if text in out:
+                    raise ValueError(f"the date {text} is given twice; each date once")
+                out[text] = values
+            return out
+        return value
 
     @field_validator("concurrency", "slot_caps", mode="before")
     @classmethod

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["has_agents", "agents_on_duty", "weekday_profile", "dithered", "QUARTERS"]
+__all__ = ["has_agents", "agents_on_duty", "weekday_profile", "date_profile", "dithered", "QUARTERS"]
 
 QUARTERS = 4  # schedule intervals per hour (interval_minutes 15)
 
@@ -60,6 +60,17 @@ def weekday_profile(on_duty: pd.DataFrame, channel: str) -> dict[int, np.ndarray
     cells = rows.groupby([t.dt.day_of_week, quarter])["agents"].mean()
     return {int(d): cells.loc[d].reindex(range(24 * QUARTERS), fill_value=0.0).to_numpy(dtype=float)
             for d in sorted(set(t.dt.day_of_week))}
+
+
+def date_profile(on_duty: pd.DataFrame, channel: str) -> dict[str, np.ndarray]:
+    """Agents on duty by quarter hour of the day (96 values) on each date of
+    the records, by ISO date."""
+    rows = on_duty[on_duty["channel"] == channel]
+    t = rows["hour_start"]
+    quarter = t.dt.hour * QUARTERS + t.dt.minute // (60 // QUARTERS)
+    cells = rows.groupby([t.dt.normalize(), quarter])["agents"].sum()
+    return {str(day.date()): cells.loc[day].reindex(range(24 * QUARTERS), fill_value=0.0).to_numpy(dtype=float)
+            for day in sorted(set(t.dt.normalize()))}
 
 
 def dithered(values: np.ndarray) -> list[int]:

@@ -5,10 +5,13 @@ of call compared with the log's.
 
 The run starts ``warmup_days`` before the test period (demand and the test
 period's staffing pattern), so the repeats of earlier days are in the system
-when the comparison begins. The agents on duty are the test period's mean by
-weekday and hour (a roster is a weekly pattern), times ``1 − shrinkage`` of
-the channel's pool (``fit --calibrate`` writes the shrinkage that reproduces
-the training days; none: every agent counted on duty takes calls).
+when the comparison begins. Each date of the test period is staffed by that
+date's own agents on duty, quarter hour by quarter hour (dated lists of the
+pool's schedule); the warm-up days by the test period's mean by weekday and
+quarter hour (the schedule's weekly pattern), or every day so with
+``dated_staffing=False``. Either times ``1 − shrinkage`` of the channel's pool
+(``fit --calibrate`` writes the shrinkage that reproduces the training days;
+none: every agent counted on duty takes calls).
 
 Measures: contacts (agent-queue calls), service level (answered within the
 target ÷ answered + abandoned), abandon rate (abandoned ÷ contacts) and ASA
@@ -36,7 +39,7 @@ from chansim.studies.experiment import simulate
 from chansim.studies.fit.agents_on_duty import agents_on_duty, has_agents
 from chansim.studies.fit.exports import Exports
 from chansim.studies.fit.fit_classes import OTHER, class_of
-from chansim.studies.fit.fit_staffing import on_duty_schedule
+from chansim.studies.fit.fit_staffing import dated_on_duty_schedule, on_duty_schedule
 from chansim.studies.fit.noise_floor import hourly_counts, own_means_wape, poisson_wape
 
 __all__ = ["LogBacktest", "backtest_log", "day_measures", "MEASURES"]
@@ -116,8 +119,10 @@ def _mean_measures(frames: list[pd.DataFrame], target_s: float) -> dict:
 
 def backtest_log(scenario: Scenario, exports: Exports, *, test: tuple[dt.date, dt.date] | None = None,
                  strategy: str | None = None, replications: int = 5, warmup_days: int = WARMUP_DAYS,
-                 progress: Callable[[int, int], None] | None = None) -> LogBacktest:
-    """Simulate the test period (default: the whole log) continuously and compare."""
+                 dated_staffing: bool = True, progress: Callable[[int, int], None] | None = None) -> LogBacktest:
+    """Simulate the test period (default: the whole log) continuously and
+    compare; ``dated_staffing``: each test date staffed by its own agents on
+    duty (else by the period's weekly pattern)."""
     if exports.contacts is None or not has_agents(exports.contacts):
         raise InputError(Problem("DATA", "a continuous backtest needs a call log that names the agent of each "
                                          "answered call (map it with --map agent=YourColumn)"))
@@ -155,7 +160,11 @@ def backtest_log(scenario: Scenario, exports: Exports, *, test: tuple[dt.date, d
         if channel in pool["channels"]:
             pool = {k: v for k, v in pool.items() if k not in ("headcount", "schedule", "shifts")}
             shrinkage = pool.get("shrinkage") or base["agents"].get("shrinkage") or 0.0
-            pool.update(interval_minutes=15, schedule=on_duty_schedule(on_duty, channel, shrinkage))
+            schedule: dict[str, list[int]] = on_duty_schedule(on_duty, channel, shrinkage)
+            if dated_staffing:
+                dated = dated_on_duty_schedule(on_duty, channel, shrinkage)
+                schedule.update({d: v for d, v in dated.items() if first <= pd.Timestamp(d) <= last})
+            pool.update(interval_minutes=15, schedule=schedule)
         pools.append(pool)
     base["agents"] = dict(base["agents"], pools=pools)
     run_scenario = validate_scenario(base, source=f"{scenario.name} over the test period")
@@ -190,7 +199,9 @@ def backtest_log(scenario: Scenario, exports: Exports, *, test: tuple[dt.date, d
                        errors=_errors(daily, overall, volume), scenario=scenario.name, strategy=strategy,
                        test=(str(first.date()), str(last.date())), replications=replications,
                        warmup_days=warmup_days,
-                       staffing="agents on duty in the test period (distinct agents serving calls per hour)"
+                       staffing=("each date's own agents on duty" if dated_staffing else
+                                 "agents on duty in the test period by weekday")
+                                + " (distinct agents serving calls per quarter hour)"
                                 + (f", times 1 − shrinkage {shrinkage:g} of the pool" if shrinkage else ""))
 
 

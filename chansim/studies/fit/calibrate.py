@@ -12,8 +12,8 @@ The search: a golden-section search for the shrinkage in [0, 0.9] that
 minimises (Δ service level)² + (Δ abandon rate)² + (Δ ASA ÷ actual ASA)²,
 each simulated value from the same continuous simulation the backtest runs
 (:func:`chansim.studies.fit.backtest_log.backtest_log`) over the training
-days with their own agents on duty; the scenario's seed fixed, so the
-calibration is deterministic."""
+days, each date staffed by its own agents on duty; the scenario's seed
+fixed, so the calibration is deterministic."""
 
 from __future__ import annotations
 

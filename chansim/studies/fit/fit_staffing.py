@@ -13,13 +13,13 @@ import pandas as pd
 
 from chansim.scenario.channels import channel_kind
 from chansim.scenario.rosters import WEEKDAYS
-from chansim.studies.fit.agents_on_duty import agents_on_duty, dithered, has_agents, weekday_profile
+from chansim.studies.fit.agents_on_duty import agents_on_duty, date_profile, dithered, has_agents, weekday_profile
 from chansim.studies.fit.commented_yaml import Commented, Node
 from chansim.studies.fit.exports import Exports
 from chansim.studies.fit.fit_report import FitReport, files_of as _files
 from chansim.studies.fit.volumes import VolumeFit, hourly_staffing
 
-__all__ = ["agents_section", "on_duty_schedule", "SIZING_OCCUPANCY", "ASSUMED_CONCURRENCY"]
+__all__ = ["agents_section", "on_duty_schedule", "dated_on_duty_schedule", "SIZING_OCCUPANCY", "ASSUMED_CONCURRENCY"]
 
 #: Occupancy a sized schedule aims at when the data has no staffing.
 SIZING_OCCUPANCY = 0.85
@@ -32,6 +32,12 @@ def on_duty_schedule(on_duty: pd.DataFrame, channel: str, shrinkage: float = 0.0
     on shift for the queue)."""
     profile = weekday_profile(on_duty, channel)
     return by_weekday([dithered(profile.get(d, np.zeros(96)) * (1.0 - shrinkage)) for d in range(7)])
+
+
+def dated_on_duty_schedule(on_duty: pd.DataFrame, channel: str, shrinkage: float = 0.0) -> dict[str, list[int]]:
+    """A 15-minute schedule for each date of ``on_duty`` (ISO date keys):
+    that date's agents on duty by quarter hour, times ``1 − shrinkage``."""
+    return {date: dithered(values * (1.0 - shrinkage)) for date, values in date_profile(on_duty, channel).items()}
 
 
 def agents_section(channels: list[str], exports: Exports, volumes: VolumeFit, report: FitReport,
