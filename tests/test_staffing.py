@@ -175,8 +175,9 @@ def test_search_reaching_its_cap_hands_back_the_largest_level_tried():
 
 
 def test_no_staffing_within_the_cap_is_an_answer_judged_no_not_an_error(tmp_path):
-    """Handle time is fixed at 180 s: no schedule gets aht_s to 60 s, so the
-    per-interval search reaches its cap; the answer is its largest schedule."""
+    """Handle time is fixed at 180 s: no schedule gets aht_s to 60 s. The
+    search's probe (40 more agents in every interval) shows it out of reach,
+    so no agent is added for it; the answer is judged no and says why."""
     scenario = tmp_path / "impossible.yaml"
     scenario.write_text(yaml.safe_dump({
         "name": "impossible", "start_date": "2026-01-05", "days": 0.125, "seed": 1, "replications": 2,
@@ -195,9 +196,11 @@ def test_no_staffing_within_the_cap_is_an_answer_judged_no_not_an_error(tmp_path
     assert verdict["failing"] == ["mon 00:00", "mon 01:00", "mon 02:00"]
     assert set(verdict["failing_kpis"]) == set(verdict["failing"])
     assert all(v["aht_s<=60"] == pytest.approx(180.0, abs=1.0) for v in verdict["failing_kpis"].values())
-    assert "after 40 rounds of adding agents" in verdict["search"]
-    # the largest schedule tried: 40 rounds of adding an agent to every failing interval
-    assert min(voice["schedule"]["mon"][:3]) >= 40
+    assert "search" not in verdict  # the search did not run into its cap: it knew better than to try
+    assert len(verdict["unreachable"]) == 1 and verdict["unreachable"][0].startswith("aht_s<=60: 180")
+    assert "no staffing within the search's reach meets it" in verdict["unreachable"][0]
+    assert max(voice["schedule"]["mon"][:3]) < 40  # no agents piled on for an unreachable target
+    assert doc["evaluations"] < 10
     assert voice["efficiency"]["scheduled_hours"] > 0 and voice["efficiency"]["fte"] > 0
     assert json.loads((out / "staffing.json").read_text())["pools"]["voice"]["verdict"] == verdict
     from rich.console import Console
@@ -209,7 +212,7 @@ def test_no_staffing_within_the_cap_is_an_answer_judged_no_not_an_error(tmp_path
     console.print(_table(read_staff_dir(out)[0]))
     said = " ".join(console.file.getvalue().split())
     assert "no (3 fail: mon 00:00 (aht_s 180.0 s), mon 01:00 (aht_s 180.0 s)" in said
-    assert "after 40 rounds of adding agents; this is the largest schedule tried" in said
+    assert "Out of reach of staffing in pool voice: aht_s<=60: 180" in said
 
 
 def test_mmc_needs_14_agents_for_80_percent_in_20_seconds():
@@ -359,6 +362,30 @@ def test_staff_json(mmc_file):
     assert achieved["holds"] and achieved["mean"] - achieved["ci95"] >= 0.8
 
 
+def test_staff_defaults_to_every_pool_and_the_scenarios_decision(mmc_file, tmp_path):
+    """Without --pool and --target: every pool, against the decision's
+    requirements (here none is written: the channel's own answer-time target
+    met for 80 % of its contacts, said as an assumption)."""
+    result = staff(mmc_file, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert list(doc["pools"]) == ["voice"] and doc["targets"] == ["voice.service_level >= 0.8"]
+    assert doc["pools"]["voice"]["headcount"] == 14  # as with --target voice.service_level>=0.8
+    assert "targets: voice.service_level >= 0.8 (the scenario's decision; assumed:" in result.stderr
+    import yaml
+
+    written = tmp_path / "written.yaml"
+    written.write_text(yaml.safe_dump(mmc() | {"decision": {"require": ["abandon_rate<=0.2"]}}))
+    doc = json.loads(staff(str(written), "--format", "json", "--quiet").stdout)
+    assert doc["targets"] == ["abandon_rate <= 0.2"] and doc["pools"]["voice"]["headcount"] < 14
+    bare = tmp_path / "bare.yaml"
+    data = mmc()
+    del data["channels"]["voice"]["service_level_target_s"]
+    bare.write_text(yaml.safe_dump(data))
+    refused = staff(str(bare), "--quiet")
+    assert refused.exit_code == 2 and "--target: the scenario states no requirement" in refused.stderr
+
+
 def test_staff_table_and_two_pools():
     result = staff(SMALL, "-p", "phones", "-p", "digital", "-t", "service_level>=0.8", "-t", "abandon_rate<=0.1",
                    "--replications", "3", "--set", "days=0.25", "--quiet")
@@ -372,8 +399,6 @@ def test_staff_table_and_two_pools():
         (["--pool", "nope", "--target", "service_level>=0.8"], "no pool named 'nope'"),
         (["--pool", "voice", "--target", "service_level>0.8"], "only >= and <="),
         (["--pool", "voice", "--target", "happiness>=0.8"], "unknown KPI"),
-        (["--pool", "voice"], "at least one target"),
-        (["--target", "service_level>=0.8"], "at least one pool"),
         (["--pool", "voice", "--target", "service_level>=0.8", "--replications", "1"], "at least 2 replications"),
         (["--pool", "voice", "--target", "service_level>=0.8", "--set", "days=-1"], "days"),
         (["--pool", "voice", "--target", "email.service_level>=0.8"], "no channel 'email' in the scenario"),

@@ -38,13 +38,16 @@ from chansim.errors import InputError
 def staff(
     scenario: ScenarioArg,
     pool: Annotated[
-        Optional[list[str]], typer.Option("--pool", "-p", help="Pool to staff (repeatable; searched in this order).")
+        Optional[list[str]], typer.Option("--pool", "-p", help="Pool to staff (repeatable; searched in this order; default: every "
+                                                    "pool of the scenario, in its order).")
     ] = None,
     target: Annotated[
         Optional[list[str]],
         typer.Option("--target", "-t", help="KPI>=VALUE or KPI<=VALUE (repeatable). A bare KPI is measured over the "
                      "pool's channels, a dotted one on one channel or pool: service_level>=0.8, "
-                     "voice.service_level>=0.8, webchat.asa_s<=60, pool.digital.occupancy<=0.9."),
+                     "voice.service_level>=0.8, webchat.asa_s<=60, pool.digital.occupancy<=0.9. Default: the "
+                     "scenario's decision requirements (decision.require, else each offered channel's own answer-time "
+                     "target met for 80 % of its contacts)."),
     ] = None,
     per_interval: Annotated[
         bool, typer.Option("--per-interval", help="Find a schedule per weekday × interval (targets met in each).")
@@ -79,23 +82,36 @@ def staff(
 
     A target must hold at the pessimistic end of the 95 % CI (mean − ci95 for ≥, mean + ci95 for ≤). The answer
     gets replications added until every interval is decided (or 20 replications: then it says "undecided"), is
-    confirmed on 5 replications of fresh seeds, and shows agent-hours required and scheduled, over-coverage,
-    occupancy, FTE and labor cost."""
+    confirmed on fresh seeds (5 replications, more while an interval is undecided, up to 20), and shows
+    agent-hours required and scheduled, over-coverage, occupancy, FTE and labor cost.
+
+    Without --pool every pool is staffed; without --target the scenario's decision requirements are the
+    targets. A target no staffing within the search's reach can meet (a first reply that takes longer to
+    write than its goal allows) is named as out of reach instead of being chased with agents."""
+    from chansim.kpis.decision import requirements as decision_requirements
     from chansim.report import jsonable
     from chansim.studies.staffing.search import find_staffing, parse_target
     from chansim.report.staffing_files import check_staff_dir, write_staff_dir
 
     status = None
     try:
-        if not pool:
-            raise InputError("--pool: give at least one pool to staff (--pool NAME)")
-        if not target:
-            raise InputError("--target: give at least one target (--target service_level>=0.8)")
         if per_interval and shifts:
             raise InputError("--shifts: already finds the per-interval requirement; give one of --per-interval "
                              "and --shifts")
-        targets = [parse_target(t) for t in target]
+        targets = [parse_target(t) for t in target or ()]
         loaded = load(scenario, overrides(set_), size_check=size_check)
+        pool = list(pool or (p.name for p in loaded.agents.pools))
+        if not pool:
+            raise InputError("--pool: the scenario has no agent pool to staff")
+        if not targets:
+            targets, assumed = decision_requirements(loaded.decision, loaded)
+            if not targets:
+                raise InputError("--target: the scenario states no requirement (decision.require) and no offered "
+                                 "channel has an answer-time target: give one (--target service_level>=0.8)")
+            if not quiet:
+                stderr.print("targets: " + ", ".join(str(t) for t in targets) + " (the scenario's decision"
+                             + ("; assumed: " + "; ".join(assumed) if assumed else "") + ")",
+                             highlight=False, markup=False)
         if out is not None:
             check_staff_dir(out)
         if not quiet and sys.stderr.isatty():
@@ -211,6 +227,8 @@ def _table(result) -> Table:
             f"KPIs mean ± 95 % CI half-width; convention: {result.convention}; undecided = the CI still straddles "
             f"the target" + "".join(f". {p.verdict['search']}" for p in result.pools.values()
                                      if p.verdict and p.verdict.get("search"))
+            + "".join(f". Out of reach of staffing in pool {p.name}: {'; '.join(p.verdict['unreachable'])}"
+                      for p in result.pools.values() if p.verdict and p.verdict.get("unreachable"))
         ),
     )
     table.add_column("pool", style="bold")

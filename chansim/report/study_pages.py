@@ -126,7 +126,8 @@ def _verdict_text(v: dict[str, Any] | None) -> str:
         shown = [f"{where} ({', '.join(f'{k}: {fmt(x, _kpi_of(k))}' for k, x in kpis.items())})"
                  for where, kpis in list(failing.items())[:6]]
         text += ": " + "; ".join(shown) + ("; …" if len(failing) > 6 else "")
-    return text + (f" — {v['search']}" if v.get("search") else "")
+    return (text + (f" — {v['search']}" if v.get("search") else "")
+            + (f" — out of reach of staffing: {'; '.join(v['unreachable'])}" if v.get("unreachable") else ""))
 
 
 def _by_interval(p, result) -> dict[str, Any]:

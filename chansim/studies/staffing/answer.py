@@ -57,6 +57,8 @@ def study_result(study, state: dict[str, dict[str, Any]], final: dict[str, Measu
         verdict = verdict_of(entry, applies, count, None if judged is None else (lambda c, n=n: judged(n, c)), label)
         if n in study.capped:
             verdict["search"] = study.capped[n]
+        if n in study.unreachable:
+            verdict["unreachable"] = study.unreachable[n]
         by_interval = None
         roster = dict(state[n])
         if cells is not None:

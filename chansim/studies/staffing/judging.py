@@ -11,8 +11,9 @@ seed), until every interval is decided or the run has
 undecided: neither a failure nor a pass.
 
 Confirmation: the final staffing simulated again on a different seed stream
-(seed + 1) with :data:`CONFIRM_REPLICATIONS` replications, judged the same
-way (without adding replications), and reported beside the plan's verdict.
+(seed + 1), from :data:`CONFIRM_REPLICATIONS` replications, judged the same
+way (replications added while an interval is undecided, up to the same cap),
+and reported beside the plan's verdict.
 """
 
 from __future__ import annotations
@@ -104,17 +105,24 @@ def _mean(value) -> float | None:
 def confirm(evaluate: Evaluator, state: dict[str, dict[str, Any]], cells: int, searched: Searched | None,
             label: Callable[[int], str] | None, replications: int = CONFIRM_REPLICATIONS) -> dict[str, dict[str, Any]]:
     """Per pool, the verdict of ``state`` on fresh seeds (seed + 1), with the
-    targets' means and CIs there."""
+    targets' means and CIs there: ``replications`` of them, then a batch
+    more at a time while some interval is undecided, up to
+    :data:`MAX_REPLICATIONS` (the rule the answer was judged by)."""
     seed = evaluate.resolved.seed + 1
+    done = evaluate.count
+
+    def told(count: int, _rule: str, staffing: str) -> None:  # the study's count goes on
+        if evaluate.progress is not None:
+            evaluate.progress(done + count, f"the last: the answer on fresh seeds (seed {seed}), "
+                              + stopping_rule(), staffing)
+
     fresh = Evaluator(evaluate.resolved.with_overrides({"seed": seed}), evaluate.strategy, evaluate.pools,
-                      evaluate.targets, replications, evaluate.pool_for, evaluate.cells, None)
+                      evaluate.targets, replications, evaluate.pool_for, evaluate.cells, told)
     fresh.pool = evaluate.pool
-    measured = fresh(state)
+    measured = judge(fresh, state, evaluate.targets, cells, searched)
+    replications = fresh.replications_of(state)
     evaluate.count += fresh.count
     evaluate.replications_run += fresh.replications_run
-    if evaluate.progress is not None:
-        evaluate.progress(evaluate.count, f"the last: the answer on {replications} replications of fresh seeds",
-                          describe(state))
     out = {}
     for n, entry in measured.items():
         targets = evaluate.targets[n]

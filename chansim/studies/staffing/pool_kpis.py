@@ -19,6 +19,7 @@ from chansim.studies.experiment import kpi_options
 from chansim.kpis.metrics import kpis, kpis_by_group, measured_window
 from chansim.kpis.table import KPI_KEYS
 from chansim.kpis.goals import Target
+from chansim.scenario.hours import weekly_hours
 
 __all__ = ["INTERVAL_KPIS", "Measured", "measure", "pool_kpis", "contact_kpis_by_group", "interval_kpis", "summarise"]
 
@@ -118,6 +119,11 @@ def pool_kpis(result, pool: str, channels: Sequence[str]) -> list[dict[str, Any]
     return _pool_rows(_replications(result), pool, channels)
 
 
+#: Contacts of a cell (over the replications simulated) below which a target's mean there does not steer a
+#: per-interval search: a handful of web chats in an hour says little about the staffing.
+STEER_CONTACTS = 20
+
+
 @dataclass
 class Measured:
     """One pool's figures at one staffing: its channels' KPIs, its labor, and
@@ -129,6 +135,8 @@ class Measured:
     targets: dict[str, tuple[float | None, float | None]]
     #: per target: (means, ci95s, replications with data) per cell, in per-interval searches
     cells: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: per target: contacts it is measured on per cell, over every replication
+    cell_contacts: dict[str, np.ndarray] = field(default_factory=dict)
 
     def passes(self, targets: Sequence[Target]) -> bool:
         return all(t.holds(*self.targets[str(t)]) for t in targets)
@@ -143,6 +151,21 @@ class Measured:
                 continue
             ci = 0.0 if count[cell] < 2 else float(cis[cell])
             if not t.holds(float(means[cell]), ci):
+                return False
+        return True
+
+    def cell_meets(self, targets: Sequence[Target], cell: int) -> bool:
+        """Whether every target holds for the mean of the contacts arriving in
+        ``cell`` (no CI): how a search steers; the answer is judged with
+        :meth:`cell_verdict`, replications added until it is decided. A
+        target measured on fewer than :data:`STEER_CONTACTS` contacts of the
+        cell does not steer (its mean is mostly noise there)."""
+        for t in targets:
+            means = self.cells[str(t)][0]
+            counted = self.cell_contacts.get(str(t))
+            if counted is not None and counted[cell] < STEER_CONTACTS:
+                continue
+            if not np.isnan(means[cell]) and not t.holds(float(means[cell]), 0.0):
                 return False
         return True
 
@@ -216,7 +239,7 @@ def measure(result, pools: dict[str, tuple[str, ...]], targets: dict[str, list[T
                 values[str(t)] = strategy.value(str(a))
         entry = Measured(means, cis, labor, values)
         if cells is not None:
-            entry.cells = _cell_targets(result, channels, targets[pool], *cells)
+            entry.cells, entry.cell_contacts = _cell_targets(result, channels, targets[pool], *cells)
         out[pool] = entry
     return out
 
@@ -253,18 +276,34 @@ def interval_kpis(contacts: pd.DataFrame, cell: np.ndarray, cells: int, replicat
     return out
 
 
-def _cell_targets(result, channels: Sequence[str], targets: Sequence[Target], cell_of: np.ndarray,
-                  cells: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def _cell_targets(result, channels: Sequence[str], targets: Sequence[Target], cell_of: np.ndarray, cells: int
+                  ) -> tuple[dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], dict[str, np.ndarray]]:
     (strategy,) = [s.name for s in result.strategies]
     resolved = result.scenario.for_strategy(strategy)
     contacts, messages = measured_window(result.log.contacts, result.log.messages, resolved.warmup_s)
     cell = cell_of(contacts) if callable(cell_of) else cell_of
-    out = {}
+    # a date on which every channel of the pool is closed (a holiday) has no one rostered: its contacts are
+    # no interval's to meet (they are counted as closed, or answered when the centre reopens)
+    off = _closed_days(resolved, channels)
+    open_day = ~np.isin(np.floor(contacts["arrival_t"].to_numpy(float) / 86_400.0), off) if off else True
+    out, counted = {}, {}
     for t in targets:
         a = t.address
         wanted = [a.member] if a.breakdown == "channel" else list(channels)
-        mine = contacts["channel"].astype(str).isin(wanted).to_numpy()
-        table = interval_kpis(contacts[mine], cell[mine], cells, result.replications,
-                              resolved.service_level_targets, [a.kpi], messages)
-        out[str(t)] = table[a.kpi]
-    return out
+        mine = contacts["channel"].astype(str).isin(wanted).to_numpy() & open_day
+        out[str(t)] = interval_kpis(contacts[mine], cell[mine], cells, result.replications,
+                                    resolved.service_level_targets, [a.kpi], messages)[a.kpi]
+        counted[str(t)] = np.bincount(cell[mine], minlength=cells)[:cells]
+    return out, counted
+
+
+def _closed_days(resolved, channels: Sequence[str]) -> list[int]:
+    """Days from the start date on which every one of ``channels`` is closed (``hours.closed``)."""
+    common = None
+    for name in channels:
+        hours = getattr(resolved.channels.get(name), "hours", None)
+        if hours is None:
+            return []
+        closed = weekly_hours(hours).closed
+        common = closed if common is None else common & closed
+    return sorted((d - resolved.start_date).days for d in common or ())

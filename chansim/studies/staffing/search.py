@@ -86,6 +86,7 @@ from chansim.studies.staffing.first_guess import erlang_by_hour
 from chansim.studies.staffing.pool_kpis import INTERVAL_KPIS, Measured, contact_kpis_by_group, pool_kpis
 from chansim.studies.staffing.question import check_question
 from chansim.studies.staffing.scaling import peak_of, roster_overrides, scaled_roster, shape_of
+from chansim.studies.staffing.reach import failing_cells, probe
 from chansim.studies.staffing.searches import CapReached, search_cells, search_level
 from chansim.studies.staffing.shift_plan import ShiftPlan, cheapest_shifts
 from chansim.studies.staffing.result import PoolStaffing, StaffingResult
@@ -178,6 +179,11 @@ class _Study:
         self.evaluate.rule = RULES[mode] + "; then " + stopping_rule()
         #: Per pool whose search reached its cap with no staffing passing: why, in words.
         self.capped: dict[str, str] = {}
+        #: Per pool: what no staffing within the search's reach meets (targets, intervals), in words.
+        self.unreachable: dict[str, list[str]] = {}
+        #: Per pool: the targets and the cells the per-interval search steers by (those within reach).
+        self.steer: dict[str, list[Target]] = {}
+        self.reach: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------ helpers
     def _erlang(self, n: str, state) -> np.ndarray:
@@ -206,6 +212,8 @@ class _Study:
         rounds = self._rounds(state, requirement)
         if self.mode == "shifts":
             rounds += self._to_shifts(state, requirement, plans)
+        elif self.mode == "per_interval":
+            rounds += self._repair(state, requirement)
         final = judge(self.evaluate, state, self.applies, self._cell_count(), self._judged())
         return study_result(self, state, final, requirement, plans, rounds)
 
@@ -294,10 +302,12 @@ class _Study:
             roster = {"schedule": cells.schedule(values), "interval_minutes": cells.minutes}
             return self.evaluate({**state, n: roster})[n]
 
+        if n not in self.reach:
+            probe(self, n, run, start, searched)
         self.capped.pop(n, None)
         try:
-            return search_cells(run, [int(v) for v in start], [int(v) for v in floor], searched, self.applies[n], n,
-                                cells)
+            return search_cells(run, [int(v) for v in start], [int(v) for v in floor], self.reach[n], self.steer[n],
+                                n, cells)
         except CapReached as reached:
             self.capped[n] = reached.why
             return reached.staffing
@@ -316,18 +326,33 @@ class _Study:
                 plans[n] = self._plan(n, need[n])
                 state[n] = {"shifts": plans[n].counts}
             measured = judge(self.evaluate, state, self.applies, cells.count, self._searched)
-            failing = {n: [c for c in range(cells.count)
-                           if self._searched(n, c) and measured[n].cell_verdict(self.applies[n], c) == "fail"]
-                       for n in self.names}
-            if all(measured[n].verdict(self.applies[n]) != "fail" and not failing[n] for n in self.names):
+            failing = failing_cells(self, measured, need)
+            if not any(failing.values()):
                 break
             for n in self.names:
-                if not failing[n] and measured[n].verdict(self.applies[n]) == "fail":
-                    failing[n] = [c for c in range(cells.count) if need[n][c] > 0]  # only the whole run fails
                 for c in failing[n]:
                     need[n][c] += 1
         for n in self.names:
             requirement[n] = tuple(int(v) for v in need[n])
+        return rounds
+
+    def _repair(self, state: dict[str, dict[str, Any]], requirement: dict[str, tuple[int, ...]]) -> int:
+        """Per interval: the schedule judged (replications added until
+        decided); the intervals it fails get one more agent, at most
+        :data:`MAX_SHIFT_ROUNDS` times."""
+        cells = self.cells
+        need = {n: np.asarray(requirement[n], dtype=np.int64) for n in self.names}
+        rounds = 0
+        for rounds in range(1, MAX_SHIFT_ROUNDS + 1):
+            measured = judge(self.evaluate, state, self.applies, cells.count, self._searched)
+            failing = failing_cells(self, measured, need)
+            if not any(failing.values()):
+                break
+            for n in self.names:
+                for c in failing[n]:
+                    need[n][c] += 1
+                requirement[n] = tuple(int(v) for v in need[n])
+                state[n] = {"schedule": cells.schedule(requirement[n]), "interval_minutes": cells.minutes}
         return rounds
 
     def _searched(self, n: str, cell: int) -> bool:

@@ -8,7 +8,11 @@
   to every failing cell until all pass, then cut one from every cell not yet
   known to be minimal, all at once, undoing the cut where a failure is blamed
   on it (a failing cell blames itself if it was cut, else the nearest earlier
-  cut cell, whose backlog it inherited).
+  cut cell, whose backlog it inherited). A cell passes or fails here on the
+  mean of its replications: an interval holds a few contacts, whose CI at the
+  search's replications is too wide to decide anything; the answer is then
+  judged with replications added until each interval is decided
+  (:mod:`~chansim.studies.staffing.judging`).
 
 When no staffing within a search's cap passes, it raises :class:`CapReached`
 with the largest staffing it tried: that is still an answer (judged "no"),
@@ -99,7 +103,7 @@ def search_cells(evaluate: Callable[[tuple[int, ...]], Measured], start: Sequenc
     failing: list[int] = []
     for _ in range(MAX_CELL_UP):
         entry = evaluate(tuple(schedule))
-        failing = [c for c in order if not entry.cell_passes(targets, c)]
+        failing = [c for c in order if not entry.cell_meets(targets, c)]
         if not failing:
             break
         for c in failing:
@@ -117,7 +121,7 @@ def search_cells(evaluate: Callable[[tuple[int, ...]], Measured], start: Sequenc
         for c in cuts:
             trial[c] -= 1
         entry = evaluate(tuple(trial))
-        failing = [c for c in order if not entry.cell_passes(targets, c)]
+        failing = [c for c in order if not entry.cell_meets(targets, c)]
         if not failing:
             schedule = trial
             continue
