@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -154,7 +155,9 @@ def backtest_kpi(result: "BacktestResult", kpi: str) -> "Figure":
 def _save(fig: "Figure", path: Path) -> Path:
     plt = _pyplot()
     try:
-        fig.savefig(path, dpi=120, metadata={"Software": None})
+        with warnings.catch_warnings():  # a tiny export leaves axes too small to lay out: drawn as they are
+            warnings.filterwarnings("ignore", message="constrained_layout not applied", category=UserWarning)
+            fig.savefig(path, dpi=120, metadata={"Software": None})
     finally:
         plt.close(fig)
     return path
