@@ -3,15 +3,24 @@ same draws, its event log is the event engine's, to the last bit."""
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 import chansim
 from chansim.engine import fast_path as fp
 from chansim.engine.plan import build_plan
 from chansim.engine.replication import run_replication
 from chansim.engine.streams import Streams
+
+HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 
 
 def voice_scenario(*, agents=5, per_day=2000.0, handle=None, patience=None, days=1.0, seed=1, warmup_days=0,
@@ -72,6 +81,8 @@ def test_fast_path_log_equals_event_engine(case, seed):
                               warmup_days=warmup, concurrency=concurrency, intraday=intraday)
     resolved = scenario.for_strategy(scenario.strategy_names[0])
     assert fp.fast_path_reason(resolved) is None
+    if HAVE_NUMBA and fp.ENV_KERNEL not in os.environ:
+        assert fp.kernel_name() == "numba"  # the compiled recursion serves these runs
     fast, slow = both(scenario, replication=seed)
     assert len(fast.contacts) > 100
     waits = fast.contacts["wait_s"].to_numpy()
@@ -172,3 +183,129 @@ def test_simulate_gives_the_same_kpis_on_either_path(monkeypatch):
     monkeypatch.setenv(fp.ENV_SWITCH, "0")
     slow = chansim.simulate(scenario, replications=2, keep_log=False).strategies[0].kpis
     assert fast == slow
+
+
+# --------------------------------------------------------------------------- the compiled recursion
+
+needs_numba = pytest.mark.skipif(not HAVE_NUMBA, reason="numba is not installed (the 'fast' extra): "
+                                 "there is no compiled recursion to compare with the pure-Python one")
+
+
+def planned_calls(scenario, replication=0, arrivals=None):
+    """What run_fast hands the recursion: the planned calls in arrival order."""
+    resolved = scenario.for_strategy(scenario.strategy_names[0])
+    book = build_plan(resolved, Streams(resolved.seed, replication), arrivals=arrivals)
+    n = book.size
+    order = np.argsort(book.arrival_t[:n], kind="stable")
+    arrival = book.arrival_t[order]
+    duration = book.handle_time[order] + book.extra_time[order]
+    start = -86_400.0 * resolved.warmup_days
+    end = resolved.horizon_s + fp.DRAIN_S
+    return arrival, duration, arrival + book.patience[order], int(resolved.agents.pools[0].headcount), start, end
+
+
+def assert_same_recursion(args):
+    compiled = fp.recursion(*args, kernel="numba")
+    python = fp.recursion(*args, kernel="python")
+    assert compiled[3] is python[3] or compiled[3] == python[3]
+    for a, b in zip(compiled[:3], python[:3]):
+        assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True)
+    return python
+
+
+@needs_numba
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_compiled_recursion_equals_the_python_one_on_the_cases(case):
+    agents, per_day, handle, patience, warmup, concurrency, peaked = CASES[case]
+    intraday = [0.2] * 8 + [1, 2, 3, 3, 2, 2, 3, 3, 2, 1] + [0.5] * 6 if peaked else None
+    scenario = voice_scenario(agents=agents, per_day=per_day, handle=handle, patience=patience, seed=3,
+                              warmup_days=warmup, concurrency=concurrency, intraday=intraday)
+    answer, _, agent, ok = assert_same_recursion(planned_calls(scenario, replication=3))
+    assert ok and (~np.isnan(answer)).sum() > 100 and set(agent[agent >= 0]) == set(range(agents))
+
+
+@needs_numba
+@pytest.mark.parametrize("arrivals, handle, patience, agents", [
+    (np.repeat(np.arange(0.0, 3_600.0, 60.0), 2), 120.0, None, 3),  # agents free at the same instant
+    (np.array([0.0, 10.0, 20.0, 105.0, 115.0, 206.0, 206.0, 250.0, 400.0, 400.0]), 100.0, None, 3),
+    (np.array([0.0, 50.0]), 100.0, 50.0, 1),  # patience ends as the agent frees: the event engine's case
+])
+def test_compiled_recursion_equals_the_python_one_on_ties(arrivals, handle, patience, agents):
+    scenario = voice_scenario(agents=agents, handle={"dist": "fixed", "value": handle},
+                              patience=None if patience is None else {"dist": "fixed", "value": patience})
+    _, _, _, ok = assert_same_recursion(planned_calls(scenario, arrivals=arrivals))
+    assert ok == (patience is None)
+
+
+@st.composite
+def small_runs(draw):
+    """A few callers on a coarse grid of times, so that arrivals, frees and
+    patience often fall on the same instant."""
+    n = draw(st.integers(0, 30))
+    grid = st.integers(0, 12).map(lambda k: 10.0 * k)
+    arrival = np.cumsum(draw(st.lists(st.integers(0, 3).map(lambda k: 10.0 * k), min_size=n, max_size=n)))
+    duration = np.array(draw(st.lists(grid.map(lambda x: x + 10.0), min_size=n, max_size=n)))
+    patience = np.array(draw(st.lists(st.one_of(grid, st.just(np.inf)), min_size=n, max_size=n)))
+    agents = draw(st.integers(0, 4))
+    start = draw(st.sampled_from([-20.0, 0.0]))
+    end = draw(st.sampled_from([100.0, 250.0, 1e9]))
+    return np.asarray(arrival, dtype=float), duration, arrival + patience, agents, start, end
+
+
+@needs_numba
+@settings(max_examples=300, deadline=None)
+@given(small_runs())
+@example((np.array([0.0, 50.0]), np.array([100.0, 100.0]), np.array([np.inf, 100.0]), 1, 0.0, 1e9))
+@example((np.array([0.0, 0.0, 10.0]), np.array([20.0, 20.0, 5.0]), np.array([np.inf, np.inf, np.inf]), 2, 0.0, 1e9))
+def test_compiled_recursion_equals_the_python_one_on_random_runs(args):
+    assert_same_recursion(args)
+
+
+def test_the_recursions_agree_on_when_the_event_engine_must_run():
+    """Patience running out at the very instant the only agent frees: no
+    answer at all (the event engine runs), whichever recursion."""
+    args = (np.array([0.0, 50.0]), np.array([100.0, 100.0]), np.array([np.inf, 100.0]), 1, 0.0, 1e9)
+    for kernel in ("numba", "python"):
+        answer, finish, agent, ok = fp.recursion(*args, kernel=kernel)
+        assert not ok and np.isnan(answer).all() and np.isnan(finish).all() and (agent == -1).all()
+    answer, finish, agent, ok = fp.recursion(args[0], args[1], np.array([np.inf, 101.0]), 1, 0.0, 1e9)
+    assert ok and answer.tolist() == [0.0, 100.0] and finish.tolist() == [100.0, 200.0] and agent.tolist() == [0, 0]
+
+
+def test_the_kernel_is_chosen_by_argument_and_environment(monkeypatch):
+    monkeypatch.delenv(fp.ENV_KERNEL, raising=False)
+    assert fp.kernel_name() == ("numba" if HAVE_NUMBA else "python")
+    assert fp.kernel_name("python") == "python"
+    monkeypatch.setenv(fp.ENV_KERNEL, "python")
+    assert fp.kernel_name() == "python" and fp.load_kernel() == "python"
+    with pytest.raises(ValueError, match="unknown fast-path kernel"):
+        fp.kernel_name("fortran")
+
+
+@pytest.mark.parametrize("case", [1, 2])
+def test_the_pure_python_recursion_still_gives_the_event_engine_log(case, monkeypatch):
+    monkeypatch.setenv(fp.ENV_KERNEL, "python")
+    agents, per_day, handle, patience, warmup, concurrency, peaked = CASES[case]
+    scenario = voice_scenario(agents=agents, per_day=per_day, handle=handle, patience=patience, seed=5,
+                              warmup_days=warmup, concurrency=concurrency)
+    fast, slow = both(scenario, replication=5)
+    assert_same_log(fast, slow)
+
+
+def test_importing_chansim_does_not_import_numba_until_the_fast_path_runs():
+    code = (
+        "import sys, chansim, chansim.engine.replication, chansim.kpis.pipeline, chansim.studies.experiment\n"
+        "assert 'numba' not in sys.modules, 'imported at start'\n"
+        "from chansim.engine import fast_path\n"
+        "scenario = chansim.load_scenario({'name': 'x', 'start_date': '2026-01-05', 'days': 0.2, 'demand': {\n"
+        "    'contacts_per_day': 500, 'segments': [{'name': 'all', 'share': 1, 'preference': ['voice']}]},\n"
+        "    'channels': {'voice': {'handle_time': {'dist': 'exponential', 'mean': 180.0}}},\n"
+        "    'agents': {'pools': [{'name': 'p', 'channels': ['voice'], 'headcount': 3}]}})\n"
+        "chansim.simulate(scenario, replications=1, keep_log=False)\n"
+        "print(fast_path.kernel_name(), 'numba' in sys.modules)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in (fp.ENV_KERNEL, fp.ENV_SWITCH)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    kernel, loaded = out.stdout.split()
+    assert (kernel, loaded) in {("numba", "True"), ("python", "False")}  # numba loaded by the run, when it is there
+    assert kernel == "numba" or not HAVE_NUMBA

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from chansim.engine.channel_codes import CHANNEL_CODE, NONE
-from chansim.engine.draws import ContactDraws
+from chansim.engine.draws import ContactDraws, put, rows_of
 from chansim.engine.streams import Streams
 from chansim.scenario.models import Scenario
 
@@ -140,8 +140,8 @@ class ContactBook(ContactDraws):
         first = self.new_id(arrival_t.size)
         ids = np.arange(first, first + arrival_t.size, dtype=np.int64)
         self.describe(ids, arrival_t, segment, intent, customer=customer, parent=parent, repeat_of=repeat_of,
-                      root=root, context_lost=context_lost, attempt=attempt)
-        self.draw(ids, stream=stream, channel=channel, switch=switch, common=common)
+                      root=root, context_lost=context_lost, attempt=attempt, fresh=True)
+        self.draw(ids, stream=stream, channel=channel, switch=switch, common=common, fresh=True)
         return ids
 
     def new_id(self, n: int = 1) -> int:
@@ -165,17 +165,20 @@ class ContactBook(ContactDraws):
         root: np.ndarray | None = None,
         context_lost: np.ndarray | None = None,
         attempt: np.ndarray | None = None,
+        fresh: bool = False,
     ) -> None:
         """The arrival, who and why of contacts ``ids``; nothing random yet
-        (see :meth:`draw`)."""
+        (see :meth:`draw`). ``fresh``: the rows were reserved just before
+        (:meth:`new_id`) and not written since (zeros are not written)."""
         c = self.contacts
-        c.arrival_t[ids] = arrival_t
-        c.segment[ids] = segment
-        c.intent[ids] = intent
-        c.customer[ids] = ids if customer is None else customer
-        c.parent[ids] = NONE if parent is None else parent
-        c.repeat_of[ids] = NONE if repeat_of is None else repeat_of
-        c.root[ids] = ids if root is None else root
-        c.attempt[ids] = 0 if attempt is None else attempt
-        c.context_lost[ids] = False if context_lost is None else context_lost
-        c.priority[ids] = self._priority[intent]
+        rows = rows_of(ids)
+        c.arrival_t[rows] = arrival_t
+        put(c.segment, rows, segment, fresh)
+        put(c.intent, rows, intent, fresh)
+        c.customer[rows] = ids if customer is None else customer
+        c.parent[rows] = NONE if parent is None else parent
+        c.repeat_of[rows] = NONE if repeat_of is None else repeat_of
+        c.root[rows] = ids if root is None else root
+        put(c.attempt, rows, 0 if attempt is None else attempt, fresh)
+        put(c.context_lost, rows, False if context_lost is None else context_lost, fresh)
+        put(c.priority, rows, self._priority[intent], fresh)

@@ -17,10 +17,32 @@ import numpy as np
 from chansim.engine.channel_codes import CHANNEL_CODE, IS_VOICE, NONE
 from chansim.scenario.channels import CHANNELS, channel_kind
 
-__all__ = ["ContactDraws", "DEFAULT_CHARS"]
+__all__ = ["ContactDraws", "DEFAULT_CHARS", "rows_of", "put"]
 
 #: Characters per message when a channel gives no ``chars`` distribution.
 DEFAULT_CHARS = 100
+
+
+def rows_of(ids: np.ndarray) -> np.ndarray | slice:
+    """The rows of contacts ``ids``: a slice when they are consecutive and in
+    order (a planned batch: reading and writing a slice of a column is much
+    faster than by index), else ``ids`` itself."""
+    n = ids.size
+    if n >= 64 and ids[-1] - ids[0] == n - 1 and (ids[1:] > ids[:-1]).all():
+        return slice(int(ids[0]), int(ids[0]) + n)
+    return ids
+
+
+def put(column: np.ndarray, rows: np.ndarray | slice, values, fresh: bool) -> None:
+    """``column[rows] = values``, except when the rows are ``fresh`` (never
+    written since they were reserved: zero) and every value is a zero: the
+    column's memory is then left untouched (a long run's columns that hold
+    nothing cost no memory)."""
+    if fresh:
+        v = np.asarray(values)
+        if not v.any() and not (v.dtype.kind == "f" and np.signbit(v).any()):
+            return
+    column[rows] = values
 
 
 class ContactDraws:
@@ -81,6 +103,7 @@ class ContactDraws:
         channel: np.ndarray | None = None,
         switch: np.ndarray | None = None,
         common: bool = True,
+        fresh: bool = False,
     ) -> None:
         """Choose the channel of described contacts ``ids`` and draw everything
         they need from streams named ``stream.*``. ``channel`` forces the
@@ -93,11 +116,15 @@ class ContactDraws:
         their draws whichever channel a strategy gives them. Without it (for
         contacts made during the run) only what a contact's channel needs is
         drawn, in contact order, so drawing for a batch of contacts gives the
-        same numbers as drawing for each of them in turn."""
+        same numbers as drawing for each of them in turn.
+
+        ``fresh``: the rows were reserved just before and nothing but
+        :meth:`describe` wrote them (zeros are then not written)."""
         s, rng = self.scenario, lambda name: self.streams(f"{stream}.{name}")
         n = ids.size
         c = self.contacts
-        segment, intent = c.segment[ids], c.intent[ids]
+        rows = rows_of(ids)
+        segment, intent = c.segment[rows], c.intent[rows]
         complexity = self.intent_complexity[intent]
 
         if channel is None:
@@ -111,13 +138,18 @@ class ContactDraws:
         else:
             preferred, _ = self.choose(segment)
             chosen = actual = np.asarray(channel, dtype=np.int8)
-        c.preferred[ids], c.original[ids], c.channel[ids] = preferred, chosen, actual
+        put(c.preferred, rows, preferred, fresh)
+        put(c.original, rows, chosen, fresh)
+        put(c.channel, rows, actual, fresh)
 
-        def sample(dist, name: str, mask: np.ndarray) -> np.ndarray:
-            return dist.sample(rng(name), n)[mask] if common else dist.sample(rng(name), int(mask.sum()))
+        def sample(dist, name: str, mask: np.ndarray | slice) -> np.ndarray:
+            return dist.sample(rng(name), n)[mask] if common else dist.sample(rng(name), count(mask))
 
-        def uniform(name: str, mask: np.ndarray) -> np.ndarray:
-            return rng(name).random(n)[mask] if common else rng(name).random(int(mask.sum()))
+        def uniform(name: str, mask: np.ndarray | slice) -> np.ndarray:
+            return rng(name).random(n)[mask] if common else rng(name).random(count(mask))
+
+        def count(mask: np.ndarray | slice) -> int:
+            return n if isinstance(mask, slice) else int(mask.sum())
 
         patience = np.full(n, np.inf)
         handle = np.full(n, np.nan)
@@ -128,6 +160,8 @@ class ContactDraws:
         for name in used:
             spec = s.channels[name]
             mask = actual == CHANNEL_CODE[name]
+            if len(used) == 1 and mask.all():  # every contact on this channel: all rows, without a mask
+                mask = slice(None)
             unresolved_p[mask] += spec.unresolved_share
             if spec.patience is not None:
                 patience[mask] = sample(spec.patience, f"{name}.patience", mask)
@@ -136,18 +170,20 @@ class ContactDraws:
                 if CHANNEL_CODE[name] in self._assist:
                     handle[mask] *= 1.0 - self._assist[CHANNEL_CODE[name]]
                 continue
-            drawn = sample(spec.turns, f"{name}.turns", mask) if spec.turns is not None else np.ones(mask.sum())
+            drawn = sample(spec.turns, f"{name}.turns", mask) if spec.turns is not None else np.ones(count(mask))
             turns[mask] = np.maximum(np.rint(drawn), 1).astype(np.int64)
             if spec.escalate_to_voice is not None:
                 go = uniform(f"{name}.escalate", mask) < spec.escalate_to_voice.share
                 after = np.floor(uniform(f"{name}.escalate_turn", mask) * turns[mask]).astype(np.int64)
                 escalate[mask] = np.where(go, np.minimum(after, turns[mask] - 1), NONE)
-        c.patience[ids], c.handle_time[ids], c.turns[ids], c.escalate_turn[ids] = patience, handle, turns, escalate
-        c.unresolved_p[ids] = np.minimum(unresolved_p, 1.0)
-        c.unresolved_u[ids] = rng("unresolved").random(n)
-        c.extra_time[ids] = 0.0
+        c.patience[rows], c.handle_time[rows], c.escalate_turn[rows] = patience, handle, escalate
+        put(c.turns, rows, turns, fresh)
+        unresolved_p = np.minimum(unresolved_p, 1.0)
+        put(c.unresolved_p, rows, unresolved_p, fresh)
+        c.unresolved_u[rows] = rng("unresolved").random(n)
+        put(c.extra_time, rows, 0.0, fresh)
 
-        parent = c.parent[ids]
+        parent = c.parent[rows]
         bot_turns = np.zeros(n, dtype=np.int64)
         resolves = np.zeros(n, dtype=bool)
         if self.bot is not None:
@@ -159,7 +195,7 @@ class ContactDraws:
             on_call = on_bot & np.asarray(IS_VOICE, dtype=bool)[actual]  # a voice AI agent talks for bot.call_time, no turns
             bot_turns = np.where(on_bot & ~on_call, drawn, 0)
             if self.bot.call_time is not None:
-                c.bot_call_s[ids] = np.where(on_call, np.maximum(self.bot.call_time.sample(rng("bot.call_time"), n),
+                c.bot_call_s[rows] = np.where(on_call, np.maximum(self.bot.call_time.sample(rng("bot.call_time"), n),
                                                                  1e-9), 0.0)
             share = self._resolvable[intent]
             if self._resolvable_on:
@@ -171,29 +207,32 @@ class ContactDraws:
         handoff = np.zeros(n, dtype=bool)
         if self.bot is not None and self.bot.handoff_share > 0:  # (a stream of its own: no other draw moves)
             handoff = on_bot & ~resolves & (rng("bot.handoff").random(n) < self.bot.handoff_share)
-        c.bot_turns[ids], c.bot_resolves[ids], c.bot_handoff[ids] = bot_turns, resolves, handoff
+        put(c.bot_turns, rows, bot_turns, fresh)
+        put(c.bot_resolves, rows, resolves, fresh)
+        put(c.bot_handoff, rows, handoff, fresh)
 
         ivr = self.strategy.ivr_deflection
+        deflect = False
         if ivr is not None:  # (streams of their own: drawing them or not changes no other draw)
             u_offer = rng("ivr.offered").random(n)
             u_accept = rng("ivr.accept").random(n)
-            c.deflect[ids] = (actual == CHANNEL_CODE["voice"]) & (u_offer < ivr.offered) & (u_accept < ivr.accept)
-        else:
-            c.deflect[ids] = False
-        c.deflect[ids] &= parent < 0  # only first calls are offered the link
+            deflect = (actual == CHANNEL_CODE["voice"]) & (u_offer < ivr.offered) & (u_accept < ivr.accept)
+            deflect &= parent < 0  # only first calls are offered the link
+        put(c.deflect, rows, deflect, fresh)
 
-        self._draw_turns(ids, actual, bot_turns, turns, complexity, rng, common)
+        self._draw_turns(ids, actual, bot_turns, turns, complexity, rng, common, fresh)
 
-    def _draw_turns(self, ids, actual, bot_turns, turns, complexity, rng, common: bool) -> None:
+    def _draw_turns(self, ids, actual, bot_turns, turns, complexity, rng, common: bool, fresh: bool) -> None:
         """Per turn: work time (bot reply or agent attention × complexity) and
         the customer's reply delay; per message: size, non-GSM, media."""
         s = self.scenario
         total_turns = bot_turns + turns
         first_turn = self.turn_data.reserve(int(total_turns.sum()))
+        if not total_turns.any():  # (calls only: every offset is the first turn)
+            put(self.contacts.turn_offset, rows_of(ids), first_turn, fresh)
+            return
         offsets = first_turn + np.concatenate([[0], np.cumsum(total_turns)[:-1]]).astype(np.int64)
         self.contacts.turn_offset[ids] = offsets
-        if not total_turns.sum():
-            return
         self.turn_data.contact[first_turn:first_turn + int(total_turns.sum())] = np.repeat(ids, total_turns)
         owner = np.repeat(np.arange(ids.size), total_turns)
         k = np.arange(total_turns.sum()) - np.repeat(offsets - first_turn, total_turns)

@@ -21,6 +21,11 @@ the tables from either). The one case the recursion cannot order like the
 engine — a caller's patience running out at the very instant an agent frees —
 makes :func:`run_fast` give up (None), and the event engine runs instead.
 
+The recursion runs compiled (:mod:`chansim.engine.fast_kernel`, numba: the
+``fast`` extra) when numba can be imported, else in pure Python
+(:func:`recursion_python`, the reference); both give the same numbers to the
+last bit. ``CHANSIM_FAST_KERNEL=python`` keeps to the pure-Python one.
+
 The environment variable ``CHANSIM_FAST_PATH=0`` turns the fast path off.
 """
 
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 import math
 import os
+from functools import cache
 from heapq import heapreplace
 
 import numpy as np
@@ -41,10 +47,14 @@ from chansim.scenario.models import Scenario
 from chansim.scenario.models.agents import Routing
 from chansim.scenario.rosters import DRAIN_S
 
-__all__ = ["FastRun", "fast_path_enabled", "fast_path_reason", "run_fast", "ENV_SWITCH"]
+__all__ = ["FastRun", "fast_path_enabled", "fast_path_reason", "run_fast", "recursion", "recursion_python",
+           "kernel_name", "load_kernel",
+           "ENV_SWITCH", "ENV_KERNEL"]
 
 #: Environment variable that turns the fast path off when set to ``0``.
 ENV_SWITCH = "CHANSIM_FAST_PATH"
+#: Environment variable that keeps the fast path to its pure-Python recursion when set to ``python``.
+ENV_KERNEL = "CHANSIM_FAST_KERNEL"
 
 
 def fast_path_enabled() -> bool:
@@ -103,7 +113,7 @@ class FastRun:
         self.scenario = scenario
         self.book = book
         self.start = -86_400.0 * scenario.warmup_days
-        self.contacts = ContactRecorder(book.size)
+        self.contacts = ContactRecorder(0)  # (the results, once known: ContactRecorder.of)
         self.messages = MessageRecorder()
         self.system_messages: list[tuple] = []
         self.attention = SpanRecorder()
@@ -112,42 +122,125 @@ class FastRun:
         self.plans = [staffing_plan(scenario, 0)]
 
 
-def run_fast(scenario: Scenario, book: ContactBook) -> FastRun | None:
+def run_fast(scenario: Scenario, book: ContactBook, *, kernel: str | None = None) -> FastRun | None:
     """Serve the planned calls of ``book`` by the workload recursion (see the
-    module); None when a caller's patience ends exactly as an agent frees."""
+    module); None when a caller's patience ends exactly as an agent frees.
+    ``kernel`` (``"numba"`` or ``"python"``) picks the recursion; None: the
+    compiled one when numba is there (:func:`kernel_name`)."""
     run = FastRun(scenario, book)
     n = book.size
     agents = int(run.plans[0][1][0])
     end = scenario.horizon_s + DRAIN_S  # the event engine stops before this instant
-    order = np.argsort(book.arrival_t[:n], kind="stable")
-    arrival = book.arrival_t[order]
-    duration = book.handle_time[order] + book.extra_time[order]
-    give_up = arrival + book.patience[order]  # when the caller's patience runs out (inf: never)
-    answer, finish, agent = _recursion(arrival.tolist(), duration.tolist(), give_up.tolist(), agents, run.start, end)
-    if answer is None:
+    arrival_t = book.arrival_t[:n]
+    if n < 2 or (arrival_t[1:] >= arrival_t[:-1]).all():  # planned arrivals come in time order
+        order = slice(0, n)
+        arrival = arrival_t
+        duration = book.handle_time[:n] + book.extra_time[:n]
+        patience = book.patience[:n]
+    else:
+        order = np.argsort(arrival_t, kind="stable")
+        arrival = arrival_t[order]
+        duration = book.handle_time[order] + book.extra_time[order]
+        patience = book.patience[order]
+    give_up = arrival + patience  # when the caller's patience runs out (inf: never)
+    answer_t, finish_t, by, ok = recursion(arrival, duration, give_up, agents, run.start, end, kernel=kernel)
+    if not ok:
         return None
-    answer_t = np.array(answer)
-    finish_t = np.array(finish)
-    by = np.array(agent, dtype=np.int32)
     answered = ~np.isnan(answer_t)
     gave_up = ~answered & (give_up < end)
     done = answered & (finish_t < end)
-
-    rec = run.contacts
-    rec.queued_t[order] = arrival
-    rec.answer_t[order] = answer_t
-    rec.end_t[order] = np.where(done, finish_t, np.where(gave_up, give_up, np.nan))
-    rec.outcome[order] = np.select([done, answered, gave_up], [RESOLVED, UNRESOLVED, ABANDONED], UNSERVED)
-    rec.pool[order[answered]] = 0
-    rec.agent[order] = by
-    rec.focus_s[order[answered]] = duration[answered]
-    spans = run.attention  # one span per answered call, in the order the calls were answered
+    end_t = np.where(gave_up, give_up, np.nan)
+    np.copyto(end_t, finish_t, where=done)
+    outcome = np.full(n, UNSERVED, dtype=np.int8)
+    outcome[gave_up] = ABANDONED
+    outcome[answered] = UNRESOLVED
+    outcome[done] = RESOLVED
+    pool = np.full(n, -1, dtype=np.int16)
+    pool[answered] = 0
+    # by contact (the calls in arrival order, put back in contact order)
+    run.contacts = ContactRecorder.of(
+        n, queued_t=_by_contact(arrival.copy(), order), answer_t=_by_contact(answer_t, order),
+        end_t=_by_contact(end_t, order), outcome=_by_contact(outcome, order), pool=_by_contact(pool, order),
+        agent=_by_contact(by, order), focus_s=_by_contact(np.where(answered, duration, 0.0), order))
+    # one span per answered call, in the order the calls were answered
     count = int(answered.sum())
-    spans.pool.frombytes(np.zeros(count, dtype=np.int16).tobytes())
-    spans.channel.frombytes(book.channel[order[answered]].astype(np.int8).tobytes())
-    spans.start.frombytes(answer_t[answered].tobytes())
-    spans.end.frombytes(finish_t[answered].tobytes())
+    every = count == n  # (then the spans are the calls' own times, not a copy)
+    run.attention = SpanRecorder.of(np.zeros(count, dtype=np.int16), book.channel[order][answered],
+                                    answer_t if every else answer_t[answered], finish_t if every else finish_t[answered])
     return run
+
+
+def _by_contact(values: np.ndarray, order: np.ndarray | slice) -> np.ndarray:
+    """``values`` of the calls in arrival order (``order``: their contacts), by contact."""
+    if isinstance(order, slice):
+        return values
+    out = np.empty_like(values)
+    out[order] = values
+    return out
+
+
+def kernel_name(kernel: str | None = None) -> str:
+    """The recursion the fast path runs: ``"numba"`` (compiled) when numba can
+    be imported and neither ``kernel`` nor ``CHANSIM_FAST_KERNEL`` says
+    ``"python"``, else ``"python"``."""
+    wanted = (kernel or os.environ.get(ENV_KERNEL, "") or "numba").strip().lower()
+    if wanted not in ("numba", "python"):
+        raise ValueError(f"unknown fast-path kernel {wanted!r} (numba or python)")
+    return "numba" if wanted == "numba" and _compiled() is not None else "python"
+
+
+def load_kernel(kernel: str | None = None) -> str:
+    """Load the recursion the fast path will run now (for the compiled one:
+    numba, and its machine code from the cache), so that the first run does
+    not pay for the loading; returns its name (:func:`kernel_name`)."""
+    name = kernel_name(kernel)
+    if name == "numba":
+        empty = np.zeros(0)
+        _compiled()(empty, empty, empty, 1, 0.0, 0.0)
+    return name
+
+
+@cache
+def _compiled():
+    """The compiled recursion, imported on first use (numba is loaded only
+    when a run takes the fast path); None without numba."""
+    try:
+        from chansim.engine.fast_kernel import recursion as compiled
+    except ImportError:
+        return None
+    return compiled
+
+
+def recursion(arrival: np.ndarray, duration: np.ndarray, give_up: np.ndarray, agents: int, start: float,
+              end: float, *, kernel: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Per caller in arrival order (float64 arrays of times, no nan): answer
+    time, end of the call and agent (nan, nan, -1 when not answered), and
+    True; or, when a caller's patience ends at the very instant an agent
+    frees (the event engine must order the two), no caller answered and
+    False. ``kernel``: as for :func:`run_fast`."""
+    if kernel_name(kernel) == "numba":
+        as_float = [np.ascontiguousarray(x, dtype=np.float64) for x in (arrival, duration, give_up)]
+        out = _compiled()(*as_float, int(agents), float(start), float(end))
+    else:
+        out = recursion_python(arrival, duration, give_up, agents, start, end)
+    return out if out[3] else _unanswered(len(arrival))
+
+
+def recursion_python(arrival: np.ndarray, duration: np.ndarray, give_up: np.ndarray, agents: int, start: float,
+                     end: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """:func:`recursion` in pure Python with :mod:`heapq` (the reference of
+    the compiled one)."""
+    answer, finish, agent = _recursion(np.asarray(arrival, dtype=float).tolist(),
+                                       np.asarray(duration, dtype=float).tolist(),
+                                       np.asarray(give_up, dtype=float).tolist(), agents, start, end)
+    if answer is None:
+        return _unanswered(len(arrival))
+    return np.array(answer, dtype=float), np.array(finish, dtype=float), np.array(agent, dtype=np.int32), True
+
+
+def _unanswered(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """What :func:`recursion` gives when the event engine must run instead."""
+    return np.full(n, np.nan), np.full(n, np.nan), np.full(n, -1, dtype=np.int32), False
 
 
 def _recursion(arrival: list[float], duration: list[float], give_up: list[float], agents: int, start: float,

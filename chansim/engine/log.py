@@ -77,7 +77,24 @@ class ContactRecorder:
     def __init__(self, n: int):
         self._size = max(n, 16)
         for name, (dtype, fill) in self._FIELDS.items():
-            setattr(self, name, np.full(self._size, fill, dtype=dtype))
+            setattr(self, name, _filled(self._size, fill, dtype))
+
+    @classmethod
+    def of(cls, n: int, **columns: np.ndarray) -> "ContactRecorder":
+        """The results of ``n`` contacts already known: ``columns`` (field name
+        → ``n`` values) are taken as they are, every other field is filled."""
+        rec = cls.__new__(cls)
+        rec._size = n
+        for name, (dtype, fill) in cls._FIELDS.items():
+            values = columns.pop(name, None)
+            if values is None:
+                values = _filled(n, fill, dtype)
+            elif values.dtype != dtype or values.shape != (n,):
+                raise ValueError(f"{name}: {n} values of {np.dtype(dtype)} expected")
+            setattr(rec, name, values)
+        if columns:
+            raise ValueError(f"no such contact fields: {', '.join(columns)}")
+        return rec
 
     def ensure(self, n: int) -> None:
         if n <= self._size:
@@ -85,10 +102,16 @@ class ContactRecorder:
         size = max(n, 2 * self._size)
         for name, (dtype, fill) in self._FIELDS.items():
             old = getattr(self, name)
-            new = np.full(size, fill, dtype=dtype)
+            new = _filled(size, fill, dtype)
             new[: old.size] = old
             setattr(self, name, new)
         self._size = size
+
+
+def _filled(n: int, fill, dtype) -> np.ndarray:
+    """``n`` times ``fill``; zeros are left to the operating system (no memory
+    is touched until written)."""
+    return np.zeros(n, dtype=dtype) if fill == 0 else np.full(n, fill, dtype=dtype)
 
 
 class MessageRecorder:
@@ -118,6 +141,15 @@ class SpanRecorder:
         self.start.append(start)
         self.end.append(end)
 
+    @classmethod
+    def of(cls, pool: np.ndarray, channel: np.ndarray, start: np.ndarray, end: np.ndarray) -> "SpanRecorder":
+        """Spans already made, as numpy columns (int16 pool, int8 channel,
+        float64 start and end), held as they are: read, not added to."""
+        spans = cls.__new__(cls)
+        spans.pool, spans.channel = np.asarray(pool, dtype=np.int16), np.asarray(channel, dtype=np.int8)
+        spans.start, spans.end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
+        return spans
+
     def by_hour(self, pools: int, hours: int) -> np.ndarray:
         """Seconds of the spans per pool per hour, for hours [0, hours)."""
         return self.by_interval(pools, hours, 3600.0)
@@ -127,7 +159,7 @@ class SpanRecorder:
         intervals [0, hours)."""
         if not len(self.start):
             return np.zeros((pools, hours))
-        pool = np.frombuffer(self.pool, dtype=np.int16).astype(np.int64)
+        pool = np.frombuffer(self.pool, dtype=np.int16)
         return spread(pool, np.frombuffer(self.start, dtype=float), np.frombuffer(self.end, dtype=float), None,
                       pools, hours, interval)
 
@@ -161,11 +193,19 @@ def spread(pool: np.ndarray, start: np.ndarray, end: np.ndarray, weight: np.ndar
     if start[0] < 0 or start.min() < 0:  # the warm-up days before time 0 are not measured
         start = np.maximum(start, 0.0)
         end = np.maximum(end, start)
-    w = np.ones(start.size) if weight is None else weight
-    first = np.floor(start / interval).astype(np.int64)
-    last = np.floor(end / interval).astype(np.int64)
+    first, last = _bins(start, interval), _bins(end, interval)
     same = (first == last) & (first < hours)
-    np.add.at(busy, (pool[same], first[same]), (end[same] - start[same]) * w[same])
+    seconds = (end - start)[same]
+    if weight is not None:  # (× 1 without weights)
+        seconds *= weight[same]
+    cell = pool[same].astype(np.int64)
+    cell *= hours
+    cell += first[same]
+    if cell.size and 0 <= cell.min() and cell.max() < busy.size:
+        # per cell, the spans' seconds summed in span order from 0 (as np.add.at would, only faster)
+        busy = np.bincount(cell, weights=seconds, minlength=busy.size).reshape(busy.shape)
+    else:
+        np.add.at(busy, (pool[same], first[same]), seconds)
     # spans over several hours: one piece per hour, added span by span, hour by hour
     across = np.flatnonzero(~same)
     pieces = np.clip(np.minimum(last[across], hours - 1) - first[across] + 1, 0, None)
@@ -173,12 +213,23 @@ def spread(pool: np.ndarray, start: np.ndarray, end: np.ndarray, weight: np.ndar
     hour = first[span] + (np.arange(span.size) - np.repeat(np.cumsum(pieces) - pieces, pieces))
     overlap = np.minimum(end[span], (hour + 1) * interval) - np.maximum(start[span], hour * interval)
     keep = overlap > 0
-    np.add.at(busy, (pool[span[keep]], hour[keep]), overlap[keep] * w[span[keep]])
+    pieces_s = overlap[keep] if weight is None else overlap[keep] * weight[span[keep]]
+    np.add.at(busy, (pool[span[keep]], hour[keep]), pieces_s)
     return busy
 
 
+def _bins(t: np.ndarray, interval: float) -> np.ndarray:
+    """The interval each time falls in: floor(t / interval)."""
+    x = t / interval
+    np.floor(x, out=x)
+    return x.astype(np.int64)
+
+
 def _categorical(codes: np.ndarray, names: tuple[str, ...] | list[str]) -> pd.Categorical:
-    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=list(names))
+    codes = np.asarray(codes)
+    if codes.dtype.kind != "i":  # (signed integer codes are taken as they are: pandas stores them as it needs)
+        codes = codes.astype(np.int64)
+    return pd.Categorical.from_codes(codes, categories=list(names))
 
 
 @dataclass

@@ -59,13 +59,22 @@ def build_plan(scenario: Scenario, streams: Streams, *, arrivals: np.ndarray | N
         t = np.sort(np.asarray(arrivals, dtype=float))
     seg_p = np.array([s.share for s in demand.segments])
     int_p = np.array([i.share for i in demand.intents])
-    segment = streams("segments").choice(seg_p.size, size=t.size, p=seg_p / seg_p.sum()).astype(np.int16)
-    intent = streams("intents").choice(int_p.size, size=t.size, p=int_p / int_p.sum()).astype(np.int16)
+    segment = _choice(streams, "segments", seg_p, t.size)
+    intent = _choice(streams, "intents", int_p, t.size)
     keep = not_prevented(scenario, streams, intent)
-    t, segment, intent = t[keep], segment[keep], intent[keep]
+    if not keep.all():
+        t, segment, intent = t[keep], segment[keep], intent[keep]
 
     sends = campaign_sends(scenario, streams)
     book = ContactBook(scenario, streams, capacity=int(t.size * 1.2) + 64)
     book.add(t, segment, intent, stream="inbound")
     add_campaign_responders(book, scenario, streams, sends, seg_p)
     return book
+
+
+def _choice(streams: Streams, name: str, p: np.ndarray, n: int) -> np.ndarray:
+    """``n`` picks among ``p.size`` options with weights ``p``, from stream
+    ``name`` (its only use); with one option, every pick is it."""
+    if p.size == 1:
+        return np.zeros(n, dtype=np.int16)
+    return streams(name).choice(p.size, size=n, p=p / p.sum()).astype(np.int16)

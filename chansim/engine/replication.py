@@ -66,50 +66,70 @@ def _constant(value: str, n: int) -> pd.Categorical:
 
 def _links(values: np.ndarray) -> pd.arrays.IntegerArray:
     """Contact ids, with "none" (-1) as a missing value."""
-    return pd.arrays.IntegerArray(np.where(values >= 0, values, 0).astype(np.int64), values < 0)
+    missing = values < 0
+    if missing.all():  # (no links: zeros the operating system gives without touching memory)
+        return pd.arrays.IntegerArray(np.zeros(values.size, dtype=np.int64), missing)
+    return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64, copy=False), missing)
+
+
+def _rows(values: np.ndarray, n: int) -> np.ndarray:
+    """The first ``n`` rows of a column, as a view when the column holds not
+    much more than them (a table column keeps its whole array alive), else
+    as a copy."""
+    return values[:n] if values.size <= n + n // 4 + 64 else values[:n].copy()
 
 
 def _contacts_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: str, replication: int) -> pd.DataFrame:
+    """One row per contact, made column by column in its final dtype: each
+    column is the run's own array where it can be (no copy into blocks)."""
     n = book.size
     rec = sim.contacts
     rec.ensure(n)
-    answer, end, queued = rec.answer_t[:n], rec.end_t[:n], rec.queued_t[:n]
-    answered = ~np.isnan(answer)
-    wait = np.where(answered, answer, end) - queued
+    answer, end, queued = _rows(rec.answer_t, n), _rows(rec.end_t, n), _rows(rec.queued_t, n)
+    wait = np.where(np.isnan(answer), end, answer)
+    wait -= queued
     bot = rec.bot[:n]
-    bot_outcome = np.select([bot == 2, bot == 3, bot == 4], [1, 2, 3], 0)
+    if bot.any():
+        bot_outcome = np.select([bot == 2, bot == 3, bot == 4], [1, 2, 3], 0)
+    else:
+        bot_outcome = np.zeros(n, dtype=np.int8)
+    elapsed = end - answer
     ids = np.arange(n, dtype=np.int64)
+    book_rows = {name: _rows(getattr(book, name), n) for name in (
+        "customer", "segment", "intent", "preferred", "original", "channel", "context_lost", "arrival_t", "root",
+        "attempt")}
     return pd.DataFrame(
         {
-            "replication": np.full(n, replication, dtype=np.int32),
+            "replication": np.full(n, replication, dtype=np.int32) if replication else np.zeros(n, dtype=np.int32),
             "strategy": _constant(strategy, n),
             "contact_id": ids,
-            "customer_id": book.customer[:n],
-            "segment": _categorical(book.segment[:n], [x.name for x in s.demand.segments]),
-            "intent": _categorical(book.intent[:n], [x.name for x in s.demand.intents]),
+            "customer_id": book_rows["customer"],
+            "segment": _categorical(book_rows["segment"], [x.name for x in s.demand.segments]),
+            "intent": _categorical(book_rows["intent"], [x.name for x in s.demand.intents]),
             "priority": book.priority[:n].astype(np.int16),
-            "preferred_channel": channel_categorical(book.preferred[:n]),
-            "original_channel": channel_categorical(book.original[:n]),
-            "channel": channel_categorical(book.channel[:n]),
+            "preferred_channel": channel_categorical(book_rows["preferred"]),
+            "original_channel": channel_categorical(book_rows["original"]),
+            "channel": channel_categorical(book_rows["channel"]),
             "bot_outcome": _categorical(bot_outcome, BOT_OUTCOMES),
-            "context_lost": book.context_lost[:n],
-            "arrival_t": book.arrival_t[:n],
+            "context_lost": book_rows["context_lost"],
+            "arrival_t": book_rows["arrival_t"],
             "queued_t": queued,
             "answer_t": answer,
-            "first_reply_t": rec.first_reply_t[:n],
+            "first_reply_t": _rows(rec.first_reply_t, n),
             "end_t": end,
             "wait_s": wait,
-            "focus_s": rec.focus_s[:n],
-            "elapsed_s": end - answer,
-            "outcome": _categorical(rec.outcome[:n], OUTCOMES),
-            "pool": _categorical(rec.pool[:n], [p.name for p in s.agents.pools]),
-            "agent": rec.agent[:n],
-            "transfers": rec.transfers[:n],
+            "focus_s": _rows(rec.focus_s, n),
+            "elapsed_s": elapsed,
+            "outcome": _categorical(_rows(rec.outcome, n), OUTCOMES),
+            "pool": _categorical(_rows(rec.pool, n), [p.name for p in s.agents.pools]),
+            "agent": _rows(rec.agent, n),
+            "transfers": _rows(rec.transfers, n),
             "repeat_of": _links(book.repeat_of[:n]),
             "parent_id": _links(book.parent[:n]),
-            "root_id": book.root[:n],
-            "attempt": book.attempt[:n],
-        }
+            "root_id": book_rows["root"],
+            "attempt": book_rows["attempt"],
+        },
+        copy=False,
     )
 
 
