@@ -244,7 +244,7 @@ def measured_window(contacts: pd.DataFrame, messages: pd.DataFrame, warmup_s: fl
     keep = arrival >= warmup_s
     if keep.all():
         return contacts, messages
-    c = contacts[keep]
+    c = _rows_kept(contacts, keep)
     mine = _one_log_messages(contacts, messages, keep)
     if mine is None:  # several replications or strategies: match on all three keys
         keys = ["replication", "strategy", "contact_id"]
@@ -252,6 +252,16 @@ def measured_window(contacts: pd.DataFrame, messages: pd.DataFrame, warmup_s: fl
         mine = pd.MultiIndex.from_frame(messages[keys].astype({"strategy": str})).isin(ids)
     loose = (messages["contact_id"].to_numpy() < 0) & (messages["t"].to_numpy(dtype=float) >= warmup_s)
     return c, messages[mine | loose]
+
+
+def _rows_kept(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """``frame[keep]``; when the rows kept are one run at the end (the warm-up's
+    contacts first, as one replication's log has them) a slice of the
+    table, which copies nothing."""
+    first = int(np.argmax(keep)) if keep.any() else len(keep)
+    if keep[first:].all():
+        return frame.iloc[first:]
+    return frame[keep]
 
 
 def _single(frame: pd.DataFrame, column: str) -> object:
