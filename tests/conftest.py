@@ -55,6 +55,23 @@ def scenario_dict(changes: Mapping[str, Any] | None = None, /, *, segments_by_ch
     return data
 
 
+def load_problems(data: dict, tmp_path: Path | None = None) -> list:
+    """The problems ``load_scenario`` refuses ``data`` with (from a YAML file
+    in ``tmp_path`` when given, so that each carries its line)."""
+    import yaml
+
+    from chansim import load_scenario
+    from chansim.errors import InputError
+
+    source: Any = data
+    if tmp_path is not None:
+        source = tmp_path / "s.yaml"
+        source.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_scenario(source)
+    return info.value.problems
+
+
 @pytest.fixture(scope="session")
 def stored_small_run(tmp_path_factory) -> Path:
     """``chansim run tests/data/small.yaml --out`` once per session (0.1 day, one replication)."""

@@ -16,35 +16,18 @@ from typer.testing import CliRunner
 
 from chansim import load_scenario
 from chansim.cli import app
-from chansim.errors import InputError
 from chansim.scenario.rosters import on_shift, roster_plan, weekly_roster
+from conftest import load_problems, scenario_dict
 
-BASE = {
-    "name": "dated",
-    "start_date": "2026-01-05",  # a Monday
-    "days": 14,
-    "seed": 1,
-    "replications": 2,
-    "demand": {"contacts_per_day": 100, "segments": [{"name": "all", "share": 1, "preference": ["voice"]}]},
-    "channels": {"voice": {"handle_time": {"dist": "fixed", "value": 60}}},
-    "agents": {"pools": [{"name": "v", "channels": ["voice"], "schedule": {"all": [1] * 24}}]},
-}
+BASE = scenario_dict({"demand.contacts_per_day": 100, "channels.voice.handle_time": {"dist": "fixed", "value": 60},
+                      "agents.pools.0": {"name": "v", "channels": ["voice"], "schedule": {"all": [1] * 24}}},
+                     name="dated", days=14, replications=2)  # from Monday 2026-01-05
 
 
 def with_schedule(schedule, **pool) -> dict:
     data = copy.deepcopy(BASE)
     data["agents"]["pools"][0].update(schedule=schedule, **pool)
     return data
-
-
-def problems_of(data: dict, tmp_path=None) -> list:
-    source = data
-    if tmp_path is not None:
-        source = tmp_path / "s.yaml"
-        source.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    with pytest.raises(InputError) as info:
-        load_scenario(source)
-    return info.value.problems
 
 
 def test_a_dated_list_staffs_that_date_and_only_it():
@@ -88,21 +71,21 @@ def test_dates_outside_the_run_leave_the_weekly_pattern_as_it_was():
     ("2026-1-7", "YYYY-MM-DD"),
 ])
 def test_a_bad_date_key_is_refused_with_its_path_and_line(tmp_path, key, fragment):
-    found = problems_of(with_schedule({"all": [1] * 24, key: [1] * 24}), tmp_path)
+    found = load_problems(with_schedule({"all": [1] * 24, key: [1] * 24}), tmp_path)
     assert [p.path for p in found] == [f"agents.pools[0].schedule.{key}"]
     assert fragment in found[0].message and found[0].line is not None
 
 
 def test_a_dated_list_of_the_wrong_length_names_its_date():
-    (p,) = problems_of(with_schedule({"all": [1] * 96, "2026-01-07": [1] * 24}, interval_minutes=15))
+    (p,) = load_problems(with_schedule({"all": [1] * 96, "2026-01-07": [1] * 24}, interval_minutes=15))
     assert p.path == "agents.pools[0].schedule.2026-01-07" and "exactly 96" in p.message and "got 24" in p.message
 
 
 def test_a_date_given_twice_is_refused():
-    found = problems_of(with_schedule({"2026-01-07": [1] * 24, " 2026-01-07": [2] * 24}))
+    found = load_problems(with_schedule({"2026-01-07": [1] * 24, " 2026-01-07": [2] * 24}))
     assert [p.path for p in found] == ["agents.pools[0].schedule. 2026-01-07"]
     assert "2026-01-07 is also given by '2026-01-07'; each date once" in found[0].message
-    (p,) = problems_of(with_schedule({dt.date(2026, 1, 7): [1] * 24, "2026-01-07": [2] * 24}))
+    (p,) = load_problems(with_schedule({dt.date(2026, 1, 7): [1] * 24, "2026-01-07": [2] * 24}))
     assert p.path == "agents.pools[0].schedule" and "given twice" in p.message
 
 

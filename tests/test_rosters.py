@@ -8,12 +8,11 @@ import math
 
 import numpy as np
 import pytest
-import yaml
 
 from chansim import load_scenario
 from chansim.engine.simulation import MAX_DRAIN_S
-from chansim.errors import InputError
 from chansim.scenario.rosters import DRAIN_S, on_shift, parse_clock, parse_days
+from conftest import load_problems
 
 BASE = {
     "name": "roster",
@@ -32,16 +31,6 @@ def with_pool(start_date: str = "2026-01-05", **pool) -> dict:
     data["start_date"] = start_date
     data["agents"]["pools"][0] = {"name": "v", "channels": ["voice"], **pool}
     return data
-
-
-def problems(data: dict, tmp_path=None) -> list:
-    source = data
-    if tmp_path is not None:
-        source = tmp_path / "s.yaml"
-        source.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    with pytest.raises(InputError) as info:
-        load_scenario(source)
-    return info.value.problems
 
 
 def test_drain_is_the_engines():
@@ -124,7 +113,7 @@ def test_clock_times():
 # ------------------------------------------------------------- bad input
 def test_schedule_of_the_wrong_length_names_the_count_path_and_line(tmp_path):
     data = with_pool(schedule={"mon-fri": [1] * 24, "sat": [1] * 96}, interval_minutes=15)
-    found = problems(data, tmp_path)
+    found = load_problems(data, tmp_path)
     assert len(found) == 1
     (p,) = found
     assert p.path == "agents.pools[0].schedule.mon-fri"
@@ -133,31 +122,31 @@ def test_schedule_of_the_wrong_length_names_the_count_path_and_line(tmp_path):
 
 
 def test_daily_schedule_wrong_length_for_thirty_minutes():
-    (p,) = problems(with_pool(schedule=[1] * 24, interval_minutes=30))
+    (p,) = load_problems(with_pool(schedule=[1] * 24, interval_minutes=30))
     assert p.path == "agents.pools[0].schedule" and "exactly 48" in p.message
 
 
 def test_overlapping_weekday_keys():
-    found = problems(with_pool(schedule={"mon-fri": [1] * 24, "fri": [2] * 24}))
+    found = load_problems(with_pool(schedule={"mon-fri": [1] * 24, "fri": [2] * 24}))
     assert [p.path for p in found] == ["agents.pools[0].schedule.fri"]
     assert "fri is also given by 'mon-fri'" in found[0].message
 
 
 def test_unknown_weekday_key_and_interval():
-    found = problems(with_pool(schedule={"monday": [1] * 24}))
+    found = load_problems(with_pool(schedule={"monday": [1] * 24}))
     assert found[0].path == "agents.pools[0].schedule.monday"
-    (p,) = problems(with_pool(schedule=[1] * 24, interval_minutes=20))
+    (p,) = load_problems(with_pool(schedule=[1] * 24, interval_minutes=20))
     assert p.path == "agents.pools[0].interval_minutes" and "15, 30, 60" in p.message
 
 
 def test_headcount_schedule_and_shifts_are_exclusive():
     shift = {"name": "a", "start": "07:00", "hours": 8, "agents": 1}
-    (p,) = problems(with_pool(headcount=2, shifts=[shift]))
+    (p,) = load_problems(with_pool(headcount=2, shifts=[shift]))
     assert p.path == "agents.pools[0]" and "exactly one of 'headcount', 'schedule' or 'shifts'" in p.message
 
 
 def test_negative_schedule_values():
-    (p,) = problems(with_pool(schedule=[-1] + [1] * 23))
+    (p,) = load_problems(with_pool(schedule=[-1] + [1] * 23))
     assert p.path == "agents.pools[0].schedule" and "≥ 0" in p.message
 
 

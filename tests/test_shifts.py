@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 from chansim import load_scenario, simulate
 from chansim.cli import app
 from chansim.engine import run_replication
-from test_rosters import problems, with_pool
+from conftest import load_problems
+from test_rosters import with_pool
 
 
 def shift(**kw) -> dict:
@@ -81,14 +82,14 @@ def on_shift_of(data: dict):
     ({"agents": -1}, "agents.pools[0].shifts[0].agents", "≥ 0"),
 ])
 def test_bad_shifts_name_the_field(tmp_path, bad, path, fragment):
-    found = problems(with_pool(shifts=[shift(**bad)]), tmp_path)
+    found = load_problems(with_pool(shifts=[shift(**bad)]), tmp_path)
     assert [p.path for p in found] == [path], found
     assert fragment in found[0].message
     assert found[0].line is not None
 
 
 def test_shift_names_are_unique():
-    (p,) = problems(with_pool(shifts=[shift(), shift()]))
+    (p,) = load_problems(with_pool(shifts=[shift(), shift()]))
     assert p.path == "agents.pools[0].shifts[1].name"
 
 

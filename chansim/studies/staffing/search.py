@@ -320,18 +320,11 @@ class _Study:
         for n in self.names:
             simulated = np.repeat(self._simulated_hours().reshape(-1), 60 // cells.minutes)
             need[n] = np.where(simulated & ~self.closed[n], need[n], 0)
-        rounds = 0
-        for rounds in range(1, MAX_SHIFT_ROUNDS + 1):
-            for n in self.names:
-                plans[n] = self._plan(n, need[n])
-                state[n] = {"shifts": plans[n].counts}
-            measured = judge(self.evaluate, state, self.applies, cells.count, self._searched)
-            failing = failing_cells(self, measured, need)
-            if not any(failing.values()):
-                break
-            for n in self.names:
-                for c in failing[n]:
-                    need[n][c] += 1
+        def staff(n: str) -> None:
+            plans[n] = self._plan(n, need[n])
+            state[n] = {"shifts": plans[n].counts}
+
+        rounds = self._raise_failing(state, need, staff)
         for n in self.names:
             requirement[n] = tuple(int(v) for v in need[n])
         return rounds
@@ -342,17 +335,33 @@ class _Study:
         :data:`MAX_SHIFT_ROUNDS` times."""
         cells = self.cells
         need = {n: np.asarray(requirement[n], dtype=np.int64) for n in self.names}
+
+        def staff(n: str) -> None:
+            requirement[n] = tuple(int(v) for v in need[n])
+            state[n] = {"schedule": cells.schedule(requirement[n]), "interval_minutes": cells.minutes}
+
+        return self._raise_failing(state, need, staff, staffed=True)
+
+    def _raise_failing(self, state: dict[str, dict[str, Any]], need: dict[str, np.ndarray],
+                       staff: Callable[[str], None], staffed: bool = False) -> int:
+        """Rounds of: judge the staffing, give the intervals that do not pass
+        one more agent in ``need`` and staff each pool from it (``staff``;
+        first, before judging, unless ``staffed`` already); at most
+        :data:`MAX_SHIFT_ROUNDS`."""
         rounds = 0
         for rounds in range(1, MAX_SHIFT_ROUNDS + 1):
-            measured = judge(self.evaluate, state, self.applies, cells.count, self._searched)
+            if not staffed:
+                for n in self.names:
+                    staff(n)
+            measured = judge(self.evaluate, state, self.applies, self.cells.count, self._searched)
             failing = failing_cells(self, measured, need)
             if not any(failing.values()):
                 break
             for n in self.names:
                 for c in failing[n]:
                     need[n][c] += 1
-                requirement[n] = tuple(int(v) for v in need[n])
-                state[n] = {"schedule": cells.schedule(requirement[n]), "interval_minutes": cells.minutes}
+                if staffed:
+                    staff(n)
         return rounds
 
     def _searched(self, n: str, cell: int) -> bool:
