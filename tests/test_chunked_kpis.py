@@ -64,6 +64,24 @@ def test_window_of_several_logs_matches_on_every_key(retail):
         pd.testing.assert_frame_equal(a, b)
 
 
+def test_the_window_of_a_voice_only_log_is_a_slice_of_it():
+    """The warm-up's callers come first in a voice-only replication's log:
+    the window is the table's tail, the very rows (no copy), equal to
+    selecting them one by one; with no message there is nothing to match."""
+    scenario = chansim.load_scenario({
+        "name": "voice", "start_date": "2026-01-05", "days": 0.5, "seed": 3, "replications": 1,
+        "demand": {"contacts_per_day": 2000, "segments": [{"name": "all", "share": 1, "preference": ["voice"]}]},
+        "channels": {"voice": {"handle_time": {"dist": "exponential", "mean": 180}}},
+        "agents": {"pools": [{"name": "v", "channels": ["voice"], "headcount": 5}]}})
+    log = run_replication(scenario, scenario.strategy_names[0], 0)
+    assert len(log.messages) == 0 and (log.contacts["arrival_t"] < 0).any()  # the warm-up day's callers
+    contacts, messages = measured_window(log.contacts, log.messages, scenario.warmup_s)
+    want_c, want_m = _window_by_keys(log.contacts, log.messages, scenario.warmup_s)
+    pd.testing.assert_frame_equal(contacts, want_c)
+    pd.testing.assert_frame_equal(messages, want_m)
+    assert np.shares_memory(contacts["wait_s"].to_numpy(), log.contacts["wait_s"].to_numpy())
+
+
 def test_cost_lines_summed_table_by_table_are_the_lines_of_all_at_once(retail, retail_log):
     contacts, messages = measured_window(retail_log.contacts, retail_log.messages, retail.warmup_s)
     pricer = Pricer.for_scenario(retail.for_strategy("rcs-proactive"))

@@ -245,6 +245,8 @@ def measured_window(contacts: pd.DataFrame, messages: pd.DataFrame, warmup_s: fl
     if keep.all():
         return contacts, messages
     c = _rows_kept(contacts, keep)
+    if not len(messages):  # (a voice-only run) no message to match
+        return c, messages
     mine = _one_log_messages(contacts, messages, keep)
     if mine is None:  # several replications or strategies: match on all three keys
         keys = ["replication", "strategy", "contact_id"]
