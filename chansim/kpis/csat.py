@@ -25,11 +25,16 @@ __all__ = ["Csat", "BENCHMARK_SHARE", "DEFAULT_NOISE_SD", "DEFAULT_FIRST_CHOICE_
 
 
 # ------------------------------------------------------------------ helpers
-def _as_str(column: pd.Series) -> np.ndarray:
-    """The column's values as an object array of strings (None where missing)."""
+def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """A column as category codes (-1 where missing) and the category names."""
     cat = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
-    lookup = np.array([str(c) for c in cat.cat.categories] + [None], dtype=object)
-    return lookup[cat.cat.codes.to_numpy()]  # code -1 (missing) picks the trailing None
+    return cat.cat.codes.to_numpy(), [str(c) for c in cat.cat.categories]
+
+
+def _is(codes: np.ndarray, names: list[str], values: tuple[str, ...]) -> np.ndarray:
+    """Per row of a coded column, whether its value is one of ``values``."""
+    wanted = [i for i, name in enumerate(names) if name in values]
+    return np.isin(codes, wanted) if wanted else np.zeros(codes.size, dtype=bool)
 
 
 def _per_channel(column: pd.Series, mapping: dict[str, float], what: str) -> np.ndarray:
@@ -67,16 +72,17 @@ def expected_score(contacts: pd.DataFrame, csat: Csat, bot_points: dict[str, flo
     n = len(contacts)
     if n == 0:
         return np.empty(0, dtype=float)
-    channel = _as_str(contacts["channel"])
-    outcome = _as_str(contacts["outcome"])
-    unknown = sorted({o for o in pd.unique(outcome) if o not in _OUTCOMES}, key=str)
+    channel, channels = _codes(contacts["channel"])
+    outcome, outcomes = _codes(contacts["outcome"])
+    used = np.unique(outcome)
+    unknown = sorted({None if i < 0 else outcomes[i] for i in used} - set(_OUTCOMES), key=str)
     if unknown:
         raise ValueError(f"unknown outcome(s): {', '.join(map(str, unknown))}")
 
     score = _per_channel(contacts["channel"], csat.base, "csat.base")
     grace = _per_channel(contacts["channel"], csat.wait_grace_s, "csat.wait_grace_s")  # type: ignore[arg-type]
 
-    gave_up = np.isin(outcome, ("abandoned", "unserved"))
+    gave_up = _is(outcome, outcomes, ("abandoned", "unserved"))
     wait = contacts["wait_s"].to_numpy(dtype=float, na_value=np.nan)
     excess_min = np.maximum(np.nan_to_num(wait, nan=0.0) - grace, 0.0) / 60.0
     wait_penalty = np.minimum(csat.wait_penalty_per_min * excess_min, csat.wait_penalty_max)
@@ -84,7 +90,7 @@ def expected_score(contacts: pd.DataFrame, csat: Csat, bot_points: dict[str, flo
     score = score - wait_penalty
 
     score -= np.where(gave_up, csat.abandon_penalty, 0.0)
-    score -= np.where(outcome == "unresolved", csat.unresolved_penalty, 0.0)
+    score -= np.where(_is(outcome, outcomes, ("unresolved",)), csat.unresolved_penalty, 0.0)
     if "context_lost" in contacts:
         lost = contacts["context_lost"].astype("boolean").fillna(False).to_numpy(dtype=bool)
         score -= np.where(lost, csat.context_loss_penalty, 0.0)
@@ -92,16 +98,18 @@ def expected_score(contacts: pd.DataFrame, csat: Csat, bot_points: dict[str, flo
         transfers = np.nan_to_num(contacts["transfers"].to_numpy(dtype=float, na_value=np.nan), nan=0.0)
         score -= csat.transfer_penalty * np.maximum(transfers, 0.0)
     if bot_points and "bot_outcome" in contacts and any(bot_points.values()):
-        outcome_of_bot = _as_str(contacts["bot_outcome"])
+        bot, bots = _codes(contacts["bot_outcome"])
         for name, points in bot_points.items():
-            score -= np.where(outcome_of_bot == name, points, 0.0)
+            score -= np.where(_is(bot, bots, (name,)), points, 0.0)
     if "preferred_channel" in contacts:
-        preferred = _as_str(contacts["preferred_channel"])
-        first_choice = (preferred == channel) & np.not_equal(preferred, None)
+        preferred, names = _codes(contacts["preferred_channel"])
+        # each preferred channel as a code of the channel column (-2: none there, and a missing one)
+        same = np.array([channels.index(name) if name in channels else -2 for name in names] + [-2])
+        first_choice = same[preferred] == channel
         score += np.where(first_choice, csat.first_choice_bonus, 0.0)
 
     score = np.clip(score, SCORE_MIN, SCORE_MAX)
-    score[np.isin(outcome, ("deflected", "closed"))] = np.nan
+    score[_is(outcome, outcomes, ("deflected", "closed"))] = np.nan
     return score
 
 
