@@ -141,19 +141,6 @@ class Measured:
     def passes(self, targets: Sequence[Target]) -> bool:
         return all(t.holds(*self.targets[str(t)]) for t in targets)
 
-    def cell_passes(self, targets: Sequence[Target], cell: int) -> bool:
-        """Whether every target holds for the contacts arriving in ``cell`` (a
-        cell with no contacts has nothing to meet; one measured in a single
-        replication must meet the target with its mean)."""
-        for t in targets:
-            means, cis, count = self.cells[str(t)]
-            if np.isnan(means[cell]):
-                continue
-            ci = 0.0 if count[cell] < 2 else float(cis[cell])
-            if not t.holds(float(means[cell]), ci):
-                return False
-        return True
-
     def cell_meets(self, targets: Sequence[Target], cell: int) -> bool:
         """Whether every target holds for the mean of the contacts arriving in
         ``cell`` (no CI): how a search steers; the answer is judged with
