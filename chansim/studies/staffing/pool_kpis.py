@@ -21,7 +21,8 @@ from chansim.kpis.table import KPI_KEYS
 from chansim.kpis.goals import Target
 from chansim.scenario.hours import weekly_hours
 
-__all__ = ["INTERVAL_KPIS", "Measured", "measure", "pool_kpis", "contact_kpis_by_group", "interval_kpis", "summarise"]
+__all__ = ["INTERVAL_KPIS", "Measured", "measure", "pool_kpis", "contact_kpis_by_group", "interval_kpis", "summarise",
+           "closed_days"]
 
 #: KPIs a per-interval target may name (those of contacts; costs and occupancy have no arrival time).
 INTERVAL_KPIS: tuple[str, ...] = ("contacts", "handled", "abandoned", "aht_s", "asa_s", "service_level",
@@ -271,7 +272,7 @@ def _cell_targets(result, channels: Sequence[str], targets: Sequence[Target], ce
     cell = cell_of(contacts) if callable(cell_of) else cell_of
     # a date on which every channel of the pool is closed (a holiday) has no one rostered: its contacts are
     # no interval's to meet (they are counted as closed, or answered when the centre reopens)
-    off = _closed_days(resolved, channels)
+    off = closed_days(resolved, channels)
     open_day = ~np.isin(np.floor(contacts["arrival_t"].to_numpy(float) / 86_400.0), off) if off else True
     out, counted = {}, {}
     for t in targets:
@@ -284,7 +285,7 @@ def _cell_targets(result, channels: Sequence[str], targets: Sequence[Target], ce
     return out, counted
 
 
-def _closed_days(resolved, channels: Sequence[str]) -> list[int]:
+def closed_days(resolved, channels: Sequence[str]) -> list[int]:
     """Days from the start date on which every one of ``channels`` is closed (``hours.closed``)."""
     common = None
     for name in channels:

@@ -7,6 +7,8 @@ search and the cells closed to each pool. Every problem is an
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -18,7 +20,7 @@ from chansim.scenario.models import Scenario
 from chansim.scenario.profiles import intraday_by_weekday
 from chansim.studies.staffing.cells import Cells, closed_at, closed_cells
 from chansim.studies.staffing.first_guess import weekly_load
-from chansim.studies.staffing.pool_kpis import INTERVAL_KPIS
+from chansim.studies.staffing.pool_kpis import INTERVAL_KPIS, closed_days
 
 __all__ = ["Question", "check_question"]
 
@@ -101,6 +103,15 @@ def check_question(scenario: Scenario, pools: Sequence[str], targets: Sequence[T
             shut[n] = closed_cells(resolved, n, mask_minutes) if given is None else closed_at(given, mask_minutes)
         except ValueError as exc:
             raise InputError(Problem("closed", f"pool {n!r}: {exc}")) from None
+        if given is None:  # a weekday simulated only on closed dates (a holiday) has nothing to staff
+            off = set(closed_days(resolved, resolved.pool(n).channels))
+            days = max(1, math.ceil(resolved.days - 1e-9))
+            first = resolved.start_date.weekday()
+            rows = shut[n].reshape(7, -1)
+            for w in range(7):
+                dates = [d for d in range(days) if (first + d) % 7 == w]
+                if dates and all(d in off for d in dates):
+                    rows[w] = True
     return Question(resolved, strategy, names, parsed, reps, channels, applies, rates, loads, cells, shut)
 
 

@@ -113,7 +113,7 @@ __all__ = [
 #: Rounds of coordinate descent for pools that share channels.
 MAX_ROUNDS = 5
 #: Rounds of "raise the failing intervals' requirement and solve again" (shifts).
-MAX_SHIFT_ROUNDS = 3
+MAX_SHIFT_ROUNDS = 6
 #: When each search stops, in words (the progress line's rule).
 RULES = {"flat": "stops at the smallest level N that passes where N − 1 fails",
          "per_interval": "stops when no interval can lose an agent",
@@ -184,6 +184,8 @@ class _Study:
         #: Per pool: the targets and the cells the per-interval search steers by (those within reach).
         self.steer: dict[str, list[Target]] = {}
         self.reach: dict[str, np.ndarray] = {}
+        #: Per pool and cell: a level the probe found to meet far above the first estimate (0: none).
+        self.ceiling: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------ helpers
     def _erlang(self, n: str, state) -> np.ndarray:
@@ -307,7 +309,7 @@ class _Study:
         self.capped.pop(n, None)
         try:
             return search_cells(run, [int(v) for v in start], [int(v) for v in floor], self.reach[n], self.steer[n],
-                                n, cells)
+                                n, cells, self.ceiling.get(n))
         except CapReached as reached:
             self.capped[n] = reached.why
             return reached.staffing
