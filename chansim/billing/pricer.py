@@ -34,9 +34,10 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from chansim.billing.labels import LABEL_COLUMNS, as_labels, constant, stitch
+from chansim.billing.labels import LABEL_COLUMNS, constant
 from chansim.billing.ratecard import CardBook, RateCard, card_book, market_code
 from chansim.billing.rules.fees import price_flat
+from chansim.billing.rules.groups import Parts as _Parts, rows_read as _rows_read
 from chansim.billing.rules.whatsapp.allowance import share_allowance
 from chansim.scenario.channels import billing_rule
 from chansim.errors import InputError, Problem
@@ -60,30 +61,24 @@ def _as_date(value: dt.date | str, what: str = "date") -> dt.date:
         raise InputError(Problem(what, f"{value!r} is not a date like 2025-07-01")) from None
 
 
-class _Parts:
-    """Price columns of ``n`` rows filled part by part (a channel and market,
-    or a card): each part's rows get its billable, units, cost, labels and,
-    when the WhatsApp allowance is shared, its allowance."""
+def _day_index(t: np.ndarray) -> np.ndarray:
+    """The day (since the calendar start) of each time (missing: day 0)."""
+    day = np.nan_to_num(t, nan=0.0)
+    day /= DAY_S
+    return np.floor(day, out=day).astype(np.int64)
 
-    def __init__(self, n: int, fill: float, shared_allowance: bool = False):
-        self.n = n
-        self.billable = np.zeros(n, dtype=bool)
-        self.units = np.full(n, fill)
-        self.cost = np.full(n, fill)
-        self.allowance = np.zeros(n, dtype=np.int64) if shared_allowance else None
-        self.labels: dict[str, list] = {column: [] for column in LABEL_COLUMNS}
 
-    def put(self, rows: np.ndarray, priced: pd.DataFrame) -> None:
-        self.billable[rows] = priced["billable"].to_numpy(dtype=bool)
-        self.units[rows] = priced["units"].to_numpy(dtype=float)
-        self.cost[rows] = priced["cost"].to_numpy(dtype=float)
-        if self.allowance is not None and "allowance" in priced:
-            self.allowance[rows] = priced["allowance"].to_numpy(dtype=np.int64)
-        for column in LABEL_COLUMNS:
-            self.labels[column].append((rows, as_labels(priced[column])))
-
-    def label(self, column: str) -> pd.Categorical:
-        return stitch(self.labels[column], self.n)
+def _days_with_rows(times: np.ndarray, rows: np.ndarray | None, part: int = 1 << 20) -> np.ndarray:
+    """The days with rows (of mask ``rows``; None: all), in order: found a
+    part of the rows at a time."""
+    seen: set[int] = set()
+    for lo in range(0, times.size, part):
+        t = times[lo:lo + part] if rows is None else times[lo:lo + part][rows[lo:lo + part]]
+        if t.size:
+            day = _day_index(t)
+            first = int(day.min())
+            seen.update((np.flatnonzero(np.bincount(day - first)) + first).tolist())
+    return np.array(sorted(seen), dtype=np.int64)
 
 
 @dataclass
@@ -235,32 +230,42 @@ class Pricer:
                 "business_agent": self.business_agent, "agent": self.rcs_agent, "number": self.voice_number,
                 "bytes_per_char": float(self.bytes_per_char.get(channel, 1.0))}
 
-    def _by_card(self, frame: pd.DataFrame, channel: str, market: str, t: np.ndarray,
+    def _by_card(self, table: pd.DataFrame, rows: np.ndarray | None, channel: str, market: str, times: np.ndarray,
                  shared_allowance: bool = False) -> pd.DataFrame:
-        """Each row under the card in force on its own day (or the pricing
-        date). A card's rule sees all the rows (windows and monthly counts
-        cross change dates); each card keeps its own rows. ``shared_allowance``:
-        WhatsApp's monthly free units are counted by the caller, over every
-        market (the rows come back charged, with an ``allowance`` column)."""
+        """The rows of mask ``rows`` of ``table`` (None: all; ``times``: the
+        times of every row of the table), each under the card in force on its
+        own day (or the pricing date). A card's rule sees all the rows
+        (windows and monthly counts cross change dates); each card keeps its
+        own rows. ``shared_allowance``: WhatsApp's monthly free units are
+        counted by the caller, over every market (the rows come back charged,
+        with an ``allowance`` column). One card whose rule reads nothing of
+        the rows: one priced row, for every row."""
         if self.as_of is not None:
-            which = np.zeros(len(frame), dtype=np.int64)
+            which = np.zeros(times.size if rows is None else np.count_nonzero(rows), dtype=np.int64)
             cards = [self.book.find(channel, market, self.as_of)]
         else:
-            day_index = np.floor(np.nan_to_num(t, nan=0.0) / DAY_S).astype(np.int64)
-            first = int(day_index.min()) if day_index.size else 0
-            days = np.flatnonzero(np.bincount(day_index - first)) + first  # the days with rows (no sort)
+            days = _days_with_rows(times, rows)
             found = [self.book.find(channel, market, self.start + dt.timedelta(days=int(d))) for d in days]
             ids = list(dict.fromkeys(c.id for c in found))
             cards = [next(c for c in found if c.id == i) for i in ids]
             if len(cards) <= 1:
                 which = np.zeros(0, dtype=np.int64)  # one card for every row (or no row): nothing to split
             else:
+                day_index = _day_index(times if rows is None else times[rows])
+                first = int(days[0])
                 day_card = np.zeros(int(days[-1]) - first + 1, dtype=np.int64)
                 day_card[days - first] = [ids.index(c.id) for c in found]
                 which = day_card[day_index - first]
+                del day_index
         settings = self._rule_settings(channel)
         if shared_allowance:
             settings["shared_allowance"] = True
+        rules = [billing_rule(card.model) for card in cards]
+        if len(cards) == 1 and getattr(rules[0], "reads", None) == ():
+            # a rule that reads nothing of the rows prices every row alike: one row priced stands for all
+            # (the caller puts it on each row)
+            return self._apply(pd.DataFrame(index=pd.RangeIndex(1)), cards[0], settings)
+        frame = _rows_read(table, rows, *rules)
         if len(cards) == 1:
             return self._apply(frame, cards[0], settings)
         parts = _Parts(len(frame), 0.0, shared_allowance)
@@ -278,9 +283,12 @@ class Pricer:
 
     def _apply(self, frame: pd.DataFrame, card: RateCard, settings: dict) -> pd.DataFrame:
         priced = billing_rule(card.model)(frame, card, **settings)
-        priced["cost"] = priced["units"].to_numpy(float) * priced["rate"].to_numpy(float) * self.factor(card)
-        priced["card"] = constant(card.id, len(priced))
-        return priced.drop(columns="rate")
+        cost = priced["units"].to_numpy(float) * priced["rate"].to_numpy(float)
+        cost *= self.factor(card)
+        # a new frame of the same columns (not set one by one: setting a column copies it)
+        columns = {name: priced[name].array for name in priced.columns if name not in ("rate", "cost", "card")}
+        return pd.DataFrame({**columns, "cost": cost, "card": constant(card.id, len(priced))}, index=priced.index,
+                            copy=False)
 
     def _markets(self, table: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
         """Each row's market, from its segment: integer codes and the markets
@@ -298,42 +306,51 @@ class Pricer:
                 names.append(market)
             lookup.append(names.index(market))
         codes = cat.cat.codes.to_numpy()
-        return np.append(np.asarray(lookup, dtype=np.int32), 0)[codes], names
+        return np.asarray(lookup + [0], dtype=np.int32)[codes], names
 
     def _price_table(self, table: pd.DataFrame, time_column: str, calls: bool) -> pd.DataFrame:
         n = len(table)
-        parts = _Parts(n, np.nan)
         market, markets = self._markets(table)
-        if n:
+        if not n:
+            parts = _Parts(n, np.nan)
+        else:
             channel = table["channel"]
             cat = channel if isinstance(channel.dtype, pd.CategoricalDtype) else channel.astype("category")
             codes, channels = cat.cat.codes.to_numpy().astype(np.int32), [str(c) for c in cat.cat.categories]
-            key = codes * len(markets) + market
+            key = codes * np.int32(len(markets)) + market
+            del codes
             groups = [(channels[k // len(markets)], markets[k % len(markets)], k) for k in np.unique(key)]
             # WhatsApp's monthly free allowance belongs to the business number: over every market at once
             shared = sum(name == "whatsapp" and self._flat(name) is None for name, _, _ in groups) > 1
             parts = _Parts(n, np.nan, shared)
+            times = table[time_column].to_numpy(dtype=float)
             for name, where, k in sorted(groups):  # in (channel, market) order
-                rows = np.flatnonzero(key == k)
-                frame = table if rows.size == n else table.iloc[rows]
+                rows = key == k  # (a mask: a group's rows are most of a table's)
+                some = None if np.count_nonzero(rows) == n else rows
                 flat = self._flat(name)
                 if flat is not None:
-                    priced = price_flat(frame, name, flat, calls=calls, markup=self.markup)
+                    priced = price_flat(_rows_read(table, some, price_flat), name, flat, calls=calls,
+                                        markup=self.markup)
                 else:
-                    priced = self._by_card(frame, name, where, frame[time_column].to_numpy(dtype=float),
+                    priced = self._by_card(table, some, name, where, times,
                                            shared_allowance=shared and name == "whatsapp")
                 parts.put(rows, priced)
-                del frame, priced  # (one group's copy at a time)
+                del priced  # (one group's prices at a time)
             if parts.allowance is not None and parts.allowance.any():
                 # WhatsApp's monthly free units, counted over every market of the business number
                 freed, rules = share_allowance(table, time_column, self.start, parts.allowance, parts.label("rule"))
                 parts.billable[freed], parts.units[freed], parts.cost[freed] = False, 0.0, 0.0
                 parts.labels["rule"].append((freed, rules))
-        out = table.copy(deep=False)  # copy-on-write: the table is left as it is
         columns = {"billable": parts.billable, "units": parts.units, "cost": parts.cost}
-        for column in PRICE_COLUMNS:
-            out[column] = columns[column] if column in columns else parts.label(column)
-        out["market"] = pd.Categorical.from_codes(market, categories=markets) if n else pd.Categorical([])
+        added = {column: columns[column] if column in columns else parts.label(column) for column in PRICE_COLUMNS}
+        added["market"] = pd.Categorical.from_codes(market, categories=markets) if n else pd.Categorical([])
+        if table.columns.is_unique and not any(column in table.columns for column in added):
+            # the table's columns as they are and the new ones, in one frame (setting a column copies it)
+            return pd.DataFrame({**{c: table[c].array for c in table.columns}, **added}, index=table.index,
+                                copy=False)
+        out = table.copy(deep=False)  # copy-on-write: the table is left as it is
+        for column, values in added.items():
+            out[column] = values
         return out
 
     def messages(self, messages: pd.DataFrame) -> pd.DataFrame:

@@ -116,6 +116,20 @@ class ContactBook(ContactDraws):
         for name in _CONTACT_FIELDS:
             setattr(self, name, getattr(self.contacts, name))
 
+    def release_draws(self, keep: tuple[str, ...]) -> None:
+        """Let go of every contact column but ``keep``, and of the turns' work
+        times and reply delays: what only the run reads (once it is over,
+        nothing is drawn or served from the book again)."""
+        for name in _CONTACT_FIELDS:
+            if name not in keep:
+                setattr(self.contacts, name, None)
+                setattr(self, name, None)
+        self.turn_data.work_time = self.turn_data.reply_delay = None
+
+    def release_turns(self) -> None:
+        """Let go of the turns and messages (once the messages table has them)."""
+        self.turn_data = self.message_data = None
+
     # ------------------------------------------------------------- contacts
     def add(
         self,

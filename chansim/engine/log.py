@@ -75,7 +75,7 @@ class ContactRecorder:
     }
 
     def __init__(self, n: int):
-        self._size = max(n, 16)
+        self._size = self._ready = max(n, 16)  # rows held; rows filled with each field's fill value
         for name, (dtype, fill) in self._FIELDS.items():
             setattr(self, name, _filled(self._size, fill, dtype))
 
@@ -84,7 +84,7 @@ class ContactRecorder:
         """The results of ``n`` contacts already known: ``columns`` (field name
         → ``n`` values) are taken as they are, every other field is filled."""
         rec = cls.__new__(cls)
-        rec._size = n
+        rec._size = rec._ready = n
         for name, (dtype, fill) in cls._FIELDS.items():
             values = columns.pop(name, None)
             if values is None:
@@ -97,15 +97,24 @@ class ContactRecorder:
         return rec
 
     def ensure(self, n: int) -> None:
-        if n <= self._size:
+        """Rows for contacts ``0..n-1``, each field at its fill value until
+        written. Room grows by doubling; the fill values are written a part at
+        a time as rows are needed (rows not yet needed cost no memory)."""
+        if n <= self._ready:
             return
-        size = max(n, 2 * self._size)
+        if n > self._size:
+            size = max(n, 2 * self._size)
+            for name, (dtype, fill) in self._FIELDS.items():
+                old = getattr(self, name)
+                new = np.zeros(size, dtype=dtype) if fill == 0 else np.empty(size, dtype=dtype)
+                new[: self._ready] = old[: self._ready]
+                setattr(self, name, new)
+            self._size = size
+        ready = min(self._size, max(n, self._ready + self._size // 8))
         for name, (dtype, fill) in self._FIELDS.items():
-            old = getattr(self, name)
-            new = _filled(size, fill, dtype)
-            new[: old.size] = old
-            setattr(self, name, new)
-        self._size = size
+            if fill != 0:  # (zeros are there already)
+                getattr(self, name)[self._ready: ready] = fill
+        self._ready = ready
 
 
 def _filled(n: int, fill, dtype) -> np.ndarray:
@@ -190,32 +199,42 @@ def spread(pool: np.ndarray, start: np.ndarray, end: np.ndarray, weight: np.ndar
     busy = np.zeros((pools, hours))
     if not start.size:
         return busy
-    if start[0] < 0 or start.min() < 0:  # the warm-up days before time 0 are not measured
+    clip = bool(start[0] < 0 or start.min() < 0)  # the warm-up days before time 0 are not measured
+    # spans within one interval: per cell, their seconds summed in span order from 0, a part of the spans at a
+    # time (a long run's spans are many); those over several intervals after them, in span order
+    across, across_first, across_last = [], [], []
+    for lo in range(0, start.size, _SPANS):
+        s, e = start[lo:lo + _SPANS], end[lo:lo + _SPANS]
+        if clip:
+            s = np.maximum(s, 0.0)
+            e = np.maximum(e, s)
+        first, last = _bins(s, interval), _bins(e, interval)
+        same = (first == last) & (first < hours)
+        seconds = (e - s)[same]
+        if weight is not None:  # (× 1 without weights)
+            seconds *= weight[lo:lo + _SPANS][same]
+        np.add.at(busy, (pool[lo:lo + _SPANS][same], first[same]), seconds)
+        other = np.flatnonzero(~same)
+        across.append(other + lo)
+        across_first.append(first[other])
+        across_last.append(last[other])
+        del s, e, first, last, same, seconds
+    across, first, last = np.concatenate(across), np.concatenate(across_first), np.concatenate(across_last)
+    start, end = start[across], end[across]
+    if clip:
         start = np.maximum(start, 0.0)
         end = np.maximum(end, start)
-    first, last = _bins(start, interval), _bins(end, interval)
-    same = (first == last) & (first < hours)
-    seconds = (end - start)[same]
-    if weight is not None:  # (× 1 without weights)
-        seconds *= weight[same]
-    cell = pool[same].astype(np.int64)
-    cell *= hours
-    cell += first[same]
-    if cell.size and 0 <= cell.min() and cell.max() < busy.size:
-        # per cell, the spans' seconds summed in span order from 0 (as np.add.at would, only faster)
-        busy = np.bincount(cell, weights=seconds, minlength=busy.size).reshape(busy.shape)
-    else:
-        np.add.at(busy, (pool[same], first[same]), seconds)
-    # spans over several hours: one piece per hour, added span by span, hour by hour
-    across = np.flatnonzero(~same)
-    pieces = np.clip(np.minimum(last[across], hours - 1) - first[across] + 1, 0, None)
-    span = np.repeat(across, pieces)
+    pieces = np.clip(np.minimum(last, hours - 1) - first + 1, 0, None)
+    span = np.repeat(np.arange(across.size), pieces)
     hour = first[span] + (np.arange(span.size) - np.repeat(np.cumsum(pieces) - pieces, pieces))
     overlap = np.minimum(end[span], (hour + 1) * interval) - np.maximum(start[span], hour * interval)
     keep = overlap > 0
-    pieces_s = overlap[keep] if weight is None else overlap[keep] * weight[span[keep]]
-    np.add.at(busy, (pool[span[keep]], hour[keep]), pieces_s)
+    pieces_s = overlap[keep] if weight is None else overlap[keep] * weight[across[span[keep]]]
+    np.add.at(busy, (pool[across[span[keep]]], hour[keep]), pieces_s)
     return busy
+
+
+_SPANS = 1 << 20  #: spans spread at a time
 
 
 def _bins(t: np.ndarray, interval: float) -> np.ndarray:

@@ -51,12 +51,22 @@ def run_replication(
     if sim is None:
         sim = Simulation(resolved, book)
         sim.run()
-    return EventLog(
-        contacts=_contacts_table(resolved, book, sim, strategy, replication),
-        messages=_messages_table(resolved, book, sim, strategy, replication),
-        staffing=_staffing_table(resolved, sim, strategy, replication),
-        meta={"strategy": strategy, "replication": replication},
-    )
+    # the tables, each made once what it reads is there, letting go of what no table reads any more first
+    # (a long run's turns, messages and attention spans are the largest things a replication holds)
+    staffing = _staffing_table(resolved, sim, strategy, replication)
+    sim.attention = None
+    book.release_draws(keep=_BOOK_READ)
+    messages = _messages_table(resolved, book, sim, strategy, replication)
+    book.release_turns()
+    sim.messages = None
+    contacts = _contacts_table(resolved, book, sim, strategy, replication)
+    return EventLog(contacts=contacts, messages=messages, staffing=staffing,
+                    meta={"strategy": strategy, "replication": replication})
+
+
+#: The contact columns of the book the tables read (the rest is what the run drew for it).
+_BOOK_READ = ("customer", "segment", "intent", "priority", "preferred", "original", "channel", "context_lost",
+              "arrival_t", "root", "attempt", "repeat_of", "parent", "turn_offset", "bot_turns")
 
 
 def _constant(value: str, n: int) -> pd.Categorical:
@@ -136,12 +146,17 @@ def _contacts_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: s
 def _messages_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: str, replication: int) -> pd.DataFrame:
     """One row per message, made column by column in its final dtype (the
     table of a long run is the largest thing a replication holds)."""
-    t = np.frombuffer(sim.messages.t, dtype=float)
+    t = np.frombuffer(sim.messages.t, dtype=float)  # (the run's own buffer: the table's column, not a copy)
     position = np.frombuffer(sim.messages.position, dtype=np.int64)
     turn = position // 2
     contact = book.turn_data.contact[turn]  # a contact's turns are contiguous, from its turn_offset
     out = (position % 2).astype(bool)
-    by_bot = out & ((turn - book.turn_offset[contact]) < book.bot_turns[contact])
+    if book.bot_turns[: book.size].any():
+        turn -= book.turn_offset[contact]
+        by_bot = book.bot_turns[contact] > turn
+        by_bot &= out
+    else:  # (no bot turns: no message by the bot)
+        by_bot = np.zeros(t.size, dtype=bool)
     del turn
     extra = _system_messages(s, book, sim)
     order = None
@@ -160,25 +175,36 @@ def _messages_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: s
 
     segment_names = [x.name for x in s.demand.segments]
     frame = {
-        "t": column("t", t if order is not None else t.copy()),
+        "t": column("t", t),
         "contact_id": column("contact_id", contact),
         "customer_id": column("customer_id", book.customer[contact]),
         "channel": coded("channel", book.channel[contact], CHANNELS),
         "original_channel": coded("original_channel", book.original[contact], CHANNELS),
-        "direction": coded("direction", out.astype(np.int8), DIRECTIONS),
-        "sender": coded("sender", np.where(out, np.where(by_bot, 2, 1), 0).astype(np.int8), SENDERS),
+        "direction": coded("direction", out.view(np.int8), DIRECTIONS),
+        # customer 0, agent 1, bot 2 (the bot's messages are outbound)
+        "sender": coded("sender", np.add(out, by_bot, dtype=np.int8), SENDERS),
         "category": coded("category", np.zeros(t.size, dtype=np.int8), CATEGORIES),
-        "chars": column("chars", book.message_data.chars[position].astype(np.int32)),
-        "non_gsm": column("non_gsm", book.message_data.non_gsm[position]),
-        "media": column("media", book.message_data.media[position]),
+        "chars": column("chars", _per_message(book, "chars", position, np.int32)),
+        "non_gsm": column("non_gsm", _per_message(book, "non_gsm", position, bool)),
+        "media": column("media", _per_message(book, "media", position, bool)),
         "segment": coded("segment", book.segment[contact], segment_names),
-        "extension": column("extension", book.message_data.extension[position].astype(np.int32)),
-        "emoji": column("emoji", book.message_data.emoji[position].astype(np.int32)),
+        "extension": column("extension", _per_message(book, "extension", position, np.int32)),
+        "emoji": column("emoji", _per_message(book, "emoji", position, np.int32)),
     }
     m = frame["t"].size
     # each column is stored as it is (no copy into blocks): the table is made once and only read
     return pd.DataFrame({"replication": np.full(m, replication, dtype=np.int32), "strategy": _constant(strategy, m),
                          **frame}, copy=False)
+
+
+def _per_message(book: ContactBook, name: str, position: np.ndarray, dtype) -> np.ndarray:
+    """The plan's per-message column ``name`` at ``position``, as ``dtype``;
+    a column of zeros only (no extension character in any message, say) is
+    zeros no memory is written for."""
+    values = getattr(book.message_data, name)
+    if not values[: book.message_data.size].any():
+        return np.zeros(position.size, dtype=dtype)
+    return values[position].astype(dtype, copy=False)
 
 
 def _system_messages(s: Scenario, book: ContactBook, sim: Simulation) -> dict | None:

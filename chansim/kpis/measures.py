@@ -185,4 +185,4 @@ def messages(s: Sample) -> int:
 
 
 def sms_segments(s: Sample) -> int:
-    return int(s.log.message_segments[s.messages].sum())
+    return s.log.segments_of(s.messages)

@@ -64,14 +64,16 @@ def _measure(sample: Sample) -> dict[str, Any]:
     return {k.key: k.measure(sample) for k in KPIS}
 
 
-def _labels(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, list[str]]:
+def _labels(frame: pd.DataFrame, column: str, wide: bool = True) -> tuple[np.ndarray, list[str]]:
     """Integer codes of a column (-1: missing) and the names they stand for:
-    no string per row."""
+    no string per row. ``wide``: as int64 (for arithmetic), else as stored
+    (for comparisons only)."""
     if column not in frame or not len(frame):
         return np.full(len(frame), -1, dtype=np.int64), []
     col = frame[column]
     cat = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
-    return cat.cat.codes.to_numpy().astype(np.int64), [str(x) for x in cat.cat.categories]
+    codes = cat.cat.codes.to_numpy()
+    return codes.astype(np.int64) if wide else codes, [str(x) for x in cat.cat.categories]
 
 
 def _present(codes: np.ndarray, names: list[str]) -> list[tuple[int, str]]:
@@ -161,17 +163,14 @@ def kpis(
 
     pools = _labels(contacts, "pool")
     message_rows = log.message_rows
-    in_row = message_rows >= 0
     breakdowns: dict[str, dict[str, dict[str, Any]]] = {}
 
     def messages_of(rows: np.ndarray) -> np.ndarray:
-        mask = np.zeros(len(messages), bool)
-        mask[in_row] = rows[message_rows[in_row]]
-        return mask
+        return np.append(rows, False)[message_rows]  # (a message of no leg, -1, picks the False)
 
     # by channel: each leg on its own channel; campaign sends on theirs
     channels, names = log.channel, log.channel_names
-    m_codes, m_names = _labels(messages, "channel")
+    m_codes, m_names = _labels(messages, "channel", wide=False)
     fees = _cost_by(costs, "channel") or {}
     labor_of = _labor_shares(log, channels, len(names), pools, labor)
     by_channel = {}
@@ -235,10 +234,16 @@ def _attempt_arrival(contacts: pd.DataFrame) -> np.ndarray:
     return arrival[top]
 
 
-def measured_window(contacts: pd.DataFrame, messages: pd.DataFrame, warmup_s: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def measured_window(contacts: pd.DataFrame, messages: pd.DataFrame, warmup_s: float, *,
+                    consume: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Contacts that arrived after the warm-up (the warm-up days before time
     0 and ``warmup_s`` after it), and their messages (messages outside any
-    contact, such as campaign sends, by their own time)."""
+    contact, such as campaign sends, by their own time).
+
+    ``consume``: the tables given are not wanted afterwards: a table that
+    is cut down is copied a column at a time, each column of the table given
+    let go of (deleted from it) once copied, so a long run does not hold two
+    whole tables at once."""
     arrival = _attempt_arrival(contacts)
     warmup_s = max(warmup_s, 0.0)
     keep = arrival >= warmup_s
@@ -253,17 +258,26 @@ def measured_window(contacts: pd.DataFrame, messages: pd.DataFrame, warmup_s: fl
         ids = pd.MultiIndex.from_frame(c[keys].astype({"strategy": str}))
         mine = pd.MultiIndex.from_frame(messages[keys].astype({"strategy": str})).isin(ids)
     loose = (messages["contact_id"].to_numpy() < 0) & (messages["t"].to_numpy(dtype=float) >= warmup_s)
-    return c, messages[mine | loose]
+    mine |= loose
+    del loose
+    return c, _rows_kept(messages, mine, consume)
 
 
-def _rows_kept(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+def _rows_kept(frame: pd.DataFrame, keep: np.ndarray, consume: bool = False) -> pd.DataFrame:
     """``frame[keep]``; when the rows kept are one run at the end (the warm-up's
     contacts first, as one replication's log has them) a slice of the
-    table, which copies nothing."""
+    table, which copies nothing. ``consume``: each column is deleted from
+    ``frame`` once copied."""
     first = int(np.argmax(keep)) if keep.any() else len(keep)
     if keep[first:].all():
         return frame.iloc[first:]
-    return frame[keep]
+    if not consume or not frame.columns.is_unique:
+        return frame[keep]
+    index, kept = frame.index[keep], {}
+    for name in list(frame.columns):
+        kept[name] = frame[name].array[keep]
+        del frame[name]
+    return pd.DataFrame(kept, index=index, copy=False)
 
 
 def _single(frame: pd.DataFrame, column: str) -> object:

@@ -90,10 +90,12 @@ def measure(resolved: Scenario, log: EventLog, replication: int, *, release: boo
     ``release``: the log is not wanted afterwards: its contacts and messages
     tables are let go (``log`` is left with empty ones) once the measured
     window is taken, so a long run does not hold both at once."""
-    contacts, messages = measured_window(log.contacts, log.messages, resolved.warmup_s)
+    tables = log.contacts, log.messages
+    if release:  # (empty tables of their own: an empty slice would hold on to the whole table)
+        log.contacts, log.messages = log.contacts.iloc[:0].copy(), log.messages.iloc[:0].copy()
+    contacts, messages = measured_window(*tables, resolved.warmup_s, consume=release)
+    del tables
     staffing = log.staffing
-    if release:
-        log.contacts, log.messages = log.contacts.iloc[:0], log.messages.iloc[:0]
     pricer = Pricer.for_scenario(resolved)
     fixed = fixed_costs(resolved, replication=replication)
     # each priced table is summed into its cost lines before the next is priced: one at a time in memory

@@ -33,6 +33,7 @@ from chansim.scenario.channels import channel_kind
 __all__ = ["LogArrays", "Sample"]
 
 _REACHED = ("resolved", "unresolved", "contained")
+_PART = 1 << 19  #: messages sorted at a time (about, for legs of as many messages each)
 _SOLVED = ("resolved", "contained")
 
 
@@ -109,10 +110,13 @@ class LogArrays:
             z = np.zeros(0)
             return {"row": z.astype(np.int64), "t": z, "sender": z.astype(np.int64), "customer": z.astype(bool)}
         contact = m["contact_id"].to_numpy(np.int64)
-        inside = (contact >= 0) & (contact < self.position.size)
-        row = np.full(contact.size, -1, dtype=np.int64)
-        row[inside] = self.position[contact[inside]]
-        sender, names = _codes(m["sender"])
+        # the leg of each message (-1: none), in 32 bits when the legs fit (a long run's messages are many)
+        small = self.position.size < 2**31 - 1
+        position = self.position.astype(np.int32) if small else self.position
+        row = position.take(contact, mode="clip")
+        row[(contact < 0) | (contact >= self.position.size)] = -1
+        cat = m["sender"] if isinstance(m["sender"].dtype, pd.CategoricalDtype) else m["sender"].astype("category")
+        sender, names = cat.cat.codes.to_numpy(), [str(x) for x in cat.cat.categories]  # (codes as they are)
         return {"row": row, "t": m["t"].to_numpy(dtype=float), "sender": sender, "names": names}
 
     @cached_property
@@ -160,36 +164,53 @@ class LogArrays:
                  "has_target": np.zeros(0, bool)}
         if not a["row"].size or "customer" not in a["names"]:
             return empty
-        names = a["names"]
-        row, t, sender = a["row"], a["t"], a["sender"]
-        keep = row >= 0
-        order = np.flatnonzero(keep)
-        order = order[np.argsort(row[order], kind="stable")]  # by leg, in time order within it
-        row, t, sender = row[order], t[order], sender[order]
-        customer = sender == names.index("customer")
+        row = a["row"]
+        # legs a part at a time (each part's messages sorted on their own): a long run's messages are many
+        parts = max(1, -(-row.size // _PART))
+        cuts = [self.n * k // parts for k in range(parts + 1)]
+        found = [self._replies(row, a["t"], a["sender"], a["names"], lo, hi)
+                 for lo, hi in zip(cuts[:-1], cuts[1:]) if hi > lo]
+        r = np.concatenate([f[0] for f in found]) if found else np.zeros(0, np.int64)
+        response = np.concatenate([f[1] for f in found]) if found else np.zeros(0)
+        target = self.target[r]
+        return {"row": r, "response": response, "has_target": ~np.isnan(target),
+                "in_time": ~np.isnan(target) & (np.nan_to_num(response, nan=np.inf) <= np.nan_to_num(target, nan=-1))}
+
+    def _replies(self, row: np.ndarray, t: np.ndarray, sender: np.ndarray, names: list[str], lo: int,
+                 hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """The customer messages of legs ``lo..hi-1`` written to agents (their
+        legs) and the time to the agent's next reply (nan: never answered)."""
+        at = np.flatnonzero((row >= lo) & (row < hi))
+        # by leg, in time order within it
+        at = at[np.argsort(row[at], kind="stable")]
+        row, t, sender = row[at], t[at], sender[at]
+        del at
         reply = np.zeros(row.size, bool)
         for who in ("agent", "bot"):
             if who in names:
                 reply |= sender == names.index(who)
-        idx = np.arange(row.size)
-        nxt = np.where(reply, idx, row.size)
+        # the next reply at or after each message (row.size: none)
+        nxt = np.where(reply, np.arange(row.size, dtype=np.int32 if row.size < 2**31 - 1 else np.int64), row.size)
+        del reply
         nxt = np.minimum.accumulate(nxt[::-1])[::-1]
+        # only customer messages are measured: the rest of the work is on them alone
+        mine = np.flatnonzero(sender == names.index("customer"))
+        nxt = nxt[mine]
         has_next = nxt < row.size
-        nxt_c = np.minimum(nxt, max(row.size - 1, 0))
-        same = has_next & (row[nxt_c] == row)
-        by_agent = same & ("agent" in names) & (sender[nxt_c] == (names.index("agent") if "agent" in names else -1))
-        start = np.maximum(t, self.queued[row])
+        np.minimum(nxt, max(row.size - 1, 0), out=nxt)
+        same = has_next & (row[nxt] == row[mine])
+        by_agent = same & ("agent" in names) & (sender[nxt] == (names.index("agent") if "agent" in names else -1))
+        row, t, next_t = row[mine], t[mine], t[nxt]
+        del mine, nxt, sender
+        queued = self.queued[row]
+        start = np.maximum(t, queued)
         # a message no one answered counts as missed once its leg waits for an agent: after it joined the
         # queue, or on a leg that never reached the queue without a bot (written while closed and never
         # answered, or left before the opening); a bot's last unanswered turn is not an agent's miss
-        never_queued = np.isnan(self.queued[row]) & ~self.bot_session[row]
-        waiting = ~same & ((t >= np.nan_to_num(self.queued[row], nan=np.inf)) | never_queued) & ~self.voice[row]
-        counted = customer & (by_agent | waiting)
-        response = np.where(by_agent, t[nxt_c] - start, np.nan)[counted]
-        r = row[counted]
-        target = self.target[r]
-        return {"row": r, "response": response, "has_target": ~np.isnan(target),
-                "in_time": ~np.isnan(target) & (np.nan_to_num(response, nan=np.inf) <= np.nan_to_num(target, nan=-1))}
+        never_queued = np.isnan(queued) & ~self.bot_session[row]
+        waiting = ~same & ((t >= np.nan_to_num(queued, nan=np.inf)) | never_queued) & ~self.voice[row]
+        counted = by_agent | waiting
+        return row[counted].astype(np.int64), np.where(by_agent, next_t - start, np.nan)[counted]
 
     @cached_property
     def message_rows(self) -> np.ndarray:
@@ -197,22 +218,24 @@ class LogArrays:
         return self._message_arrays["row"]
 
     @cached_property
-    def message_channel(self) -> tuple[np.ndarray, list[str]]:
-        return _codes(self._messages["channel"]) if len(self._messages) else (np.zeros(0, np.int64), [])
-
-    @cached_property
-    def message_segments(self) -> np.ndarray:
-        """SMS segments of each message (0 off the SMS channel)."""
+    def sms_message_segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """The SMS messages (their rows in the messages table) and the
+        segments of each (every other message has none)."""
         m = self._messages
         if not len(m):
-            return np.zeros(0, np.int64)
-        codes, names = self.message_channel
-        sms = codes == (names.index("sms") if "sms" in names else -2)
-        out = np.zeros(len(m), np.int64)
-        if sms.any():
-            extra = [m[k].to_numpy()[sms] if k in m else None for k in ("extension", "emoji")]
-            out[sms] = sms_segments(m["chars"].to_numpy()[sms], m["non_gsm"].to_numpy()[sms], *extra)
-        return out
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        cat = m["channel"] if isinstance(m["channel"].dtype, pd.CategoricalDtype) else m["channel"].astype("category")
+        names = [str(x) for x in cat.cat.categories]
+        at = np.flatnonzero(cat.cat.codes.to_numpy() == (names.index("sms") if "sms" in names else -2))
+        if not at.size:
+            return at, np.zeros(0, np.int64)
+        extra = [m[k].to_numpy()[at] if k in m else None for k in ("extension", "emoji")]
+        return at, sms_segments(m["chars"].to_numpy()[at], m["non_gsm"].to_numpy()[at], *extra)
+
+    def segments_of(self, messages: np.ndarray) -> int:
+        """SMS segments of the messages of mask ``messages``."""
+        at, segments = self.sms_message_segments
+        return int(segments[messages[at]].sum())
 
     # --------------------------------------------------------------- issues
     @cached_property
@@ -287,4 +310,7 @@ class Sample:
     @cached_property
     def replies(self) -> dict[str, np.ndarray]:
         cm = self.log.customer_messages
-        return {k: v[self.rows[cm["row"]]] for k, v in cm.items()}
+        mine = self.rows[cm["row"]]
+        if mine.all():  # (the whole log: its own arrays, read only)
+            return cm
+        return {k: v[mine] for k, v in cm.items()}

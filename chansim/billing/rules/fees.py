@@ -41,3 +41,8 @@ def price_flat(frame: pd.DataFrame, channel: str, fee, *, calls: bool, markup: f
          "rule": constant(f"{channel}: flat fee (pricing.fees)", n), "card": constant("pricing.fees", n)},
         index=frame.index,
     )
+
+
+# the columns of the table it reads (calls, or messages)
+price_flat.reads = ("end_t", "arrival_t", "replication", "strategy", "contact_id", "chars", "non_gsm", "extension",
+                    "emoji")

@@ -239,3 +239,6 @@ def price_rcs(messages: pd.DataFrame, card: RateCard, *, agent: str = "non_conve
     if agent not in ("conversational", "non_conversational"):
         raise ValueError(f"unknown RCS agent billing category {agent!r}")
     return _price_standard(messages, card, agent, bytes_per_char, start)
+
+
+price_rcs.reads = ("t", "customer_id", "direction", "media", "chars", "non_gsm", "emoji", "suggestions")  # what it reads

@@ -125,3 +125,6 @@ def price_sms(messages, card, **_):
         {"billable": rate > 0, "units": units, "unit": np.where(media, "message", "segment"), "rate": rate, "rule": rule},
         index=messages.index,
     )
+
+
+price_sms.reads = ("direction", "media", "chars", "non_gsm", "extension", "emoji", "original_channel")  # what it reads

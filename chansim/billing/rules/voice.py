@@ -41,3 +41,6 @@ def price_calls(calls: pd.DataFrame, card: RateCard, *, number: str = "toll_free
          "rule": constant(rule, n)},
         index=calls.index,
     )
+
+
+price_calls.reads = ("end_t", "arrival_t")  # the columns of the table it reads

@@ -207,3 +207,7 @@ def price_whatsapp(messages: pd.DataFrame, card: RateCard, *, start: dt.date, ru
         allowance[order] = np.where(book.billable, book.allowance, 0)
         out["allowance"] = allowance
     return out
+
+
+# the columns of the table it reads
+price_whatsapp.reads = ("t", "customer_id", "direction", "category", "sender", "free_entry_point") + WORLD
