@@ -242,7 +242,7 @@ def test_staff_prints_a_line_per_evaluation_with_the_count_and_the_stopping_rule
     fresh = [i for i, line in enumerate(lines) if "fresh seeds" in line]
     assert fresh and fresh == list(range(fresh[0], len(lines)))  # the confirmation comes last, a line a batch
     assert all("stops when no interval can lose an agent" in line for line in lines[:fresh[0]])
-    assert all("stops when every interval is decided or at 20 replications" in lines[i] for i in fresh)
+    assert all("stops when every interval is decided or at 40 replications" in lines[i] for i in fresh)
     assert "of about" not in err
 
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from chansim.kpis.goals import Target
 from chansim.studies.staffing.cells import Cells
-from chansim.studies.staffing.reach import ESCALATION, probe
+from chansim.studies.staffing.reach import ESCALATION, probe, raise_cells
 from chansim.studies.staffing.searches import MAX_CELL_UP, search_cells
 
 TARGET = Target("service_level", ">=", 0.8)
@@ -133,3 +133,11 @@ def test_a_weekday_simulated_only_on_a_closed_date_is_not_staffed():
     two = check_question(scenario.with_overrides({"days": 14}), ["member-services"], ["voice.service_level>=0.8"],
                          None, "shifts", 60, None, None)
     assert not two.closed["member-services"].reshape(7, 24)[3, 7:21].any()
+
+
+def test_a_repair_round_raises_a_failing_interval_by_a_share_of_its_requirement():
+    need = np.array([10, 40, 50, 51, 230, 0])
+    raise_cells(need, [0, 1, 2, 3, 4, 5])
+    assert need.tolist() == [11, 41, 51, 53, 235, 1]
+    raise_cells(need, [])
+    assert need.tolist() == [11, 41, 51, 53, 235, 1]

@@ -81,8 +81,8 @@ def staff(
     (default), a schedule per weekday × interval (--per-interval) or shift counts (--shifts).
 
     A target must hold at the pessimistic end of the 95 % CI (mean − ci95 for ≥, mean + ci95 for ≤). The answer
-    gets replications added until every interval is decided (or 20 replications: then it says "undecided"), is
-    confirmed on fresh seeds (5 replications, more while an interval is undecided, up to 20), and shows
+    gets replications added until every interval is decided (or 40 replications: then it says "undecided"), is
+    confirmed on fresh seeds (5 replications, more while an interval is undecided, up to 40), and shows
     agent-hours required and scheduled, over-coverage, occupancy, FTE and labor cost.
 
     Without --pool every pool is staffed; without --target the scenario's decision requirements are the

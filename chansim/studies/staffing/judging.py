@@ -28,7 +28,7 @@ from chansim.studies.staffing.scaling import describe
 __all__ = ["MAX_REPLICATIONS", "CONFIRM_REPLICATIONS", "stopping_rule", "judge", "verdict_of", "confirm"]
 
 #: Replications at most when adding replications to decide an interval.
-MAX_REPLICATIONS = 20
+MAX_REPLICATIONS = 40
 #: Replications of the confirmation on fresh seeds.
 CONFIRM_REPLICATIONS = 5
 

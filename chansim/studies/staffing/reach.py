@@ -22,8 +22,10 @@ import numpy as np
 from chansim.studies.staffing.pool_kpis import Measured
 from chansim.studies.staffing.searches import MAX_CELL_UP
 
-__all__ = ["probe", "failing_cells", "ESCALATION"]
+__all__ = ["probe", "failing_cells", "raise_cells", "ESCALATION", "REPAIR_SHARE"]
 
+#: A repair round raises a failing interval by this share of its requirement (at least one agent).
+REPAIR_SHARE = 0.02
 #: Multiples of (first estimate + MAX_CELL_UP) probed, in turn, in the intervals still missing their targets.
 ESCALATION = (2, 4, 8)
 
@@ -82,7 +84,7 @@ def failing_cells(study, measured: dict[str, Measured], need: dict[str, np.ndarr
     """Per pool, the intervals within reach that the judged staffing does
     not show to pass: failed, or still undecided after replications were
     added (the search steered by means, so an interval at the edge of its
-    target gets one more agent rather than an answer that cannot say yes);
+    target gets more agents rather than an answer that cannot say yes);
     every interval with agents when only the whole run fails."""
     failing = {}
     for n in study.names:
@@ -92,3 +94,13 @@ def failing_cells(study, measured: dict[str, Measured], need: dict[str, np.ndarr
         if not failing[n] and measured[n].verdict(steer) == "fail":
             failing[n] = [c for c in range(study.cells.count) if need[n][c] > 0]  # only the whole run fails
     return failing
+
+
+def raise_cells(need: np.ndarray, failing: list[int]) -> None:
+    """One repair round: each interval in ``failing`` gets
+    :data:`REPAIR_SHARE` of its requirement more, rounded up, so at least one
+    agent (an interval of 230 agents, the opening after a closed day, gets
+    5; one of 40 gets 1)."""
+    if failing:
+        rows = np.asarray(failing, dtype=np.int64)
+        need[rows] += np.maximum(1, np.ceil(need[rows] * REPAIR_SHARE - 1e-9).astype(np.int64))

@@ -39,7 +39,7 @@ Shifts (``shifts=True``)
     subject to agents on the floor ≥ requirement in every interval. The plan
     is simulated again to confirm the targets, with replications added
     until every interval is decided (:mod:`~chansim.studies.staffing.judging`);
-    where it fails, the failing intervals' requirement goes up by one and the
+    where it fails, the failing intervals' requirement goes up by 2 % (at least one agent) and the
     plan is solved again (at most :data:`MAX_SHIFT_ROUNDS` times).
 
 A search that reaches its cap (no level up to its cap passes, or cells still
@@ -86,7 +86,7 @@ from chansim.studies.staffing.first_guess import erlang_by_hour
 from chansim.studies.staffing.pool_kpis import INTERVAL_KPIS, Measured, contact_kpis_by_group, pool_kpis
 from chansim.studies.staffing.question import check_question
 from chansim.studies.staffing.scaling import peak_of, roster_overrides, scaled_roster, shape_of
-from chansim.studies.staffing.reach import failing_cells, probe
+from chansim.studies.staffing.reach import failing_cells, probe, raise_cells
 from chansim.studies.staffing.searches import CapReached, search_cells, search_level
 from chansim.studies.staffing.shift_plan import ShiftPlan, cheapest_shifts
 from chansim.studies.staffing.result import PoolStaffing, StaffingResult
@@ -333,7 +333,7 @@ class _Study:
 
     def _repair(self, state: dict[str, dict[str, Any]], requirement: dict[str, tuple[int, ...]]) -> int:
         """Per interval: the schedule judged (replications added until
-        decided); the intervals it fails get one more agent, at most
+        decided); the intervals it fails get 2 % more agents (at least one), at most
         :data:`MAX_SHIFT_ROUNDS` times."""
         cells = self.cells
         need = {n: np.asarray(requirement[n], dtype=np.int64) for n in self.names}
@@ -347,9 +347,9 @@ class _Study:
     def _raise_failing(self, state: dict[str, dict[str, Any]], need: dict[str, np.ndarray],
                        staff: Callable[[str], None], staffed: bool = False) -> int:
         """Rounds of: judge the staffing, give the intervals that do not pass
-        one more agent in ``need`` and staff each pool from it (``staff``;
-        first, before judging, unless ``staffed`` already); at most
-        :data:`MAX_SHIFT_ROUNDS`."""
+        more agents in ``need`` (:func:`~chansim.studies.staffing.reach.raise_cells`)
+        and staff each pool from it (``staff``; first, before judging, unless
+        ``staffed`` already); at most :data:`MAX_SHIFT_ROUNDS`."""
         rounds = 0
         for rounds in range(1, MAX_SHIFT_ROUNDS + 1):
             if not staffed:
@@ -360,8 +360,7 @@ class _Study:
             if not any(failing.values()):
                 break
             for n in self.names:
-                for c in failing[n]:
-                    need[n][c] += 1
+                raise_cells(need[n], failing[n])
                 if staffed:
                     staff(n)
         return rounds
