@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from chansim import load_scenario, simulate
 from chansim.cli import app
 from chansim.engine import run_replication
+from chansim.studies.staffing.judging import MAX_REPLICATIONS
 from conftest import load_problems
 from test_rosters import with_pool
 
@@ -242,7 +243,7 @@ def test_staff_prints_a_line_per_evaluation_with_the_count_and_the_stopping_rule
     fresh = [i for i, line in enumerate(lines) if "fresh seeds" in line]
     assert fresh and fresh == list(range(fresh[0], len(lines)))  # the confirmation comes last, a line a batch
     assert all("stops when no interval can lose an agent" in line for line in lines[:fresh[0]])
-    assert all("stops when every interval is decided or at 40 replications" in lines[i] for i in fresh)
+    assert all(f"stops when every interval is decided or at {MAX_REPLICATIONS} replications" in lines[i] for i in fresh)
     assert "of about" not in err
 
 
@@ -360,7 +361,7 @@ def test_a_shift_plan_shows_its_efficiency_verdict_and_fresh_seeds_and_its_repor
     assert eff["over_coverage"] == pytest.approx(eff["scheduled_hours"] / eff["required_hours"] - 1)
     assert eff["fte"] == phones["fte"] and eff["occupancy"] == phones["kpis"]["occupancy"]
     assert phones["verdict"]["verdict"] in ("yes", "undecided") and phones["confirmation"]["seed"] == doc["seed"] + 1
-    assert doc["judged_replications"] <= doc["max_replications"] == 20
+    assert doc["judged_replications"] <= doc["max_replications"] == MAX_REPLICATIONS
     page = (out / "report.html").read_text()
     grid = page[page.index('id="by-hour"'):]
     assert ">required<" in grid and ">scheduled<" in grid and ">voice.service_level<" in grid
