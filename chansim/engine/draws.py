@@ -135,6 +135,7 @@ class ContactDraws:
                 chosen[moving] = moved
             u = {name: rng(f"reach.{name}").random(n) for name, spec in s.channels.items() if spec.reach != 1}
             actual = self._reach(segment, chosen, u)
+            del u
         else:
             preferred, _ = self.choose(segment)
             chosen = actual = np.asarray(channel, dtype=np.int8)
@@ -178,8 +179,8 @@ class ContactDraws:
                 escalate[mask] = np.where(go, np.minimum(after, turns[mask] - 1), NONE)
         c.patience[rows], c.handle_time[rows], c.escalate_turn[rows] = patience, handle, escalate
         put(c.turns, rows, turns, fresh)
-        unresolved_p = np.minimum(unresolved_p, 1.0)
-        put(c.unresolved_p, rows, unresolved_p, fresh)
+        put(c.unresolved_p, rows, np.minimum(unresolved_p, 1.0), fresh)
+        del patience, handle, escalate, unresolved_p  # (a large batch's turns need the room)
         c.unresolved_u[rows] = rng("unresolved").random(n)
         put(c.extra_time, rows, 0.0, fresh)
 
@@ -224,42 +225,59 @@ class ContactDraws:
 
     def _draw_turns(self, ids, actual, bot_turns, turns, complexity, rng, common: bool, fresh: bool) -> None:
         """Per turn: work time (bot reply or agent attention × complexity) and
-        the customer's reply delay; per message: size, non-GSM, media."""
+        the customer's reply delay; per message: size, non-GSM, media.
+
+        Written straight into the book's rows for these turns and messages
+        (reserved just before: zero until written), so a large batch holds no
+        second copy of them."""
         s = self.scenario
         total_turns = bot_turns + turns
-        first_turn = self.turn_data.reserve(int(total_turns.sum()))
+        n_turns = int(total_turns.sum())
+        first_turn = self.turn_data.reserve(n_turns)
         if not total_turns.any():  # (calls only: every offset is the first turn)
             put(self.contacts.turn_offset, rows_of(ids), first_turn, fresh)
             return
         offsets = first_turn + np.concatenate([[0], np.cumsum(total_turns)[:-1]]).astype(np.int64)
         self.contacts.turn_offset[ids] = offsets
-        self.turn_data.contact[first_turn:first_turn + int(total_turns.sum())] = np.repeat(ids, total_turns)
-        owner = np.repeat(np.arange(ids.size), total_turns)
-        k = np.arange(total_turns.sum()) - np.repeat(offsets - first_turn, total_turns)
-        is_bot = k < bot_turns[owner]
-        turn_ids = first_turn + np.arange(total_turns.sum())
-        work = np.zeros(turn_ids.size)
-        delay = np.zeros(turn_ids.size)
-        first_message = self.message_data.reserve(2 * turn_ids.size)
-        chars = np.zeros(2 * turn_ids.size, dtype=np.int32)
-        non_gsm = np.zeros(2 * turn_ids.size, dtype=bool)
-        media = np.zeros(2 * turn_ids.size, dtype=bool)
-        extension = emoji = None  # (all zero unless a channel has a share: then drawn)
-        present = set(actual[owner].tolist())
+        first_message = self.message_data.reserve(2 * n_turns)
+        if first_message != 2 * first_turn:
+            raise AssertionError("message rows must stay two per turn")
+        span, message_span = slice(first_turn, first_turn + n_turns), slice(first_message, first_message + 2 * n_turns)
+        owner = np.repeat(np.arange(ids.size, dtype=np.int32 if ids.size < 2**31 else np.int64), total_turns)
+        np.take(np.asarray(ids, dtype=np.int64), owner, out=self.turn_data.contact[span])
+        if bot_turns.any():
+            k = np.arange(n_turns) - np.repeat(offsets - first_turn, total_turns)
+            is_bot = k < bot_turns[owner]
+            del k
+        else:
+            is_bot = np.zeros(n_turns, dtype=bool)
+        del offsets, total_turns
+        work, delay = self.turn_data.work_time[span], self.turn_data.reply_delay[span]
+        messages = self.message_data
+        chars, non_gsm, media = messages.chars[message_span], messages.non_gsm[message_span], messages.media[message_span]
+        turn_channel = actual[owner]
         for name in s.channels:
             code = CHANNEL_CODE[name]
-            if code not in present or channel_kind(name) == "voice":
+            if channel_kind(name) == "voice":
+                continue
+            mine = turn_channel == code
+            if not mine.any():
                 continue
             spec = s.channels[name]
-            mine = actual[owner] == code
             human = mine & ~is_bot
             bot = mine & is_bot
             m = int(human.sum())
-            work[human] = spec.agent_time_per_turn.sample(rng(f"{name}.agent_time"), m) * complexity[owner[human]]
+            if m == n_turns:  # every turn is an agent's on this channel: all rows, without a mask
+                human = slice(None)
+            drawn = spec.agent_time_per_turn.sample(rng(f"{name}.agent_time"), m)
+            drawn *= complexity[owner[human]]
+            work[human] = drawn
+            del drawn
             if code in self._assist:  # agent assist: each agent turn shorter
                 work[human] *= 1.0 - self._assist[code]
             if spec.customer_reply_delay is not None:
                 delay[human] = spec.customer_reply_delay.sample(rng(f"{name}.reply_delay"), m)
+            del human
             if bot.any():
                 b = int(bot.sum())
                 if common:
@@ -267,27 +285,24 @@ class ContactDraws:
                 bot_delay = self.bot.customer_reply_delay or spec.customer_reply_delay
                 if bot_delay is not None:
                     delay[bot] = bot_delay.sample(rng(f"{name}.bot_reply_delay"), b)
-            msg = np.sort(np.concatenate([2 * np.flatnonzero(mine), 2 * np.flatnonzero(mine) + 1]))
-            size = msg.size
-            chars[msg] = DEFAULT_CHARS if spec.chars is None else np.maximum(np.rint(spec.chars.sample(rng(f"{name}.chars"), size)), 1)
+            del bot
+            size = 2 * int(mine.sum())
+            msg = slice(None) if size == 2 * n_turns else np.repeat(mine, 2)  # both messages of each turn, in order
+            del mine
+            if spec.chars is None:
+                chars[msg] = DEFAULT_CHARS
+            else:
+                drawn = spec.chars.sample(rng(f"{name}.chars"), size)
+                chars[msg] = np.maximum(np.rint(drawn, out=drawn), 1, out=drawn)
+                del drawn
             non_gsm[msg] = rng(f"{name}.non_gsm").random(size) < spec.non_gsm_share
             media[msg] = rng(f"{name}.media").random(size) < spec.media_share
             # extension characters in GSM-7 messages, emoji in the others: binomial counts per message
             if spec.extension_share > 0:
-                extension = np.zeros(2 * turn_ids.size, dtype=np.int32) if extension is None else extension
-                extension[msg] = np.where(non_gsm[msg], 0, rng(f"{name}.extension").binomial(chars[msg], spec.extension_share))
+                messages.extension[message_span][msg] = np.where(
+                    non_gsm[msg], 0, rng(f"{name}.extension").binomial(chars[msg], spec.extension_share))
             if spec.emoji_share > 0:
-                emoji = np.zeros(2 * turn_ids.size, dtype=np.int32) if emoji is None else emoji
-                emoji[msg] = np.where(non_gsm[msg], rng(f"{name}.emoji").binomial(chars[msg], spec.emoji_share), 0)
+                messages.emoji[message_span][msg] = np.where(
+                    non_gsm[msg], rng(f"{name}.emoji").binomial(chars[msg], spec.emoji_share), 0)
         if not common and is_bot.any():  # one stream for every channel's bot turns: draw them in turn order
             work[is_bot] = self.bot.time_per_turn.sample(rng("bot.time"), int(is_bot.sum()))
-        self.turn_data.work_time[turn_ids] = work
-        self.turn_data.reply_delay[turn_ids] = delay
-        span = slice(first_message, first_message + chars.size)
-        self.message_data.chars[span], self.message_data.non_gsm[span], self.message_data.media[span] = chars, non_gsm, media
-        if extension is not None:
-            self.message_data.extension[span] = extension
-        if emoji is not None:
-            self.message_data.emoji[span] = emoji
-        if first_message != 2 * first_turn:
-            raise AssertionError("message rows must stay two per turn")
