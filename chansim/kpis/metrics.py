@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from chansim.kpis.sample import LogArrays, Sample
+from chansim.kpis.sample import LogArrays, Sample, codes_of
 from chansim.kpis.table import KPIS
 
 __all__ = ["kpis", "Measured", "measured_window", "per_row", "POOL_FIGURES"]
@@ -70,10 +70,7 @@ def _labels(frame: pd.DataFrame, column: str, wide: bool = True) -> tuple[np.nda
     (for comparisons only)."""
     if column not in frame or not len(frame):
         return np.full(len(frame), -1, dtype=np.int64), []
-    col = frame[column]
-    cat = col if isinstance(col.dtype, pd.CategoricalDtype) else col.astype("category")
-    codes = cat.cat.codes.to_numpy()
-    return codes.astype(np.int64) if wide else codes, [str(x) for x in cat.cat.categories]
+    return codes_of(frame[column], wide)
 
 
 def _present(codes: np.ndarray, names: list[str]) -> list[tuple[int, str]]:

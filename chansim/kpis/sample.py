@@ -30,17 +30,19 @@ import pandas as pd
 from chansim.billing.sms import sms_segments
 from chansim.scenario.channels import channel_kind
 
-__all__ = ["LogArrays", "Sample"]
+__all__ = ["LogArrays", "Sample", "codes_of"]
 
 _REACHED = ("resolved", "unresolved", "contained")
 _PART = 1 << 19  #: messages sorted at a time (about, for legs of as many messages each)
 _SOLVED = ("resolved", "contained")
 
 
-def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Integer codes (-1 missing) and the names they stand for."""
+def codes_of(column: pd.Series, wide: bool = True) -> tuple[np.ndarray, list[str]]:
+    """Integer codes (-1 missing) and the names they stand for; ``wide``: as
+    int64 (for arithmetic), else as stored (for comparisons only)."""
     cat = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
-    return cat.cat.codes.to_numpy().astype(np.int64), [str(x) for x in cat.cat.categories]
+    codes = cat.cat.codes.to_numpy()
+    return codes.astype(np.int64) if wide else codes, [str(x) for x in cat.cat.categories]
 
 
 def _isin(codes: np.ndarray, names: list[str], wanted: tuple[str, ...]) -> np.ndarray:
@@ -55,8 +57,8 @@ class LogArrays:
                  fcr_window_s: float, survey: pd.DataFrame | None = None):
         c = contacts
         self.n = n = len(c)
-        self.channel, self.channel_names = _codes(c["channel"])
-        self.outcome_code, self.outcome_names = _codes(c["outcome"])
+        self.channel, self.channel_names = codes_of(c["channel"])
+        self.outcome_code, self.outcome_names = codes_of(c["outcome"])
         ids = c["contact_id"].to_numpy(np.int64) if n else np.zeros(0, np.int64)
         self.position = np.full(int(ids.max()) + 1 if n else 1, -1, dtype=np.int64)
         self.position[ids] = np.arange(n)
@@ -115,8 +117,7 @@ class LogArrays:
         position = self.position.astype(np.int32) if small else self.position
         row = position.take(contact, mode="clip")
         row[(contact < 0) | (contact >= self.position.size)] = -1
-        cat = m["sender"] if isinstance(m["sender"].dtype, pd.CategoricalDtype) else m["sender"].astype("category")
-        sender, names = cat.cat.codes.to_numpy(), [str(x) for x in cat.cat.categories]  # (codes as they are)
+        sender, names = codes_of(m["sender"], wide=False)
         return {"row": row, "t": m["t"].to_numpy(dtype=float), "sender": sender, "names": names}
 
     @cached_property
@@ -224,9 +225,8 @@ class LogArrays:
         m = self._messages
         if not len(m):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        cat = m["channel"] if isinstance(m["channel"].dtype, pd.CategoricalDtype) else m["channel"].astype("category")
-        names = [str(x) for x in cat.cat.categories]
-        at = np.flatnonzero(cat.cat.codes.to_numpy() == (names.index("sms") if "sms" in names else -2))
+        codes, names = codes_of(m["channel"], wide=False)
+        at = np.flatnonzero(codes == (names.index("sms") if "sms" in names else -2))
         if not at.size:
             return at, np.zeros(0, np.int64)
         extra = [m[k].to_numpy()[at] if k in m else None for k in ("extension", "emoji")]
