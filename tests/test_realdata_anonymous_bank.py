@@ -59,7 +59,7 @@ def test_every_row_set_aside_or_corrected_is_counted_by_reason(runs):
 
 
 def test_the_fitted_scenario_models_what_the_log_shows(runs):
-    fitted, _, _ = runs
+    fitted, fit, _ = runs
     text = fitted.read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     hours = data["channels"]["voice"]["hours"]
@@ -69,6 +69,10 @@ def test_the_fitted_scenario_models_what_the_log_shows(runs):
     assert str(data["pricing"]["date"]) > "1999-02-28"
     assert "assumed" in text.split("market:")[1].splitlines()[0]
     assert data["agents"]["pools"][0]["interval_minutes"] == 15
+    # the priority labels follow the queue the call found: one first-come-first-served queue
+    assert {i["priority"] for i in data["demand"]["intents"]} == {0}
+    assert "first-come-first-served" in text
+    assert any(n.startswith("queue order: first come, first served") and "PS-p0" in n for n in fit["notes"])
 
 
 def test_the_backtest_reports_days_overall_classes_and_volume(runs):
@@ -153,16 +157,14 @@ def test_the_priority_classes_are_labelled_by_the_queue_the_call_found(log_conta
     assert seen["0"] < time_share and seen["2"] > 1.5 * time_share
 
 
-@pytest.mark.xfail(strict=True, reason="the hourly volume WAPE (0.23; floor 0.10, but the training fortnight's "
-                                       "weekday x hour shape scores 0.21 even at the hold-out's level), the daily "
-                                       "service level (MAE 17 points with the weekly staffing pattern, 15.5 with each "
-                                       "date's own agents on duty) and abandon rate (MAE 6, 4.9) miss: the hold-out's "
-                                       "calls last 12 % longer than the training fortnight's (187 s against 167 s) "
-                                       "and no one shrinkage reproduces service level, abandon rate and ASA together "
-                                       "(the daily service level MAE stays above 12 points at any shrinkage); and the "
-                                       "priority classes are labelled by the queue the call found (priority 2 arrives "
-                                       "to a queue 72 % of the time, a random instant 37 %): no queue order reproduces "
-                                       "their service levels (simulated 60-62 % and 59-61 %, actual 73 % and 21 %)")
+@pytest.mark.xfail(strict=True, reason="the daily targets need the hold-out's own demand: the hourly volume WAPE "
+                                       "(0.23) is above 0.15 as every week of the month forecast by the other three "
+                                       "is (0.16-0.28, level known); the daily service level (MAE 13) and abandon "
+                                       "rate (4.9) miss as Erlang A fed the training fortnight misses at every "
+                                       "shrinkage (8.8 and 4.1 at best) and meets them fed the hold-out's arrivals; "
+                                       "and the priority labels follow the queue the call found, which no queue "
+                                       "order reproduces (simulated 57 % and 58 %, actual 73 % and 21 %): see the "
+                                       "tests above and the how-to")
 def test_the_backtest_reproduces_the_held_out_weeks(calibrated):
     _, _, back = calibrated
     errors = back["errors"]
@@ -173,3 +175,104 @@ def test_the_backtest_reproduces_the_held_out_weeks(calibrated):
     for p in back["by_segment"]["priority"]:
         if p["priority"] in ("0", "2"):
             assert abs(p["actual"]["service_level"] - p["simulated"]["service_level"]) <= 0.08
+
+
+def test_every_week_forecast_by_the_other_three_at_its_own_level_misses_the_volume_target(log_contacts):
+    """The month's own week-to-week change: each week's hours forecast by the
+    other three weeks' mean for the weekday and hour, scaled to the week's
+    actual total (a level no forecast knows), miss WAPE 0.15 every time."""
+    arrival = log_contacts["arrival"]
+    counts = hourly_counts(arrival, pd.Timestamp("1999-02-01"), pd.Timestamp("1999-02-28")).to_numpy(dtype=float)
+    weeks = counts.reshape(4, 7 * 24)
+    scores = []
+    for i in range(4):
+        forecast = np.delete(weeks, i, axis=0).mean(axis=0)
+        scores.append(wape(forecast * weeks[i].sum() / forecast.sum(), weeks[i]))
+    assert min(scores) > 0.15, scores
+
+
+def _daily_erlang_a(demand: dict, agents: dict, aht: dict, patience_s: float, shrinkage: float) -> dict:
+    """Erlang A in each quarter hour (calls ``demand[q]`` in 15 minutes,
+    ``agents[q] × (1 − shrinkage)`` rounded, the day's handle time): each
+    date's service level (20 s) and abandon rate, weighted by calls."""
+    from chansim.analytic.chains import erlang_a
+
+    days: dict = {}
+    for q, n in demand.items():
+        if n <= 0:
+            continue
+        heads = int(round(agents.get(q, 0.0) * (1.0 - shrinkage)))
+        day = q.normalize()
+        if heads < 1:
+            sl, ab = 0.0, 1.0
+        else:
+            m = _erlang_a_cached(heads, round(n, 6), round(aht[day], 3), round(patience_s, 3), erlang_a)
+            sl, ab = m
+        s = days.setdefault(day, [0.0, 0.0, 0.0])
+        s[0] += n * sl
+        s[1] += n * ab
+        s[2] += n
+    return {d: (v[0] / v[2], v[1] / v[2]) for d, v in days.items()}
+
+
+_CACHE: dict = {}
+
+
+def _erlang_a_cached(heads, n, aht, patience, erlang_a):
+    key = (heads, n, aht, patience)
+    if key not in _CACHE:
+        m = erlang_a(heads, n / 900.0, aht, patience)
+        _CACHE[key] = (m.service_level(20.0), m.abandon_rate)
+    return _CACHE[key]
+
+
+def test_an_independent_model_fed_the_training_fortnight_cannot_reach_the_daily_targets(log_contacts):
+    """Erlang A (M/M/N+M, stationary per quarter hour) staffed like the
+    backtest, each hold-out date by its own agents on duty, at every
+    shrinkage from 0 to 0.6: fed the training fortnight's demand (weekday ×
+    quarter-hour means), handle time and patience, no shrinkage brings the
+    daily service level within 5 points or the abandon rate within 3 (mean
+    absolute errors over the 14 hold-out days). Fed what only the hold-out
+    knows (its own quarter-hour arrivals and each day's handle time), the
+    same model meets both: the daily targets need the hold-out's demand."""
+    from chansim.studies.fit.agents_on_duty import agents_on_duty
+
+    c = log_contacts
+    split = pd.Timestamp("1999-02-15")
+    train, test = c[c["arrival"] < split], c[c["arrival"] >= split]
+    on = agents_on_duty(c)
+    agents = on[on["hour_start"] >= split].set_index("hour_start")["agents"].to_dict()
+    days = pd.date_range(split, "1999-02-28")
+
+    def rates(frame):
+        answered = frame["answer"].notna()
+        return (float(frame.loc[answered, "handle_s"].mean()),
+                float(frame["wait_s"].fillna(0).sum() / (~answered).sum()))  # exponential patience MLE
+
+    actual = {}
+    for day in days:
+        f = test[test["arrival"].dt.normalize() == day]
+        answered = f["answer"].notna()
+        actual[day] = (float((answered & (f["wait_s"].fillna(0) <= 20)).mean()), float((~answered).mean()))
+
+    def mae(model):
+        return (100 * np.mean([abs(model[d][0] - actual[d][0]) for d in days]),
+                100 * np.mean([abs(model[d][1] - actual[d][1]) for d in days]))
+
+    quarters = train["arrival"].dt.floor("15min").value_counts()
+    weekdays = pd.Series(pd.date_range("1999-02-01", "1999-02-14").day_of_week).value_counts()
+    cell = quarters.groupby([quarters.index.day_of_week, quarters.index.hour * 4 + quarters.index.minute // 15]).sum()
+    forecast = {}
+    for day in days:
+        for k in range(96):
+            n = float(cell.get((day.day_of_week, k), 0.0)) / weekdays[day.day_of_week]
+            forecast[day + pd.Timedelta(minutes=15 * k)] = n
+    aht, patience = rates(train)
+    fitted = [mae(_daily_erlang_a(forecast, agents, dict.fromkeys(days, aht), patience, s))
+              for s in np.arange(0.0, 0.61, 0.05)]
+    assert min(sl for sl, _ in fitted) > 5 and min(ab for _, ab in fitted) > 3, fitted
+
+    own = test["arrival"].dt.floor("15min").value_counts().astype(float).to_dict()
+    day_aht = {day: rates(test[test["arrival"].dt.normalize() == day])[0] for day in days}
+    oracle = [mae(_daily_erlang_a(own, agents, day_aht, rates(test)[1], s)) for s in np.arange(0.0, 0.61, 0.05)]
+    assert any(sl <= 5 and ab <= 3 for sl, ab in oracle), oracle

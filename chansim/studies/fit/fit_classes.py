@@ -15,6 +15,7 @@ from chansim.billing.listing import list_cards
 from chansim.scenario.rosters import WEEKDAYS
 from chansim.studies.fit.commented_yaml import Commented
 from chansim.studies.fit.fit_report import FitReport, period as _period
+from chansim.studies.fit.queue_labels import queue_labelled
 from chansim.studies.fit.repeats import WINDOW_S, repeat_links
 
 __all__ = ["class_intents", "opening_hours", "class_of", "priced_date", "MIN_CLASS_SHARE", "OTHER"]
@@ -75,10 +76,8 @@ def class_intents(contacts: pd.DataFrame, report: FitReport, source: str, *, cha
     if ranked:  # the log's own priority ranks (--priority VALUE=rank)
         rank = {n: int(contacts.loc[names == n, "rank"].max()) for n in counts.index}
         how = "the log's priority ranks"
-    else:  # classes answered sooner are ahead in the queue
-        order_by_wait = sorted(counts.index, key=lambda n: (waits[n], n))
-        rank = {n: len(order_by_wait) - 1 - i for i, n in enumerate(order_by_wait)}
-        how = "ranked by the class's mean wait (answered sooner = ahead in the queue)"
+    else:
+        rank, how = _ranks_from_waits(contacts, names, waits, report)
     order = sorted(counts.index, key=lambda n: (-rank[n], -counts[n]))
     unresolved, first = {}, {}
     for name in order:
@@ -105,6 +104,24 @@ def class_intents(contacts: pd.DataFrame, report: FitReport, source: str, *, cha
     report.notes.append(f"intents: {len(order)} classes of call (type and priority) from {total:,} contacts, "
                         f"{period} ({source}); classes under {MIN_CLASS_SHARE:.0%} pooled per priority")
     return intents, names
+
+
+def _ranks_from_waits(contacts: pd.DataFrame, names: pd.Series, waits: pd.Series,
+                      report: FitReport) -> tuple[dict, str]:
+    """Classes answered sooner are ahead in the queue, unless a class's label
+    follows the queue it found: then one first-come-first-served queue."""
+    checks = queue_labelled(contacts["arrival"], contacts["wait_s"], names)
+    labelled = [c for c in checks if c.follows_queue]
+    if labelled:
+        found = ", ".join(f"{c.name} {c.ratio:.2f}x" for c in labelled)
+        report.notes.append(
+            f"queue order: first come, first served; the classes' labels follow the queue they found (calls "
+            f"waiting found on arrival, against the same hour's arrivals: {found}), so their waits cannot rank "
+            f"them (give --priority VALUE=rank to set ranks)")
+        return {n: 0 for n in names.unique()}, "one first-come-first-served queue: class labels follow the queue"
+    order_by_wait = sorted(waits.index, key=lambda n: (waits[n], n))
+    return ({n: len(order_by_wait) - 1 - i for i, n in enumerate(order_by_wait)},
+            "ranked by the class's mean wait (answered sooner = ahead in the queue)")
 
 
 def opening_hours(contacts: pd.DataFrame) -> dict[str, str | list[str]] | None:
