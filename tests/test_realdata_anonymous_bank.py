@@ -75,6 +75,16 @@ def test_the_fitted_scenario_models_what_the_log_shows(runs):
     assert any(n.startswith("queue order: first come, first served") and "PS-p0" in n for n in fit["notes"])
 
 
+def test_the_fitted_scenario_dated_1999_is_accepted_by_validate_and_run(runs):
+    fitted, _, _ = runs
+    runner = CliRunner()
+    assert runner.invoke(app, ["validate", str(fitted)]).exit_code == 0
+    run = runner.invoke(app, ["run", str(fitted), "--replications", "2", "--days", "2", "--format", "json", "--quiet"])
+    assert run.exit_code == 0, run.output
+    kpis = json.loads(run.stdout)["strategies"][0]["kpis"]
+    assert kpis["contacts"] > 0 and 0 <= kpis["service_level"] <= 1
+
+
 def test_the_backtest_reports_days_overall_classes_and_volume(runs):
     _, _, back = runs
     assert [d["date"] for d in back["daily"]][:1] == ["1999-02-15"] and len(back["daily"]) == 14
