@@ -19,9 +19,9 @@ from typing import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-__all__ = ["month_days", "prorated", "fixed_cost_lines"]
+from chansim.billing.card_dates import DAY_S
 
-DAY_S = 86_400.0
+__all__ = ["month_days", "prorated", "fixed_cost_lines"]
 
 
 def month_days(start: dt.date, from_s: float, to_s: float) -> list[tuple[dt.date, float, float]]:

@@ -34,6 +34,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from chansim.billing.card_dates import DAY_S
 from chansim.billing.labels import LABEL_COLUMNS, constant
 from chansim.billing.ratecard import CardBook, RateCard, card_book, market_code
 from chansim.billing.rules.fees import price_flat
@@ -47,7 +48,6 @@ __all__ = ["Pricer", "PRICE_COLUMNS", "RULES"]
 PRICE_COLUMNS = ("billable", "units", "unit", "cost", "rule", "card")
 #: ``pricing.rules``: the rules in force on each date, or v2's after 2026-10-01 (what-if).
 RULES = ("current", "v2")
-DAY_S = 86_400.0
 
 
 def _as_date(value: dt.date | str, what: str = "date") -> dt.date:

@@ -44,12 +44,12 @@ import numpy as np
 import pandas as pd
 
 from chansim.billing.ai_cards import AIBook, AICard
+from chansim.billing.card_dates import day_index
 from chansim.billing.fixed import month_days
 from chansim.errors import InputError, Problem
 
 __all__ = ["price_sessions", "seat_lines", "session_units", "AIPricing"]
 
-DAY_S = 86_400.0
 WINDOW_S = 86_400.0  # a per_conversation conversation lasts 24 hours
 
 
@@ -163,7 +163,7 @@ def price_sessions(contacts: pd.DataFrame, messages: pd.DataFrame | None, ai: AI
     rule = np.empty(n, dtype=object)
     card_id = np.empty(n, dtype=object)
     unit_name = np.empty(n, dtype=object)
-    days = np.floor(sessions["arrival_t"].to_numpy(dtype=float) / DAY_S).astype(np.int64)
+    days = day_index(sessions["arrival_t"].to_numpy(dtype=float))
     by_card: dict[str, tuple[AICard, list[int]]] = {}
     for d in np.unique(days):
         card = ai.card(ai.start + dt.timedelta(days=int(d)))

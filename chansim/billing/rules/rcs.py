@@ -50,13 +50,13 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from chansim.billing.card_dates import DAY_S, dates_of
 from chansim.billing.ratecard import RateCard
 from chansim.errors import InputError, Problem
 
 __all__ = ["price_rcs", "utf8_bytes", "RCS_SEGMENT_BYTES", "DAY_S", "NON_CONVERSATIONAL_FROM"]
 
 RCS_SEGMENT_BYTES = 160
-DAY_S = 86_400.0
 #: Google merged the basic and single categories into one non-conversational category (RBM release notes).
 NON_CONVERSATIONAL_FROM = dt.date(2025, 11, 20)
 
@@ -124,7 +124,7 @@ def _merged(m: pd.DataFrame, card: RateCard, start: dt.date | None) -> np.ndarra
         raise ValueError("RCS outside the US needs the calendar day of t = 0 (start): the categories changed "
                          f"on {NON_CONVERSATIONAL_FROM}")
     t = np.nan_to_num(np.asarray(m["t"], dtype=float), nan=0.0)
-    day = np.datetime64(start, "D") + np.floor(t / DAY_S).astype(np.int64).astype("timedelta64[D]")
+    day = dates_of(start, t)
     merged = day >= np.datetime64(NON_CONVERSATIONAL_FROM, "D")
     new, old = card.has("non_conversational"), card.has("basic") or card.has("single")
     if new != old:  # a card of one side: its messages of the other side's dates are not its own

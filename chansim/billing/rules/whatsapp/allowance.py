@@ -16,6 +16,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from chansim.billing.card_dates import dates_of
 from chansim.billing.ratecard import RateCard
 
 __all__ = ["TEMPLATES", "CATEGORIES", "SERVICE", "MARKETING", "UTILITY", "AUTHENTICATION", "Ledger",
@@ -24,7 +25,6 @@ __all__ = ["TEMPLATES", "CATEGORIES", "SERVICE", "MARKETING", "UTILITY", "AUTHEN
 TEMPLATES = ("marketing", "utility", "authentication")
 CATEGORIES = ("service",) + TEMPLATES
 SERVICE, MARKETING, UTILITY, AUTHENTICATION = range(4)  # codes of CATEGORIES
-DAY_S = 86_400.0
 
 
 class Ledger:
@@ -131,7 +131,7 @@ def share_allowance(table: pd.DataFrame, time_column: str, start: dt.date, allow
     (from ``rule``, each row's rule as charged)."""
     rows = np.flatnonzero(allowance > 0)
     t = table[time_column].to_numpy(dtype=float)[rows]
-    day = np.datetime64(start, "D") + np.floor(t / DAY_S).astype(np.int64).astype("timedelta64[D]")
+    day = dates_of(start, t)
     month = day.astype("datetime64[M]").astype(np.int64)
     worlds = [c for c in ("replication", "strategy", "category") if c in table]
     world = (table.groupby(worlds, sort=False, observed=True, dropna=False).ngroup().to_numpy()[rows]

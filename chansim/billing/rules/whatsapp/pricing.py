@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from chansim.billing.card_dates import dates_of
 from chansim.billing.ratecard import RateCard
 from chansim.billing.rules.whatsapp.allowance import AUTHENTICATION, CATEGORIES, MARKETING, SERVICE, Ledger
 from chansim.billing.rules.whatsapp.per_message import price_messages
@@ -137,7 +138,7 @@ def price_whatsapp(messages: pd.DataFrame, card: RateCard, *, start: dt.date, ru
     last_of_group[:-1] = new_group[1:]
     group_end = np.minimum.accumulate(np.where(last_of_group, pos + 1, n)[::-1])[::-1] if n else pos
 
-    day = np.datetime64(start, "D") + np.floor(t / 86400.0).astype(np.int64).astype("timedelta64[D]")
+    day = dates_of(start, t)
     month = day.astype("datetime64[M]").astype(np.int64)
     # Monthly counts run per world in time order (ties by original order).
     time_order = np.lexsort((order, t, world))
