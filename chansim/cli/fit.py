@@ -279,7 +279,7 @@ def backtest(
         fmt = logs.log_format()
         if fmt is not None:
             _backtest_log(scenario, data, fmt, _period(test, "--test"), set_, strategy, replications, warmup_days,
-                          format_, quiet)
+                          format_, quiet, map_, tz)
             return
         if test:
             raise InputError(Problem("--test", "a test period is for call logs (give --preset or --call-log)"))
@@ -321,12 +321,12 @@ def backtest(
 
 
 def _backtest_log(scenario: Path, data: list[Path], fmt, test, set_, strategy, replications, warmup_days,
-                  format_, quiet) -> None:
+                  format_, quiet, map_=None, tz=None) -> None:
     from chansim.studies.fit.backtest_log import MEASURES, backtest_log
     from chansim.studies.fit.exports import read_exports
 
     loaded = load(scenario, overrides(set_))
-    exports = read_exports(data, None, None, fmt)
+    exports = read_exports(data, map_, tz, fmt)
     result = with_progress(backtest_log, loaded, exports, quiet=quiet, label="replications", test=test,
                            strategy=strategy, replications=replications, warmup_days=warmup_days)
     if format_ is TableOrJson.json:
@@ -346,3 +346,5 @@ def _backtest_log(scenario: Path, data: list[Path], fmt, test, set_, strategy, r
     stdout.print(view)
     for key, value in result.errors.items():
         stdout.print(f"{key}: {_number(value)}", highlight=False)
+    for note in result.notes:
+        stdout.print(f"note: {escape(note)}", highlight=False)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["has_agents", "agents_on_duty", "weekday_profile", "date_profile", "dithered", "QUARTERS"]
+__all__ = ["has_agents", "missing_agents", "agents_on_duty", "weekday_profile", "date_profile", "dithered", "QUARTERS"]
 
 QUARTERS = 4  # schedule intervals per hour (interval_minutes 15)
 
@@ -24,6 +24,19 @@ def has_agents(contacts: pd.DataFrame | None) -> bool:
         return False
     answered = contacts["answer"].notna()
     return bool(answered.any()) and contacts.loc[answered, "agent"].notna().mean() >= 0.5
+
+
+def missing_agents(contacts: pd.DataFrame | None) -> str:
+    """Why :func:`has_agents` is false, in words: what the records lack."""
+    if contacts is None:
+        return "the data holds no call records"
+    answered = contacts["answer"].notna()
+    if not answered.any():
+        return f"none of its {len(contacts):,} calls was answered"
+    if "agent" not in contacts:
+        return "it has no agent column"
+    named = int(contacts.loc[answered, "agent"].notna().sum())
+    return f"{named:,} of its {int(answered.sum()):,} answered calls name their agent (at least half must)"
 
 
 def agents_on_duty(contacts: pd.DataFrame) -> pd.DataFrame:

@@ -31,12 +31,12 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from chansim.studies.fit.stray_dates import check_stray_dates
+from chansim.studies.fit.stray_dates import check_empty_stretches, check_stray_dates
 from chansim.errors import InputError, Problem
 from chansim.scenario import Scenario
 from chansim.scenario.models import validate_scenario
 from chansim.studies.experiment import simulate
-from chansim.studies.fit.agents_on_duty import agents_on_duty, has_agents
+from chansim.studies.fit.agents_on_duty import agents_on_duty, has_agents, missing_agents
 from chansim.studies.fit.exports import Exports
 from chansim.studies.fit.fit_classes import OTHER, class_of
 from chansim.studies.fit.fit_staffing import dated_on_duty_schedule, on_duty_schedule
@@ -124,8 +124,10 @@ def backtest_log(scenario: Scenario, exports: Exports, *, test: tuple[dt.date, d
     compare; ``dated_staffing``: each test date staffed by its own agents on
     duty (else by the period's weekly pattern)."""
     if exports.contacts is None or not has_agents(exports.contacts):
-        raise InputError(Problem("DATA", "a continuous backtest needs a call log that names the agent of each "
-                                         "answered call (map it with --map agent=YourColumn)"))
+        raise InputError(Problem("", "a continuous backtest needs a call log that names the agent of each "
+                                     f"answered call (map it with --map agent=YourColumn), but "
+                                     f"{missing_agents(exports.contacts)}"),
+                         source=", ".join(exports.files.get("contacts", [])) or "DATA")
     strategy = strategy or scenario.strategy_names[0]
     channels = sorted(exports.contacts["channel"].astype(str).unique())
     if len(channels) != 1 or channels[0] not in scenario.channels:
@@ -135,11 +137,12 @@ def backtest_log(scenario: Scenario, exports: Exports, *, test: tuple[dt.date, d
     if not test:
         check_stray_dates(exports)  # a mistyped year would make the simulated period decades long
     held = exports.between(*test, option="--test") if test else exports
+    check_empty_stretches(held, "--test")
     contacts = held.contacts[held.contacts["plausible"]].copy()
-    first, last = contacts["arrival"].min().normalize(), contacts["arrival"].max().normalize()
-    if test:
-        first, last = pd.Timestamp(test[0]), pd.Timestamp(test[1])
+    notes: list[str] = []
+    first, last = _compared_days(exports, test, notes)
     days = (last - first).days + 1
+    closed = _closed_dates(held.contacts, first, last, notes)
     target = scenario.channels[channel].service_level_target_s or 20.0
     names = [i.name for i in scenario.demand.intents]
     classes = class_of(contacts)
@@ -167,6 +170,10 @@ def backtest_log(scenario: Scenario, exports: Exports, *, test: tuple[dt.date, d
             pool.update(interval_minutes=15, schedule=schedule)
         pools.append(pool)
     base["agents"] = dict(base["agents"], pools=pools)
+    if closed:  # no call in the log: the line was closed that day
+        hours = dict(base["channels"][channel].get("hours") or {"daily": "00:00-24:00"})
+        hours["closed"] = sorted({*map(str, hours.get("closed") or ()), *closed})
+        base["channels"][channel] = dict(base["channels"][channel], hours=hours)
     run_scenario = validate_scenario(base, source=f"{scenario.name} over the test period")
     result = simulate(run_scenario, [strategy], replications, log="contacts", progress=progress)
     sim = _simulated(result.log.contacts, start)
@@ -177,7 +184,12 @@ def backtest_log(scenario: Scenario, exports: Exports, *, test: tuple[dt.date, d
     for day in pd.date_range(first, last, freq="D"):
         a = act[act["arrival"].dt.normalize() == day]
         s = [f[f["arrival"].dt.normalize() == day] for f in reps]
-        daily.append({"date": str(day.date()), "actual": day_measures(a, target), "simulated": _mean_measures(s, target)})
+        daily.append({"date": str(day.date()), "closed": str(day.date()) in closed, "actual": day_measures(a, target),
+                      "simulated": _mean_measures(s, target)})
+    missed = [d["date"] for d in daily if d["actual"]["contacts"] and not d["simulated"]["contacts"]]
+    if missed:
+        notes.append(f"{_dates_text(missed)}: calls in the log but none simulated (the scenario's weekly profile or "
+                     f"opening hours close {', '.join(sorted({pd.Timestamp(d).day_name() for d in missed}))})")
     overall = {"actual": day_measures(act, target), "simulated": _mean_measures(reps, target)}
     by_intent = []
     priority_of = contacts.groupby("_intent")["priority"].first() if "priority" in contacts else None
@@ -202,7 +214,36 @@ def backtest_log(scenario: Scenario, exports: Exports, *, test: tuple[dt.date, d
                        staffing=("each date's own agents on duty" if dated_staffing else
                                  "agents on duty in the test period by weekday")
                                 + " (distinct agents serving calls per quarter hour)"
-                                + (f", times 1 − shrinkage {shrinkage:g} of the pool" if shrinkage else ""))
+                                + (f", times 1 − shrinkage {shrinkage:g} of the pool" if shrinkage else ""),
+                       notes=notes)
+
+
+def _dates_text(dates: list[str]) -> str:
+    return ", ".join(dates[:5]) + (f" and {len(dates) - 5} more" if len(dates) > 5 else "")
+
+
+def _compared_days(exports: Exports, test: tuple[dt.date, dt.date] | None,
+                   notes: list[str]) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last day compared: the test period within the log's days."""
+    arrival = exports.contacts["arrival"]
+    lo, hi = arrival.min().normalize(), arrival.max().normalize()
+    if not test:
+        return lo, hi
+    first, last = max(pd.Timestamp(test[0]), lo), min(pd.Timestamp(test[1]), hi)
+    if (first, last) != (pd.Timestamp(test[0]), pd.Timestamp(test[1])):
+        notes.append(f"the log holds calls from {lo.date()} to {hi.date()}: compared {first.date()}..{last.date()} of "
+                     f"--test {test[0]}..{test[1]}")
+    return first, last
+
+
+def _closed_dates(contacts: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp, notes: list[str]) -> list[str]:
+    """The days without a single call in the log (a holiday): simulated closed, left out of the daily measures."""
+    seen = set(contacts["arrival"].dt.normalize())
+    closed = [str(d.date()) for d in pd.date_range(first, last, freq="D") if d not in seen]
+    if closed:
+        notes.append(f"{_dates_text(closed)}: no call in the log: simulated with the line closed (calls then end "
+                     "closed) and left out of the daily measures")
+    return closed
 
 
 def _hourly_volume(act: pd.DataFrame, reps: list[pd.DataFrame], first: pd.Timestamp, last: pd.Timestamp) -> dict:

@@ -64,6 +64,8 @@ def check_export_file(path: str | Path, *, csv: bool = True) -> None:
                 head = fh.read(_SNIFF)
         except OSError as exc:
             raise refused(f"cannot read it ({exc.strerror or exc})") from None
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise refused("UTF-16 text; save the export as UTF-8 (e.g. \"CSV UTF-8\") and give that file")
         nul = head.find(b"\0")
         if nul >= 0:
             raise refused(f"not a text (CSV) file: it holds a NUL byte at byte {nul:,}; give a CSV or Parquet "

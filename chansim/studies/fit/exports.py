@@ -37,7 +37,7 @@ import pandas as pd
 
 from chansim.scenario.channels import CHANNELS
 from chansim.errors import InputError, Problem
-from chansim.studies.fit.call_log import read_call_log
+from chansim.studies.fit.call_log import drop_repeated_calls, read_call_log
 from chansim.studies.fit.log_format import LOG_COLUMNS, LogFormat
 from chansim.studies.fit.export_checks import Locator, check_contacts, check_intervals, check_messages, check_overlaps
 from chansim.studies.fit.export_files import check_export_file
@@ -180,14 +180,14 @@ def read_exports(paths: Iterable[str | Path], mapping: Mapping[str, str] | Itera
     With ``log_format`` every file is a call log read by
     :func:`~chansim.studies.fit.call_log.read_call_log` (``mapping`` adds to
     the format's columns)."""
-    if log_format is not None:
-        return _read_call_logs(paths, parse_mapping(mapping, LOG_COLUMNS), log_format)
-    mapping = parse_mapping(mapping)
     if timezone is not None:
         try:
             pd.Timestamp("2026-01-01").tz_localize(timezone)
         except Exception:
             raise InputError(Problem("--tz", f"unknown time zone {timezone!r} (use a name like Europe/London)")) from None
+    if log_format is not None:
+        return _read_call_logs(paths, parse_mapping(mapping, LOG_COLUMNS), log_format, timezone)
+    mapping = parse_mapping(mapping)
     out = Exports(timezone=timezone)
     tables: dict[str, list[pd.DataFrame]] = {}
     paths = list(paths)
@@ -218,16 +218,18 @@ def _first_of_each_contact(contacts: pd.DataFrame, files: str, corrections: list
     return contacts[~again].reset_index(drop=True)
 
 
-def _read_call_logs(paths: Iterable[str | Path], mapping: dict[str, str], log_format: LogFormat) -> Exports:
+def _read_call_logs(paths: Iterable[str | Path], mapping: dict[str, str], log_format: LogFormat,
+                    timezone: str | None = None) -> Exports:
     paths = list(paths)
     if not paths:
         raise InputError(Problem("DATA", "give at least one call log"))
     if mapping:
-        log_format = replace(log_format, mapping={**log_format.mapping, **mapping})
-    out = Exports(call_log=True)
+        log_format = replace(log_format, mapping={**log_format.mapping, **mapping},
+                             optional=log_format.optional - set(mapping))
+    out = Exports(call_log=True, timezone=timezone)
     frames = []
     for path in paths:
-        table, corrections = read_call_log(path, log_format)
+        table, corrections = read_call_log(path, log_format, timezone)
         if table.empty:
             raise InputError(Problem("", "no agent-queue calls left after the rows set aside: "
                                          + "; ".join(f"{c['rows']} {c['reason']}" for c in corrections)),
@@ -235,10 +237,14 @@ def _read_call_logs(paths: Iterable[str | Path], mapping: dict[str, str], log_fo
         rows = table["_row"].to_numpy()
         table, implausible = check_contacts(table, Locator(str(path), True))
         table["_row"] = rows
+        # rows named by their record in the file, not their place among the calls kept
+        implausible = [dict(item, first_rows=[int(rows[r - 1]) for r in item["first_rows"]]) for item in implausible]
         frames.append(table)
         out.files.setdefault("contacts", []).append(str(path))
         out.corrections += corrections
         out.implausible += [dict(item, file=str(path)) for item in implausible]
+    frames, repeated = drop_repeated_calls(frames, out.files["contacts"])
+    out.corrections += repeated
     out.contacts = pd.concat(frames, ignore_index=True)
     return out
 

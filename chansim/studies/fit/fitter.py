@@ -21,11 +21,11 @@ from chansim.scenario.channels import CHANNELS
 from chansim.errors import InputError, Problem
 from chansim.runtime.preflight import prepare
 from chansim.scenario.rosters import WEEKDAYS
-from chansim.studies.fit.agents_on_duty import has_agents
+from chansim.studies.fit.agents_on_duty import has_agents, missing_agents
 from chansim.studies.fit.calibrate import calibrate_shrinkage
 from chansim.studies.fit.commented_yaml import Commented, Node, render
 from chansim.studies.fit.estimate import Estimate
-from chansim.studies.fit.stray_dates import check_stray_dates
+from chansim.studies.fit.stray_dates import check_empty_stretches, check_stray_dates
 from chansim.studies.fit.exports import Exports, read_exports
 from chansim.studies.fit.fit_classes import class_intents, opening_hours, priced_date
 from chansim.studies.fit.log_format import LogFormat
@@ -60,9 +60,12 @@ def fit(data: Iterable[str | Path] | Exports, *, mapping: Mapping[str, str] | It
         exports = exports.between(*train, option="--train")
     else:
         check_stray_dates(exports)
+    check_empty_stretches(exports)
     if calibrate and not has_agents(exports.contacts):
         raise InputError(Problem("--calibrate", "calibrating needs a call log that names the agent of each "
-                                                "answered call (map it with --map agent=YourColumn)"))
+                                                "answered call (map it with --map agent=YourColumn), but "
+                                                f"{missing_agents(exports.contacts)}"),
+                         source=", ".join(exports.files.get("contacts", [])) or None)
     window_s = float(repeat_window_days) * 86_400
     if exports.contacts is None and exports.intervals is None:
         raise InputError(Problem("DATA", "give contact records or an interval report (message records alone "
@@ -191,6 +194,11 @@ def _demand(volumes: VolumeFit, channels: list[str], repeats: RepeatFit | None, 
         d["weekly"] = Commented(list(volumes.weekly), above=(
             "daily volume by weekday, Monday first, relative to the mean weekday: "
             f"{volumes.days} days, every weekday seen",))
+        if volumes.closed_weekdays:
+            names = " or ".join(f"{dt.date(2026, 1, 5 + day):%A}" for day in volumes.closed_weekdays)
+            report.notes.append(f"weekly: no contacts on any {names} of the {volumes.days} days fitted (from "
+                                f"{volumes.first_day.date()}): weight 0 and closed; if those days were holidays, fit "
+                                f"a period in which they were open (--train)")
     else:
         d["weekly"] = Commented([1.0] * 7, above=(
             f"flat: {volumes.days} days do not cover every weekday (a week or more is needed to fit this)",))

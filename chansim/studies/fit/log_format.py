@@ -61,6 +61,9 @@ class LogFormat:
     short_abandon_s: float = 0.0  # abandons before this wait are not counted as offered contacts
     max_skew_s: float = 5.0  # service starting up to this long before queue entry: clock skew
     name: str = ""
+    #: columns of ``mapping`` a file may lack (a preset's columns that only add detail); a column
+    #: mapped with ``--map`` must be in the file
+    optional: frozenset[str] = frozenset()
 
     def nulls_of(self, column: str) -> set[str]:
         return set(self.nulls.get("*", ())) | set(self.nulls.get(column, ()))
@@ -87,6 +90,7 @@ PRESETS: dict[str, LogFormat] = {
                "queue_exit": ("0:00:00",), "answer": ("0:00:00",), "end": ("0:00:00",), "customer_id": ("0",),
                "agent": ("NO_SERVER",)},
         outcomes={"AGENT": "answered", "HANG": "abandoned", "PHANTOM": "drop"},
+        optional=frozenset({"contact_id", "customer_id", "priority", "intent", "agent"}),
     ),
 }
 
@@ -119,6 +123,7 @@ def log_format(preset: str | None = None, *, mapping: Mapping[str, str] | None =
     changes: dict = {}
     if mapping:
         changes["mapping"] = {**fmt.mapping, **mapping}
+        changes["optional"] = fmt.optional - set(mapping)
     if delimiter is not None:
         named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
         changes["delimiter"] = named.get(delimiter.lower(), delimiter)
@@ -154,7 +159,7 @@ def log_format(preset: str | None = None, *, mapping: Mapping[str, str] | None =
     for key, value, option in (("short_abandon_s", short_abandon_s, "--short-abandon"),
                                ("max_skew_s", max_skew_s, "--max-skew")):
         if value is not None:
-            if value < 0:
-                raise InputError(Problem(option, f"{value:g}: seconds, 0 or more"))
+            if not value >= 0 or value == float("inf"):
+                raise InputError(Problem(option, f"{value:g}: a number of seconds, 0 or more"))
             changes[key] = float(value)
     return replace(fmt, **changes) if changes else fmt

@@ -3,7 +3,9 @@ user's file.
 
 An existing file is replaced only when asked to (``--force``), and never when
 it is one of the export files being read (compared by device and inode, so a
-symlink or a hard link to an input is refused too, ``--force`` or not). The
+symlink or a hard link to an input is refused too, ``--force`` or not). A
+folder of ``--out`` that does not exist yet is made when the file is written
+(after the fit, so a refused fit leaves none behind). The
 text is written to a temporary file beside the target and renamed over it,
 so a full disk or a killed process never leaves the file half-written: the
 earlier file stays as it was. A symlinked ``--out`` is followed (the file it
@@ -43,7 +45,7 @@ def check_scenario_out(out: str | Path, inputs: Iterable[str | Path] = (), *, fo
     target = Path(os.path.realpath(out))
     try:
         found = target.stat()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         found = None
     except OSError as exc:
         raise _refused(f"cannot inspect {out} ({exc.strerror or exc})") from None
@@ -62,10 +64,13 @@ def check_scenario_out(out: str | Path, inputs: Iterable[str | Path] = (), *, fo
         if not force:
             raise _refused(f"{out} exists; give --force to replace it, or another file name")
     parent = target.parent
-    if not parent.is_dir():
-        raise _refused(f"cannot write {out}: the folder {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise _refused(f"cannot write in {parent}")
+    existing = parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent  # the folders below it are made when the file is written
+    if not existing.is_dir():
+        raise _refused(f"cannot write {out}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise _refused(f"cannot write in {existing}")
     return target
 
 
@@ -76,6 +81,7 @@ def write_scenario_out(out: str | Path, text: str, inputs: Iterable[str | Path] 
     target = check_scenario_out(out, inputs, force=force)
     mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask()
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
         raise _write_error(out, exc) from None

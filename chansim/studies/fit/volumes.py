@@ -46,8 +46,10 @@ class VolumeFit:
     weekday_shape_pvalue: float | None
     all_weekdays: bool
     hourly: pd.DataFrame  # channel, hour_start, offered
-    #: share (%) by hour of each weekday, Monday first (None: not every weekday has contacts)
+    #: share (%) by hour of each weekday, Monday first (None: not every weekday in the data)
     intraday_by_weekday: tuple[tuple[float, ...], ...] | None = None
+    #: weekdays (Monday 0) without a contact on any of their days in the data (weekly weight 0)
+    closed_weekdays: tuple[int, ...] = ()
 
     @property
     def per_weekday(self) -> bool:
@@ -106,11 +108,15 @@ def fit_volumes(hourly: pd.DataFrame, source: str, *, repeat_share: float = 0.0)
     intraday = tuple(round(float(v / by_hour.sum() * 100), 3) for v in by_hour)
     table = total.groupby([total.index.day_of_week, hour]).sum().unstack(fill_value=0)
     by_weekday = None
+    closed: tuple[int, ...] = ()
     if all_weekdays:
         cells = table.reindex(index=range(7), columns=range(24), fill_value=0).to_numpy(dtype=float)
-        if (cells.sum(axis=1) > 0).all():
-            by_weekday = tuple(tuple(round(float(v / row.sum() * 100), 3) for v in row) for row in cells)
-    table = table.loc[:, table.sum(axis=0) > 0]
+        closed = tuple(int(d) for d in np.flatnonzero(cells.sum(axis=1) == 0))
+        if len(closed) < 7:  # a weekday without contacts (weight 0) keeps the all-days shape
+            by_weekday = tuple(intraday if d in closed else tuple(round(float(v / row.sum() * 100), 3) for v in row)
+                               for d, row in enumerate(cells))
+    # weekdays and hours without any contact (a closed day, a holiday) have no expected counts to test
+    table = table.loc[table.sum(axis=1) > 0, table.sum(axis=0) > 0]
     pvalue = None
     if table.shape[0] > 1 and table.shape[1] > 1 and table.to_numpy().sum() > 0:
         pvalue = float(stats.chi2_contingency(table.to_numpy())[1])
@@ -119,7 +125,8 @@ def fit_volumes(hourly: pd.DataFrame, source: str, *, repeat_share: float = 0.0)
     return VolumeFit(contacts_per_day=per_day, weekly=weekly, weekly_estimates=tuple(weekly_estimates),
                      intraday=intraday, channel_share=share, days=days, first_day=first,
                      weekday_shapes_differ=pvalue is not None and pvalue < 0.001, weekday_shape_pvalue=pvalue,
-                     all_weekdays=all_weekdays, hourly=hourly, intraday_by_weekday=by_weekday)
+                     all_weekdays=all_weekdays, hourly=hourly, intraday_by_weekday=by_weekday,
+                     closed_weekdays=closed)
 
 
 def hourly_staffing(intervals: pd.DataFrame) -> pd.DataFrame:
