@@ -103,13 +103,24 @@ def _print_table(report: CheckReport, all_rows: bool) -> None:
 
 
 def _check_junit_target(junit: Path) -> None:
+    """Refuse, before simulating, a ``--junit`` that could not be written or
+    that would replace a file ``chansim check`` did not write."""
+    from chansim.report.junit import is_check_junit
+
     parent = junit.resolve().parent
     if junit.is_dir():
         raise InputError(Problem("--junit", f"{junit} is a directory"))
     if not parent.is_dir():
-        raise InputError(Problem("--junit", f"{parent} does not exist"))
+        above = parent
+        while not above.exists() and above != above.parent:
+            above = above.parent
+        why = f"{above} is not a folder" if above.exists() and not above.is_dir() else f"{parent} does not exist"
+        raise InputError(Problem("--junit", why))
     if not os.access(parent, os.W_OK):
         raise InputError(Problem("--junit", f"cannot write in {parent}"))
+    if junit.exists() and not is_check_junit(junit):
+        raise InputError(Problem("--junit", f"{junit} exists and is not a report written by chansim check; refusing "
+                                            "to overwrite it (move it away or give another file)"))
 
 
 @app.command()

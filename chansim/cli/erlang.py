@@ -11,7 +11,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from chansim.cli.common import Format, FormatOpt, app, fail, stdout
-from chansim.errors import InputError
+from chansim.errors import InputError, Problem
 
 #: Most rows one command prints (a typo such as 10..100000 should not hang).
 MAX_ROWS = 2000
@@ -37,6 +37,22 @@ def parse_speed(text: str) -> list[float]:
         return [float(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise InputError(f"--speed: expected comma-separated factors such as 1,1.7,2.5, got {text!r}") from None
+
+
+#: Offered load (Erlangs) from which a model that cannot be solved is blamed on the load.
+_HUGE_LOAD = 1e5
+
+
+def _problem(message: str, load: float, patience: float | None) -> Problem:
+    """A model's refusal, naming the option it comes from."""
+    if message.startswith("speed"):
+        return Problem("--speed", message)
+    if "no steady state within" in message or "no staffing up to" in message:
+        if load >= _HUGE_LOAD or patience is None:
+            return Problem("--calls", f"an offered load of {load:g} Erlangs (--calls × --aht ÷ --interval) is too "
+                                      f"large to compute: {message}")
+        return Problem("--patience", f"a mean patience of {patience:g} s cannot be computed at this load: {message}")
+    return Problem("", message)
 
 
 def _row(metrics: Any, target: float, *, patience: bool, shrinkage: float | None, chats: bool = False
@@ -129,7 +145,7 @@ def erlang(
         results = [pooled_concurrency(n, slots, rate, aht, speed=factors, patience_s=patience)
                    for n in range(span[0], span[1] + 1)]
     except ValueError as exc:
-        fail(InputError(str(exc)))
+        fail(InputError(_problem(str(exc), calls / interval * aht if interval > 0 else 0.0, patience)))
         return
     except InputError as exc:
         fail(exc)

@@ -27,7 +27,7 @@ from chansim.cli.common import (
     stderr,
     stdout,
 )
-from chansim.errors import InputError
+from chansim.errors import InputError, Problem
 
 
 @app.command()
@@ -55,18 +55,19 @@ def plan(
     `hiring_plan` evaluated, overtime, cost, and the share of demand and attrition paths below target."""
     from chansim.studies.plan import plan_hiring
 
-    sets = overrides(set_)
-    if week_types is not None or quick:
-        sets["plan.week_types"] = 2 if quick else week_types
-    if quick:
-        sets["plan.uncertainty.paths"] = 50
     started = time.monotonic()
 
     def progress(line: str) -> None:
         if not quiet:
             stderr.print(f"[{duration_text(time.monotonic() - started)}] {line}", highlight=False, markup=False)
 
+    sets: dict = {}
     try:
+        sets = overrides(set_)
+        if week_types is not None or quick:
+            sets["plan.week_types"] = 2 if quick else week_types
+        if quick:
+            sets["plan.uncertainty.paths"] = 50
         loaded = load(scenario, sets, size_check=size_check)
         if out is not None:
             from chansim.report.plan_files import check_plan_dir
@@ -79,7 +80,7 @@ def plan(
 
             write_plan_dir(result, loaded, out)
     except InputError as exc:
-        fail(exc)
+        fail(_located(exc, scenario, sets))
     if format_ is TableOrJson.json:
         from chansim.report import jsonable
 
@@ -96,6 +97,26 @@ def plan(
             stdout.print(escape(note), highlight=False)
     if out is not None and not quiet:
         stderr.print(f"wrote {out} in {duration_text(time.monotonic() - started)}", highlight=False, markup=False)
+
+
+def _located(exc: InputError, scenario: Path, sets: dict) -> InputError:
+    """A problem the plan found in the scenario's own fields (``plan.require[0]``),
+    given the scenario file and the field's line; one on an option (``--set``,
+    ``--replications``) as it is."""
+    if exc.source is not None or all(p.path.startswith("--") for p in exc.problems):
+        return exc
+    from chansim.scenario.paths import line_of
+    from chansim.studies.optimize.space_file import file_lines
+
+    lines = file_lines(scenario)
+    problems = []
+    for p in exc.problems:
+        given = [k for k in sets if p.path == k or p.path.startswith((f"{k}.", f"{k}["))]
+        if given:
+            problems.append(Problem(p.path, f"{p.message} (given as an override, not in the file)", p.line))
+        else:
+            problems.append(Problem(p.path, p.message, p.line if p.line is not None else line_of(lines, p.path)))
+    return InputError(problems, source=str(scenario))
 
 
 def _table(result) -> Table:

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from chansim.cli.common import Format, FormatOpt, app, fail, stdout
-from chansim.errors import InputError
+from chansim.errors import InputError, Problem
 
 
 @app.command()
@@ -23,6 +23,13 @@ def segments(
     a text over 1,600 characters is sent as several messages, each counted."""
     from chansim.billing.gsm import analyse, sent_as
 
+    try:
+        _check_text(text)
+        if format_ is Format.csv:
+            raise InputError(Problem("--format", "segments prints a table or json, not csv"))
+    except InputError as exc:
+        fail(exc)
+        return
     info = analyse(text)
     bodies = sent_as(text)
     doc = info.to_dict()
@@ -48,6 +55,16 @@ def segments(
                      highlight=False, markup=False)
 
 
+def _check_text(text: str) -> None:
+    """Refuse a text that is not valid UTF-8 (bytes the shell passed as they were)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        char = text[exc.start]
+        shown = f"byte 0x{ord(char) - 0xDC00:02x}" if 0xDC80 <= ord(char) <= 0xDCFF else f"U+{ord(char):04X}"
+        raise InputError(Problem("TEXT", f"not valid UTF-8 text: {shown} at character {exc.start + 1}")) from None
+
+
 @app.command()
 def ratecards(
     market: Annotated[Optional[str], typer.Option(help="Only cards for this market (ISO country, e.g. US; GB = UK).")] = None,
@@ -66,6 +83,8 @@ def ratecards(
 
             rows = coverage(date=date, rate_card=rate_card) + ai_coverage(date=date, rate_card=rate_card)
             cards = []
+            if market is not None:
+                list_cards(market=market, rate_card=rate_card)  # an unknown market is refused as without --coverage
         else:
             cards = list_cards(market=market, date=date, rate_card=rate_card)
     except InputError as exc:

@@ -31,7 +31,7 @@ from chansim.cli.common import (
     stderr,
     stdout,
 )
-from chansim.errors import InputError
+from chansim.errors import InputError, Problem
 
 
 @app.command()
@@ -98,6 +98,8 @@ def staff(
         if per_interval and shifts:
             raise InputError("--shifts: already finds the per-interval requirement; give one of --per-interval "
                              "and --shifts")
+        if interval not in (15, 30, 60):
+            raise InputError(Problem("--interval", f"must be 15, 30 or 60 minutes (got {interval})"))
         targets = [parse_target(t) for t in target or ()]
         loaded = load(scenario, overrides(set_), size_check=size_check)
         pool = list(pool or (p.name for p in loaded.agents.pools))

@@ -382,10 +382,11 @@ def rebuild_report(run_dir: Path | str) -> Path:
 
         try:
             staffing, scenario = read_staff_dir(run_dir)
-        except (ValueError, KeyError, TypeError) as exc:  # JSON, YAML and pydantic errors are ValueErrors
+            page = render_staff_report(staffing, scenario)  # (a value of the wrong kind deep in the file fails here)
+        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:  # JSON, YAML, pydantic: ValueError
             raise InputError(Problem("RUN_DIR", f"{run_dir}: unreadable staffing result ({exc})")) from None
         path = run_dir / REPORT_FILE
-        path.write_text(render_staff_report(staffing, scenario), encoding="utf-8")
+        path.write_text(page, encoding="utf-8")
         return path
     if (run_dir / "sweep.csv").exists() and not (run_dir / "summary.json").exists():
         from chansim.report.sweep_files import rebuild_sweep_report

@@ -10,11 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from chansim.errors import InputError, Problem
 from chansim.kpis.table import KPI_GROUPS
 from chansim.studies.check import CheckReport, change_text, number_text, tolerance_text, write_text_atomic
 from chansim.version import __version__
 
-__all__ = ["check_junit", "write_check_junit"]
+__all__ = ["check_junit", "is_check_junit", "write_check_junit"]
 
 
 def check_junit(report: CheckReport) -> str:
@@ -60,6 +61,24 @@ def check_junit(report: CheckReport) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
+#: How every report :func:`check_junit` writes begins (after the XML declaration).
+_HEAD = '<testsuites name="chansim check"'
+
+
+def is_check_junit(path: Path | str) -> bool:
+    """Whether ``path`` is a file :func:`write_check_junit` wrote (one it may replace)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        return False
+    return _HEAD.encode() in head
+
+
 def write_check_junit(path: Path | str, report: CheckReport) -> None:
-    """Write :func:`check_junit` to ``path``, whole or not at all."""
-    write_text_atomic(path, check_junit(report))
+    """Write :func:`check_junit` to ``path``, whole or not at all; a write
+    error is an :class:`InputError` on ``--junit``."""
+    try:
+        write_text_atomic(path, check_junit(report))
+    except OSError as exc:
+        raise InputError(Problem("--junit", f"could not write {path}: {exc.strerror or exc}")) from None

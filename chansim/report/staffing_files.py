@@ -57,6 +57,10 @@ def read_staff_dir(folder) -> tuple[StaffingResult, Scenario]:
             not all(isinstance(p, dict) for p in doc["pools"].values()):
         raise InputError(Problem("pools", "not a chansim staffing result (no mapping of pools); was it written by "
                                           "chansim staff --out?"), source=str(folder / "staffing.json"))
+    problems = [Problem(f"pools.{name}.{path}" if path else f"pools.{name}", why)
+                for name, p in doc["pools"].items() for path, why in _pool_problems(p)]
+    if problems:
+        raise InputError(problems[:5], source=str(folder / "staffing.json"))
     scenario = read_stored_scenario(folder / "scenario.yaml")
     pools = {}
     for name, p in (doc.get("pools") or {}).items():
@@ -71,3 +75,75 @@ def read_staff_dir(folder) -> tuple[StaffingResult, Scenario]:
                             str(doc.get("convention", CONVENTION)), doc.get("judged_replications"),
                             doc.get("max_replications"), doc.get("rule"))
     return result, scenario
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _number(value) -> str | None:
+    return None if value is None or _is_number(value) else "must be a number"
+
+
+def _numbers(value) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or any(v is not None and not _is_number(v) for v in value.values()):
+        return "must be a mapping of KPIs to numbers"
+    return None
+
+
+def _grid(value) -> str | None:
+    """Agents per weekday: ``{"mon": [2, 2, ...], ...}``."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or any(not isinstance(row, list) or any(v is not None and not _is_number(v)
+                                                                            for v in row) for row in value.values()):
+        return "must be a mapping of weekdays to lists of agents"
+    return None
+
+
+def _mapping(value) -> str | None:
+    return None if value is None or isinstance(value, dict) else "must be a mapping"
+
+
+_POOL_FIELDS = {"fte": _number, "cost_labor": _number, "staffed_hours": _number, "paid_hours": _number,
+                "kpis": _numbers, "ci95": _numbers, "verdict": _mapping, "confirmation": _mapping,
+                "efficiency": _mapping, "targets": _mapping, "by_interval": _mapping, "shifts": _numbers}
+_EFFICIENCY_FIELDS = {"over_coverage": _number, "occupancy": _number, "fte": _number, "cost_labor": _number,
+                      "required_agents": _grid, "scheduled_agents": _grid}
+
+
+def _pool_problems(p: dict):
+    """``(field path, why)`` for each field of a stored pool the report could not read."""
+    channels = p.get("channels", [])
+    if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
+        yield "channels", "must be a list of channel names"
+    headcount = p.get("headcount")
+    if headcount is not None and (not _is_number(headcount) or headcount < 0):
+        yield "headcount", "must be a number of agents"
+    schedule = p.get("schedule")
+    if schedule is not None and (_grid(schedule) if isinstance(schedule, dict) else _grid({"": schedule})):
+        yield "schedule", "must be a list of agents, or a mapping of weekdays to lists of agents"
+    for key, check in _POOL_FIELDS.items():
+        if (why := check(p.get(key))) is not None:
+            yield key, why
+    if any(not isinstance(t, dict) or _numbers({k: t.get(k) for k in ("mean", "ci95")})
+           for t in (p.get("targets") or {}).values()):
+        yield "targets", "must map each target to its mean and ci95"
+    for key in ("verdict", "confirmation"):
+        verdict = p.get(key)
+        if isinstance(verdict, dict) and (not isinstance(verdict.get("verdict", ""), str)
+                                          or _mapping(verdict.get("intervals")) or _mapping(verdict.get("failing_kpis"))):
+            yield key, "must hold a verdict (yes, no or undecided) and its intervals"
+    efficiency = p.get("efficiency")
+    if isinstance(efficiency, dict):
+        for key in ("required_hours", "scheduled_hours"):
+            if not _is_number(efficiency.get(key)):
+                yield f"efficiency.{key}", "must be a number"
+        for key, check in _EFFICIENCY_FIELDS.items():
+            if (why := check(efficiency.get(key))) is not None:
+                yield f"efficiency.{key}", why
+        minutes = efficiency.get("interval_minutes")
+        if minutes is not None and minutes not in (15, 30, 60):
+            yield "efficiency.interval_minutes", "must be 15, 30 or 60"

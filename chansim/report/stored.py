@@ -210,8 +210,8 @@ def load_run_dir(folder: Path | str):
     costs = read_table(folder / "costs.parquet")
     return RunResult(
         scenario=scenario,
-        seed=int(doc.get("seed", scenario.seed)),
-        replications=int(doc.get("replications", scenario.replications)),
+        seed=int(doc["seed"] if doc.get("seed") is not None else scenario.seed),  # (null: the scenario's)
+        replications=int(doc["replications"] if doc.get("replications") is not None else scenario.replications),
         strategies=strategies,
         replication_kpis=replication_kpis if replication_kpis is not None else pd.DataFrame(
             columns=["strategy", "replication"]),

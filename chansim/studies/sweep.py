@@ -48,6 +48,7 @@ from chansim.runtime.parallel import check_executor, executor as open_executor, 
 from chansim.scenario.models import Scenario, validate_scenario
 from chansim.scenario.rosters import ROSTER_KEYS
 from chansim.scenario.paths import join_path, split_path
+from chansim.studies.staffing.goal_checks import member_problem
 
 __all__ = ["sweep", "parse_axis", "parse_axes", "grid", "MAX_POINTS", "kpi_columns"]
 
@@ -55,6 +56,8 @@ __all__ = ["sweep", "parse_axis", "parse_axes", "grid", "MAX_POINTS", "kpi_colum
 MAX_POINTS = 10_000
 
 _NUM = NUMBER
+#: How the scenario names a value given by dotted path: ``overrides['agents.pools.x.headcount']``.
+_OVERRIDE = re.compile(r"^overrides\['(.*)'\]$")
 _RANGE = re.compile(rf"^\s*({_NUM})\s*\.\.\s*({_NUM})\s*(?::\s*(\S*))?\s*$")
 
 
@@ -224,8 +227,11 @@ def sweep(
     of :func:`chansim.simulate` (a single point runs its replications in
     parallel instead). ``kpis``: breakdown addresses (``voice.service_level``,
     ``pool.digital.occupancy``) to add as columns besides every KPI."""
-    extra = [str(parse_address(k, "--kpi")) for k in kpis]
-    extra = [k for k in dict.fromkeys(extra) if k not in KPI_KEYS]
+    addresses = [parse_address(k, "--kpi") for k in kpis]
+    unknown_members = [why for a in addresses if (why := member_problem(a, scenario)) is not None]
+    if unknown_members:
+        raise InputError([Problem("--kpi", why) for why in unknown_members])
+    extra = [k for k in dict.fromkeys(str(a) for a in addresses) if k not in KPI_KEYS]
     if not axes:
         raise InputError(Problem("--set", "give at least one key to sweep: --set key=v1,v2,..."))
     for key, values in axes.items():
@@ -256,13 +262,18 @@ def sweep(
 
     scenarios = []
     for point in points:
+        overrides = _with_staffing_counterpart(point)
         try:
-            point_scenario = scenario.with_overrides(_with_staffing_counterpart(point))
+            point_scenario = scenario.with_overrides(overrides)
             for name in names:
                 point_scenario.for_strategy(name)  # the strategy's set must still apply
         except InputError as exc:
             shown = ", ".join(f"{k}={v!r}" for k, v in point.items())
-            raise exc.with_source(f"sweep point {shown}") from None
+            # a pool that does not exist is named once, not once more per roster key cleared with it
+            cleared = [k for k in overrides if k not in point]
+            own = [p for p in exc.problems if not any(repr(k) in p.path for k in cleared)] or exc.problems
+            raise InputError([Problem(_OVERRIDE.sub(r"--set \1", p.path), p.message, p.line) for p in own],
+                             source=f"sweep point {shown}") from None
         scenarios.append(point_scenario)
 
     if len(points) == 1:  # one point: its replications run in parallel instead

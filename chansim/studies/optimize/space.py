@@ -25,6 +25,7 @@ from chansim.kpis.table import BY_KEY, RANKABLE
 from chansim.scenario.models import Scenario, validate_scenario
 from chansim.scenario.paths import join_path, line_of, set_path, split_path
 from chansim.scenario.search_space import Choices, SearchSpace, Variable
+from chansim.studies.staffing.goal_checks import member_problem, value_problem
 from chansim.studies.sweep import _with_staffing_counterpart
 
 __all__ = ["Constraint", "Objective", "SpaceVariable", "ResolvedSpace", "resolve_space", "parse_constraint",
@@ -159,17 +160,9 @@ def _variable(path: str, domain: Variable, scenario: Scenario, strategy: str, wh
 
 
 def _check_member(address: Address, scenario: Scenario, where: str) -> None:
-    if address.breakdown is None or address.breakdown == "market":
-        return
-    have = {
-        "channel": list(scenario.channels),
-        "pool": [p.name for p in scenario.agents.pools],
-        "segment": [s.name for s in scenario.demand.segments],
-        "intent": [i.name for i in scenario.demand.intents],
-    }[address.breakdown]
-    if address.member not in have:
-        raise InputError(Problem(where, f"{address}: the scenario has no {address.breakdown} named "
-                                        f"{address.member!r} (have: {', '.join(have)})"))
+    why = member_problem(address, scenario)
+    if why is not None:
+        raise InputError(Problem(where, why))
 
 
 def resolve_space(scenario: Scenario, space: SearchSpace, *, strategy: str | None = None,
@@ -206,6 +199,9 @@ def resolve_space(scenario: Scenario, space: SearchSpace, *, strategy: str | Non
         try:
             c = parse_constraint(text)
             _check_member(c.address, scenario, "")
+            why = value_problem(c)
+            if why is not None:
+                raise InputError(Problem("", f"{c}: {why}"))
             constraints.append(c)
         except InputError as exc:
             keep(exc, "constraints", i)

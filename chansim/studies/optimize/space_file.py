@@ -13,7 +13,7 @@ from chansim.errors import InputError, Problem
 from chansim.scenario.loader import read_yaml
 from chansim.scenario.problems import problems_from_validation_error
 from chansim.scenario.reading import read_text
-from chansim.scenario.search_space import SearchSpace
+from chansim.scenario.search_space import CONSTRAINT_PATTERN, SearchSpace
 from chansim.scenario.yaml_document import read_yaml_document
 from chansim.scenario.yamlfile import MAX_BYTES
 
@@ -28,16 +28,37 @@ def space_from_data(data: Any, *, lines: Mapping[tuple, int] | None = None,
     try:
         return SearchSpace.model_validate(dict(data))
     except ValidationError as exc:
-        found = problems_from_validation_error(exc, root=SearchSpace)
+        found = _constraints_located(problems_from_validation_error(exc, root=SearchSpace), data)
         located = []
         for p in found:
             path = ".".join(origin + ((p.path,) if p.path else ()))
             line = None
             if lines is not None:
-                loc = tuple(origin) + tuple(e for e in _loc_of(exc, p.path))
+                loc = tuple(origin) + (_parts(p.path) if p.path.startswith("constraints[") else _loc_of(exc, p.path))
                 line = _nearest_line(lines, loc)
             located.append(Problem(path, p.message, line))
         raise InputError(located) from None
+
+
+def _constraints_located(found: list[Problem], data: Mapping) -> list[Problem]:
+    """The section's "not a constraint" problem (found on the whole section) as
+    one problem per constraint that does not read, at ``constraints[i]``."""
+    constraints = data.get("constraints")
+    out = []
+    for p in found:
+        if p.path or "is not a constraint" not in p.message or not isinstance(constraints, (list, tuple)):
+            out.append(p)
+            continue
+        out += [Problem(f"constraints[{i}]", f"{c!r} is not a constraint: write KPI >= VALUE or KPI <= VALUE, "
+                                             "e.g. voice.service_level >= 0.8")
+                for i, c in enumerate(constraints) if isinstance(c, str) and not CONSTRAINT_PATTERN.match(c)] or [p]
+    return out
+
+
+def _parts(path: str) -> tuple:
+    from chansim.scenario.paths import split_path
+
+    return tuple(split_path(path))
 
 
 def _loc_of(exc: ValidationError, path: str) -> tuple:

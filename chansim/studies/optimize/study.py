@@ -294,8 +294,8 @@ def optimize(
         space = space_from_data(space)
     if trials is not None and trials < 1:
         raise InputError(Problem("--trials", "must be ≥ 1"))
-    if time_limit_s is not None and time_limit_s <= 0:
-        raise InputError(Problem("--time-limit", "must be > 0 seconds"))
+    if time_limit_s is not None and not time_limit_s > 0:  # (nan is not > 0 either)
+        raise InputError(Problem("--time-limit", f"must be > 0 seconds (got {time_limit_s:g})"))
     resolved = resolve_space(scenario, space, strategy=strategy, lines=lines, origin=origin, trials=trials,
                              replications=replications, seed=seed)
     made = open_study(resolved, scenario, study)

@@ -31,6 +31,7 @@ from chansim.kpis.labor import HOURS_PER_WEEK
 from chansim.scenario.models import Scenario
 from chansim.studies.plan.calendar import Weeks
 from chansim.studies.staffing import find_staffing
+from chansim.studies.staffing.goal_checks import goal_problem
 
 #: A group of weeks whose highest demand is within this share of its lowest is one week-type.
 NARROW = 0.05
@@ -110,9 +111,23 @@ def week_types(weeks: Weeks, budget: int) -> tuple[WeekType, ...]:
 def plan_targets(scenario: Scenario) -> list[Target]:
     """The targets each week must meet: ``plan.require``, else the decision's requirements."""
     plan = scenario.plan
-    if plan.require is not None:
-        return [parse_target(t, "plan.require") for t in plan.require]
-    return decision_requirements(scenario.decision, scenario)[0]
+    if plan.require is None:
+        return decision_requirements(scenario.decision, scenario)[0]
+    targets, problems = [], []
+    for i, text in enumerate(plan.require):
+        where = f"plan.require[{i}]"
+        try:
+            target = parse_target(text, where)
+        except InputError as exc:
+            problems += [Problem(p.path or where, p.message, p.line) for p in exc.problems]
+            continue
+        why = goal_problem(target, scenario)
+        if why is not None:
+            problems.append(Problem(where, why))
+        targets.append(target)
+    if problems:
+        raise InputError(problems)
+    return targets
 
 
 def week_scenario(scenario: Scenario, weeks: Weeks, kind: WeekType) -> Scenario:

@@ -20,6 +20,7 @@ from chansim.scenario.models import Scenario
 from chansim.scenario.profiles import intraday_by_weekday
 from chansim.studies.staffing.cells import Cells, closed_at, closed_cells
 from chansim.studies.staffing.first_guess import weekly_load
+from chansim.studies.staffing.goal_checks import member_problem, value_problem
 from chansim.studies.staffing.pool_kpis import INTERVAL_KPIS, closed_days
 
 __all__ = ["Question", "check_question"]
@@ -63,6 +64,7 @@ def check_question(scenario: Scenario, pools: Sequence[str], targets: Sequence[T
     problems += [Problem("--pool", f"pool {n!r} is named twice") for i, n in enumerate(names) if n in names[:i]]
     if problems:
         raise InputError(problems)
+    _check_goals(resolved, parsed)
     reps = resolved.replications if replications is None else int(replications)
     if reps < 2:
         raise InputError(Problem("--replications",
@@ -113,6 +115,20 @@ def check_question(scenario: Scenario, pools: Sequence[str], targets: Sequence[T
                 if dates and all(d in off for d in dates):
                     rows[w] = True
     return Question(resolved, strategy, names, parsed, reps, channels, applies, rates, loads, cells, shut)
+
+
+def _check_goals(resolved: Scenario, parsed: list[Target]) -> None:
+    """A segment, intent or market the scenario has, and a value the KPI can
+    take, for every target (channels and pools: :func:`_targets_by_pool`)."""
+    problems = []
+    for t in parsed:
+        why = member_problem(t.address, resolved) if t.address.breakdown in ("segment", "intent", "market") else None
+        if why is None and (why := value_problem(t)) is not None:
+            why = f"{str(t)!r}: {why}"
+        if why is not None:
+            problems.append(Problem("--target", why))
+    if problems:
+        raise InputError(problems)
 
 
 def _targets_by_pool(resolved: Scenario, names: list[str], channels: dict[str, tuple[str, ...]],
