@@ -178,22 +178,29 @@ def safe_text(text: str) -> str:
     return printable(text)
 
 
-def with_progress(work, *args, quiet: bool, label: str = "runs", **kwargs):
+def with_progress(work, *args, quiet: bool, label: str = "runs", source: str | None = None, **kwargs):
     """Call ``work(*args, **kwargs)`` with a progress bar on stderr fed by its
-    ``progress(done, total)`` callback (see :func:`progress_bar`)."""
+    ``progress(done, total)`` callback (see :func:`progress_bar`). Running out
+    of memory is an InputError (a run too large) naming ``source``, the
+    scenario file."""
     bar = progress_bar(quiet)
-    if bar is None:
-        return work(*args, **kwargs)
-    with bar:
-        task = bar.add_task(label, total=None)
-        return work(*args, progress=lambda done, total: bar.update(task, completed=done, total=total), **kwargs)
+    try:
+        if bar is None:
+            return work(*args, **kwargs)
+        with bar:
+            task = bar.add_task(label, total=None)
+            return work(*args, progress=lambda done, total: bar.update(task, completed=done, total=total), **kwargs)
+    except MemoryError:  # past what the size check foresaw: told as a run too large, not a traceback
+        raise InputError(Problem("", "too large to simulate: ran out of memory; lower demand.contacts_per_day, "
+                                     "days, turns or headcount, or use fewer --workers"), source=source) from None
 
 
-def simulate_with_progress(scenario: Scenario, strategies, *, quiet: bool, **options: Any):
+def simulate_with_progress(scenario: Scenario, strategies, *, quiet: bool, source: str | None = None,
+                           **options: Any):
     """``chansim.simulate(scenario, strategies, **options)`` with a progress bar on stderr."""
     from chansim.studies.experiment import simulate
 
-    return with_progress(simulate, scenario, strategies, quiet=quiet, **options)
+    return with_progress(simulate, scenario, strategies, quiet=quiet, source=source, **options)
 
 
 def progress_bar(quiet: bool):

@@ -308,7 +308,8 @@ def compare(
         if out is not None:
             report.check_out_dir(out)
         result = simulate_with_progress(loaded, strategy, workers=workers, executor=executor.value, scheduler=scheduler,
-                                        log="messages" if out is not None else "none", quiet=quiet)
+                                        log="messages" if out is not None else "none", quiet=quiet,
+                                        source=str(scenario))
         if out is not None:
             write_compare_dir(result, out)
     except InputError as exc:

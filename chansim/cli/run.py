@@ -87,10 +87,11 @@ def run(
         loaded = load(scenario, overrides(set_, seed=seed, days=days, replications=replications),
                               strict=strict, size_check=size_check, workers=workers)
         if out is None:
-            result = simulate_with_progress(loaded, strategy, log="none", quiet=quiet, **options)
+            result = simulate_with_progress(loaded, strategy, log="none", quiet=quiet, source=str(scenario), **options)
         else:
             report.check_out_dir(out)
-            result = with_progress(report.simulate_to_dir, loaded, out, strategy, log=log.value, quiet=quiet, **options)
+            result = with_progress(report.simulate_to_dir, loaded, out, strategy, log=log.value, quiet=quiet,
+                                   source=str(scenario), **options)
     except InputError as exc:
         fail(exc)
         return

@@ -22,12 +22,30 @@ empirical      ``values``, ``weights`` one of the listed values
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Distribution", "DIST_PARAMETERS"]
+__all__ = ["Distribution", "DIST_PARAMETERS", "MAX_PARAMETER", "Bounded", "BoundedCount"]
+
+#: The largest value a parameter may take (and any other figure of seconds
+#: or counts typed :data:`Bounded`). A distribution draws seconds or counts
+#: (turns, characters, actions): a billion of either (32 years, a billion
+#: turns) is a slip, and far beyond it the engine's clock and counters overflow.
+MAX_PARAMETER = 1e9
+
+
+def _not_huge(value: float) -> float:
+    if value > MAX_PARAMETER:
+        raise ValueError(f"must be ≤ {MAX_PARAMETER:g} (got {value:g}); seconds and counts that large are a slip")
+    return value
+
+
+#: A number of seconds or a count, at most :data:`MAX_PARAMETER`.
+Bounded = Annotated[float, AfterValidator(_not_huge)]
+#: A whole count of characters or the like, at most :data:`MAX_PARAMETER`.
+BoundedCount = Annotated[int, AfterValidator(_not_huge)]
 
 DistName = Literal["exponential", "lognormal", "gamma", "fixed", "uniform", "poisson", "empirical"]
 
@@ -51,12 +69,12 @@ class Distribution(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     dist: DistName = Field(description="Distribution family: " + ", ".join(DIST_PARAMETERS))
-    mean: float | None = Field(None, gt=0, description="Mean (exponential, lognormal, gamma, poisson)")
+    mean: Bounded | None = Field(None, gt=0, description="Mean (exponential, lognormal, gamma, poisson)")
     cv: float | None = Field(None, ge=0, le=100, description="Coefficient of variation, std/mean (lognormal, gamma)")
-    value: float | None = Field(None, ge=0, description="The constant (fixed)")
-    low: float | None = Field(None, ge=0, description="Lower bound (uniform)")
-    high: float | None = Field(None, ge=0, description="Upper bound (uniform)")
-    values: tuple[float, ...] | None = Field(None, min_length=1, description="Possible values (empirical)")
+    value: Bounded | None = Field(None, ge=0, description="The constant (fixed)")
+    low: Bounded | None = Field(None, ge=0, description="Lower bound (uniform)")
+    high: Bounded | None = Field(None, ge=0, description="Upper bound (uniform)")
+    values: tuple[Bounded, ...] | None = Field(None, min_length=1, description="Possible values (empirical)")
     weights: tuple[float, ...] | None = Field(
         None, min_length=1, description="Relative weight of each value (empirical); default all equal"
     )

@@ -10,12 +10,14 @@ import types
 import typing
 from typing import Any, Mapping
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
-from chansim.errors import Problem
+from chansim.errors import InputError, Problem
 from chansim.scenario.paths import join_path, line_of
+from chansim.scenario.yamlfile import parse_value
 
-__all__ = ["problems_from_validation_error"]
+__all__ = ["problems_from_validation_error", "plain_message"]
 
 
 def _kind(value: Any) -> str:
@@ -155,6 +157,9 @@ def _message(error: dict[str, Any], root: type[BaseModel] | None, loc: tuple) ->
         return f"must be < {ctx['lt']} (got {given!r})"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"must be a whole number (got {given!r})"
+    if kind == "int_parsing_size":
+        return f"too large for a whole number (got {given:.3g})" if isinstance(given, float) else \
+            "too large for a whole number"
     if kind == "finite_number":
         return f"must be a finite number (got {given!r})"
     if kind in ("float_parsing", "float_type"):
@@ -187,6 +192,27 @@ def _message(error: dict[str, Any], root: type[BaseModel] | None, loc: tuple) ->
     return error["msg"]
 
 
+def plain_message(error: dict[str, Any]) -> str:
+    """One pydantic error in the words of every other problem (``required``,
+    ``must be ≥ 0 (got -1)``), for a value checked on its own."""
+    return _message(error, None, tuple(error.get("loc", ())))
+
+
+def _written_key(lines: Mapping[tuple, int] | None, parent: tuple, key: Any) -> str:
+    """A key that is not text as the file wrote it (``~``, ``True``, ``0x10``),
+    found among the keys of ``parent`` in ``lines``: ``demand.2``, not
+    ``demand[2]``, which would be a list item."""
+    for path in lines or ():
+        if len(path) == len(parent) + 1 and path[:-1] == parent and isinstance(path[-1], str):
+            try:
+                value = parse_value(path[-1])
+            except (InputError, yaml.YAMLError):
+                continue
+            if value == key and type(value) is type(key):
+                return path[-1]
+    return str(key).lower() if isinstance(key, bool) else "null" if key is None else str(key)
+
+
 def problems_from_validation_error(
     exc: ValidationError,
     *,
@@ -206,6 +232,12 @@ def problems_from_validation_error(
         if loc and loc[-1] == "[key]":
             loc = loc[:-1]
             message = f"{loc[-1]!r} is not a known name; " + _message(error, root, loc)
+            if not isinstance(loc[-1], str):
+                loc = loc[:-1] + (_written_key(lines, loc[:-1], loc[-1]),)
+        elif error["type"] == "invalid_key":  # a key written as a number, true/false or null (`1: x`)
+            key = error.get("input")
+            loc = loc[:-1] + (_written_key(lines, loc[:-1], key),)
+            message = f"a key must be a name, not {'null' if key is None else _kind(key)}"
         else:
             message = _message(error, root, loc)
             field = _field_named_first(root, loc, message) if error["type"] == "value_error" else None

@@ -27,6 +27,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from chansim.scenario.goal_text import GOAL_PATTERN, NUMBER
+from chansim.scenario.problems import plain_message
 
 __all__ = ["IntRange", "RealRange", "Choices", "Variable", "SearchSpace", "parse_variable", "CONSTRAINT_PATTERN"]
 
@@ -108,7 +109,7 @@ Variable = IntRange | RealRange | Choices
 
 def _message(error: dict) -> str:
     where = ".".join(str(p) for p in error.get("loc", ()))
-    text = str(error.get("msg", "")).removeprefix("Value error, ")
+    text = plain_message(error)
     return f"{where}: {text}" if where else text
 
 

@@ -45,6 +45,10 @@ _MERGE = "tag:yaml.org,2002:merge"
 _INT = "tag:yaml.org,2002:int"
 
 
+#: Whether libyaml parses (it counts positions in UTF-8 bytes).
+_C_READER = hasattr(yaml, "CSafeLoader")
+
+
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser where PyYAML has it
     """SafeLoader with the YAML 1.2 core schema's implicit types."""
 
@@ -66,33 +70,45 @@ _resolver(
 _resolver(_MERGE, r"^(?:<<)$", "<")
 
 
+class _BadNumber(yaml.constructor.ConstructorError):
+    """A number the file wrote that cannot be read (too long, or ``!!int 1.5``)."""
+
+
 def _construct_int(loader: yaml.BaseLoader, node: yaml.ScalarNode) -> int:
     text = str(node.value)
     if len(text) > MAX_DIGITS:
-        raise yaml.constructor.ConstructorError(None, None, f"a number of {len(text)} digits is too long",
-                                                node.start_mark)
-    if text.startswith("0o"):
-        return int(text[2:], 8)
-    if text.startswith("0x"):
-        return int(text[2:], 16)
-    return int(text, 10)
+        raise _BadNumber(None, None, f"a number of {len(text)} digits is too long", node.start_mark)
+    try:
+        if text.startswith("0o"):
+            return int(text[2:], 8)
+        if text.startswith("0x"):
+            return int(text[2:], 16)
+        return int(text, 10)
+    except ValueError:  # only with an explicit tag (!!int 1.5): the resolver reads whole numbers alone as int
+        raise _BadNumber(None, None, f"{text!r} is not a whole number", node.start_mark) from None
 
 
 def _construct_float(loader: yaml.BaseLoader, node: yaml.ScalarNode) -> float:
     text = str(node.value)
     if len(text) > MAX_DIGITS:
-        raise yaml.constructor.ConstructorError(None, None, f"a number of {len(text)} characters is too long",
-                                                node.start_mark)
+        raise _BadNumber(None, None, f"a number of {len(text)} characters is too long", node.start_mark)
     lowered = text.lower()
     if lowered.endswith(".inf"):
         return float("-inf") if lowered.startswith("-") else float("inf")
     if lowered == ".nan":
         return float("nan")
-    return float(text)
+    try:
+        return float(text)
+    except ValueError:  # only with an explicit tag (!!float abc)
+        raise _BadNumber(None, None, f"{text!r} is not a number", node.start_mark) from None
 
 
 _Loader.add_constructor(_INT, _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+# Tags that build other Python objects than plain data (bytes, sets, datetimes, ordered pairs) are refused
+# like any unknown tag: a scenario holds text, numbers, true/false, lists and mappings.
+for _tag in ("binary", "set", "timestamp", "omap", "pairs"):
+    _Loader.yaml_constructors.pop(f"tag:yaml.org,2002:{_tag}", None)
 
 
 def _too_big(what: str, node: yaml.Node) -> InputError:
@@ -203,14 +219,28 @@ def read_yaml(text: str) -> tuple[Any, dict[tuple, int], list[Problem]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or "malformed YAML"
-        if isinstance(exc, yaml.constructor.ConstructorError) and "too long" not in what:
+        if exc.context and what.startswith("but "):  # "expected a single document in the stream, but found another"
+            what = f"{exc.context}, {what}"
+        if isinstance(exc, yaml.constructor.ConstructorError) and not isinstance(exc, _BadNumber):
             what = f"{what} (only plain YAML data is accepted)"
         raise InputError(Problem("", f"YAML error: {what}", mark.line + 1 if mark else None)) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, a terminal escape, ...)
+        raise InputError(Problem("", f"YAML error: unacceptable character #x{exc.character:04x}: {exc.reason}",
+                                 _line_at(text, exc.position))) from None
     except yaml.YAMLError as exc:
         raise InputError(Problem("", f"YAML error: {exc}")) from None
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # e.g. an unhashable merged key
         raise InputError(Problem("", f"YAML error: {exc}")) from None
     return data, lines, problems + non_finite_problems(data, lines)
+
+
+def _line_at(text: str, position: Any) -> int | None:
+    """The line of the character at ``position`` of ``text`` (libyaml counts
+    UTF-8 bytes, PyYAML's own reader characters)."""
+    if not isinstance(position, int):
+        return None
+    before = text.encode("utf-8")[:position] if _C_READER else text[:position]
+    return before.count(b"\n" if _C_READER else "\n") + 1  # type: ignore[arg-type]
 
 
 def parse_value(text: str) -> Any:

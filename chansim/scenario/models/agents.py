@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from chansim.scenario.channels import ChannelName
 from chansim.scenario.models.base import ScenarioModel
+from chansim.scenario.models.numbers import MAX_WHOLE
 
 __all__ = ["Break", "Shift", "Pool", "Routing", "Agents", "AgentChoice", "QueueOrder", "ReplyOrder",
            "ROUTING_POLICIES"]
@@ -62,6 +63,9 @@ def _caps_problem(caps: dict, *, total_allowed: bool = True) -> str | None:
             given = str(value).lower() if isinstance(value, bool) else repr(value)
             which = "the total" if key == "total" else f"the {key} cap"
             return f"{which} must be a whole number ≥ 1 (got {given})"
+        if value > MAX_WHOLE:
+            which = "the total" if key == "total" else f"the {key} cap"
+            return f"{which} must be ≤ 2^53 = {MAX_WHOLE:,} (got {value:.3g}); a whole number that large is a slip"
     if not [key for key in caps if not (total_allowed and key == "total")]:
         return ("a mapping of slot caps must cap at least one channel, e.g. {webchat: 2, whatsapp: 6, total: 6}; "
                 "without caps write a number")

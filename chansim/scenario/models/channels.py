@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from chansim.scenario.channels import ChannelName
-from chansim.scenario.distributions import Distribution
+from chansim.scenario.distributions import Bounded, Distribution
 from chansim.scenario.models.base import ScenarioModel
 
 __all__ = ["Channel", "Escalation"]
@@ -115,7 +115,7 @@ class Escalation(ScenarioModel):
     keeps_history: bool = Field(
         False, description="The voice agent sees the conversation; otherwise context is lost"
     )
-    lost_context_extra_s: float = Field(
+    lost_context_extra_s: Bounded = Field(
         60.0, ge=0, description="Extra agent time on the call (× intent complexity) when context is lost"
     )
 

@@ -8,10 +8,10 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
 from chansim.scenario.channels import ChannelName
-from chansim.scenario.distributions import Distribution
+from chansim.scenario.distributions import MAX_PARAMETER, Distribution
 from chansim.scenario.models.base import ScenarioModel
 
-__all__ = ["Segment", "Intent", "Demand", "Repeats", "MAX_WEIGHTED_CONTACTS"]
+__all__ = ["Segment", "Intent", "Demand", "Repeats", "MAX_WEIGHTED_CONTACTS", "MAX_COMPLEXITY"]
 
 #: Highest contacts_per_day × any intraday or weekly weight (a weight read
 #: with contacts_per_day below 1 counts as itself). Weights are relative (the
@@ -31,6 +31,29 @@ def _weight_in_bounds(weight: float, info: ValidationInfo) -> float:
 
 #: An intraday or weekly weight, bounded with contacts_per_day (read before it in the model).
 _Weight = Annotated[float, AfterValidator(_weight_in_bounds)]
+
+#: The largest intent complexity: a contact a thousand times as long as the channel's own is a slip (and
+#: far beyond it handle times overflow the engine's clock).
+MAX_COMPLEXITY = 1000.0
+
+
+def _complexity_in_bounds(value: float) -> float:
+    if value > MAX_COMPLEXITY:
+        raise ValueError(f"must be ≤ {MAX_COMPLEXITY:g} (got {value:g}); complexity multiplies the channel's "
+                         "handle time (1.5 = half as long again)")
+    return value
+
+
+_Complexity = Annotated[float, AfterValidator(_complexity_in_bounds)]
+
+
+def _priority_in_bounds(value: int) -> int:
+    if value > MAX_PARAMETER:  # (the engine keeps priorities as 32-bit numbers)
+        raise ValueError(f"must be ≤ {MAX_PARAMETER:g} (got {value:.3g}); priorities rank intents: 0, 1, 2, ...")
+    return value
+
+
+_Priority = Annotated[int, AfterValidator(_priority_in_bounds)]
 
 
 class Segment(ScenarioModel):
@@ -59,8 +82,10 @@ class Intent(ScenarioModel):
         gt=0, le=1, description="Share of contacts with this intent (intents sum to 1; a sum within 0.001 of 1 "
         "is scaled to 1)"
     )
-    complexity: float = Field(1.0, gt=0, description="Multiplier on agent handle time and time per turn")
-    priority: int = Field(0, ge=0, description="Queue priority; higher is answered first (FIFO within a priority)")
+    complexity: _Complexity = Field(1.0, gt=0, description="Multiplier on agent handle time and time per turn")
+    priority: _Priority = Field(
+        0, ge=0, description="Queue priority; higher is answered first (FIFO within a priority)"
+    )
     bot_resolvable: float = Field(0.0, ge=0, le=1, description="Share a bot can resolve on its own (used by bots)")
     value: float = Field(0.0, ge=0, description="Business value of the contact, in the scenario currency")
     unresolved_share: float = Field(

@@ -33,13 +33,12 @@ horizon) live in :mod:`chansim.scenario.plan_checks`.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from typing import Annotated
 
 from pydantic import Field
 
 from chansim.scenario.models.base import ScenarioModel
+from chansim.scenario.models.dates import CalendarDate
 from chansim.scenario.models.decision import Requirement
 
 __all__ = ["Plan", "PlanPool", "Cohort", "HiringClass", "RateBand", "AttritionBand", "PlanEvent", "PlannedClass",
@@ -102,8 +101,8 @@ class PlanEvent(ScenarioModel):
     """A dated change of demand: a product launch, a holiday week."""
 
     name: str = Field(min_length=1, description="What happens")
-    start: dt.date = Field(description="First day")
-    end: dt.date = Field(description="Last day (inclusive)")
+    start: CalendarDate = Field(description="First day")
+    end: CalendarDate = Field(description="Last day (inclusive)")
     factor: float = Field(gt=0, description="Demand multiplier on those days")
 
 
@@ -111,7 +110,7 @@ class PlannedClass(ScenarioModel):
     """A hiring class of a user's own plan."""
 
     pool: str = Field(description="Pool the class joins")
-    start: dt.date = Field(description="First day of the class (its week is the plan week holding this day)")
+    start: CalendarDate = Field(description="First day of the class (its week is the plan week holding this day)")
     size: int = Field(ge=1, description="Agents hired")
 
 
@@ -134,7 +133,7 @@ class Uncertainty(ScenarioModel):
 class Plan(ScenarioModel):
     """The hiring plan's horizon, demand over time and workforce."""
 
-    start: dt.date | None = Field(None, description="First day of the plan (default: the scenario's start_date)")
+    start: CalendarDate | None = Field(None, description="First day of the plan (default: the scenario's start_date)")
     weeks: int = Field(52, ge=1, le=MAX_PLAN_WEEKS, description=f"Horizon, weeks (at most {MAX_PLAN_WEEKS})")
     strategy: str | None = Field(None, description="Strategy staffed (default: the first)")
     require: tuple[Requirement, ...] | None = Field(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
 from chansim.scenario.channels import ChannelName
 from chansim.scenario.models.base import ScenarioModel
+from chansim.scenario.models.dates import CalendarDate
 
 __all__ = ["Fee", "Pricing"]
 
@@ -42,7 +42,7 @@ class Pricing(ScenarioModel):
         description="A rate card file (.yaml) replacing built-in cards of the same id and adding the rest; "
         "absent = the built-in cards",
     )
-    date: dt.date | None = Field(
+    date: CalendarDate | None = Field(
         None,
         description="What-if: price every message as if sent on this date (the card in force that day; calendar "
         "months counted from it); absent = each message on its own date, start_date + its time",

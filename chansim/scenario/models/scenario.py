@@ -16,6 +16,7 @@ from chansim.scenario.models.agents import Agents, Pool
 from chansim.scenario.models.base import ScenarioModel
 from chansim.scenario.models.channels import Channel
 from chansim.scenario.models.csat import Csat
+from chansim.scenario.models.dates import CalendarDate
 from chansim.scenario.models.decision import Decision
 from chansim.scenario.models.demand import Demand, Repeats
 from chansim.scenario.models.plan import Plan
@@ -35,7 +36,7 @@ class Scenario(ScenarioModel):
     description: str = Field("", description="What this scenario models and where its numbers come from")
     currency: str = Field("USD", pattern=r"^[A-Z]{3}$", description="ISO 4217 currency of every amount")
     market: str = Field("US", pattern=r"^[A-Z]{2}$", description="ISO 3166 country of the customers")
-    start_date: dt.date = Field(
+    start_date: CalendarDate = Field(
         default_factory=dt.date.today, description="Calendar date of the first simulated day (default: today)"
     )
     days: float = Field(7, gt=0, le=366, description="Days simulated")

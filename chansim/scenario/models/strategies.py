@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from chansim.scenario.channels import ChannelName
-from chansim.scenario.distributions import Distribution
+from chansim.scenario.distributions import Bounded, BoundedCount, Distribution
 from chansim.scenario.models.base import ScenarioModel
 
 __all__ = ["Bot", "IvrDeflection", "Campaign", "Strategy", "HANDOVER_AHT_FACTOR", "HANDOVER_UNRESOLVED_SHIFT",
@@ -46,7 +46,7 @@ class Bot(ScenarioModel):
     customer_reply_delay: Distribution | None = Field(
         None, description="Seconds for the customer to answer the bot (default: the channel's reply delay)"
     )
-    lost_context_extra_s: float = Field(
+    lost_context_extra_s: Bounded = Field(
         60.0, ge=0, description="Extra agent time (× intent complexity) when an escalation arrives without context"
     )
     lost_context_unresolved: float = Field(
@@ -195,7 +195,7 @@ class IvrDeflection(ScenarioModel):
         "always", description="Offer to every caller, or only when no agent is free"
     )
     link_channel: ChannelName = Field("sms", description="Channel of the message carrying the link (default sms)")
-    link_chars: int = Field(120, ge=1, description="Characters of the link message")
+    link_chars: BoundedCount = Field(120, ge=1, description="Characters of the link message")
     via_bot: bool = Field(
         True, description="The continuation meets the bot first when its channel has one (default true)"
     )
@@ -210,7 +210,7 @@ class Campaign(ScenarioModel):
     )
     per_day: float = Field(gt=0, description="Notifications sent per day")
     at_hour: int = Field(10, ge=0, le=23, description="Hour of day the batch goes out (spread over that hour)")
-    chars: int = Field(160, ge=1, description="Characters per notification")
+    chars: BoundedCount = Field(160, ge=1, description="Characters per notification")
     media: bool = Field(False, description="Rich media (RCS single / rich media, MMS on SMS)")
     non_gsm: bool = Field(False, description="Contains a character outside GSM-7")
     response_rate: float = Field(ge=0, le=1, description="Share of recipients who reply and start a conversation")
@@ -262,3 +262,13 @@ class Strategy(ScenarioModel):
         description="Overrides of the scenario under this strategy, by dotted path "
         "(pools and strategies by name: agents.pools.digital.headcount)",
     )
+
+    @field_validator("set")
+    @classmethod
+    def _set_leaves_strategies_alone(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """A strategy's ``set`` changes the scenario under it, not the list of strategies (it would be dropped)."""
+        for path in value:
+            if str(path).strip().split(".", 1)[0].split("[", 1)[0] == "strategies":
+                raise ValueError(f"{path!r}: a strategy's set changes the scenario, not the strategies; write "
+                                 "the strategy's own fields (offer, bot, ...) on the strategy itself")
+        return value
