@@ -33,7 +33,7 @@ _CONTACT_FIELDS = {
     "original": np.int8, "channel": np.int8, "priority": np.int32, "patience": float, "handle_time": float,
     "turns": np.int32, "bot_turns": np.int32, "turn_offset": np.int64, "bot_resolves": bool, "bot_handoff": bool, "bot_call_s": float, "unresolved_u": float,
     "unresolved_p": float, "escalate_turn": np.int32, "deflect": bool, "parent": np.int64,
-    "repeat_of": np.int64, "root": np.int64, "attempt": np.int16, "context_lost": bool, "extra_time": float,
+    "repeat_of": np.int64, "root": np.int64, "attempt": np.int32, "context_lost": bool, "extra_time": float,
 }
 _TURN_FIELDS = {"work_time": float, "reply_delay": float, "contact": np.int64}
 _MESSAGE_FIELDS = {"chars": np.int32, "non_gsm": bool, "media": bool, "extension": np.int32, "emoji": np.int32}

@@ -203,10 +203,12 @@ def load_kernel(kernel: str | None = None) -> str:
 @cache
 def _compiled():
     """The compiled recursion, imported on first use (numba is loaded only
-    when a run takes the fast path); None without numba."""
+    when a run takes the fast path); None without numba, or with a numba that
+    cannot load here (a broken install, or a module of the working folder
+    named like one numba imports): the Python recursion gives the same log."""
     try:
         from chansim.engine.fast_kernel import recursion as compiled
-    except ImportError:
+    except Exception:  # noqa: BLE001 - any failure to load numba: run the Python recursion
         return None
     return compiled
 

@@ -163,14 +163,15 @@ class SpanRecorder:
         """Seconds of the spans per pool per hour, for hours [0, hours)."""
         return self.by_interval(pools, hours, 3600.0)
 
-    def by_interval(self, pools: int, hours: int, interval: float) -> np.ndarray:
+    def by_interval(self, pools: int, hours: int, interval: float, until: float | None = None) -> np.ndarray:
         """Seconds of the spans per pool per interval of ``interval`` s, for
-        intervals [0, hours)."""
+        intervals [0, hours), up to time ``until`` (default: the end of the
+        last interval)."""
         if not len(self.start):
             return np.zeros((pools, hours))
         pool = np.frombuffer(self.pool, dtype=np.int16)
         return spread(pool, np.frombuffer(self.start, dtype=float), np.frombuffer(self.end, dtype=float), None,
-                      pools, hours, interval)
+                      pools, hours, interval, until)
 
 
 class SlotRecorder:
@@ -180,8 +181,9 @@ class SlotRecorder:
         self.t = array("d")
         self.delta = array("i")
 
-    def by_interval(self, count: int, interval: float) -> np.ndarray:
-        """Slot-seconds held per interval of ``interval`` s, for intervals [0, count)."""
+    def by_interval(self, count: int, interval: float, until: float | None = None) -> np.ndarray:
+        """Slot-seconds held per interval of ``interval`` s, for intervals [0, count),
+        up to time ``until`` (default: the end of the last interval)."""
         if len(self.t) < 2:
             return np.zeros(count)
         t = np.frombuffer(self.t, dtype=float)
@@ -189,16 +191,22 @@ class SlotRecorder:
         held = level[:-1] > 0
         start, end = t[:-1][held], t[1:][held]
         return spread(np.zeros(start.size, np.int64), start, end, level[:-1][held].astype(float), 1, count,
-                      interval)[0]
+                      interval, until)[0]
 
 
 def spread(pool: np.ndarray, start: np.ndarray, end: np.ndarray, weight: np.ndarray | None, pools: int, hours: int,
-           interval: float) -> np.ndarray:
+           interval: float, until: float | None = None) -> np.ndarray:
     """Seconds (× ``weight``) of spans [start, end) per pool per interval of
-    ``interval`` s, for intervals [0, hours)."""
+    ``interval`` s, for intervals [0, hours), up to time ``until`` (default:
+    the end of the last interval; a run whose end is not on an interval
+    boundary ends its last interval early, and what is after its end is not
+    in it)."""
     busy = np.zeros((pools, hours))
     if not start.size:
         return busy
+    if until is not None and until < hours * interval:
+        end = np.minimum(end, until)
+        start = np.minimum(start, end)
     clip = bool(start[0] < 0 or start.min() < 0)  # the warm-up days before time 0 are not measured
     # spans within one interval: per cell, their seconds summed in span order from 0, a part of the spans at a
     # time (a long run's spans are many); those over several intervals after them, in span order

@@ -116,7 +116,7 @@ def _contacts_table(s: Scenario, book: ContactBook, sim: Simulation, strategy: s
             "customer_id": book_rows["customer"],
             "segment": _categorical(book_rows["segment"], [x.name for x in s.demand.segments]),
             "intent": _categorical(book_rows["intent"], [x.name for x in s.demand.intents]),
-            "priority": book.priority[:n].astype(np.int16),
+            "priority": _rows(book.priority, n),  # (32 bits, as drawn: priorities go up to 1e9)
             "preferred_channel": channel_categorical(book_rows["preferred"]),
             "original_channel": channel_categorical(book_rows["original"]),
             "channel": channel_categorical(book_rows["channel"]),
@@ -244,8 +244,9 @@ def _staffing_table(s: Scenario, sim: Simulation, strategy: str, replication: in
     for pool, (interval, agents) in zip(sim.pools, sim.plans):
         count = max(1, math.ceil(s.horizon_s / interval - 1e-9))
         if interval not in by_interval:
-            by_interval[interval] = (sim.attention.by_interval(len(sim.pools), count, interval),
-                                     overtime.by_interval(len(sim.pools), count, interval))
+            # (a run that ends inside an interval: that interval ends with the run, and so does what it counts)
+            by_interval[interval] = (sim.attention.by_interval(len(sim.pools), count, interval, s.horizon_s),
+                                     overtime.by_interval(len(sim.pools), count, interval, s.horizon_s))
         busy, extra = by_interval[interval]
         starts = np.arange(count) * interval
         lengths = np.minimum(interval, s.horizon_s - starts)
@@ -264,7 +265,7 @@ def _staffing_table(s: Scenario, sim: Simulation, strategy: str, replication: in
                     "overtime_s": extra[pool.index],
                     "busy_s": busy[pool.index],
                     # a voice-only pool's calls hold every slot of their agent while it talks
-                    "held_slot_s": (pool.slots.by_interval(count, interval) if pool.slots is not None
+                    "held_slot_s": (pool.slots.by_interval(count, interval, s.horizon_s) if pool.slots is not None
                                     else busy[pool.index] * pool.capacity),
                 }
             )
