@@ -40,6 +40,7 @@ from chansim.billing.ratecard import CardBook, RateCard, card_book, market_code
 from chansim.billing.rules.fees import price_flat
 from chansim.billing.rules.groups import Parts as _Parts, rows_read as _rows_read
 from chansim.billing.rules.whatsapp.allowance import share_allowance
+from chansim.billing.rules.whatsapp.per_message import cap_marketing
 from chansim.scenario.channels import billing_rule
 from chansim.errors import InputError, Problem
 
@@ -101,6 +102,9 @@ class Pricer:
     bytes_per_char: Mapping[str, float] = field(default_factory=dict)  # channel -> UTF-8 bytes per non-Latin char
     business_agent: tuple[float, float] | None = None  # (tokens per reply, rate per token): Meta Business Agent
     marketing_max_price: float | None = None  # WhatsApp marketing: the most paid per delivered message (card currency)
+    shared: bool | None = None  # WhatsApp's monthly free units over every market (None: if the table has several)
+    #: a list: prices that hang on a row's rank in its calendar month are noted in it (on the table's rows)
+    record: list | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def create(
@@ -181,13 +185,10 @@ class Pricer:
         fx = 1.0
         if self.currency is not None and card.currency != self.currency:
             if card.currency not in self.exchange_rates:
-                raise InputError(
-                    Problem(
-                        f"pricing.exchange_rates.{card.currency}",
-                        f"needed: the {card.channel} card {card.id} is in {card.currency}, the scenario in "
-                        f"{self.currency} (give how many {self.currency} one {card.currency} buys)",
-                    )
-                )
+                raise InputError(Problem(
+                    f"pricing.exchange_rates.{card.currency}",
+                    f"needed: the {card.channel} card {card.id} is in {card.currency}, the scenario in "
+                    f"{self.currency} (give how many {self.currency} one {card.currency} buys)"))
             fx = float(self.exchange_rates[card.currency])
         return fx * (1.0 + self.markup)
 
@@ -260,6 +261,8 @@ class Pricer:
         settings = self._rule_settings(channel)
         if shared_allowance:
             settings["shared_allowance"] = True
+        if self.record is not None and channel == "whatsapp":
+            settings["ranked"] = []
         rules = [billing_rule(card.model) for card in cards]
         if len(cards) == 1 and getattr(rules[0], "reads", None) == ():
             # a rule that reads nothing of the rows prices every row alike: one row priced stands for all
@@ -267,19 +270,29 @@ class Pricer:
             return self._apply(pd.DataFrame(index=pd.RangeIndex(1)), cards[0], settings)
         frame = _rows_read(table, rows, *rules)
         if len(cards) == 1:
-            return self._apply(frame, cards[0], settings)
+            return self._note(self._apply(frame, cards[0], settings), settings, cards[0], market, rows, times.size)
         parts = _Parts(len(frame), 0.0, shared_allowance)
         for k, card in enumerate(cards):
-            rows = np.flatnonzero(which == k)
+            mine = np.flatnonzero(which == k)
             stateful = card.channel in ("whatsapp", "rcs")  # windows and conversations cross the change date
-            priced = self._apply(frame if stateful else frame.iloc[rows], card, settings)
-            parts.put(rows, priced.iloc[rows] if stateful else priced)
+            priced = self._note(self._apply(frame if stateful else frame.iloc[mine], card, settings), settings, card,
+                                market, rows, times.size, which == k)
+            parts.put(mine, priced.iloc[mine] if stateful else priced)
         out = pd.DataFrame({"billable": parts.billable, "units": parts.units, "cost": parts.cost}, index=frame.index)
         for column in LABEL_COLUMNS:
             out[column] = parts.label(column)
         if parts.allowance is not None:
             out["allowance"] = parts.allowance
         return out
+
+    def _note(self, priced: pd.DataFrame, settings: dict, card: RateCard, market: str, rows, n: int, kept=None):
+        """``priced``; the ranked charges its rule noted, on the ``n`` table rows (mask ``rows``), in ``record``."""
+        entries, table_rows = settings.get("ranked") or [], np.arange(n) if rows is None else np.flatnonzero(rows)
+        for entry in entries:
+            self.record.append({**entry, "scope": ("whatsapp", market, card.id), "factor": self.factor(card),
+                                "rows": table_rows[entry["pos"]], "kept": True if kept is None else kept[entry["pos"]]})
+        entries.clear()
+        return priced
 
     def _apply(self, frame: pd.DataFrame, card: RateCard, settings: dict) -> pd.DataFrame:
         priced = billing_rule(card.model)(frame, card, **settings)
@@ -321,23 +334,30 @@ class Pricer:
             del codes
             groups = [(channels[k // len(markets)], markets[k % len(markets)], k) for k in np.unique(key)]
             # WhatsApp's monthly free allowance belongs to the business number: over every market at once
-            shared = sum(name == "whatsapp" and self._flat(name) is None for name, _, _ in groups) > 1
+            shared = (sum(name == "whatsapp" and self._flat(name) is None for name, _, _ in groups) > 1
+                      if self.shared is None else self.shared)
             parts = _Parts(n, np.nan, shared)
             times = table[time_column].to_numpy(dtype=float)
             for name, where, k in sorted(groups):  # in (channel, market) order
                 rows = key == k  # (a mask: a group's rows are most of a table's)
                 some = None if np.count_nonzero(rows) == n else rows
-                flat = self._flat(name)
-                if flat is not None:
-                    priced = price_flat(_rows_read(table, some, price_flat), name, flat, calls=calls,
+                flat, turn = self._flat(name), None
+                if flat is not None:  # (messages in time order, then by customer: a contact's first row)
+                    turn = (None if calls or "customer_id" not in table
+                            else np.lexsort((table["customer_id"].to_numpy()[rows], times[rows])))
+                    frame = _rows_read(table, some, price_flat)
+                    priced = price_flat(frame if turn is None else frame.iloc[turn], name, flat, calls=calls,
                                         markup=self.markup)
                 else:
                     priced = self._by_card(table, some, name, where, times,
                                            shared_allowance=shared and name == "whatsapp")
-                parts.put(rows, priced)
+                parts.put(rows, priced if turn is None else priced.iloc[np.argsort(turn)])
                 del priced  # (one group's prices at a time)
-            if parts.allowance is not None and parts.allowance.any():
-                # WhatsApp's monthly free units, counted over every market of the business number
+            if parts.allowance is not None and parts.allowance.any() and self.record is not None:  # (noted)
+                rows = np.flatnonzero(parts.allowance > 0)
+                self.record.append({"shared": rows, "allowance": parts.allowance[rows],
+                                    "rule": parts.label("rule")[rows]})
+            elif parts.allowance is not None and parts.allowance.any():  # free units over every market at once
                 freed, rules = share_allowance(table, time_column, self.start, parts.allowance, parts.label("rule"))
                 parts.billable[freed], parts.units[freed], parts.cost[freed] = False, 0.0, 0.0
                 parts.labels["rule"].append((freed, rules))
@@ -362,16 +382,16 @@ class Pricer:
             return out
         capped = ((out["channel"] == "whatsapp") & (out["category"] == "marketing")
                   & (out["direction"] == "out")).to_numpy(dtype=bool) & out["billable"].to_numpy(dtype=bool)
-        if capped.any():
-            cap = self.marketing_max_price * self.factor(self.card("whatsapp"))
-            cost = out["cost"].to_numpy(dtype=float).copy()
-            over = capped & (cost > cap * out["units"].to_numpy(dtype=float))
-            if over.any():
-                cost[over] = cap * out["units"].to_numpy(dtype=float)[over]
-                rule = out["rule"].astype(object).to_numpy().copy()
-                rule[over] = [f"{r}, capped at the max price" for r in rule[over]]
+        if capped.any():  # (on copies, changed where over the cap)
+            cost, rule = out["cost"].to_numpy(dtype=float).copy(), out["rule"].astype(object).to_numpy().copy()
+            if cap_marketing(cost, out["units"].to_numpy(dtype=float), rule, capped, self.marketing_cap):
                 out["cost"], out["rule"] = cost, pd.Categorical(rule)
         return out
+
+    @property
+    def marketing_cap(self) -> float:
+        """``marketing_max_price`` in the scenario currency, marked up."""
+        return self.marketing_max_price * self.factor(self.card("whatsapp"))
 
     def calls(self, contacts: pd.DataFrame) -> pd.DataFrame:
         """Voice contacts with the price columns and ``market`` added."""

@@ -7,11 +7,19 @@ then ``tiers`` price the month's paid units (marginal: ``above: N`` applies
 to units N+1, N+2, ...). The allowance belongs to the business number, not
 to a market: :func:`share_allowance` counts it over every market priced at
 once.
+
+Time order, everywhere a month is counted: by time, then customer id, then
+the customer's own rows in the order of the table. It depends on nothing but
+the customer's own rows, so a log priced a part of its customers at a time
+ranks each row as the whole log does (:class:`MonthlyCount` prices a row
+from its rank alone; :mod:`chansim.billing.pricing_run` ranks the parts
+together).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -20,22 +28,86 @@ from chansim.billing.card_dates import dates_of
 from chansim.billing.ratecard import RateCard
 
 __all__ = ["TEMPLATES", "CATEGORIES", "SERVICE", "MARKETING", "UTILITY", "AUTHENTICATION", "Ledger",
-           "charge_template", "share_allowance"]
+           "MonthlyCount", "month_ranks", "charge_template", "share_allowance", "shared_free_text",
+           "allowance_order"]
 
 TEMPLATES = ("marketing", "utility", "authentication")
 CATEGORIES = ("service",) + TEMPLATES
 SERVICE, MARKETING, UTILITY, AUTHENTICATION = range(4)  # codes of CATEGORIES
 
 
+def month_ranks(key: np.ndarray) -> np.ndarray:
+    """0-based rank of each row among the rows of its month (``key``: the
+    (world, month) of rows in time order; equal keys are consecutive)."""
+    new = np.ones(key.size, dtype=bool)
+    new[1:] = key[1:] != key[:-1]
+    k = np.arange(key.size)
+    return k - np.maximum.accumulate(np.where(new, k, 0))
+
+
+class MonthlyCount(NamedTuple):
+    """How one charge prices a row from its rank in the calendar month
+    (0-based, in time order): the first ``n_free`` free, then the tiers
+    (``above``, ``rates``: marginal over the month's paid units), else
+    ``rate``. ``allowance``: the card's monthly free units when they are
+    counted over every market instead (then ``n_free`` is 0)."""
+
+    category: str
+    rate_name: str
+    tiered: bool
+    n_free: int
+    allowance: int
+    above: tuple
+    rates: tuple
+    rate: float
+    free_because: str
+
+    #: suffixes of the outcomes: charged at the base rate, free first units, free for another reason,
+    #: then tier j (3 + j)
+    @property
+    def suffixes(self) -> tuple[str, ...]:
+        tiers = tuple(f", charged (monthly tier above {a:,})" if a else ", charged" for a in self.above)
+        return (", charged", f", free (first {self.n_free:,} of the calendar month)",
+                f", free ({self.free_because})") + tiers
+
+    @property
+    def ranked(self) -> bool:
+        """Whether a row's price depends on its rank."""
+        return self.n_free > 0 or bool(self.above)
+
+    def outcome(self, rank: np.ndarray, other: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(free, rate, suffix index) of rows of ``rank`` (``other``: free
+        for ``free_because``)."""
+        free = rank < self.n_free
+        paid_k = rank - self.n_free + 1  # 1-based among the month's paid units
+        rate = np.full(rank.size, self.rate)
+        suffix = np.zeros(rank.size, dtype=np.int8)
+        if self.above:
+            which = np.searchsorted(np.asarray(self.above), paid_k, side="left") - 1  # the last tier with above < k
+            for j, tier_rate in enumerate(self.rates):
+                in_tier = (which == j) & ~free
+                rate[in_tier] = tier_rate
+                suffix[in_tier] = 3 + j
+        suffix[free] = 1
+        if other is not None:
+            free = free | other
+            suffix[other] = 2
+        return free, np.where(free, 0.0, rate), suffix
+
+
 class Ledger:
     """The outcome of each (sorted) message, filled in rule by rule. Rules are
-    kept as codes into ``texts`` until the end."""
+    kept as codes into ``texts`` until the end. ``ranked``: when a list,
+    each charge whose prices depend on the rows' ranks in the month is noted
+    in it (its count, rows, rule codes and other-free rows)."""
 
-    def __init__(self, n: int, month: np.ndarray, time_order: np.ndarray, shared_allowance: bool = False):
+    def __init__(self, n: int, month: np.ndarray, time_order: np.ndarray, shared_allowance: bool = False,
+                 ranked: list | None = None):
         self.month, self.time_order = month, time_order
         #: the monthly free units are counted by the caller over every market: charge them all here and
         #: mark each with its card's monthly allowance (``allowance``)
         self.shared_allowance = shared_allowance
+        self.ranked = ranked
         self.allowance = np.zeros(n, dtype=np.int64)
         self.billable = np.zeros(n, dtype=bool)
         self.rate = np.zeros(n)
@@ -74,37 +146,25 @@ class Ledger:
         rows = self.time_order[mask[self.time_order]]
         if not len(rows):
             return
-        month = self.month[rows]
-        new = np.ones(len(rows), dtype=bool)
-        new[1:] = month[1:] != month[:-1]
-        k = np.arange(len(rows))
-        rank = k - np.maximum.accumulate(np.where(new, k, 0))  # 0-based within the month
         n_free = card.monthly_free.get(category, 0)
+        tiers = sorted(card.tiers.get(category, ()), key=lambda tier: tier.above) if tiered else []
+        count = MonthlyCount(category, rate_name or category, tiered, 0 if self.shared_allowance else n_free,
+                             n_free if self.shared_allowance else 0, tuple(int(t.above) for t in tiers),
+                             tuple(float(t.rate) for t in tiers), float(card.rate(rate_name or category)),
+                             free_because)
         if self.shared_allowance:
             self.allowance[rows] = n_free
-            n_free = 0
-        free = rank < n_free
-        paid_k = rank - n_free + 1  # 1-based among the month's paid units
-        rate = np.full(len(rows), card.rate(rate_name or category))
         base = np.full(len(rows), self.code(rule), dtype=np.int32) if isinstance(rule, str) else rule[rows]
-        rule_of = self._suffixed(base, ", charged")
-        tiers = sorted(card.tiers.get(category, ()), key=lambda tier: tier.above) if tiered else []
-        if tiers:
-            above = np.array([tier.above for tier in tiers])
-            which = np.searchsorted(above, paid_k, side="left") - 1  # the last tier with above < k
-            for j, tier in enumerate(tiers):
-                in_tier = (which == j) & ~free
-                rate[in_tier] = tier.rate
-                if tier.above:
-                    rule_of[in_tier] = self._suffixed(base[in_tier], f", charged (monthly tier above {tier.above:,})")
-        rule_of[free] = self._suffixed(base[free], f", free (first {n_free:,} of the calendar month)")
-        if free_on is not None:
-            other = free_on[rows]
-            free = free | other
-            rule_of[other] = self._suffixed(base[other], f", free ({free_because})")
+        other = None if free_on is None else free_on[rows]
+        free, rate, suffix = count.outcome(month_ranks(self.month[rows]), other)
+        rule_of = self._suffixed(base, count.suffixes[0])
+        for s, text in enumerate(count.suffixes[1:], start=1):
+            rule_of[suffix == s] = self._suffixed(base[suffix == s], text)
         self.billable[rows] = ~free
-        self.rate[rows] = np.where(free, 0.0, rate)
+        self.rate[rows] = rate
         self.rule[rows] = rule_of
+        if self.ranked is not None and count.ranked:
+            self.ranked.append((count, rows, base, other))
 
 
 def charge_template(book: Ledger, card: RateCard, mask: np.ndarray, c: str, rule: str,
@@ -117,6 +177,20 @@ def charge_template(book: Ledger, card: RateCard, mask: np.ndarray, c: str, rule
                     "(business based in another country)", rate_name="authentication_international", tiered=False)
     else:
         book.charge(mask, card, c, rule)
+
+
+def shared_free_text(rule: str, allowance: int) -> str:
+    """The rule of a unit the business number's monthly free units cover
+    (``rule``: its rule as charged)."""
+    free = f", free (first {int(allowance):,} of the calendar month, every market)"
+    return str(rule).removesuffix(", charged") + free
+
+
+def allowance_order(key: np.ndarray, t: np.ndarray, customer: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """The order in which the shared monthly free units go: by (run,
+    category, month) ``key``, then time, customer and row (the customer's own
+    rows in table order)."""
+    return np.lexsort((row, customer, t, key))
 
 
 def share_allowance(table: pd.DataFrame, time_column: str, start: dt.date, allowance: np.ndarray,
@@ -137,13 +211,10 @@ def share_allowance(table: pd.DataFrame, time_column: str, start: dt.date, allow
     world = (table.groupby(worlds, sort=False, observed=True, dropna=False).ngroup().to_numpy()[rows]
              if worlds else np.zeros(rows.size, dtype=np.int64))
     key = world * 100_000 + month  # months since 1970 stay far below 100,000
-    order = np.lexsort((rows, t, key))
-    sorted_key = key[order]
-    new = np.ones(order.size, dtype=bool)
-    new[1:] = sorted_key[1:] != sorted_key[:-1]
-    k = np.arange(order.size)
-    rank = k - np.maximum.accumulate(np.where(new, k, 0))  # 0-based within its month
+    customer = (pd.factorize(table["customer_id"], sort=True)[0][rows] if "customer_id" in table
+                else np.zeros(rows.size, dtype=np.int64))
+    order = allowance_order(key, t, customer, rows)
+    rank = month_ranks(key[order])
     freed = rows[order][rank < allowance[rows][order]]
-    texts = [str(r).removesuffix(", charged") + f", free (first {int(a):,} of the calendar month, every market)"
-             for r, a in zip(np.asarray(rule)[freed], allowance[freed])]
+    texts = [shared_free_text(r, a) for r, a in zip(np.asarray(rule)[freed], allowance[freed])]
     return freed, pd.Categorical(texts)

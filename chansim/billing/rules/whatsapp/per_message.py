@@ -10,7 +10,10 @@ import numpy as np
 from chansim.billing.ratecard import RateCard
 from chansim.billing.rules.whatsapp.allowance import CATEGORIES, SERVICE, UTILITY, Ledger, charge_template
 
-__all__ = ["price_messages"]
+__all__ = ["price_messages", "cap_marketing", "CAPPED"]
+
+#: what a capped marketing template's rule says
+CAPPED = ", capped at the max price"
 
 
 def price_messages(book: Ledger, card: RateCard, version: str, active: np.ndarray, category: np.ndarray,
@@ -33,3 +36,16 @@ def price_messages(book: Ledger, card: RateCard, version: str, active: np.ndarra
         book.charge(utility, card, "utility", rule)  # one monthly count for the tiers
         book.charge(reply, card, "service", "whatsapp v3: free-form service message",
                     rate_name="service" if card.has("service") else "utility")
+
+
+def cap_marketing(cost: np.ndarray, units: np.ndarray, rule: np.ndarray, capped: np.ndarray, cap: float) -> bool:
+    """Marketing templates at most ``cap`` a unit (a marketing campaign's
+    ``max_price``, converted and marked up): the rows of mask ``capped``
+    (billable marketing templates) that cost more are set to ``cap`` × units
+    in ``cost`` and their ``rule`` says so, in place. Whether any was."""
+    over = capped & (cost > cap * units)
+    if not over.any():
+        return False
+    cost[over] = cap * units[over]
+    rule[over] = [f"{r}{CAPPED}" for r in rule[over]]
+    return True

@@ -78,7 +78,7 @@ def _text(codes: np.ndarray, texts: list[str]) -> pd.api.extensions.ExtensionArr
 
 def price_whatsapp(messages: pd.DataFrame, card: RateCard, *, start: dt.date, rules: str = "current",
                    business_market: str | None = None, business_agent: tuple[float, float] | None = None,
-                   shared_allowance: bool = False, **_) -> pd.DataFrame:
+                   shared_allowance: bool = False, ranked: list | None = None, **_) -> pd.DataFrame:
     """Price each WhatsApp message under ``card`` (one market, one billing model).
 
     ``messages`` has ``t`` (seconds since ``start`` 00:00), ``customer_id``,
@@ -99,7 +99,10 @@ def price_whatsapp(messages: pd.DataFrame, card: RateCard, *, start: dt.date, ru
     the card's monthly free units are counted by the caller over every market
     of the business number; every unit is charged here and the result has an
     ``allowance`` column (the card's monthly free units of the row's category,
-    0 where none applies).
+    0 where none applies). ``ranked``: a list that gets, for each charge whose
+    prices hang on the rows' ranks in their calendar month, what it takes to
+    rank its rows with other customers' and price them again
+    (:func:`_ranked`).
 
     The card is taken as given for every message (see the module notes).
     """
@@ -141,9 +144,13 @@ def price_whatsapp(messages: pd.DataFrame, card: RateCard, *, start: dt.date, ru
     day = dates_of(start, t)
     month = day.astype("datetime64[M]").astype(np.int64)
     # Monthly counts run per world in time order (ties by original order).
-    time_order = np.lexsort((order, t, world))
+    # Time order: by time, then customer id, then the customer's rows in table order (as pricing a part of
+    # the customers at a time can rank them)
+    customer_id = pd.factorize(messages["customer_id"], sort=True)[0][order]
+    time_order = np.lexsort((order, customer_id, t, world))
+    calendar_month = month
     month = month + world * 100_000  # a (world, month) key: months since 1970 stay far below 100,000
-    book = Ledger(n, month, time_order, shared_allowance)
+    book = Ledger(n, month, time_order, shared_allowance, [] if ranked is not None else None)
 
     service = out & (category == SERVICE)
     template = out & ~service
@@ -183,8 +190,12 @@ def price_whatsapp(messages: pd.DataFrame, card: RateCard, *, start: dt.date, ru
         book.units[by_agent] = float(tokens)
         book.rate[by_agent] = float(token_rate)
         book.rule[by_agent] = book.code("whatsapp: Meta Business Agent reply, per token (bot.token_rate, unverified)")
+    else:
+        by_agent = np.zeros(n, dtype=bool)
     if what_if:
         book.texts = [text.replace("whatsapp v2:", "whatsapp v2 rules (pricing.rules: v2):") for text in book.texts]
+    if ranked is not None:
+        ranked += _ranked(book, messages, world_keys, world, order, t, calendar_month, by_agent)
 
     billable = np.empty(n, dtype=bool)
     billable[order] = book.billable
@@ -208,6 +219,28 @@ def price_whatsapp(messages: pd.DataFrame, card: RateCard, *, start: dt.date, ru
         allowance[order] = np.where(book.billable, book.allowance, 0)
         out["allowance"] = allowance
     return out
+
+
+def _ranked(book: Ledger, messages: pd.DataFrame, world_keys: list[str], world: np.ndarray, order: np.ndarray,
+            t: np.ndarray, month: np.ndarray, by_agent: np.ndarray) -> list[dict]:
+    """Each ranked charge of ``book``: its :class:`MonthlyCount` (``count``)
+    and, for its rows, their positions in ``messages`` (``pos``), run
+    (``world``: a code into ``worlds``, the values of ``world_keys``), calendar ``month``, time ``t``,
+    ``customer`` id, rule as priced before the suffix (``base``), whether
+    free for another reason (``other``), units, and whether their price is
+    fixed apart from their rank (``fixed``: Meta Business Agent replies,
+    which still count in the month)."""
+    if not book.ranked:
+        return []
+    first = order[np.unique(world, return_index=True)[1]]  # (the runs' codes are 0, 1, ...)
+    worlds = (list(messages[world_keys].iloc[first].itertuples(index=False, name=None)) if world_keys
+              else [()] * first.size)
+    customer = messages["customer_id"].to_numpy()[order]
+    texts = np.asarray(book.texts, dtype=object)
+    return [{"count": count, "pos": order[rows], "world": world[rows], "worlds": worlds,
+             "month": month[rows], "t": t[rows], "customer": customer[rows], "base": texts[base],
+             "other": np.zeros(rows.size, dtype=bool) if other is None else other, "units": book.units[rows],
+             "fixed": by_agent[rows]} for count, rows, base, other in book.ranked]
 
 
 # the columns of the table it reads
