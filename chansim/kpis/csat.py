@@ -4,8 +4,11 @@ formula) is :mod:`chansim.scenario.csat`."""
 
 from __future__ import annotations
 from statistics import NormalDist
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from scipy.special import ndtri
 
 from chansim.scenario.csat import (  # noqa: F401  the model, re-exported beside its scoring
     Csat,
@@ -21,7 +24,7 @@ from chansim.scenario.csat import (  # noqa: F401  the model, re-exported beside
     base_for_share,
 )
 
-__all__ = ["Csat", "BENCHMARK_SHARE", "DEFAULT_NOISE_SD", "DEFAULT_FIRST_CHOICE_BONUS", "DEFAULT_BASE", "DEFAULT_WAIT_GRACE_S", "DEFAULT_RESPONSE_RATE", "SCORE_MIN", "SCORE_MAX", "SATISFIED", "base_for_share", "expected_score", "survey", "csat_kpis"]
+__all__ = ["Csat", "BENCHMARK_SHARE", "DEFAULT_NOISE_SD", "DEFAULT_FIRST_CHOICE_BONUS", "DEFAULT_BASE", "DEFAULT_WAIT_GRACE_S", "DEFAULT_RESPONSE_RATE", "SCORE_MIN", "SCORE_MAX", "SATISFIED", "base_for_share", "expected_score", "survey", "survey_key", "survey_draws", "csat_kpis"]
 
 
 # ------------------------------------------------------------------ helpers
@@ -126,13 +129,21 @@ def survey(contacts: pd.DataFrame, csat: Csat, rng: np.random.Generator,
     ``bot_points``, NaN if not surveyed), ``responded``
     (bool) and ``score`` (nullable Int64 1-5, NA for non-responders).
 
-    Draws ``rng.random(n)`` then ``rng.standard_normal(n)``, n = len(contacts),
-    whatever the rows hold (common random numbers).
+    Each contact draws two numbers of its own: a uniform ``u`` in [0, 1)
+    (it responds when ``u`` is below its channel's response rate) and a
+    standard normal ``z`` (its answer is ``expected + noise_sd * z``, clipped
+    to 1-5 and rounded). Both are a pure function of the stream's seed and
+    the contact's ``contact_id`` (the row's position when the table has no
+    ``contact_id``), whatever the other rows and the generator's state
+    (:func:`survey_draws`): any subset of the contacts, in any order, gets
+    the same answers as in the whole table, and the same contact gets the
+    same draws under every strategy (common random numbers). ``rng`` is not
+    advanced.
     """
     expected = expected_score(contacts, csat, bot_points)
     n = len(contacts)
-    u = rng.random(n)
-    z = rng.standard_normal(n)
+    ids = contacts["contact_id"].to_numpy(dtype=np.int64) if "contact_id" in contacts else np.arange(n, dtype=np.int64)
+    u, z = survey_draws(survey_key(rng), ids)
     rate = _per_channel(contacts["channel"], csat.response_rate, "csat.response_rate")
     surveyed = ~np.isnan(expected)
     responded = surveyed & (u < np.nan_to_num(rate, nan=0.0))
@@ -147,6 +158,49 @@ def survey(contacts: pd.DataFrame, csat: Csat, rng: np.random.Generator,
     out["responded"] = responded
     out["score"] = score
     return out
+
+
+# ------------------------------------------------------ draws keyed by contact
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)  # splitmix64's increment (the golden ratio in 64 bits)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def survey_key(rng: np.random.Generator) -> int:
+    """The 64-bit key of a survey stream: the first 64 bits its seed sequence
+    generates (the same whatever has been drawn from ``rng``); for a
+    generator without a seed sequence, the next 64 bits it draws."""
+    seq = getattr(rng.bit_generator, "seed_seq", None)
+    if seq is not None and hasattr(seq, "generate_state"):
+        return int(seq.generate_state(1, np.uint64)[0])
+    return int(rng.integers(0, 2**64, dtype=np.uint64))
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64's output function of each 64-bit state (wrapping arithmetic)."""
+    x = x ^ (x >> np.uint64(30))
+    x *= _MIX1
+    x ^= x >> np.uint64(27)
+    x *= _MIX2
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def survey_draws(key: int, contact_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(uniform in [0, 1), standard normal) for each contact id under
+    ``key``: the outputs ``2 id + 1`` and ``2 id + 2`` of the splitmix64
+    sequence started at ``key``, as 53-bit doubles; the normal is the
+    inverse normal CDF of the second, taken at the middle of its 2**-53 step
+    (so in (0, 1))."""
+    ids = np.asarray(contact_ids, dtype=np.int64).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        counter = ids * np.uint64(2) + np.uint64(1)
+        first = _splitmix64(np.uint64(key) + counter * _GAMMA)
+        second = _splitmix64(np.uint64(key) + (counter + np.uint64(1)) * _GAMMA)
+    step = 2.0 ** -53
+    u = (first >> np.uint64(11)).astype(float) * step
+    z = ndtri(((second >> np.uint64(11)).astype(float) + 0.5) * step)
+    return u, z
 
 
 def csat_kpis(survey_frame: pd.DataFrame) -> dict[str, Any]:

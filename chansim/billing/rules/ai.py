@@ -31,7 +31,10 @@ Each charge is a priced row (``units``, ``unit``, ``cost``, ``rule``,
 a line per calendar month, prorated by day (:mod:`chansim.billing.fixed`).
 Costs are in the scenario currency (card rates converted with
 ``pricing.exchange_rates``; the provider markup is for channel fees, not
-here). Pure: the same log and settings give the same costs.
+here). Pure: the same log and settings give the same costs, and each
+session's units and cost depend on its own row, its customer's sessions
+(``per_conversation``) and its own messages (``per_token``) only, so the log
+can be priced a set of customers at a time.
 """
 
 from __future__ import annotations
@@ -85,15 +88,49 @@ class AIPricing:
         return float(self.exchange_rates[card.currency])
 
 
-def _conversation_units(customer: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """1 for each session opening a 24-hour conversation of its customer, else 0."""
-    order = np.lexsort((t, customer))
+def _conversation_units(customer: np.ndarray, t: np.ndarray, ids: np.ndarray | None = None) -> np.ndarray:
+    """1 for each session opening a 24-hour conversation of its customer, else
+    0. Sessions of a customer at the same time are taken in the order of
+    their ``ids`` (contact ids) when given, else in row order: a customer's
+    units depend on its own sessions only, whatever the other rows and their
+    order."""
+    order = np.lexsort((t, customer) if ids is None else (ids, t, customer))
     units = np.zeros(t.size)
     last_customer, opened = None, -np.inf
     for k in order:
         if customer[k] != last_customer or t[k] >= opened + WINDOW_S:
             units[k], opened, last_customer = 1.0, t[k], customer[k]
     return units
+
+
+#: Action counts are drawn this many at a time (the stream's values in order,
+#: whatever the block): the memory a session's draw takes does not grow with
+#: its contact id.
+_ACTION_BLOCK = 1 << 16
+
+
+def _actions(ai: AIPricing, replication: int, ids: np.ndarray) -> np.ndarray:
+    """The actions of the sessions of contact ``ids`` of one replication:
+    value ``id`` of the ``bot.actions`` stream (drawn in order), rounded, at
+    least 0 — the same for a contact whatever other contacts are priced with
+    it."""
+    from chansim.engine.streams import Streams
+
+    out = np.zeros(ids.size)
+    if not ids.size:
+        return out
+    rng = Streams(ai.seed, int(replication))("bot.actions")
+    order = np.argsort(ids, kind="stable")
+    wanted = ids[order]
+    top = int(wanted[-1]) + 1
+    if top <= _ACTION_BLOCK:
+        out[order] = ai.actions.sample(rng, top)[wanted]
+    else:  # (numpy draws value after value: blocks in a row are the values of one draw)
+        for lo in range(0, top, _ACTION_BLOCK):
+            a, b = np.searchsorted(wanted, [lo, lo + _ACTION_BLOCK])
+            block = ai.actions.sample(rng, min(_ACTION_BLOCK, top - lo))
+            out[order[a:b]] = block[wanted[a:b] - lo]
+    return np.maximum(np.rint(out), 0.0)
 
 
 def session_units(sessions: pd.DataFrame, messages: pd.DataFrame | None, card: AICard, ai: AIPricing) -> tuple[np.ndarray, np.ndarray]:
@@ -113,7 +150,8 @@ def session_units(sessions: pd.DataFrame, messages: pd.DataFrame | None, card: A
         keys = sessions["customer_id"].to_numpy(dtype=np.int64)
         if "replication" in sessions:
             keys = keys + sessions["replication"].to_numpy(dtype=np.int64) * (int(keys.max(initial=0)) + 1)
-        return _conversation_units(keys, sessions["arrival_t"].to_numpy(dtype=float)), kind
+        ids = sessions["contact_id"].to_numpy(dtype=np.int64) if "contact_id" in sessions else None
+        return _conversation_units(keys, sessions["arrival_t"].to_numpy(dtype=float), ids), kind
     if unit in ("per_outcome", "per_resolution"):
         handoff = unit == "per_outcome" and (ai.handoff_is_outcome if ai.handoff_is_outcome is not None
                                              else card.handoff_is_outcome)
@@ -121,15 +159,12 @@ def session_units(sessions: pd.DataFrame, messages: pd.DataFrame | None, card: A
         kind = np.select([contained, handed], [1, 2 if handoff else 3], 4).astype(np.int8)
         return (contained | (handed & handoff)).astype(float), kind
     if unit == "per_action":
-        from chansim.engine.streams import Streams
-
         units = np.zeros(n)
         ids = sessions["contact_id"].to_numpy(dtype=np.int64)
         reps = sessions["replication"].to_numpy(dtype=np.int64) if "replication" in sessions else np.zeros(n, np.int64)
         for rep in np.unique(reps):
             rows = np.flatnonzero(reps == rep)
-            draws = ai.actions.sample(Streams(ai.seed, int(rep))("bot.actions"), int(ids[rows].max()) + 1)
-            units[rows] = np.maximum(np.rint(draws[ids[rows]]), 0.0)
+            units[rows] = _actions(ai, int(rep), ids[rows])
         return units, kind
     if unit == "per_token":
         replies = np.zeros(n)

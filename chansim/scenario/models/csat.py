@@ -29,11 +29,12 @@ waits longer and never falls when an unresolved contact becomes resolved.
 Survey: a contact is eligible unless deflected; it responds with probability
 ``response_rate[channel]``; a responder's score is
 ``floor(clip(expected + noise_sd * z, 1, 5) + 0.5)``, an integer 1-5, with
-``z`` standard normal. Random numbers are drawn as common random numbers: one
-uniform array (response) then one normal array (noise), both of
-``len(contacts)``, in row order, whatever the rows hold. A contact's draws
-depend only on its row position and the seed, so for a fixed seed the sampled
-score is monotone in ``expected`` as well.
+``z`` standard normal. Random numbers are drawn as common random numbers:
+each contact's uniform (response) and normal (noise) are a pure function of
+the replication's survey stream and the contact's id, whatever else the
+table holds, so a run measured a chunk of customers at a time gets the same
+answers, and for a fixed seed the sampled score is monotone in ``expected``
+as well.
 
 KPIs: ``csat`` = mean score of responders; ``csat_pct`` = share of responders
 scoring 4 or 5 (both None when nobody responded).
