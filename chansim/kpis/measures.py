@@ -1,188 +1,168 @@
-"""The function that measures each KPI, over a :class:`~chansim.kpis.sample.Sample`.
+"""The function that measures each KPI, from the :class:`~chansim.kpis.sample.Totals`
+of a part of the log (the whole log, one channel, one pool, ...).
 
 One function per key of the KPI table (:mod:`chansim.kpis.table`); the table
-points at these by name. A KPI with nothing to measure is ``None`` (null),
-never a made-up number.
+points at these by name. Each reads sums and counts that add up over any
+split of the log (:meth:`chansim.kpis.sample.Sample.totals` gives them for one
+chunk; :class:`chansim.kpis.tally.Tally` adds the chunks of a run), so a run
+measured a chunk at a time gives the same KPIs as measured at once. A KPI
+with nothing to measure is ``None`` (null), never a made-up number.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from chansim.kpis.csat import SATISFIED
-from chansim.kpis.sample import Sample
-
+from chansim.kpis.totals import Totals
 
 
 def _ratio(num: float, den: float) -> float | None:
     return float(num) / float(den) if den else None
 
 
-def _mean(values: np.ndarray) -> float | None:
-    values = values[~np.isnan(values)]
-    return float(values.mean()) if values.size else None
+def _mean(t: Totals, name: str) -> float | None:
+    return t.mean(name)
 
 
 def _sum_or_none(*parts: float | None) -> float | None:
     return None if any(p is None for p in parts) else float(sum(parts))
 
 
-def contacts(s: Sample) -> int:
-    return int(s.counted.sum())
+def contacts(t: Totals) -> int:
+    return t["contacts"]
 
 
-def issues(s: Sample) -> int:
-    return int((s.rows & s.log.issues["opener"]).sum())
+def issues(t: Totals) -> int:
+    return t["issues"]
 
 
-def handled(s: Sample) -> int:
-    if s.by_leg:
-        return int(s.handled.sum())
-    return int((s.counted & s.log.final("resolved", "unresolved")).sum())
+def handled(t: Totals) -> int:
+    return t["handled"]
 
 
-def contained(s: Sample) -> int:
-    return int(s.outcome("contained").sum())
+def contained(t: Totals) -> int:
+    return t["contained"]
 
 
-def abandoned(s: Sample) -> int:
-    return int(s.outcome("abandoned").sum())
+def abandoned(t: Totals) -> int:
+    return t["abandoned"]
 
 
-def closed(s: Sample) -> int:
-    return int(s.outcome("closed").sum())
+def closed(t: Totals) -> int:
+    return t["closed"]
 
 
-def cost_channel(s: Sample) -> float | None:
-    return s.cost_channel
+def cost_channel(t: Totals) -> float | None:
+    return t.cost_channel
 
 
-def cost_labor(s: Sample) -> float | None:
-    return s.cost_labor
+def cost_labor(t: Totals) -> float | None:
+    return t.cost_labor
 
 
-def cost_bot(s: Sample) -> float | None:
-    return s.cost_bot
+def cost_bot(t: Totals) -> float | None:
+    return t.cost_bot
 
 
-def cost_total(s: Sample) -> float | None:
-    return _sum_or_none(s.cost_channel, s.cost_labor, s.cost_bot)
+def cost_total(t: Totals) -> float | None:
+    return _sum_or_none(t.cost_channel, t.cost_labor, t.cost_bot)
 
 
-def cost_per_contact(s: Sample) -> float | None:
-    total = cost_total(s)
-    return None if total is None else _ratio(total, contacts(s))
+def cost_per_contact(t: Totals) -> float | None:
+    total = cost_total(t)
+    return None if total is None else _ratio(total, contacts(t))
 
 
-def cost_per_issue(s: Sample) -> float | None:
-    total = cost_total(s)
-    return None if total is None else _ratio(total, issues(s))
+def cost_per_issue(t: Totals) -> float | None:
+    total = cost_total(t)
+    return None if total is None else _ratio(total, issues(t))
 
 
-def cost_per_resolution(s: Sample) -> float | None:
-    total = cost_total(s)
-    return None if total is None else _ratio(total, s.outcome("resolved", "contained").sum())
+def cost_per_resolution(t: Totals) -> float | None:
+    total = cost_total(t)
+    return None if total is None else _ratio(total, t["resolutions"])
 
 
-def aht_s(s: Sample) -> float | None:
-    return _mean(s.log.focus[s.handled])
+def aht_s(t: Totals) -> float | None:
+    return _mean(t, "focus")
 
 
-def asa_s(s: Sample) -> float | None:
-    return _mean(s.log.wait[s.rows & s.log.offered])
+def asa_s(t: Totals) -> float | None:
+    return _mean(t, "wait")
 
 
-def service_level(s: Sample) -> float | None:
-    offered = s.rows & s.log.offered & ~np.isnan(s.log.target)
-    return _ratio((offered & s.log.in_time).sum(), offered.sum())
+def service_level(t: Totals) -> float | None:
+    return _ratio(t["sl_in_time"], t["sl_offered"])
 
 
-def abandon_rate(s: Sample) -> float | None:
-    return _ratio(abandoned(s), contacts(s))
+def abandon_rate(t: Totals) -> float | None:
+    return _ratio(abandoned(t), contacts(t))
 
 
-def closed_rate(s: Sample) -> float | None:
-    return _ratio(closed(s), contacts(s))
+def closed_rate(t: Totals) -> float | None:
+    return _ratio(closed(t), contacts(t))
 
 
-def containment_rate(s: Sample) -> float | None:
-    return _ratio(contained(s), contacts(s))
+def containment_rate(t: Totals) -> float | None:
+    return _ratio(contained(t), contacts(t))
 
 
-def fcr_rate(s: Sample) -> float | None:
-    opener = s.rows & s.log.issues["opener"]
-    return _ratio(s.log.issues["fcr"][opener].sum(), opener.sum())
+def fcr_rate(t: Totals) -> float | None:
+    return _ratio(t["fcr"], issues(t))
 
 
-def ttr_s(s: Sample) -> float | None:
-    opener = s.rows & s.log.issues["opener"]
-    return _mean(s.log.issues["ttr"][opener])
+def ttr_s(t: Totals) -> float | None:
+    return _mean(t, "ttr")
 
 
-def _messaging(s: Sample) -> np.ndarray:
-    return s.rows & s.log.offered & ~s.log.voice
+def frt_s(t: Totals) -> float | None:
+    return _mean(t, "frt")
 
 
-def frt_s(s: Sample) -> float | None:
-    rows = _messaging(s)
-    return _mean(s.log.first_reply[rows] - s.log.queued[rows])
+def response_time_s(t: Totals) -> float | None:
+    return _mean(t, "response")
 
 
-def response_time_s(s: Sample) -> float | None:
-    return _mean(s.replies["response"])
+def response_sl(t: Totals) -> float | None:
+    return _ratio(t["response_in_time"], t["response_has_target"])
 
 
-def response_sl(s: Sample) -> float | None:
-    r = s.replies
-    return _ratio(r["in_time"].sum(), r["has_target"].sum())
+def slot_wait_s(t: Totals) -> float | None:
+    return _mean(t, "slot_wait")
 
 
-def slot_wait_s(s: Sample) -> float | None:
-    rows = _messaging(s)
-    return _mean(s.log.slot_t[rows] - s.log.queued[rows])
-
-
-def _labor_sum(s: Sample, column: str) -> float | None:
-    if s.labor is None or column not in s.labor:
+def _labor_sum(t: Totals, column: str) -> float | None:
+    if t.labor is None:
         return None
-    return float(s.labor[column].sum())
+    return t.labor.get(column)
 
 
-def occupancy(s: Sample) -> float | None:
-    busy, staffed, over = (_labor_sum(s, k) for k in ("busy_hours", "staffed_hours", "overtime_hours"))
+def occupancy(t: Totals) -> float | None:
+    busy, staffed, over = (_labor_sum(t, k) for k in ("busy_hours", "staffed_hours", "overtime_hours"))
     return None if busy is None else _ratio(busy, staffed + (over or 0.0))
 
 
-def slot_utilisation(s: Sample) -> float | None:
-    held, slots = _labor_sum(s, "held_slot_hours"), _labor_sum(s, "slot_hours")
+def slot_utilisation(t: Totals) -> float | None:
+    held, slots = _labor_sum(t, "held_slot_hours"), _labor_sum(t, "slot_hours")
     return None if held is None or slots is None else _ratio(held, slots)
 
 
-def fte(s: Sample) -> float | None:
-    paid = _labor_sum(s, "paid_hours")
-    if paid is None or s.period_h <= 0:
+def fte(t: Totals) -> float | None:
+    paid = _labor_sum(t, "paid_hours")
+    if paid is None or t.period_h <= 0:
         return None
-    return paid / s.hours_per_fte * (168.0 / s.period_h)
+    return paid / t.hours_per_fte * (168.0 / t.period_h)
 
 
-def csat(s: Sample) -> float | None:
-    responded, score = s.log.survey_answers
-    if s.log.survey is None:
-        return None
-    return _mean(score[s.rows & responded])
+def csat(t: Totals) -> float | None:
+    return _mean(t, "csat") if t.surveyed else None
 
 
-def csat_pct(s: Sample) -> float | None:
-    responded, score = s.log.survey_answers
-    if s.log.survey is None:
-        return None
-    answered = s.rows & responded
-    return _ratio((score[answered] >= SATISFIED).sum(), answered.sum())
+def csat_pct(t: Totals) -> float | None:
+    return _ratio(t["csat_satisfied"], t["csat.n"]) if t.surveyed else None
 
 
-def messages(s: Sample) -> int:
-    return int(s.messages.sum())
+def messages(t: Totals) -> int:
+    return t["messages"]
 
 
-def sms_segments(s: Sample) -> int:
-    return s.log.segments_of(s.messages)
+def sms_segments(t: Totals) -> int:
+    return t["sms_segments"]

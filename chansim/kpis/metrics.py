@@ -20,37 +20,16 @@ How costs are shared out in the breakdowns:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from chansim.kpis.sample import LogArrays, Sample, codes_of
+from chansim.kpis.sample import LogArrays, Sample
 from chansim.kpis.table import KPIS
+from chansim.kpis.tally import POOL_FIGURES, Measured, Tally
+from chansim.kpis.totals import totals_of
 
 __all__ = ["kpis", "Measured", "measured_window", "per_row", "POOL_FIGURES"]
-
-#: Hours a pool's row carries besides its KPIs.
-POOL_FIGURES = ("staffed_hours", "overtime_hours", "paid_hours", "busy_hours")
-
-
-@dataclass
-class Measured:
-    """One replication's KPIs: ``overall`` and ``breakdowns`` (``"by_channel"``,
-    ``"by_pool"``, ``"by_segment"``, ``"by_intent"``, ``"by_market"``: member →
-    KPIs). A new breakdown is one more key."""
-
-    overall: dict[str, Any]
-    breakdowns: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
-
-    @property
-    def by_channel(self) -> dict[str, dict[str, Any]]:
-        return self.breakdowns.get("by_channel", {})
-
-    @property
-    def by_pool(self) -> dict[str, dict[str, Any]]:
-        return self.breakdowns.get("by_pool", {})
 
 
 def per_row(column: pd.Series, mapping: dict[str, float]) -> np.ndarray:
@@ -58,54 +37,6 @@ def per_row(column: pd.Series, mapping: dict[str, float]) -> np.ndarray:
     cat = column.astype("category") if not isinstance(column.dtype, pd.CategoricalDtype) else column
     lookup = np.array([mapping.get(str(name), np.nan) for name in cat.cat.categories] + [np.nan], dtype=float)
     return lookup[cat.cat.codes.to_numpy()]  # code -1 (missing) picks the trailing nan
-
-
-def _measure(sample: Sample) -> dict[str, Any]:
-    return {k.key: k.measure(sample) for k in KPIS}
-
-
-def _labels(frame: pd.DataFrame, column: str, wide: bool = True) -> tuple[np.ndarray, list[str]]:
-    """Integer codes of a column (-1: missing) and the names they stand for:
-    no string per row. ``wide``: as int64 (for arithmetic), else as stored
-    (for comparisons only)."""
-    if column not in frame or not len(frame):
-        return np.full(len(frame), -1, dtype=np.int64), []
-    return codes_of(frame[column], wide)
-
-
-def _present(codes: np.ndarray, names: list[str]) -> list[tuple[int, str]]:
-    """``(code, name)`` of the values that occur, in the order of the names."""
-    seen = np.zeros(len(names) + 1, dtype=bool)
-    seen[codes] = True
-    return [(i, n) for i, n in enumerate(names) if seen[i]]
-
-
-def _cost_by(costs: pd.DataFrame, column: str) -> dict[str, float] | None:
-    """Channel fees per value of ``column`` of the cost lines (None: not carried)."""
-    if column not in costs:
-        return None
-    if not len(costs):
-        return {}
-    return {str(k): float(v) for k, v in costs.groupby(column, observed=True)["cost"].sum().items()}
-
-
-def _labor_shares(log: LogArrays, labels: np.ndarray, k: int, pools: tuple[np.ndarray, list[str]],
-                  labor: pd.DataFrame) -> np.ndarray:
-    """Each label's part (codes ``0..k-1``) of the labor cost, shared within
-    each pool by the attention each label took there."""
-    pool_codes, pool_names = pools
-    out = np.zeros(k)
-    if not len(labor) or not pool_names or not k:
-        return out
-    cost = labor.groupby(labor["pool"].astype(str), sort=False)["cost"].sum()
-    p = len(pool_names)
-    ok = (pool_codes >= 0) & (labels >= 0)
-    focus = np.bincount(pool_codes[ok] * k + labels[ok], weights=np.nan_to_num(log.focus[ok]),
-                        minlength=p * k).astype(float).reshape(p, k)
-    total = focus.sum(axis=1, keepdims=True)
-    share = np.divide(focus, total, out=np.zeros_like(focus), where=total > 0)
-    pool_cost = np.array([float(cost.get(name, 0.0)) for name in pool_names])
-    return share.T @ pool_cost
 
 
 def kpis(
@@ -125,7 +56,8 @@ def kpis(
     hours_per_fte: float = 40.0,
     period_h: float | None = None,
 ) -> Measured:
-    """KPIs of one replication of one strategy.
+    """KPIs of one replication of one strategy, its log measured at once (a
+    :class:`~chansim.kpis.tally.Tally` of one chunk).
 
     ``contacts`` and ``messages`` are the measured window (see
     :func:`measured_window`); ``labor`` is :func:`chansim.kpis.labor.labor_costs`
@@ -138,76 +70,23 @@ def kpis(
     of ``contacts``) where given, else ``bot_cost_per_session`` a session;
     ``labor_fixed`` (agent-assist seats) adds to the overall ``cost_labor`` only;
     ``bot_units`` (``cost_bot`` by billing unit) joins the overall KPIs."""
-    log = LogArrays(contacts, messages, targets=targets, fcr_window_s=fcr_window_s, survey=survey)
-    costs = channel_costs
-    n = log.n
-    every = np.ones(n, bool)
-    all_messages = np.ones(len(messages), bool)
-    common = {"hours_per_fte": hours_per_fte, "period_h": period_h or 0.0}
-    sessions = log.bot_session
+    tally = Tally(targets=targets, fcr_window_s=fcr_window_s, markets=markets,
+                  bot_cost_per_session=bot_cost_per_session, hours_per_fte=hours_per_fte, period_h=period_h)
+    tally.add(contacts, messages, survey=survey, bot_costs=bot_costs)
+    return tally.finish(labor, channel_costs, labor_fixed=labor_fixed, bot_units=bot_units)
 
-    def bot_cost(rows: np.ndarray) -> float:
-        if bot_costs is None:
-            return float(sessions[rows].sum()) * bot_cost_per_session
-        return float(bot_costs[rows].sum())
 
-    overall = _measure(Sample(log, every, False, float(costs["cost"].sum()) if len(costs) else 0.0,
-                              (float(labor["cost"].sum()) if len(labor) else 0.0) + labor_fixed,
-                              bot_cost(every), all_messages, labor,
-                              **common))
-    if bot_units:
-        overall.update(bot_units)
+def _increasing(ids: np.ndarray) -> bool:
+    """Contact ids in strictly increasing order: one log (or a chunk of one), as the engine writes it."""
+    return bool(ids.size < 2 or (ids[1:] > ids[:-1]).all())
 
-    pools = _labels(contacts, "pool")
-    message_rows = log.message_rows
-    breakdowns: dict[str, dict[str, dict[str, Any]]] = {}
 
-    def messages_of(rows: np.ndarray) -> np.ndarray:
-        return np.append(rows, False)[message_rows]  # (a message of no leg, -1, picks the False)
-
-    # by channel: each leg on its own channel; campaign sends on theirs
-    channels, names = log.channel, log.channel_names
-    m_codes, m_names = _labels(messages, "channel", wide=False)
-    fees = _cost_by(costs, "channel") or {}
-    labor_of = _labor_shares(log, channels, len(names), pools, labor)
-    by_channel = {}
-    for code, name in _present(channels, names):
-        rows = channels == code
-        sent = m_codes == (m_names.index(name) if name in m_names else -2)
-        by_channel[name] = _measure(Sample(log, rows, True, fees.get(name, 0.0), float(labor_of[code]),
-                                           bot_cost(rows), sent, None, **common))
-    breakdowns["by_channel"] = by_channel
-
-    # by pool: the legs it served, its own hours and labor
-    by_pool = {}
-    pool_codes, pool_names = pools
-    labor_pool = labor["pool"].astype(str).to_numpy() if len(labor) else np.zeros(0, dtype=object)
-    for name in dict.fromkeys(labor_pool.tolist()):
-        rows = pool_codes == (pool_names.index(name) if name in pool_names else -2)
-        own = labor[labor_pool == name]
-        k = _measure(Sample(log, rows, True, None, float(own["cost"].sum()), None, messages_of(rows), own, **common))
-        k.update({f: float(own[f].sum()) for f in POOL_FIGURES if f in own})
-        by_pool[name] = k
-    breakdowns["by_pool"] = by_pool
-
-    # by segment, intent, market: whole contacts; labor shared by attention
-    segments = _labels(contacts, "segment")
-    groups = {"by_segment": ("segment", segments), "by_intent": ("intent", _labels(contacts, "intent"))}
-    if markets:
-        market_names = list(dict.fromkeys(markets.get(n, "") for n in segments[1]))
-        lookup = np.array([market_names.index(markets.get(n, "")) for n in segments[1]] + [-1], dtype=np.int64)
-        groups["by_market"] = ("market", (lookup[segments[0]], market_names))
-    for key, (column, (codes, labels)) in groups.items():
-        fees = _cost_by(costs, column)
-        labor_of = _labor_shares(log, codes, len(labels), pools, labor)
-        table = {}
-        for code, name in _present(codes, labels):
-            rows = codes == code
-            table[name] = _measure(Sample(log, rows, False, None if fees is None else fees.get(name, 0.0),
-                                          float(labor_of[code]), bot_cost(rows),
-                                          messages_of(rows), None, **common))
-        breakdowns[key] = table
-    return Measured(overall, breakdowns)
+def _rows_of(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The row of each wanted contact id in increasing ``ids`` (-1: not there)."""
+    at = np.searchsorted(ids, wanted)
+    np.minimum(at, max(ids.size - 1, 0), out=at)
+    found = (ids[at] == wanted) if ids.size else np.zeros(wanted.size, bool)
+    return np.where(found, at, -1)
 
 
 def _attempt_arrival(contacts: pd.DataFrame) -> np.ndarray:
@@ -217,17 +96,18 @@ def _attempt_arrival(contacts: pd.DataFrame) -> np.ndarray:
     if "parent_id" not in contacts or not len(contacts):
         return arrival
     ids = contacts["contact_id"].to_numpy()
-    if not np.array_equal(ids, np.arange(ids.size)):  # several logs: each leg by its own arrival
+    if not _increasing(ids):  # several logs: each leg by its own arrival
         return arrival
     parent = contacts["parent_id"].to_numpy(dtype=float, na_value=np.nan)
+    up = np.full(ids.size, -1, dtype=np.int64)
     has = ~np.isnan(parent)
-    top = np.where(has, parent, np.arange(ids.size)).astype(np.int64)
-    for _ in range(8):  # continuations of continuations
-        up = contacts["parent_id"].to_numpy(dtype=float, na_value=np.nan)[top]
-        more = ~np.isnan(up)
+    up[has] = _rows_of(ids, parent[has].astype(np.int64))
+    top = np.arange(ids.size)
+    for _ in range(64):  # continuations of continuations
+        more = up[top] >= 0
         if not more.any():
             break
-        top = np.where(more, up, top).astype(np.int64)
+        top = np.where(more, up[top], top)
     return arrival[top]
 
 
@@ -287,11 +167,11 @@ def _single(frame: pd.DataFrame, column: str) -> object:
 
 def _one_log_messages(contacts: pd.DataFrame, messages: pd.DataFrame, keep: np.ndarray) -> np.ndarray | None:
     """Per message, whether its contact is kept, when contacts and messages
-    are one replication of one strategy and the contacts are numbered
-    0, 1, 2, ... in order (as the engine writes them): a look-up by contact
-    id, with no key per row. None otherwise."""
+    are one replication of one strategy (or a chunk of one) and the contacts
+    are in increasing id order (as the engine writes them): a look-up by
+    contact id, with no key per row. None otherwise."""
     ids = contacts["contact_id"].to_numpy()
-    if not np.array_equal(ids, np.arange(ids.size)) or not len(messages) \
+    if not _increasing(ids) or not len(messages) \
             or not (isinstance(messages["contact_id"].dtype, np.dtype) and messages["contact_id"].dtype.kind in "iu"):
         return None
     for column in ("replication", "strategy"):
@@ -299,11 +179,15 @@ def _one_log_messages(contacts: pd.DataFrame, messages: pd.DataFrame, keep: np.n
         if one is None or str(one) != str(_single(messages, column)):
             return None
     contact = messages["contact_id"].to_numpy(dtype=np.int64)
-    inside = (contact >= 0) & (contact < ids.size)
     mine = np.zeros(contact.size, dtype=bool)
-    mine[inside] = keep[contact[inside]]
+    if np.array_equal(ids, np.arange(ids.size)):  # (the whole log: ids are rows)
+        inside = (contact >= 0) & (contact < ids.size)
+        mine[inside] = keep[contact[inside]]
+        return mine
+    row = _rows_of(ids.astype(np.int64), contact)
+    found = row >= 0
+    mine[found] = keep[row[found]]
     return mine
-
 
 
 def kpis_by_group(contacts: pd.DataFrame, messages: pd.DataFrame | None, group: np.ndarray, groups: int,
@@ -322,8 +206,8 @@ def kpis_by_group(contacts: pd.DataFrame, messages: pd.DataFrame | None, group: 
     for index in np.unique(g):
         if not 0 <= index < groups:
             continue
-        sample = Sample(log, g == index, True, None, None, None, no_messages)
+        totals = totals_of(Sample(log, g == index, True, no_messages))
         for key, fn in measure.items():
-            value = fn(sample)
+            value = fn(totals)
             out[key][index] = np.nan if value is None else value
     return out

@@ -21,7 +21,7 @@ handle time) are per leg in both: each leg queues on its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -60,15 +60,18 @@ class LogArrays:
         self.channel, self.channel_names = codes_of(c["channel"])
         self.outcome_code, self.outcome_names = codes_of(c["outcome"])
         ids = c["contact_id"].to_numpy(np.int64) if n else np.zeros(0, np.int64)
-        self.position = np.full(int(ids.max()) + 1 if n else 1, -1, dtype=np.int64)
-        self.position[ids] = np.arange(n)
+        # each contact id's row, from the smallest id of the table (a chunk of a long run starts late)
+        self.base = base = int(ids.min()) if n else 0
+        self.position = np.full(int(ids.max()) - base + 1 if n else 1, -1, dtype=np.int64)
+        self.position[ids - base] = np.arange(n)
         parent = c["parent_id"].to_numpy(dtype=float, na_value=np.nan) if "parent_id" in c else np.full(n, np.nan)
         self.leg = ~np.isnan(parent)
         self.top = ~self.leg
         # the contact each leg belongs to (a chain of continuations climbs to its first leg)
         up = np.arange(n)
-        known = self.leg & (np.nan_to_num(parent, nan=-1) < self.position.size)
-        up[known] = self.position[parent[known].astype(np.int64)]
+        offset = np.nan_to_num(parent, nan=-1) - base
+        known = self.leg & (offset >= 0) & (offset < self.position.size)
+        up[known] = self.position[offset[known].astype(np.int64)]
         up[up < 0] = np.flatnonzero(up < 0)  # a parent before the warm-up: the leg stands for its contact
         while True:
             nxt = up[up]
@@ -111,12 +114,12 @@ class LogArrays:
         if not len(m):
             z = np.zeros(0)
             return {"row": z.astype(np.int64), "t": z, "sender": z.astype(np.int64), "customer": z.astype(bool)}
-        contact = m["contact_id"].to_numpy(np.int64)
+        contact = m["contact_id"].to_numpy(np.int64) - self.base
         # the leg of each message (-1: none), in 32 bits when the legs fit (a long run's messages are many)
         small = self.position.size < 2**31 - 1
         position = self.position.astype(np.int32) if small else self.position
         row = position.take(contact, mode="clip")
-        row[(contact < 0) | (contact >= self.position.size)] = -1
+        row[(contact < 0) | (contact >= self.position.size)] = -1  # (a campaign send's -1 is below every base)
         sender, names = codes_of(m["sender"], wide=False)
         return {"row": row, "t": m["t"].to_numpy(dtype=float), "sender": sender, "names": names}
 
@@ -275,24 +278,15 @@ class LogArrays:
 
 @dataclass
 class Sample:
-    """A part of one replication's log and its costs, for the KPI functions.
-
-    ``rows`` selects legs; ``by_leg`` says how contacts are counted (see the
-    module docstring); ``cost_*`` are the costs that belong to the part (None
-    where they cannot be attributed to it); ``labor`` the pool rows (hours)
-    that belong to it, for occupancy, slot utilisation and FTE."""
+    """A part of one replication's log (or of a chunk of it) that KPIs are
+    measured on: ``rows`` selects legs, ``by_leg`` says how contacts are
+    counted (see the module docstring), ``messages`` is a mask over the
+    messages table. :func:`chansim.kpis.totals.totals_of` sums it up."""
 
     log: LogArrays
     rows: np.ndarray
     by_leg: bool
-    cost_channel: float | None
-    cost_labor: float | None
-    cost_bot: float | None
     messages: np.ndarray  # mask over the messages table
-    labor: pd.DataFrame | None = None
-    hours_per_fte: float = 40.0
-    period_h: float = 168.0
-    extra: dict = field(default_factory=dict)
 
     @cached_property
     def counted(self) -> np.ndarray:
