@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-__all__ = ["hourly_rates", "arrival_times"]
+__all__ = ["hourly_rates", "arrival_times", "hourly_counts", "times_in_hours"]
 
 
 def hourly_rates(
@@ -45,7 +45,22 @@ def hourly_rates(
 
 def arrival_times(starts: np.ndarray, lengths: np.ndarray, rates: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Sorted arrival times (s) over the hours described by ``hourly_rates``."""
-    counts = rng.poisson(rates * lengths)
+    counts = hourly_counts(lengths, rates, rng)
+    return times_in_hours(starts, lengths, counts, rng)
+
+
+def hourly_counts(lengths: np.ndarray, rates: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The number of arrivals in each hour: the first draws of
+    :func:`arrival_times` (one per hour)."""
+    return rng.poisson(rates * lengths)
+
+
+def times_in_hours(starts: np.ndarray, lengths: np.ndarray, counts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Sorted arrival times (s) of ``counts`` arrivals in each of the hours
+    ``starts``/``lengths``: one uniform per arrival, hour after hour, so the
+    times of a run of hours drawn after those of the hours before it are the
+    ones :func:`arrival_times` gives for all of them at once (an hour's times
+    stay within it: sorting the hours of a day is sorting them all)."""
     times = np.repeat(starts, counts) + rng.random(int(counts.sum())) * np.repeat(lengths, counts)
     times.sort(kind="stable")
     return times

@@ -13,7 +13,7 @@ from chansim.engine.contact_book import ContactBook
 from chansim.engine.streams import Streams
 from chansim.scenario.models import Scenario
 
-__all__ = ["campaign_sends", "not_prevented", "add_campaign_responders"]
+__all__ = ["campaign_sends", "not_prevented", "campaign_responders", "add_campaign_responders", "responder_stream"]
 
 
 def campaign_sends(scenario: Scenario, streams: Streams):
@@ -48,16 +48,20 @@ def not_prevented(scenario: Scenario, streams: Streams, intent: np.ndarray) -> n
     return keep
 
 
-def add_campaign_responders(book: ContactBook, scenario: Scenario, streams: Streams, sends, seg_p: np.ndarray) -> None:
+def campaign_responders(scenario: Scenario, streams: Streams, sends, seg_p: np.ndarray, first_customer: int):
     """Deliver every campaign send (``sends`` from :func:`campaign_sends`) to
-    new customers and add the responders to ``book``; the deliveries go to
-    ``book.campaign_sends`` (messages that are not part of a contact)."""
+    new customers (numbered from ``first_customer``). Returns the responders,
+    one ``(index, reply_t, segment, intent, customer, channel)`` per campaign
+    with any, in reply order; the deliveries (messages that are not part of a
+    contact), the recipients' segments (one array per send batch) and the
+    first customer number left after them."""
     demand = scenario.demand
     names = [seg.name for seg in demand.segments]
     intents = [i.name for i in demand.intents]
-    campaign_sends = []
-    campaign_segments = []  # the recipients' segments, one array per campaign send batch
-    next_customer = book.size
+    responders = []
+    deliveries = []
+    campaign_segments = []
+    next_customer = first_customer
     for index, campaign, send_t, responds, reply_t in sends:
         k = send_t.size
         customers = np.arange(next_customer, next_customer + k, dtype=np.int64)
@@ -74,17 +78,30 @@ def add_campaign_responders(book: ContactBook, scenario: Scenario, streams: Stre
         delivered = np.where(reached, CHANNEL_CODE[campaign.channel],
                              CHANNEL_CODE[spec.fallback] if spec.fallback else NONE).astype(np.int8)
         sent = delivered >= 0
-        campaign_sends.append((index, campaign, send_t[sent], customers[sent], delivered[sent]))
+        deliveries.append((index, campaign, send_t[sent], customers[sent], delivered[sent]))
         campaign_segments.append(seg[sent])
         keep = sent & responds & (reply_t < scenario.horizon_s)
         if keep.any():
             order = np.argsort(reply_t[keep], kind="stable")
-            book.add(
-                reply_t[keep][order], seg[keep][order],
-                np.full(int(keep.sum()), intents.index(campaign.intent), dtype=np.int16),
-                stream=f"campaign{index}.responders", customer=customers[keep][order],
-                channel=delivered[keep][order],
-            )
-    book.campaign_sends = campaign_sends
-    book.campaign_segments = campaign_segments
+            responders.append((index, reply_t[keep][order], seg[keep][order],
+                               np.full(int(keep.sum()), intents.index(campaign.intent), dtype=np.int16),
+                               customers[keep][order], delivered[keep][order]))
+    return responders, deliveries, campaign_segments, next_customer
+
+
+def add_campaign_responders(book: ContactBook, scenario: Scenario, streams: Streams, sends, seg_p: np.ndarray) -> None:
+    """Deliver every campaign send (``sends`` from :func:`campaign_sends`) to
+    new customers and add the responders to ``book``, every draw they need
+    made now; the deliveries go to ``book.campaign_sends`` (messages that are
+    not part of a contact)."""
+    responders, deliveries, segments, next_customer = campaign_responders(scenario, streams, sends, seg_p, book.size)
+    for index, reply_t, seg, intent, customers, channel in responders:
+        book.add(reply_t, seg, intent, stream=responder_stream(index), customer=customers, channel=channel)
+    book.campaign_sends = deliveries
+    book.campaign_segments = segments
     book.first_dynamic_customer = next_customer
+
+
+def responder_stream(index: int) -> str:
+    """The streams (prefix) of the responders to campaign ``index``."""
+    return f"campaign{index}.responders"

@@ -8,6 +8,12 @@ is decided (:meth:`ContactBook.new_id`) and their description and draws
 shortly before they arrive, together with every other return decided by then
 (:meth:`ContactBook.draw`), which gives the same numbers as drawing for each
 in turn.
+
+Planned contacts may likewise have their ids and rows reserved up front and
+be described and drawn a day at a time as the run reaches them
+(``book.day_plan``: :class:`~chansim.engine.plan.DayPlan`); rows reserved and
+not written yet cost no memory (the columns are zeros the operating system
+gives untouched, and growing the columns copies only what was written).
 """
 
 from __future__ import annotations
@@ -39,6 +45,9 @@ _TURN_FIELDS = {"work_time": float, "reply_delay": float, "contact": np.int64}
 _MESSAGE_FIELDS = {"chars": np.int32, "non_gsm": bool, "media": bool, "extension": np.int32, "emoji": np.int32}
 
 
+_COPY_BLOCK = 1 << 18  # rows copied at a time when the columns grow
+
+
 class _Columns:
     """Named numpy columns that grow by doubling."""
 
@@ -57,8 +66,10 @@ class _Columns:
             for name in self._fields:
                 old = getattr(self, name)
                 new = np.zeros(capacity, dtype=old.dtype)
-                if old[:start].any():  # (a column never written keeps its pages untouched)
-                    new[:start] = old[:start]
+                for low in range(0, start, _COPY_BLOCK):  # (rows never written keep their pages untouched)
+                    block = slice(low, min(start, low + _COPY_BLOCK))
+                    if old[block].any() or (old.dtype.kind == "f" and np.signbit(old[block]).any()):
+                        new[block] = old[block]
                 setattr(self, name, new)
             self._capacity = capacity
         self.size = start + extra
@@ -97,6 +108,9 @@ class ContactBook(ContactDraws):
         self._unresolved = np.array([i.unresolved_share for i in demand.intents])
         self._skip_bot = np.array([self._triaged(i) for i in demand.intents], dtype=bool)
         self._segment_names = [seg.name for seg in demand.segments]
+        self.day_plan = None  # planned contacts still to describe and draw (:func:`chansim.engine.plan.build_plan`)
+        self.every_channel = False  # planned contacts draw for every channel, used or not (a plan drawn by day)
+        self.bot_time_cursors: dict[str, dict] = {}  # stream → channel code → where its bot turns' times come from
 
     def _triaged(self, intent) -> bool:
         bot = self.bot
@@ -109,6 +123,13 @@ class ContactBook(ContactDraws):
     @property
     def size(self) -> int:
         return self.contacts.size
+
+    def plan_all(self) -> None:
+        """Describe and draw every planned contact not drawn yet (a plan drawn
+        by day); the book then holds the whole plan."""
+        if self.day_plan is not None:
+            self.day_plan.plan_all(self)
+            self.day_plan = None
 
     def _bind(self) -> None:
         """Expose each contact column as a plain attribute (book.arrival_t[i]);

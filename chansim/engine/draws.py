@@ -127,18 +127,7 @@ class ContactDraws:
         segment, intent = c.segment[rows], c.intent[rows]
         complexity = self.intent_complexity[intent]
 
-        if channel is None:
-            preferred, chosen = self.choose(segment)
-            if switch is not None and (switch >= 0).any():
-                moving = switch >= 0
-                _, moved = self.choose(segment[moving], skip=switch[moving])
-                chosen[moving] = moved
-            u = {name: rng(f"reach.{name}").random(n) for name, spec in s.channels.items() if spec.reach != 1}
-            actual = self._reach(segment, chosen, u)
-            del u
-        else:
-            preferred, _ = self.choose(segment)
-            chosen = actual = np.asarray(channel, dtype=np.int8)
+        preferred, chosen, actual = self._channels(segment, rng, channel, switch)
         put(c.preferred, rows, preferred, fresh)
         put(c.original, rows, chosen, fresh)
         put(c.channel, rows, actual, fresh)
@@ -157,7 +146,8 @@ class ContactDraws:
         turns = np.zeros(n, dtype=np.int64)
         escalate = np.full(n, NONE, dtype=np.int64)
         unresolved_p = self._unresolved[intent].copy()
-        used = [name for name in CHANNELS if name in s.channels and np.any(actual == CHANNEL_CODE[name])]
+        used = [name for name in CHANNELS if name in s.channels and (
+            (common and self.every_channel) or np.any(actual == CHANNEL_CODE[name]))]
         for name in used:
             spec = s.channels[name]
             mask = actual == CHANNEL_CODE[name]
@@ -188,13 +178,8 @@ class ContactDraws:
         bot_turns = np.zeros(n, dtype=np.int64)
         resolves = np.zeros(n, dtype=bool)
         if self.bot is not None:
-            on_bot = np.isin(actual, [CHANNEL_CODE[ch] for ch in self.bot.channels]) & ~self._skip_bot[intent]
-            ivr = self.strategy.ivr_deflection
-            if stream != "deflected" or ivr is None or not ivr.via_bot:
-                on_bot &= parent < 0  # a continuation goes straight to an agent, but a deflected caller meets the bot
-            drawn = np.maximum(np.rint(self.bot.turns.sample(rng("bot.turns"), n)), 1).astype(np.int64)
-            on_call = on_bot & np.asarray(IS_VOICE, dtype=bool)[actual]  # a voice AI agent talks for bot.call_time, no turns
-            bot_turns = np.where(on_bot & ~on_call, drawn, 0)
+            on_bot = self._on_bot(actual, intent, parent, stream)
+            on_call, bot_turns = self._bot_turns(on_bot, actual, rng)
             if self.bot.call_time is not None:
                 c.bot_call_s[rows] = np.where(on_call, np.maximum(self.bot.call_time.sample(rng("bot.call_time"), n),
                                                                  1e-9), 0.0)
@@ -221,11 +206,64 @@ class ContactDraws:
             deflect &= parent < 0  # only first calls are offered the link
         put(c.deflect, rows, deflect, fresh)
 
-        self._draw_turns(ids, actual, bot_turns, turns, complexity, rng, common, fresh)
+        self._draw_turns(ids, actual, bot_turns, turns, complexity, rng, common, fresh,
+                         self.bot_time_cursors.get(stream))
 
-    def _draw_turns(self, ids, actual, bot_turns, turns, complexity, rng, common: bool, fresh: bool) -> None:
+    def _channels(self, segment: np.ndarray, rng, channel: np.ndarray | None = None,
+                  switch: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The preferred, chosen and actual channel of customers ``segment``
+        (one reach draw per contact and channel with a reach); ``channel``
+        forces the channel, ``switch`` as in :meth:`draw`."""
+        if channel is not None:
+            preferred, _ = self.choose(segment)
+            chosen = np.asarray(channel, dtype=np.int8)
+            return preferred, chosen, chosen
+        preferred, chosen = self.choose(segment)
+        if switch is not None and (switch >= 0).any():
+            moving = switch >= 0
+            _, moved = self.choose(segment[moving], skip=switch[moving])
+            chosen[moving] = moved
+        n = segment.size
+        u = {name: rng(f"reach.{name}").random(n) for name, spec in self.scenario.channels.items() if spec.reach != 1}
+        return preferred, chosen, self._reach(segment, chosen, u)
+
+    def _on_bot(self, actual: np.ndarray, intent: np.ndarray, parent: np.ndarray, stream: str) -> np.ndarray:
+        """Which contacts meet the bot first."""
+        on_bot = np.isin(actual, [CHANNEL_CODE[ch] for ch in self.bot.channels]) & ~self._skip_bot[intent]
+        ivr = self.strategy.ivr_deflection
+        if stream != "deflected" or ivr is None or not ivr.via_bot:
+            on_bot &= parent < 0  # a continuation goes straight to an agent, but a deflected caller meets the bot
+        return on_bot
+
+    def _bot_turns(self, on_bot: np.ndarray, actual: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
+        """Which contacts talk to a voice AI agent (for bot.call_time, no
+        turns), and the bot turns of each (one draw per contact)."""
+        drawn = np.maximum(np.rint(self.bot.turns.sample(rng("bot.turns"), actual.size)), 1).astype(np.int64)
+        on_call = on_bot & np.asarray(IS_VOICE, dtype=bool)[actual]
+        return on_call, np.where(on_bot & ~on_call, drawn, 0)
+
+    def bot_turns_by_channel(self, segment: np.ndarray, intent: np.ndarray, rng,
+                             channel: np.ndarray | None = None) -> np.ndarray:
+        """The bot turns (per channel code) that :meth:`draw` gives planned
+        contacts ``segment``/``intent`` (of ``channel``, if forced) with the
+        streams ``rng`` (fresh copies of the ones :meth:`draw` will use): the
+        channel choice and the bot's turns only."""
+        _, _, actual = self._channels(segment, rng, channel)
+        if self.bot is None:
+            return np.zeros(len(CHANNELS), dtype=np.int64)
+        on_bot = self._on_bot(actual, intent, np.full(actual.size, NONE), "")
+        _, turns = self._bot_turns(on_bot, actual, rng)
+        return np.bincount(actual, weights=turns, minlength=len(CHANNELS)).astype(np.int64)
+
+    def _draw_turns(self, ids, actual, bot_turns, turns, complexity, rng, common: bool, fresh: bool,
+                    cursors: dict | None = None) -> None:
         """Per turn: work time (bot reply or agent attention × complexity) and
         the customer's reply delay; per message: size, non-GSM, media.
+
+        ``cursors`` (channel code → generator): where each channel's bot
+        turns of planned contacts take their times from, when the plan is
+        drawn a batch at a time (see :class:`~chansim.engine.plan.DayPlan`);
+        else from stream ``bot.time``, channel after channel.
 
         Written straight into the book's rows for these turns and messages
         (reserved just before: zero until written), so a large batch holds no
@@ -281,7 +319,8 @@ class ContactDraws:
             if bot.any():
                 b = int(bot.sum())
                 if common:
-                    work[bot] = self.bot.time_per_turn.sample(rng("bot.time"), b)
+                    source = cursors.get(code) if cursors else None
+                    work[bot] = self.bot.time_per_turn.sample(rng("bot.time") if source is None else source, b)
                 bot_delay = self.bot.customer_reply_delay or spec.customer_reply_delay
                 if bot_delay is not None:
                     delay[bot] = bot_delay.sample(rng(f"{name}.bot_reply_delay"), b)

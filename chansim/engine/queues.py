@@ -26,11 +26,18 @@ class Queues:
 
     def _planned_arrivals(self):
         """(time, contact) of every planned contact in arrival order, read from
-        the plan a chunk at a time (one pending arrival event at a time)."""
-        order = np.argsort(self.book.arrival_t[: self.book.size], kind="stable")
-        for start in range(0, order.size, ARRIVAL_CHUNK):
-            ids = order[start:start + ARRIVAL_CHUNK]
-            yield from zip(self.book.arrival_t[ids].tolist(), ids.tolist())
+        the plan a chunk at a time (one pending arrival event at a time). A
+        plan drawn by day draws each day's contacts when the first of them is
+        asked for: when the last planned arrival of the day before is served."""
+        plan = self.book.day_plan
+        if plan is None:
+            days = [np.argsort(self.book.arrival_t[: self.book.size], kind="stable")]
+        else:
+            days = plan.days(self.book)
+        for order in days:
+            for start in range(0, order.size, ARRIVAL_CHUNK):
+                ids = order[start:start + ARRIVAL_CHUNK]
+                yield from zip(self.book.arrival_t[ids].tolist(), ids.tolist())
 
     def _on_planned_arrival(self, event) -> None:
         nxt = next(self._planned, None)

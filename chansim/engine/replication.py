@@ -30,6 +30,7 @@ def run_replication(
     *,
     arrivals: np.ndarray | None = None,
     fast_path: bool | None = None,
+    plan_by_day: bool = True,
 ) -> EventLog:
     """Simulate replication ``replication`` of ``strategy``.
 
@@ -39,18 +40,24 @@ def run_replication(
 
     A voice-only pool served first come, first served takes the fast path
     (:mod:`chansim.engine.fast_path`: the same log, without the event loop)
-    unless ``fast_path`` is False (None: unless ``CHANSIM_FAST_PATH=0``)."""
+    unless ``fast_path`` is False (None: unless ``CHANSIM_FAST_PATH=0``).
+
+    ``plan_by_day``: the planned contacts are drawn a day at a time as the run
+    reaches them (the same draws as all at once, with less memory held), except
+    on the fast path, which reads the whole plan."""
     resolved = scenario.for_strategy(strategy)
     streams = Streams(resolved.seed, replication)
-    book = build_plan(resolved, streams, arrivals=arrivals)
+    book = build_plan(resolved, streams, arrivals=arrivals, by_day=plan_by_day)
     sim = None
-    voice_bot = bool(book.bot_call_s[: book.size].any())  # an AI agent answering calls: the event loop serves it
-    if (fast_path_enabled() if fast_path is None else fast_path) and not voice_bot \
-            and fast_path_reason(resolved, book) is None:
-        sim = run_fast(resolved, book)
+    if (fast_path_enabled() if fast_path is None else fast_path) and fast_path_reason(resolved) is None:
+        book.plan_all()  # (the fast path and its checks read every planned contact)
+        voice_bot = bool(book.bot_call_s[: book.size].any())  # an AI agent answering calls: the event loop serves it
+        if not voice_bot and fast_path_reason(resolved, book) is None:
+            sim = run_fast(resolved, book)
     if sim is None:
         sim = Simulation(resolved, book)
         sim.run()
+    book.plan_all()  # (every planned contact has arrived by the end of the run: nothing is left to draw)
     # the tables, each made once what it reads is there, letting go of what no table reads any more first
     # (a long run's turns, messages and attention spans are the largest things a replication holds)
     staffing = _staffing_table(resolved, sim, strategy, replication)
