@@ -159,6 +159,14 @@ class SpanRecorder:
         spans.start, spans.end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
         return spans
 
+    def take(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The spans recorded so far (pool, start, end, as numpy copies); the
+        recorder lets them go and records on (its buffers are emptied in
+        place: whoever appends to them keeps appending)."""
+        columns = (_copy(self.pool, np.int16), _copy(self.start, float), _copy(self.end, float))
+        _empty(self, ("pool", "channel", "start", "end"), (np.int16, np.int8, float, float))
+        return columns
+
     def by_hour(self, pools: int, hours: int) -> np.ndarray:
         """Seconds of the spans per pool per hour, for hours [0, hours)."""
         return self.by_interval(pools, hours, 3600.0)
@@ -181,6 +189,14 @@ class SlotRecorder:
         self.t = array("d")
         self.delta = array("i")
 
+    def take(self) -> tuple[np.ndarray, np.ndarray]:
+        """The changes recorded so far (time, ± slots, as numpy copies); the
+        recorder lets them go and records on (its buffers are emptied in
+        place)."""
+        changes = (_copy(self.t, float), _copy(self.delta, np.int32))
+        _empty(self, ("t", "delta"), (float, np.int32))
+        return changes
+
     def by_interval(self, count: int, interval: float, until: float | None = None) -> np.ndarray:
         """Slot-seconds held per interval of ``interval`` s, for intervals [0, count),
         up to time ``until`` (default: the end of the last interval)."""
@@ -192,6 +208,24 @@ class SlotRecorder:
         start, end = t[:-1][held], t[1:][held]
         return spread(np.zeros(start.size, np.int64), start, end, level[:-1][held].astype(float), 1, count,
                       interval, until)[0]
+
+
+def _copy(values, dtype) -> np.ndarray:
+    """A numpy copy of a typed ``array`` buffer or of a numpy array."""
+    if isinstance(values, array):
+        return np.frombuffer(values, dtype=dtype).copy() if len(values) else np.zeros(0, dtype=dtype)
+    return np.array(values, dtype=dtype)
+
+
+def _empty(recorder, names: tuple[str, ...], dtypes: tuple) -> None:
+    """Empty the columns ``names`` of ``recorder``: a typed ``array`` buffer
+    in place (its bound ``append`` stays valid), a numpy column by an empty one."""
+    for name, dtype in zip(names, dtypes):
+        values = getattr(recorder, name)
+        if isinstance(values, array):
+            del values[:]
+        else:
+            setattr(recorder, name, np.zeros(0, dtype=dtype))
 
 
 def spread(pool: np.ndarray, start: np.ndarray, end: np.ndarray, weight: np.ndarray | None, pools: int, hours: int,

@@ -34,7 +34,9 @@ class Queues:
             days = [np.argsort(self.book.arrival_t[: self.book.size], kind="stable")]
         else:
             days = plan.days(self.book)
-        for order in days:
+        for k, order in enumerate(days):
+            if k:  # a day on: what the agents did so far is binned per interval and let go
+                self.bins.settle()
             for start in range(0, order.size, ARRIVAL_CHUNK):
                 ids = order[start:start + ARRIVAL_CHUNK]
                 yield from zip(self.book.arrival_t[ids].tolist(), ids.tolist())

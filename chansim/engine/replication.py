@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
 from chansim.engine.fast_path import fast_path_enabled, fast_path_reason, run_fast
-from chansim.engine.log import OUTCOMES, EventLog, SpanRecorder, _categorical, channel_categorical
+from chansim.engine.log import OUTCOMES, EventLog, _categorical, channel_categorical
 from chansim.engine.plan import CHANNEL_CODE, ContactBook, build_plan
 from chansim.engine.simulation import Simulation
+from chansim.engine.staffing_table import staffing_table
 from chansim.engine.streams import Streams
 from chansim.scenario.channels import CHANNELS
 from chansim.scenario.models import Scenario
@@ -60,7 +59,7 @@ def run_replication(
     book.plan_all()  # (every planned contact has arrived by the end of the run: nothing is left to draw)
     # the tables, each made once what it reads is there, letting go of what no table reads any more first
     # (a long run's turns, messages and attention spans are the largest things a replication holds)
-    staffing = _staffing_table(resolved, sim, strategy, replication)
+    staffing = staffing_table(resolved, sim, strategy, replication)
     sim.attention = None
     book.release_draws(keep=_BOOK_READ)
     messages = _messages_table(resolved, book, sim, strategy, replication)
@@ -238,43 +237,3 @@ def _system_messages(s: Scenario, book: ContactBook, sim: Simulation) -> dict | 
     if not parts:
         return None
     return {key: np.concatenate([np.asarray(p[key]) for p in parts]) for key in rows}
-
-
-def _staffing_table(s: Scenario, sim: Simulation, strategy: str, replication: int) -> pd.DataFrame:
-    """One row per pool per interval of its staffing plan (hourly by default)."""
-    overtime = SpanRecorder()
-    for pool in sim.pools:
-        for start, end in pool.overtime:
-            overtime.add(pool.index, -1, start, end)
-    by_interval: dict[float, tuple[np.ndarray, np.ndarray]] = {}
-    frames = []
-    for pool, (interval, agents) in zip(sim.pools, sim.plans):
-        count = max(1, math.ceil(s.horizon_s / interval - 1e-9))
-        if interval not in by_interval:
-            # (a run that ends inside an interval: that interval ends with the run, and so does what it counts)
-            by_interval[interval] = (sim.attention.by_interval(len(sim.pools), count, interval, s.horizon_s),
-                                     overtime.by_interval(len(sim.pools), count, interval, s.horizon_s))
-        busy, extra = by_interval[interval]
-        starts = np.arange(count) * interval
-        lengths = np.minimum(interval, s.horizon_s - starts)
-        lead = int(round(-sim.start / interval))  # the plan starts with the warm-up days
-        staffed = agents[(lead + np.arange(count)) % agents.size].astype(np.int32)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "replication": np.full(count, replication, dtype=np.int32),
-                    "strategy": _constant(strategy, count),
-                    "pool": pd.Categorical([pool.name] * count, categories=[p.name for p in s.agents.pools]),
-                    "interval_start_s": starts,
-                    "interval_s": lengths,
-                    "hour_of_day": (np.floor(starts / 3600.0) % 24).astype(np.int8),
-                    "staffed": staffed,
-                    "overtime_s": extra[pool.index],
-                    "busy_s": busy[pool.index],
-                    # a voice-only pool's calls hold every slot of their agent while it talks
-                    "held_slot_s": (pool.slots.by_interval(count, interval, s.horizon_s) if pool.slots is not None
-                                    else busy[pool.index] * pool.capacity),
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)

@@ -60,6 +60,7 @@ from chansim.engine.queues import Queues
 from chansim.engine.routing import InTurn, pool_routing
 from chansim.engine.staffing_changes import StaffingChanges
 from chansim.engine.staffing_plan import staffing_plan
+from chansim.engine.staffing_table import StaffingBins
 from chansim.engine.streams import Drawn
 from chansim.scenario.channels import CHANNELS
 from chansim.scenario.hours import OpenTimes, weekly_hours
@@ -114,7 +115,7 @@ class Simulation(Queues, Calls, Bots, AgentWork, Messaging, Endings, StaffingCha
         self.ivr = scenario.strategies[0].ivr_deflection
         self.repeats = scenario.repeats
         self.bot = scenario.active_bot
-        self._pending: list[tuple] = []  # returns with an id only: (id, repeat of, when, switch), ids ascending
+        self._pending: list[tuple] = []  # returns with an id only: (id, repeat of, when, switch, what it takes from it)
         self._repeat_u = Drawn(book.streams("repeat.choice").random)
         # (no reference back to the simulation: it is freed as soon as its log is made)
         self._repeat_delay = Drawn(partial(self.repeats.delay.sample, book.streams("repeat.delay")))
@@ -163,6 +164,8 @@ class Simulation(Queues, Calls, Bots, AgentWork, Messaging, Endings, StaffingCha
             if spec.park_after is not None:
                 self.park_after[CHANNEL_CODE[name]] = spec.park_after
             self.escalation[CHANNEL_CODE[name]] = spec.escalate_to_voice
+        # attention, overtime and slots held, binned per staffing interval as the run goes (see Queues)
+        self.bins = StaffingBins.of(self)
 
     def run(self) -> None:
         self._start_staffing()
