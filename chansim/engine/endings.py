@@ -67,9 +67,12 @@ class Endings:
             when = hours.after_open(self.env._now, self._repeat_delay())
         if when >= self.horizon:
             return
-        switch = self.book.channel.item(i) if self._repeat_u() < self.repeats.switch_share else NONE
-        new = self.book.new_id()
-        self._pending.append((new, i, when, switch))
+        book = self.book
+        switch = book.channel.item(i) if self._repeat_u() < self.repeats.switch_share else NONE
+        new = book.new_id()
+        # what the return takes from this contact, read now: a finished contact's row may be let go before then
+        self._pending.append((new, i, when, switch, book.segment.item(i), book.intent.item(i), book.customer.item(i),
+                              book.root.item(i), book.attempt.item(i)))
         self.contacts.ensure(self.book.size)
         self.env.call_at(when, self._on_return, new)
 
@@ -82,10 +85,11 @@ class Endings:
     def _draw_pending(self) -> None:
         """Describe and draw every return decided so far, in one batch."""
         book = self.book
-        new, parent, when, switch = (np.array(column) for column in zip(*self._pending))
-        book.describe(new, when.astype(float), book.segment[parent], book.intent[parent],
-                      customer=book.customer[parent], repeat_of=parent, root=book.root[parent],
-                      attempt=book.attempt[parent] + 1)
+        new, parent, when, switch, segment, intent, customer, root, attempt = (
+            np.array(column) for column in zip(*self._pending))
+        book.describe(new, when.astype(float), segment.astype(book.segment.dtype), intent.astype(book.intent.dtype),
+                      customer=customer.astype(np.int64), repeat_of=parent, root=root.astype(np.int64),
+                      attempt=(attempt + 1).astype(book.attempt.dtype))
         book.draw(new, stream="repeat", switch=switch.astype(np.int64), common=False)
         self._pending.clear()
 
