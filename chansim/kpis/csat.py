@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri
 
 from chansim.scenario.csat import (  # noqa: F401  the model, re-exported beside its scoring
     Csat,
@@ -199,6 +198,8 @@ def survey_draws(key: int, contact_ids: np.ndarray) -> tuple[np.ndarray, np.ndar
         second = _splitmix64(np.uint64(key) + (counter + np.uint64(1)) * _GAMMA)
     step = 2.0 ** -53
     u = (first >> np.uint64(11)).astype(float) * step
+    from scipy.special import ndtri  # (scipy loaded only when a survey is drawn)
+
     z = ndtri(((second >> np.uint64(11)).astype(float) + 0.5) * step)
     return u, z
 

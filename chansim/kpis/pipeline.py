@@ -106,10 +106,13 @@ class Measuring:
     period and makes the KPIs. Whatever the chunks and their order, the
     numbers are bit for bit those of :func:`measure` on the whole log."""
 
-    def __init__(self, resolved: Scenario, replication: int):
+    def __init__(self, resolved: Scenario, replication: int, *, whole: bool = False):
         self.resolved, self.replication = resolved, replication
         self.tally = Tally(**_tally_options(resolved))
-        self.pricing = PricingRun(Pricer.for_scenario(resolved))
+        self.pricer = Pricer.for_scenario(resolved)
+        #: ``whole``: one chunk holding the whole log, priced at once (the lines a chunked run adds up to)
+        self.pricing = None if whole else PricingRun(self.pricer)
+        self.priced: list[pd.DataFrame] = []
         self.ai = ai_pricing(resolved) is not None
         self.sessions: list[pd.DataFrame] = []
 
@@ -118,7 +121,13 @@ class Measuring:
         not wanted afterwards, see :func:`chansim.kpis.metrics.measured_window`)."""
         resolved = self.resolved
         contacts, messages = measured_window(contacts, messages, resolved.warmup_s, consume=consume)
-        self.pricing.add(messages, contacts)
+        if self.pricing is None:
+            if self.priced:
+                raise ValueError("a measurement of the whole log takes one chunk")
+            # each priced table is summed into its cost lines before the next is priced: one at a time in memory
+            self.priced = [cost_lines(self.pricer.messages(messages)), cost_lines(self.pricer.calls(contacts))]
+        else:
+            self.pricing.add(messages, contacts)
         bot_costs = None
         if self.ai:
             self.sessions.append(ai_session_lines(resolved, contacts, messages))
@@ -130,7 +139,8 @@ class Measuring:
         staffing table of the run."""
         resolved = self.resolved
         fixed = fixed_costs(resolved, replication=self.replication)
-        costs = merged_lines([self.pricing.lines()] + ([cost_lines(fixed)] if fixed is not None else []))
+        priced = self.priced if self.pricing is None else [self.pricing.lines()]
+        costs = merged_lines(priced + ([cost_lines(fixed)] if fixed is not None else []))
         labor = labor_costs(staffing, resolved)
         labor_fixed, bot_units = 0.0, None
         if self.ai:
@@ -152,7 +162,7 @@ def measure(resolved: Scenario, log: EventLog, replication: int, *, release: boo
     tables = log.contacts, log.messages
     if release:  # (empty tables of their own: an empty slice would hold on to the whole table)
         log.contacts, log.messages = log.contacts.iloc[:0].copy(), log.messages.iloc[:0].copy()
-    measuring = Measuring(resolved, replication)
+    measuring = Measuring(resolved, replication, whole=True)
     measuring.add(*tables, consume=release)
     del tables
     return measuring.finish(log.staffing)
