@@ -22,6 +22,7 @@ import numpy as np
 
 from chansim.engine.channel_codes import CHANNEL_CODE, NONE
 from chansim.engine.draws import ContactDraws, put, rows_of
+from chansim.engine.pages import forget_rows, zeros
 from chansim.engine.streams import Streams
 from chansim.scenario.models import Scenario
 
@@ -45,7 +46,7 @@ _TURN_FIELDS = {"work_time": float, "reply_delay": float, "contact": np.int64}
 _MESSAGE_FIELDS = {"chars": np.int32, "non_gsm": bool, "media": bool, "extension": np.int32, "emoji": np.int32}
 
 
-_COPY_BLOCK = 1 << 18  # rows copied at a time when the columns grow
+_COPY_BLOCK = 1 << 13  # rows copied at a time when the columns grow (only blocks holding data)
 
 
 class _Columns:
@@ -56,7 +57,7 @@ class _Columns:
         self.size = 0
         self._capacity = max(capacity, 16)
         for name, dtype in fields.items():
-            setattr(self, name, np.zeros(self._capacity, dtype=dtype))
+            setattr(self, name, zeros(self._capacity, dtype))
 
     def reserve(self, extra: int) -> int:
         """Make room for ``extra`` rows; returns the first new row."""
@@ -65,7 +66,7 @@ class _Columns:
             capacity = max(self._capacity * 2, start + extra)
             for name in self._fields:
                 old = getattr(self, name)
-                new = np.zeros(capacity, dtype=old.dtype)
+                new = zeros(capacity, old.dtype)
                 for low in range(0, start, _COPY_BLOCK):  # (rows never written keep their pages untouched)
                     block = slice(low, min(start, low + _COPY_BLOCK))
                     if old[block].any() or (old.dtype.kind == "f" and np.signbit(old[block]).any()):
@@ -146,6 +147,19 @@ class ContactBook(ContactDraws):
                 setattr(self.contacts, name, None)
                 setattr(self, name, None)
         self.turn_data.work_time = self.turn_data.reply_delay = None
+
+    def forget_contacts(self, lo: int, hi: int) -> None:
+        """Give back the memory of contacts ``lo..hi-1`` (written out and
+        never read again: a long run handed over a chunk at a time)."""
+        for name in _CONTACT_FIELDS:
+            forget_rows(getattr(self.contacts, name), lo, hi)
+
+    def forget_turns(self, lo: int, hi: int) -> None:
+        """Give back the memory of turns ``lo..hi-1`` and of their messages' draws."""
+        for name in _TURN_FIELDS:
+            forget_rows(getattr(self.turn_data, name), lo, hi)
+        for name in _MESSAGE_FIELDS:
+            forget_rows(getattr(self.message_data, name), 2 * lo, 2 * hi)
 
     def release_turns(self) -> None:
         """Let go of the turns and messages (once the messages table has them)."""

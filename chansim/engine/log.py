@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from chansim.engine.pages import forget_rows, zeros
+
 from chansim.scenario.channels import CHANNELS
 
 __all__ = ["LOG_LEVELS", "LOG_TABLES", "EventLog", "ContactRecorder", "MessageRecorder", "SpanRecorder", "SlotRecorder", "spread", "OUTCOMES", "CONTACT_COLUMNS",
@@ -74,10 +76,19 @@ class ContactRecorder:
         "bot": (np.int8, 0),  # 0 no bot, 1 with the bot, 2 contained, 3 escalated (failed), 4 handed over
     }
 
-    def __init__(self, n: int):
+    def __init__(self, n: int, lazy: bool = False):
         self._size = self._ready = max(n, 16)  # rows held; rows filled with each field's fill value
+        if lazy:  # (whole blocks)
+            self._size = self._ready = -(-self._size // RECORDER_BLOCK) * RECORDER_BLOCK
+        #: ``lazy``: the rows of ``n`` planned contacts are filled a block at a time as they are planned
+        #: (:meth:`fill`), those made during the run as they come (:meth:`ensure`); blocks may be let go
+        #: (:meth:`forget`): a long run holds the rows of the days in play only
+        self.blocks = None  # lazy: per block of rows: 0 not filled yet, 1 filled, 2 let go
         for name, (dtype, fill) in self._FIELDS.items():
-            setattr(self, name, _filled(self._size, fill, dtype))
+            setattr(self, name, zeros(self._size, dtype) if lazy else _filled(self._size, fill, dtype))
+        if lazy:
+            self._planned = n
+            self.blocks = np.zeros(-(-self._size // RECORDER_BLOCK), dtype=np.int8)
 
     @classmethod
     def of(cls, n: int, **columns: np.ndarray) -> "ContactRecorder":
@@ -85,6 +96,7 @@ class ContactRecorder:
         → ``n`` values) are taken as they are, every other field is filled."""
         rec = cls.__new__(cls)
         rec._size = rec._ready = n
+        rec.blocks = None
         for name, (dtype, fill) in cls._FIELDS.items():
             values = columns.pop(name, None)
             if values is None:
@@ -100,6 +112,10 @@ class ContactRecorder:
         """Rows for contacts ``0..n-1``, each field at its fill value until
         written. Room grows by doubling; the fill values are written a part at
         a time as rows are needed (rows not yet needed cost no memory)."""
+        if self.blocks is not None:
+            self._grow(n)
+            self._fill_blocks(self._planned // RECORDER_BLOCK, -(-n // RECORDER_BLOCK))
+            return
         if n <= self._ready:
             return
         if n > self._size:
@@ -115,6 +131,62 @@ class ContactRecorder:
             if fill != 0:  # (zeros are there already)
                 getattr(self, name)[self._ready: ready] = fill
         self._ready = ready
+
+
+    # ------------------------------------------------------- lazy rows
+    def fill(self, ids: np.ndarray) -> None:
+        """Fill the blocks of rows holding contacts ``ids`` (planned contacts about to arrive)."""
+        if self.blocks is None or not ids.size:
+            return
+        self._grow(int(ids.max()) + 1)
+        for b in np.unique(ids // RECORDER_BLOCK).tolist():
+            self._fill_blocks(b, b + 1)
+
+    def _grow(self, n: int) -> None:
+        if n <= self._size:
+            return
+        size = -(-max(n, 2 * self._size) // RECORDER_BLOCK) * RECORDER_BLOCK  # (whole blocks)
+        for name, (dtype, _) in self._FIELDS.items():
+            old, new = getattr(self, name), zeros(size, dtype)
+            for b in np.flatnonzero(self.blocks == 1).tolist():  # (blocks let go or never filled stay untouched)
+                lo, hi = b * RECORDER_BLOCK, min((b + 1) * RECORDER_BLOCK, self._size)
+                new[lo:hi] = old[lo:hi]
+            setattr(self, name, new)
+        self.blocks = np.concatenate([self.blocks, np.zeros(-(-size // RECORDER_BLOCK) - self.blocks.size, np.int8)])
+        self._size = self._ready = size
+
+    def _fill_blocks(self, first: int, stop: int) -> None:
+        for b in range(first, min(stop, self.blocks.size)):
+            if self.blocks[b] != 0:
+                continue
+            lo, hi = b * RECORDER_BLOCK, min((b + 1) * RECORDER_BLOCK, self._size)
+            for name, (_, fill) in self._FIELDS.items():
+                if fill != 0:
+                    getattr(self, name)[lo:hi] = fill
+            self.blocks[b] = 1
+
+    def fill_all(self) -> None:
+        """Fill every block not filled yet (the end of a run: contacts planned and never served)."""
+        if self.blocks is not None:
+            self._fill_blocks(0, self.blocks.size)
+
+    def filled_rows(self, n: int) -> np.ndarray:
+        """Per row ``0..n-1``: filled (every row when not lazy)."""
+        if self.blocks is None:
+            return np.ones(n, dtype=bool)
+        filled = np.repeat(self.blocks == 1, RECORDER_BLOCK)
+        return filled[:n] if filled.size >= n else np.concatenate([filled, np.zeros(n - filled.size, bool)])
+
+    def forget(self, lo: int, hi: int) -> None:
+        """Give back the memory of the blocks of rows ``lo..hi-1`` (written out: never read again)."""
+        for name in self._FIELDS:
+            forget_rows(getattr(self, name), lo, hi)
+        if self.blocks is not None:
+            self.blocks[lo // RECORDER_BLOCK: -(-hi // RECORDER_BLOCK)] = 2
+
+
+#: Rows of a lazy contact recorder filled (and let go) together.
+RECORDER_BLOCK = 1 << 13
 
 
 def _filled(n: int, fill, dtype) -> np.ndarray:

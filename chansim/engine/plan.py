@@ -85,6 +85,7 @@ def build_plan(scenario: Scenario, streams: Streams, *, arrivals: np.ndarray | N
         add_campaign_responders(book, scenario, streams, sends, seg_p)
         return book
     inbound = _Inbound(book.new_id(segment.size), segment, intent, keep, parts, given)
+    book.first_campaign_customer = book.size  # (campaign recipients are customers numbered from here)
     responders, book.campaign_sends, book.campaign_segments, book.first_dynamic_customer = campaign_responders(
         scenario, streams, sends, seg_p, book.size)
     groups = [inbound] + [_Responders(book.new_id(r[1].size), *r) for r in responders]
@@ -283,4 +284,10 @@ def _choice(streams: Streams, name: str, p: np.ndarray, n: int) -> np.ndarray:
     ``name`` (its only use); with one option, every pick is it."""
     if p.size == 1:
         return np.zeros(n, dtype=np.int16)
-    return streams(name).choice(p.size, size=n, p=p / p.sum()).astype(np.int16)
+    rng, out = streams(name), np.empty(n, dtype=np.int16)
+    for lo in range(0, n, _PICKS):  # a part at a time (the same picks: one uniform each, in order)
+        out[lo:lo + _PICKS] = rng.choice(p.size, size=min(_PICKS, n - lo), p=p / p.sum())
+    return out
+
+
+_PICKS = 1 << 16  #: picks drawn at a time

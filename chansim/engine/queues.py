@@ -37,6 +37,9 @@ class Queues:
         for k, order in enumerate(days):
             if k:  # a day on: what the agents did so far is binned per interval and let go
                 self.bins.settle()
+                if self.handover is not None:  # and the contacts that ended are handed over
+                    self.handover.flush()
+            self.contacts.fill(order)  # (a recorder filled as the days come: their rows now)
             for start in range(0, order.size, ARRIVAL_CHUNK):
                 ids = order[start:start + ARRIVAL_CHUNK]
                 yield from zip(self.book.arrival_t[ids].tolist(), ids.tolist())

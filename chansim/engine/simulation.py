@@ -97,12 +97,14 @@ class Simulation(Queues, Calls, Bots, AgentWork, Messaging, Endings, StaffingCha
     The run starts ``warmup_days`` before time 0 (midnight of ``start_date``):
     those days are simulated and left out of the measured log."""
 
-    def __init__(self, scenario: Scenario, book: ContactBook):
+    def __init__(self, scenario: Scenario, book: ContactBook, *, lazy: bool = False):
         self.scenario = scenario
         self.book = book
         self.start = -86_400.0 * scenario.warmup_days  # the warm-up days run before time 0
         self.env = Clock(self.start)
-        self.contacts = ContactRecorder(book.size)
+        #: ``lazy``: the results of the planned contacts are filled as their days come (a plan drawn by day)
+        self.contacts = ContactRecorder(book.size, lazy=lazy)
+        self.handover = None  # a Handover: the log handed over a chunk of customers at a time
         self.messages = MessageRecorder()
         self.system_messages: list[tuple] = []  # (t, contact, customer, channel, category, chars, non_gsm, media)
         self.attention = SpanRecorder()

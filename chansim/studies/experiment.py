@@ -20,10 +20,11 @@ import pandas as pd
 
 from chansim.billing.price import check_scenario
 from chansim.engine import EventLog, run_replication
+from chansim.engine.replication import hand_over_replication
 from chansim.engine.log import LOG_LEVELS, LOG_TABLES
 from chansim.errors import InputError, Problem
 from chansim.kpis.address import BREAKDOWNS, flatten, lookup
-from chansim.kpis.pipeline import kpi_options, measure
+from chansim.kpis.pipeline import Measuring, kpi_options, measure
 from chansim.kpis.statistics import ci95_halfwidth
 from chansim.kpis.table import KPI_KEYS
 from chansim.runtime.parallel import capacity, check_executor, executor as open_executor, ordered_results
@@ -212,7 +213,17 @@ def measure_replication(scenario: Scenario, name: str, r: int, keep_log: bool | 
     """Simulate one replication of one strategy and measure it with the
     measurement pipeline (:func:`chansim.kpis.pipeline.measure`); runs in a
     worker. Returns the KPIs, the cost lines, the labor and what is kept of
-    the log."""
+    the log.
+
+    With no log kept, the run hands its log to the measurement a chunk of
+    customers at a time as it goes (:func:`chansim.engine.replication.hand_over_replication`):
+    the same numbers, with memory held by the days in play, not the horizon."""
+    level = keep_log if isinstance(keep_log, str) else ("messages" if keep_log else "none")
+    if level == "none":
+        measuring = Measuring(scenario.for_strategy(name), r)
+        staffing = hand_over_replication(scenario, name, r, measuring.add)
+        measured, costs, labor = measuring.finish(staffing)
+        return measured, costs, labor, None
     log = run_replication(scenario, name, r)
     kept = _kept_log(log, keep_log)
     # with no log kept, the measurement lets the tables go as soon as it has what it measures
