@@ -1,4 +1,5 @@
-"""What the tests share: one builder of scenario dicts, and a stored run to damage.
+"""What the tests share: one builder of scenario dicts, a stored run to
+damage, and a bit-for-bit comparison of measured KPIs.
 
 ``from conftest import scenario_dict`` (the tests folder is on the import path).
 """
@@ -6,6 +7,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import shutil
 from pathlib import Path
 from typing import Any, Mapping
@@ -13,6 +15,18 @@ from typing import Any, Mapping
 import pytest
 
 VOICE = {"handle_time": {"dist": "exponential", "mean": 180}}
+
+
+def same_kpis(a, b, where: str = "") -> None:
+    """KPIs (nested dicts) equal bit for bit, nan where the other has nan."""
+    if isinstance(a, dict):
+        assert list(a) == list(b), where
+        for key in a:
+            same_kpis(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, float) and isinstance(b, float) and math.isnan(a):
+        assert math.isnan(b), where
+    else:
+        assert a == b and type(a) is type(b), f"{where}: {a!r} != {b!r}"
 
 
 def scenario_dict(changes: Mapping[str, Any] | None = None, /, *, segments_by_channel: bool = False,

@@ -6,7 +6,6 @@ of what was handed over is given back as the run goes."""
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +13,7 @@ import pandas as pd
 import pytest
 
 import chansim
+from conftest import same_kpis
 from chansim.engine import handover
 from chansim.engine.replication import hand_over_replication, run_replication
 from chansim.kpis.pipeline import Measuring, measure
@@ -22,16 +22,6 @@ SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.yaml"))
 #: (scenario, strategy index): the first strategy and one with campaigns, bots or deflection where there is one
 CASES = [(p, i) for p in SCENARIOS for i in (0, 2)]
 
-
-def _same(a, b, where="") -> None:
-    if isinstance(a, dict):
-        assert list(a) == list(b), where
-        for key in a:
-            _same(a[key], b[key], f"{where}.{key}")
-    elif isinstance(a, float) and isinstance(b, float) and math.isnan(a):
-        assert math.isnan(b), where
-    else:
-        assert a == b and type(a) is type(b), f"{where}: {a!r} != {b!r}"
 
 
 def _canonical(messages: pd.DataFrame) -> pd.DataFrame:
@@ -70,8 +60,8 @@ def test_a_run_handed_over_by_customer_measures_what_its_whole_log_measures(path
     pd.testing.assert_frame_equal(_canonical(messages), _canonical(log.messages), check_exact=True)
     pd.testing.assert_frame_equal(staffing, log.staffing, check_exact=True)
     # the numbers
-    _same(got.kpis.overall, whole.kpis.overall, "overall")
-    _same(got.kpis.breakdowns, whole.kpis.breakdowns, "breakdowns")
+    same_kpis(got.kpis.overall, whole.kpis.overall, "overall")
+    same_kpis(got.kpis.breakdowns, whole.kpis.breakdowns, "breakdowns")
     pd.testing.assert_frame_equal(got.costs, whole.costs, check_exact=True)
     pd.testing.assert_frame_equal(got.labor, whole.labor, check_exact=True)
 

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import chansim
+from conftest import same_kpis
 from chansim.billing.exact import exact_sum, scaled, scaled_by_group, to_float
 from chansim.engine import run_replication
 from chansim.kpis.pipeline import Measuring, measure
@@ -54,17 +55,6 @@ def _chunks(log, parts: int, scattered: bool, seed: int):
     return [(contacts[of_contact == k], messages[of_message == k]) for k in order]
 
 
-def _same(a, b, where="") -> None:
-    """Equal, bit for bit (None and nan where the other has them)."""
-    if isinstance(a, dict):
-        assert list(a) == list(b), where
-        for key in a:
-            _same(a[key], b[key], f"{where}.{key}")
-    elif isinstance(a, float) and isinstance(b, float) and math.isnan(a):
-        assert math.isnan(b), where
-    else:
-        assert a == b and type(a) is type(b), f"{where}: {a!r} != {b!r}"
-
 
 @pytest.mark.parametrize("path", [str(p) for p in SCENARIOS], ids=[p.stem for p in SCENARIOS])
 @CHUNKED
@@ -77,8 +67,8 @@ def test_kpis_measured_in_chunks_are_those_of_the_whole_log(path, index, parts, 
     for contacts, messages in _chunks(log, parts, scattered, seed):
         measuring.add(contacts, messages)
     chunked = measuring.finish(log.staffing)
-    _same(chunked.kpis.overall, whole.kpis.overall, "overall")
-    _same(chunked.kpis.breakdowns, whole.kpis.breakdowns, "breakdowns")
+    same_kpis(chunked.kpis.overall, whole.kpis.overall, "overall")
+    same_kpis(chunked.kpis.breakdowns, whole.kpis.breakdowns, "breakdowns")
     pd.testing.assert_frame_equal(chunked.costs, whole.costs, check_exact=True)
     pd.testing.assert_frame_equal(chunked.labor, whole.labor, check_exact=True)
 
