@@ -209,17 +209,28 @@ def _kept_log(log: EventLog, keep: bool | str) -> EventLog | None:
     return log
 
 
+#: Contacts a replication is expected to bring (inbound, warm-up included) above which, with no log
+#: kept, it is measured a chunk of customers at a time as it runs (memory by the day, not the horizon).
+HAND_OVER_CONTACTS = 250_000
+
+
+def _expected_contacts(scenario: Scenario) -> float:
+    return float(scenario.demand.contacts_per_day) * (float(scenario.days) + float(scenario.warmup_days or 0))
+
+
 def measure_replication(scenario: Scenario, name: str, r: int, keep_log: bool | str):
     """Simulate one replication of one strategy and measure it with the
     measurement pipeline (:func:`chansim.kpis.pipeline.measure`); runs in a
     worker. Returns the KPIs, the cost lines, the labor and what is kept of
     the log.
 
-    With no log kept, the run hands its log to the measurement a chunk of
-    customers at a time as it goes (:func:`chansim.engine.replication.hand_over_replication`):
-    the same numbers, with memory held by the days in play, not the horizon."""
+    With no log kept, a long run (more than :data:`HAND_OVER_CONTACTS`
+    contacts expected) hands its log to the measurement a chunk of customers
+    at a time as it goes (:func:`chansim.engine.replication.hand_over_replication`):
+    the same numbers, with memory held by the days in play, not the horizon;
+    a shorter one is measured whole, which is faster."""
     level = keep_log if isinstance(keep_log, str) else ("messages" if keep_log else "none")
-    if level == "none":
+    if level == "none" and _expected_contacts(scenario) > HAND_OVER_CONTACTS:
         measuring = Measuring(scenario.for_strategy(name), r)
         staffing = hand_over_replication(scenario, name, r, measuring.add)
         measured, costs, labor = measuring.finish(staffing)
