@@ -26,7 +26,7 @@ __all__ = ["SCALE", "ExactCells", "span_pieces"]
 SCALE = 1126
 _HALF = 26
 _LOW = (1 << _HALF) - 1
-_PART = 1 << 25  #: values per bincount: |half| < 2**27, so each key's float sum stays below 2**52
+_PART = 1 << 16  #: values summed at a time (few temporaries); |half| < 2**27, so each float sum stays below 2**52
 
 
 class ExactCells:
