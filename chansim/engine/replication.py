@@ -44,9 +44,11 @@ def run_replication(
     on the fast path, which reads the whole plan."""
     resolved = scenario.for_strategy(strategy)
     streams = Streams(resolved.seed, replication)
-    book = build_plan(resolved, streams, arrivals=arrivals, by_day=plan_by_day)
+    fast = (fast_path_enabled() if fast_path is None else fast_path) and fast_path_reason(resolved) is None
+    # (the fast path reads the whole plan: drawn at once)
+    book = build_plan(resolved, streams, arrivals=arrivals, by_day=plan_by_day and not fast)
     sim = None
-    if (fast_path_enabled() if fast_path is None else fast_path) and fast_path_reason(resolved) is None:
+    if fast:
         book.plan_all()  # (the fast path and its checks read every planned contact)
         voice_bot = bool(book.bot_call_s[: book.size].any())  # an AI agent answering calls: the event loop serves it
         if not voice_bot and fast_path_reason(resolved, book) is None:

@@ -253,11 +253,8 @@ class Tally:
 
 
 def _cell_sums(cells: np.ndarray, k: int, values: np.ndarray) -> dict[int, int]:
-    """The exact sum of ``values`` per cell (``0..k-1``) that occurs."""
-    occurring = np.unique(cells)
-    number = np.searchsorted(occurring, cells)
-    sums = scaled_by_group(number, occurring.size, values)
-    return {int(c): s for c, s in zip(occurring.tolist(), sums)}
+    """The exact sum of ``values`` per cell (``0..k-1``), of the cells with any."""
+    return {c: total for c, total in enumerate(scaled_by_group(cells, k, values)) if total}
 
 
 def _hours(labor: pd.DataFrame) -> dict[str, float] | None:

@@ -67,6 +67,31 @@ def _add(out: Totals, name: str, values: np.ndarray) -> None:
     out[f"{name}.sum"] = scaled(kept)
 
 
+def _sums(s: Sample) -> Totals:
+    """The exact sums of a sample (they depend on its rows only): those of
+    every row are made once per chunk (a breakdown of one member, one pool,
+    one channel, is the whole chunk again)."""
+    every = bool(s.rows.all())
+    cache = s.log.__dict__.setdefault("_sums_of_every_row", {}) if every else None
+    if cache:
+        return cache["sums"]
+    log, out = s.log, Totals()
+    _add(out, "focus", log.focus[s.handled])
+    offered = s.rows & log.offered
+    _add(out, "wait", log.wait[offered])
+    _add(out, "ttr", log.issues["ttr"][s.rows & log.issues["opener"]])
+    messaging = offered & ~log.voice
+    queued = log.queued[messaging]
+    _add(out, "frt", log.first_reply[messaging] - queued)
+    _add(out, "slot_wait", log.slot_t[messaging] - queued)
+    _add(out, "response", s.replies["response"])
+    responded, score = log.survey_answers
+    _add(out, "csat", score[s.rows & responded])
+    if cache is not None:
+        cache["sums"] = out
+    return out
+
+
 def totals_of(s: Sample) -> Totals:
     """The counts and exact sums of one sample of one chunk."""
     log = s.log
@@ -82,26 +107,16 @@ def totals_of(s: Sample) -> Totals:
     for name in ("contained", "abandoned", "closed"):
         out[name] = int(s.outcome(name).sum())
     out["resolutions"] = int(s.outcome("resolved", "contained").sum())
-    _add(out, "focus", log.focus[s.handled])
-    offered = s.rows & log.offered
-    _add(out, "wait", log.wait[offered])
-    targeted = offered & ~np.isnan(log.target)
+    out.update(_sums(s))
+    targeted = s.rows & log.offered & ~np.isnan(log.target)
     out["sl_offered"] = int(targeted.sum())
     out["sl_in_time"] = int((targeted & log.in_time).sum())
     out["fcr"] = int(log.issues["fcr"][opener].sum())
-    _add(out, "ttr", log.issues["ttr"][opener])
-    messaging = offered & ~log.voice
-    queued = log.queued[messaging]
-    _add(out, "frt", log.first_reply[messaging] - queued)
-    _add(out, "slot_wait", log.slot_t[messaging] - queued)
     replies = s.replies
-    _add(out, "response", replies["response"])
     out["response_in_time"] = int(replies["in_time"].sum())
     out["response_has_target"] = int(replies["has_target"].sum())
     responded, score = log.survey_answers
-    answered = score[s.rows & responded]
-    _add(out, "csat", answered)
-    out["csat_satisfied"] = int((answered >= SATISFIED).sum())
+    out["csat_satisfied"] = int((score[s.rows & responded] >= SATISFIED).sum())
     out["messages"] = int(s.messages.sum())
     out["sms_segments"] = log.segments_of(s.messages)
     return out

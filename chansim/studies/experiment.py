@@ -20,6 +20,7 @@ import pandas as pd
 
 from chansim.billing.price import check_scenario
 from chansim.engine import EventLog, run_replication
+from chansim.engine.fast_path import fast_path_enabled, fast_path_reason
 from chansim.engine.replication import hand_over_replication
 from chansim.engine.log import LOG_LEVELS, LOG_TABLES
 from chansim.errors import InputError, Problem
@@ -214,6 +215,11 @@ def _kept_log(log: EventLog, keep: bool | str) -> EventLog | None:
 HAND_OVER_CONTACTS = 250_000
 
 
+def _fast(scenario: Scenario, name: str) -> bool:
+    """The replication takes the fast path (which reads its whole plan: measured whole)."""
+    return fast_path_enabled() and fast_path_reason(scenario.for_strategy(name)) is None
+
+
 def _expected_contacts(scenario: Scenario) -> float:
     return float(scenario.demand.contacts_per_day) * (float(scenario.days) + float(scenario.warmup_days or 0))
 
@@ -230,7 +236,7 @@ def measure_replication(scenario: Scenario, name: str, r: int, keep_log: bool | 
     the same numbers, with memory held by the days in play, not the horizon;
     a shorter one is measured whole, which is faster."""
     level = keep_log if isinstance(keep_log, str) else ("messages" if keep_log else "none")
-    if level == "none" and _expected_contacts(scenario) > HAND_OVER_CONTACTS:
+    if level == "none" and _expected_contacts(scenario) > HAND_OVER_CONTACTS and not _fast(scenario, name):
         measuring = Measuring(scenario.for_strategy(name), r)
         staffing = hand_over_replication(scenario, name, r, measuring.add)
         measured, costs, labor = measuring.finish(staffing)
