@@ -156,36 +156,31 @@ class Handover:
 
     # ------------------------------------------------------- hand over
     def _hand_over(self, final: bool) -> None:
-        if not self.contacts and not self.messages and not final:
+        if final and getattr(self.book, "campaign_sends", []):  # the campaigns' customers: their sends now
+            self._write_messages(np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), [], [],
+                                 [np.ones(b[2].size, dtype=bool) for b in self.book.campaign_sends])
+        if not self.contacts and not self.messages:
             return
         contacts = pd.concat(self.contacts, ignore_index=True) if self.contacts else None
         messages = pd.concat(self.messages, ignore_index=True) if self.messages else None
+        self.contacts, self.messages = [], []
         if final:
-            batches = getattr(self.book, "campaign_sends", [])
-            if batches:
-                self._write_messages(np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), [], [],
-                                     [np.ones(b[2].size, dtype=bool) for b in batches])
-                messages = pd.concat([m for m in (messages, self.messages[-1]) if m is not None], ignore_index=True)
-            self.contacts, self.messages = [], []
             self._emit(contacts, messages)
             return
         open_ = self._open_customers()
-        done = None
-        if contacts is not None:
-            done = ~np.isin(contacts["customer_id"].to_numpy(), open_)
-            if self.campaign is not None:
-                c = contacts["customer_id"].to_numpy()
-                done &= (c < self.campaign[0]) | (c >= self.campaign[1])
-        m_done = None
-        if messages is not None:
-            c = messages["customer_id"].to_numpy()
-            m_done = ~np.isin(c, open_)
-            if self.campaign is not None:
-                m_done &= (c < self.campaign[0]) | (c >= self.campaign[1])
-        self.contacts = [contacts[~done]] if contacts is not None and not done.all() else []
-        self.messages = [messages[~m_done]] if messages is not None and not m_done.all() else []
-        self._emit(contacts[done] if contacts is not None else None,
-                   messages[m_done] if messages is not None else None)
+        done = [None if f is None else self._done(f, open_) for f in (contacts, messages)]
+        for frame, ok, kept in ((contacts, done[0], self.contacts), (messages, done[1], self.messages)):
+            if frame is not None and not ok.all():
+                kept.append(frame[~ok])
+        self._emit(*(None if f is None else f[ok] for f, ok in zip((contacts, messages), done)))
+
+    def _done(self, frame: pd.DataFrame, open_: np.ndarray) -> np.ndarray:
+        """Rows of customers done: none of their contacts open, not a campaign's (handed over at the end)."""
+        customer = frame["customer_id"].to_numpy()
+        done = ~np.isin(customer, open_)
+        if self.campaign is not None:
+            done &= (customer < self.campaign[0]) | (customer >= self.campaign[1])
+        return done
 
     def _open_customers(self) -> np.ndarray:
         """The customers with a contact not ended yet, or a return decided."""

@@ -3,7 +3,7 @@ pure functions over the ``contacts`` table. The model (its parameters and
 formula) is :mod:`chansim.scenario.csat`."""
 
 from __future__ import annotations
-from statistics import NormalDist
+
 from typing import Any
 
 import numpy as np
